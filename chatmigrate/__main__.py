@@ -1,0 +1,3 @@
+from chatmigrate.cli import main
+
+main()

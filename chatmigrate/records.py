@@ -1,0 +1,224 @@
+"""Typed records that flow one way: corpus entry -> exchange -> finding -> run result.
+
+Every record round-trips through plain JSON (``to_dict`` / ``from_dict``) so that
+runners can stream them to JSONL and reporters can re-render from disk without
+touching the network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import types
+import typing
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, TypeVar
+
+RESULTS_SCHEMA_VERSION = 1
+
+T = TypeVar("T")
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+
+
+class Outcome(str, Enum):
+    """Auth outcome of a response, so a legacy 302-to-login and a JWT 401 compare as equal."""
+
+    OK = "ok"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not-found"
+    CLIENT_ERROR = "client-error"
+    SERVER_ERROR = "server-error"
+    TRANSPORT_ERROR = "transport-error"
+
+
+@dataclass(slots=True)
+class CorpusEntry:
+    id: str
+    method: str = "GET"
+    path: str = "/admin/chat/"
+    query: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    tags: list[str] = field(default_factory=list)
+    unsafe: bool = False
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request/response on one side; bodies and headers are already redacted."""
+
+    entry_id: str
+    side: str
+    attempt: int
+    method: str
+    url: str
+    endpoint: str
+    status: int | None = None
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    text: str | None = None
+    is_json: bool = False
+    elapsed_ms: float = 0.0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class Finding:
+    check: str
+    severity: Severity
+    title: str
+    subject: str
+    endpoint: str = ""
+    path: str | None = None
+    kind: str | None = None
+    side: str | None = None
+    old: Any = None
+    new: Any = None
+    evidence: str | None = None
+    reproducer: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity for baselines: what was checked where, not the values seen."""
+        key = "|".join(str(part or "") for part in (self.check, self.subject, self.endpoint, self.path,
+                                                    self.kind, self.side))
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class TargetInfo:
+    side: str
+    base_url: str
+    auth: str
+    principal: str
+
+
+@dataclass(slots=True)
+class NoisePath:
+    endpoint: str
+    path: str
+    side: str
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RuleLedger:
+    path: str
+    reason: str
+    endpoint: str | None = None
+    suppressed: int = 0
+
+
+@dataclass(slots=True)
+class LatencyStat:
+    endpoint: str
+    side: str
+    count: int
+    p50_ms: float
+    p95_ms: float
+
+
+@dataclass(slots=True)
+class EndpointParity:
+    endpoint: str
+    entries: int = 0
+    passed: int = 0
+    failed: int = 0
+
+
+@dataclass(slots=True)
+class AuditResult:
+    case_id: str
+    group: str
+    tier: str
+    description: str
+    passed: bool
+    status: int | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Verdict:
+    passed: bool
+    exit_code: int
+    reason: str
+
+
+@dataclass(slots=True)
+class RunResult:
+    """Everything a reporter needs; details only for findings, aggregates for the rest."""
+
+    tool_version: str
+    started_at: str
+    finished_at: str = ""
+    schema_version: int = RESULTS_SCHEMA_VERSION
+    targets: list[TargetInfo] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    entries: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    noise: list[NoisePath] = field(default_factory=list)
+    rules: list[RuleLedger] = field(default_factory=list)
+    latency: list[LatencyStat] = field(default_factory=list)
+    endpoints: list[EndpointParity] = field(default_factory=list)
+    audit: list[AuditResult] = field(default_factory=list)
+    stale_baseline: list[str] = field(default_factory=list)
+    verdict: Verdict | None = None
+
+
+def to_dict(record: Any) -> Any:
+    """JSON-ready view of a record (enums as their values)."""
+    if dataclasses.is_dataclass(record) and not isinstance(record, type):
+        return {f.name: to_dict(getattr(record, f.name)) for f in dataclasses.fields(record)}
+    if isinstance(record, Enum):
+        return record.value
+    if isinstance(record, list):
+        return [to_dict(item) for item in record]
+    if isinstance(record, dict):
+        return {key: to_dict(value) for key, value in record.items()}
+    return record
+
+
+def from_dict(cls: type[T], data: Any) -> T:
+    """Rebuild a record from ``to_dict`` output; unknown keys are an error so drift is caught early."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown field(s) {', '.join(sorted(unknown))}")
+    kwargs = {name: _coerce(hints[name], value) for name, value in data.items()}
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _coerce(args[0], value) if len(args) == 1 else value
+    if origin is list:
+        (item_hint,) = typing.get_args(hint)
+        return [_coerce(item_hint, item) for item in value]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return from_dict(hint, value)
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return hint(value)
+    return value

@@ -1,0 +1,64 @@
+"""Secret redaction applied at every boundary where text leaves the process.
+
+Two layers: known secret values registered at run time (passwords, signing keys,
+minted tokens, session ids) are replaced wherever they appear, and shapes that
+look like credentials (JWTs, cookie values, Authorization headers) are masked
+even when nobody registered them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+MASK = "[REDACTED]"
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
+_AUTH_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization)(\s*[:=]\s*)([^\r\n'\"]+)")
+_COOKIE_PAIR = re.compile(r"(?i)\b(sessionid|csrftoken|csrfmiddlewaretoken|password|secret|token|access|refresh)"
+                          r"(\"?\s*[:=]\s*\"?)([^;&\s\"',}]+)")
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-csrftoken"})
+
+_lock = threading.Lock()
+_known: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a value that must never be printed; very short values are ignored to avoid mangling text."""
+    if value and len(value) >= 4:
+        with _lock:
+            _known.add(value)
+
+
+def registered_secrets() -> frozenset[str]:
+    with _lock:
+        return frozenset(_known)
+
+
+def redact(text: str) -> str:
+    for secret in sorted(registered_secrets(), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    text = _JWT.sub(MASK, text)
+    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    return _COOKIE_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+
+
+def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out: dict[str, str] = {}
+    for name, value in items:
+        out[name.lower()] = MASK if name.lower() in SENSITIVE_HEADERS else redact(value)
+    return out
+
+
+def redact_obj(value: Any) -> Any:
+    """Deep-redact a JSON-like value (strings only; structure and numbers are kept)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redact_obj(item) for item in value]
+    if isinstance(value, dict):
+        return {key: redact_obj(item) for key, item in value.items()}
+    return value
