@@ -1,0 +1,46 @@
+"""Command-line entry point: a thin typer layer over the library API.
+
+Every user-facing failure is a ``ChatmigrateError`` printed as one redacted line
+with its exit code; a traceback is shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from chatmigrate.cli._app import app, state
+from chatmigrate.errors import ChatmigrateError, ExitCode
+from chatmigrate.redact import redact
+
+from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (click.exceptions.Abort, EOFError):
+        print("chatmigrate: aborted", file=sys.stderr)
+        sys.exit(130)
+    except ChatmigrateError as error:
+        if state.debug:
+            raise
+        print(f"chatmigrate: error: {redact(str(error))}", file=sys.stderr)
+        sys.exit(int(error.exit_code))
+    except KeyboardInterrupt:
+        print("chatmigrate: interrupted; results gathered so far are kept", file=sys.stderr)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as error:  # the last line of defence: never a traceback without --debug
+        if state.debug:
+            raise
+        first = str(error).splitlines()[0] if str(error) else ""
+        print(f"chatmigrate: internal error: {type(error).__name__}: {redact(first)} (rerun with --debug)",
+              file=sys.stderr)
+        sys.exit(int(ExitCode.USAGE))
+    sys.exit(code if isinstance(code, int) else 0)

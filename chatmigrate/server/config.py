@@ -1,0 +1,28 @@
+"""Settings of one reference-server instance."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Literal
+
+from chatmigrate.server.switches import Switches
+
+DEFAULT_PASSWORD = "chatmigrate"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    db_path: str | None = None
+    seed: int = 42
+    players: int = 12
+    messages_per_room: int = 60
+    password: str = DEFAULT_PASSWORD
+    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    access_ttl: int = 900
+    refresh_ttl: int = 86_400
+    session_ttl: int = 1_209_600
+    ws_auth: Literal["url", "jwt"] = "url"
+    ws_auth_timeout: float = 5.0
+    allowed_origins: tuple[str, ...] = ()
+    switches: Switches = field(default_factory=Switches)
