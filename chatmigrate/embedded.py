@@ -13,10 +13,39 @@ import time
 from types import TracebackType
 
 import uvicorn
+from starlette.applications import Starlette
 
-from chatmigrate.errors import TransportError
+from chatmigrate.errors import TransportError, UsageError
 from chatmigrate.server.app import create_app
 from chatmigrate.server.config import ServerConfig
+
+MAX_HEADER_BYTES = 256 * 1024
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind before uvicorn starts so that port 0 resolves to a known free port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    return sock
+
+
+def uvicorn_server(app: Starlette) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        ws_ping_interval=None,
+        timeout_graceful_shutdown=2,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+    )
+    return uvicorn.Server(config)
 
 
 class EmbeddedServer:
@@ -40,16 +69,13 @@ class EmbeddedServer:
         return f"ws://{self.host}:{self.port}"
 
     def start(self) -> EmbeddedServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        sock = bind_socket(self.host, 0)
         self.port = sock.getsockname()[1]
         self._socket = sock
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
-                                ws_ping_interval=None, timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name="chatmigrate-embedded", daemon=True)
+        self._server = uvicorn_server(self.app)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="chatmigrate-embedded", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:
@@ -70,6 +96,7 @@ class EmbeddedServer:
     def __enter__(self) -> EmbeddedServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

@@ -27,8 +27,9 @@ class UsageError(ChatmigrateError):
 class ConfigError(ChatmigrateError):
     """A config, corpus, baseline or results file that cannot be used; names file, line and key."""
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 key: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | None = None, line: int | None = None, key: str | None = None
+    ) -> None:
         where = ":".join(str(part) for part in (file, line) if part is not None)
         parts = [where] if where else []
         if key:

@@ -32,7 +32,13 @@ class Severity(str, Enum):
         return _SEVERITY_RANK[self]
 
 
-_SEVERITY_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
 
 
 class Outcome(str, Enum):
@@ -96,8 +102,9 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable identity for baselines: what was checked where, not the values seen."""
-        key = "|".join(str(part or "") for part in (self.check, self.subject, self.endpoint, self.path,
-                                                    self.kind, self.side))
+        key = "|".join(
+            str(part or "") for part in (self.check, self.subject, self.endpoint, self.path, self.kind, self.side)
+        )
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

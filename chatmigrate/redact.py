@@ -17,8 +17,10 @@ MASK = "[REDACTED]"
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*")
 _AUTH_HEADER = re.compile(r"(?i)\b(authorization|proxy-authorization)(\s*[:=]\s*)([^\r\n'\"]+)")
-_COOKIE_PAIR = re.compile(r"(?i)\b(sessionid|csrftoken|csrfmiddlewaretoken|password|secret|token|access|refresh)"
-                          r"(\"?\s*[:=]\s*\"?)([^;&\s\"',}]+)")
+_COOKIE_PAIR = re.compile(
+    r"(?i)\b(sessionid|csrftoken|csrfmiddlewaretoken|password|secret|token|access|refresh)"
+    r"(\"?\s*[:=]\s*\"?)([^;&\s\"',}]+)"
+)
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-csrftoken"})
 
 _lock = threading.Lock()

@@ -10,11 +10,10 @@ import sys
 
 import click
 
+from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)
 from chatmigrate.cli._app import app, state
 from chatmigrate.errors import ChatmigrateError, ExitCode
 from chatmigrate.redact import redact
-
-from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,7 +39,9 @@ def main(argv: list[str] | None = None) -> None:
         if state.debug:
             raise
         first = str(error).splitlines()[0] if str(error) else ""
-        print(f"chatmigrate: internal error: {type(error).__name__}: {redact(first)} (rerun with --debug)",
-              file=sys.stderr)
+        print(
+            f"chatmigrate: internal error: {type(error).__name__}: {redact(first)} (rerun with --debug)",
+            file=sys.stderr,
+        )
         sys.exit(int(ExitCode.USAGE))
     sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,81 @@
+"""Assemble the reference server: every tier on one Starlette app over one SQLite store."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from chatmigrate.server import jwt_api, legacy, proxy, ws
+from chatmigrate.server.config import ServerConfig
+from chatmigrate.server.context import ServerContext
+from chatmigrate.server.db import Store
+from chatmigrate.server.seed import seed_store
+
+
+async def _contract(request: Request) -> Response:
+    from chatmigrate.contracts import contracts_dir
+
+    root = contracts_dir().resolve()
+    target = (root / request.path_params["name"]).resolve()
+    if not target.is_relative_to(root) or not target.is_file() or target.suffix != ".json":
+        return JSONResponse({"status": "error", "message": "Not found", "detail": "no such contract"}, 404)
+    return FileResponse(target, media_type="application/json")
+
+
+async def _health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """A JSON 500 without details: the reference server must never leak a traceback by accident."""
+    return JSONResponse({"status": "error", "message": "Server error", "detail": "unexpected error"}, 500)
+
+
+def open_store(config: ServerConfig) -> tuple[Store, Path | None]:
+    """Open (and seed, when new) the database; returns the temp dir to remove at shutdown, if any."""
+    temp_dir = None
+    path = config.db_path
+    if path is None:
+        temp_dir = Path(tempfile.mkdtemp(prefix="chatmigrate-"))
+        path = str(temp_dir / "chat.sqlite3")
+    store = Store(path)
+    if store.is_empty():
+        seed_store(store, config.seed, config.players, config.messages_per_room, config.password)
+    return store, temp_dir
+
+
+def create_app(config: ServerConfig) -> Starlette:
+    store, temp_dir = open_store(config)
+    ctx = ServerContext(config=config, store=store)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ctx.http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+        try:
+            yield
+        finally:
+            await ctx.http.aclose()
+            store.close()
+            if temp_dir is not None:
+                shutil.rmtree(temp_dir, ignore_errors=True)
+
+    routes = [
+        *legacy.routes,
+        *jwt_api.routes,
+        *proxy.routes,
+        *ws.routes,
+        Route("/openapi/{name:path}", _contract),
+        Route("/healthz", _health),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: _server_error})
+    app.state.ctx = ctx
+    return app

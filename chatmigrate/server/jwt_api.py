@@ -1,0 +1,158 @@
+"""The JWT tier: token endpoints, the chat admin API and the send endpoint; JSON always.
+
+Auth flaws change how failures are *rendered* here (HTML page, traceback, echoed
+token); flaws in verification itself live in ``tokens``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from chatmigrate.server import pages
+from chatmigrate.server.chatdata import (
+    ChatroomNotFound,
+    QueryError,
+    build_response,
+    message_json,
+    parse_query,
+)
+from chatmigrate.server.context import ServerContext, context_of
+from chatmigrate.server.db import check_password
+from chatmigrate.server.tokens import (
+    AuthFailure,
+    Principal,
+    authenticate,
+    issue_access,
+    issue_refresh,
+    require_staff,
+    token_from_headers,
+)
+
+MAX_MESSAGE_LENGTH = 5000
+_FAKE_TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/chat/api/authentication.py", line 48, in authenticate\n'
+    "    payload = jwt.decode(raw_token, settings.SECRET_KEY, algorithms=['HS256'])\n"
+    "jwt.exceptions.InvalidTokenError: {detail}"
+)
+
+
+def error(status: int, message: str, detail: str) -> JSONResponse:
+    return JSONResponse({"status": "error", "message": message, "detail": detail}, status_code=status)
+
+
+def auth_error(ctx: ServerContext, failure: AuthFailure) -> Response:
+    flaws = ctx.config.switches
+    if flaws.flaw("html-401"):
+        return HTMLResponse(pages.unauthorized_page(), status_code=failure.status)
+    message = "Authentication failed" if failure.status == 401 else "Permission denied"
+    body: dict[str, Any] = {"status": "error", "message": message, "detail": failure.detail}
+    if flaws.flaw("echo-token") and failure.token:
+        body["detail"] = f"{failure.detail}: {failure.token}"
+    if flaws.flaw("stack-trace"):
+        body["traceback"] = _FAKE_TRACEBACK.format(detail=failure.detail)
+    headers = {"WWW-Authenticate": 'Bearer realm="api"'} if failure.status == 401 else None
+    return JSONResponse(body, status_code=failure.status, headers=headers)
+
+
+def bearer_principal(request: Request, ctx: ServerContext) -> Principal:
+    values = [value.decode("latin-1") for name, value in request.headers.raw if name == b"authorization"]
+    token, skip_signature = token_from_headers(values, ctx.config)
+    principal = authenticate(token, ctx.store, ctx.config, skip_signature=skip_signature)
+    require_staff(principal, ctx.config)
+    return principal
+
+
+async def _json_body(request: Request) -> dict[str, Any] | None:
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+async def obtain_token(request: Request) -> Response:
+    ctx = context_of(request)
+    body = await _json_body(request)
+    if body is None or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
+        return error(400, "Invalid request", "JSON body with string 'username' and 'password' required")
+    user = ctx.store.user_by_username(body["username"])
+    if user is None or not user.is_active or not check_password(body["password"], user.password_hash):
+        return auth_error(ctx, AuthFailure("No active account found with the given credentials"))
+    return JSONResponse({"access": issue_access(user, ctx.config), "refresh": issue_refresh(user, ctx.config)})
+
+
+async def refresh_token(request: Request) -> Response:
+    ctx = context_of(request)
+    body = await _json_body(request)
+    if body is None or not isinstance(body.get("refresh"), str):
+        return error(400, "Invalid request", "JSON body with string 'refresh' required")
+    try:
+        principal = authenticate(body["refresh"], ctx.store, ctx.config, refresh=True)
+    except AuthFailure as failure:
+        return auth_error(ctx, failure)
+    return JSONResponse({"access": issue_access(principal.user, ctx.config)})
+
+
+async def chat(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        bearer_principal(request, ctx)
+    except AuthFailure as failure:
+        return auth_error(ctx, failure)
+    drift = ctx.config.switches.drift
+    try:
+        body = build_response(ctx.store, parse_query(request.query_params), ctx.config.switches)
+    except QueryError as bad:
+        return error(400, "Invalid request", bad.detail)
+    except ChatroomNotFound as missing:
+        if drift("html-404"):
+            return HTMLResponse(pages.not_found_page(request.url.path), status_code=404)
+        return error(400 if drift("status-change") else 404, "Not found", str(missing))
+    return JSONResponse(body)
+
+
+async def send(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        principal = bearer_principal(request, ctx)
+    except AuthFailure as failure:
+        return auth_error(ctx, failure)
+    body = await _json_body(request)
+    if body is None:
+        return error(400, "Invalid request", "JSON object body required")
+    chatroom_id, text = body.get("chatroom_id"), body.get("message")
+    if type(chatroom_id) is not int or chatroom_id < 1:
+        return error(400, "Invalid request", "chatroom_id must be a positive integer")
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_LENGTH:
+        return error(400, "Invalid request", f"message must be 1..{MAX_MESSAGE_LENGTH} characters")
+    room = ctx.store.chatroom(chatroom_id) if chatroom_id < 2**62 else None
+    if room is None:
+        return error(404, "Not found", f"Chatroom {chatroom_id} not found")
+    stored = await store_and_broadcast(ctx, room.name, room.id, principal.user.id, text)
+    return JSONResponse({"status": "success", "message": stored}, status_code=201)
+
+
+async def store_and_broadcast(
+    ctx: ServerContext, room_name: str, chatroom_id: int, user_id: int, text: str
+) -> dict[str, Any]:
+    """Commit first, then fan out: an acknowledged message is never lost."""
+    message_id = ctx.store.add_message(chatroom_id, "admin", user_id, text)
+    row = ctx.store.message(message_id)
+    assert row is not None
+    stored = message_json(row)
+    await ctx.rooms.broadcast(room_name, {"type": "message", "message": stored})
+    return stored
+
+
+routes = [
+    Route("/api/v1/auth/token/", obtain_token, methods=["POST"]),
+    Route("/api/v1/auth/token/refresh/", refresh_token, methods=["POST"]),
+    Route("/api/v1/admin/chat/", chat, methods=["GET"]),
+    Route("/api/v1/chat/send/", send, methods=["POST"]),
+]

@@ -1,0 +1,173 @@
+"""JWT issue and verification for the JWT tier and the WebSocket's jwt mode.
+
+Every failure raises ``AuthFailure`` with a detail that says which check failed;
+nothing a client can put in a header or a token may escape as another exception.
+Flaw switches live here because they are bugs *in verification*.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from chatmigrate.server.config import ServerConfig
+from chatmigrate.server.db import Store, User
+from chatmigrate.server.seed import STAFF_ROLES
+
+ALGORITHM = "HS256"
+LEEWAY_SECONDS = 10
+MAX_TOKEN_LENGTH = 8192
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_HEADER_SHAPE = re.compile(r"([A-Za-z]+)[ \t]+(\S+)")
+
+
+class AuthFailure(Exception):
+    def __init__(self, detail: str, status: int = 401, token: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail, self.status, self.token = detail, status, token
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user: User
+    claims: dict[str, Any]
+
+
+def issue_access(user: User, config: ServerConfig, now: float | None = None) -> str:
+    issued = int(now if now is not None else time.time())
+    claims = {
+        "user_id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "role": user.role,
+        "exp": issued + config.access_ttl,
+        "iat": issued,
+    }
+    return jwt.encode(claims, config.jwt_secret, algorithm=ALGORITHM)
+
+
+def issue_refresh(user: User, config: ServerConfig) -> str:
+    issued = int(time.time())
+    claims = {
+        "user_id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "role": user.role,
+        "exp": issued + config.refresh_ttl,
+        "iat": issued,
+        "token_type": "refresh",
+        "jti": secrets.token_hex(16),
+    }
+    return jwt.encode(claims, config.jwt_secret, algorithm=ALGORITHM)
+
+
+def token_from_headers(values: list[str], config: ServerConfig) -> tuple[str, bool]:
+    """Apply the documented header policy; returns the token and whether signature checks are skipped."""
+    if not values:
+        raise AuthFailure("Authentication credentials were not provided")
+    if len(values) > 1:
+        raise AuthFailure("Multiple Authorization headers")
+    match = _HEADER_SHAPE.fullmatch(values[0])
+    if match is None:
+        raise AuthFailure("Malformed Authorization header")
+    scheme, token = match.groups()
+    if scheme.lower() != "bearer":
+        raise AuthFailure("Unsupported authorization scheme")
+    skip_signature = scheme == "bearer" and config.switches.flaw("lowercase-bearer")
+    return token, skip_signature
+
+
+def authenticate(
+    token: str, store: Store, config: ServerConfig, *, skip_signature: bool = False, refresh: bool = False
+) -> Principal:
+    """Verify a token and load its active user; ``refresh`` selects which token type is wanted."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise AuthFailure("Token too long", token=token)
+    if not _TOKEN_SHAPE.fullmatch(token):
+        raise AuthFailure("Malformed token", token=token)
+    try:
+        claims = _decode(token, config, skip_signature)
+    except AuthFailure:
+        raise
+    except jwt.ExpiredSignatureError:
+        raise AuthFailure("Token has expired", token=token) from None
+    except jwt.InvalidSignatureError:
+        raise AuthFailure("Invalid token signature", token=token) from None
+    except Exception:  # any other decode problem, including overflowing time claims, is a bad token
+        raise AuthFailure("Token is invalid", token=token) from None
+    if (claims.get("token_type") == "refresh") != refresh:
+        raise AuthFailure("Wrong token type", token=token)
+    user_id = claims.get("user_id")
+    if type(user_id) is not int or user_id < 1:
+        raise AuthFailure("Token has no valid user_id claim", token=token)
+    user = store.user_by_id(user_id) if user_id < 2**62 else None
+    if user is None or not user.is_active:
+        raise AuthFailure("User not found or inactive", token=token)
+    return Principal(user, claims)
+
+
+def require_staff(principal: Principal, config: ServerConfig) -> None:
+    if principal.user.role not in STAFF_ROLES and not config.switches.flaw("role-bypass"):
+        raise AuthFailure(f"Role '{principal.user.role}' may not use the chat admin API", status=403)
+
+
+def _decode(token: str, config: ServerConfig, skip_signature: bool) -> dict[str, Any]:
+    header = _unverified_header(token)
+    flaws = config.switches
+    if str(header.get("alg", "")).lower() == "none" and flaws.flaw("alg-none"):
+        skip_signature = True
+    elif header.get("alg") != ALGORITHM:
+        raise AuthFailure("Unsupported token algorithm", token=token)
+    if "crit" in header:
+        raise AuthFailure("Unsupported critical header", token=token)
+    verify_signature = not (skip_signature or flaws.flaw("skip-signature"))
+    verify_exp = not flaws.flaw("accept-expired")
+    options: jwt.types.Options = {
+        "verify_signature": verify_signature,
+        "verify_exp": verify_exp,
+        "verify_iat": True,
+        "verify_nbf": True,
+        "verify_aud": True,
+        "require": ["exp", "iat", "user_id"],
+    }
+    claims: dict[str, Any] = jwt.decode(
+        token, config.jwt_secret, algorithms=[ALGORITHM], options=options, leeway=LEEWAY_SECONDS
+    )
+    _check_times(claims, check_exp=verify_exp, token=token)
+    return claims
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    segment = token.split(".")[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except Exception:
+        raise AuthFailure("Malformed token header", token=token) from None
+    if not isinstance(header, dict):
+        raise AuthFailure("Malformed token header", token=token)
+    return header
+
+
+def _finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_times(claims: dict[str, Any], *, check_exp: bool, token: str) -> None:
+    """PyJWT accepts floats and leaves iat in the future alone; the documented policy is stricter."""
+    now = time.time()
+    for name in ("exp", "iat", "nbf"):
+        value = claims.get(name)
+        if name in claims and not _finite_number(value):
+            raise AuthFailure(f"Claim '{name}' must be a number", token=token)
+    if claims["iat"] > now + LEEWAY_SECONDS:
+        raise AuthFailure("Token issued in the future", token=token)
+    if check_exp and claims["exp"] <= now - LEEWAY_SECONDS:
+        raise AuthFailure("Token has expired", token=token)

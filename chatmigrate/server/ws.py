@@ -1,0 +1,176 @@
+"""The chat WebSocket ``/ws/cschat/P{playerId}Chat/?user_id={adminId}``.
+
+Two auth modes: ``url`` trusts the ``user_id`` parameter (today's system, so any
+client naming a staff id *is* that user) and ``jwt`` wants ``{"type": "auth",
+"token": …}`` as the first frame (the planned system). Refusals before accept
+become an HTTP 403 handshake answer; after accept, a 44xx close code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from typing import Any
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from chatmigrate.server.context import ServerContext, context_of
+from chatmigrate.server.db import Chatroom, User
+from chatmigrate.server.jwt_api import MAX_MESSAGE_LENGTH, store_and_broadcast
+from chatmigrate.server.seed import STAFF_ROLES
+from chatmigrate.server.tokens import AuthFailure, authenticate
+
+CLOSE_MALFORMED, CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_TIMEOUT = (
+    4400,
+    4401,
+    4403,
+    4404,
+    4408,
+)
+_ROOM = re.compile(r"P([1-9][0-9]{0,11})Chat")
+
+
+class Refused(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+def _origin_allowed(socket: WebSocket, ctx: ServerContext) -> bool:
+    origin = socket.headers.get("origin")
+    if origin is None or ctx.config.switches.flaw("ws-no-origin-check"):
+        return True
+    host = socket.headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}") or origin in ctx.config.allowed_origins
+
+
+def _room_and_user_id(socket: WebSocket, ctx: ServerContext) -> tuple[Chatroom, int | None]:
+    match = _ROOM.fullmatch(socket.path_params["room"])
+    room = ctx.store.chatroom_by_player(int(match.group(1))) if match else None
+    if room is None:
+        raise Refused(CLOSE_NOT_FOUND, "unknown chatroom")
+    values = socket.query_params.getlist("user_id")
+    if len(values) > 1 or (values and not (values[0].isascii() and values[0].isdigit() and len(values[0]) < 13)):
+        raise Refused(CLOSE_MALFORMED, "malformed user_id")
+    return room, int(values[0]) if values else None
+
+
+def _staff(user: User | None) -> User:
+    if user is None or not user.is_active or user.role not in STAFF_ROLES:
+        raise Refused(CLOSE_FORBIDDEN, "not allowed")
+    return user
+
+
+async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_id: int | None) -> User:
+    try:
+        frame = await asyncio.wait_for(socket.receive(), timeout=ctx.config.ws_auth_timeout)
+    except TimeoutError:
+        raise Refused(CLOSE_TIMEOUT, "no auth message in time") from None
+    if frame["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(frame.get("code", 1000))
+    message = _parse(frame.get("text"))
+    if message is None or message.get("type") != "auth":
+        raise Refused(CLOSE_MALFORMED, "first message must be an auth message")
+    token = message.get("token")
+    if token is None and ctx.config.switches.flaw("ws-missing-token") and user_id is not None:
+        return _staff(ctx.store.user_by_id(user_id))
+    if not isinstance(token, str):
+        raise Refused(CLOSE_MALFORMED, "auth message needs a token")
+    try:
+        principal = authenticate(token, ctx.store, ctx.config)
+    except AuthFailure as failure:
+        raise Refused(CLOSE_UNAUTHENTICATED, failure.detail) from None
+    if user_id is not None and principal.user.id != user_id:
+        raise Refused(CLOSE_FORBIDDEN, "token does not match user_id")
+    return _staff(principal.user)
+
+
+def _parse(text: Any) -> dict[str, Any] | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+async def chat_socket(socket: WebSocket) -> None:
+    ctx = context_of(socket)
+    try:
+        if not _origin_allowed(socket, ctx):
+            raise Refused(CLOSE_FORBIDDEN, "origin not allowed")
+        room, user_id = _room_and_user_id(socket, ctx)
+        if ctx.config.ws_auth == "url":
+            if user_id is None:
+                raise Refused(CLOSE_MALFORMED, "user_id is required")
+            user = _staff(ctx.store.user_by_id(user_id))
+            await socket.accept()
+        else:
+            await socket.accept()
+            user = await _authenticate_first_frame(socket, ctx, user_id)
+    except Refused as refused:
+        await socket.close(code=refused.code, reason=refused.reason)
+        return
+    except WebSocketDisconnect:
+        return
+    await _serve_member(socket, ctx, room, user)
+
+
+async def _serve_member(socket: WebSocket, ctx: ServerContext, room: Chatroom, user: User) -> None:
+    await ctx.rooms.join(room.name, socket)
+    try:
+        await socket.send_json({"type": "connected", "chatroom": room.name, "user_id": user.id})
+        player = ctx.store.player(room.player_id)
+        await socket.send_json(
+            {
+                "type": "live_status",
+                "player_id": room.player_id,
+                "is_online": bool(player and player["is_online"]),
+            }
+        )
+        while True:
+            frame = await socket.receive()
+            if frame["type"] == "websocket.disconnect":
+                return
+            await _handle(socket, ctx, room, user, _parse(frame.get("text")))
+    except WebSocketDisconnect:
+        return
+    finally:
+        await ctx.rooms.leave(room.name, socket)
+        if socket.application_state != WebSocketState.DISCONNECTED:
+            with contextlib.suppress(Exception):
+                await socket.close()
+
+
+async def _handle(
+    socket: WebSocket, ctx: ServerContext, room: Chatroom, user: User, event: dict[str, Any] | None
+) -> None:
+    kind = event.get("type") if event else None
+    if event is None or kind not in ("message", "typing", "read"):
+        await socket.send_json({"type": "error", "detail": "unknown or malformed event"})
+    elif kind == "message":
+        text = event.get("message")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_LENGTH:
+            await socket.send_json({"type": "error", "detail": "message must be a non-empty string"})
+            return
+        stored = await store_and_broadcast(ctx, room.name, room.id, user.id, text)
+        await socket.send_json({"type": "ack", "client_id": event.get("client_id"), "message": stored})
+    elif kind == "typing":
+        await ctx.rooms.broadcast(
+            room.name,
+            {"type": "typing", "user_id": user.id, "is_typing": bool(event.get("is_typing"))},
+            exclude=socket,
+        )
+    else:
+        message_id = event.get("message_id")
+        if type(message_id) is not int or not 0 < message_id < 2**62 or not ctx.store.mark_read(room.id, message_id):
+            await socket.send_json({"type": "error", "detail": "unknown message_id"})
+            return
+        await ctx.rooms.broadcast(room.name, {"type": "read", "message_id": message_id, "user_id": user.id})
+
+
+routes = [WebSocketRoute("/ws/cschat/{room}/", chat_socket)]
