@@ -184,6 +184,7 @@ class RunResult:
     latency: list[LatencyStat] = field(default_factory=list)
     endpoints: list[EndpointParity] = field(default_factory=list)
     audit: list[AuditResult] = field(default_factory=list)
+    accepted: list[str] = field(default_factory=list)
     stale_baseline: list[str] = field(default_factory=list)
     verdict: Verdict | None = None
 

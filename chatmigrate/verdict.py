@@ -1,0 +1,42 @@
+"""The gate's decision: which findings fail the run, and with which exit code.
+
+Kept apart from every runner so that replay, audit, gate and re-rendered reports
+all judge the same findings the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from chatmigrate.errors import ExitCode
+from chatmigrate.records import Finding, Severity, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class GateLimits:
+    fail_on: Severity = Severity.MEDIUM
+    max_findings: int = 0
+
+
+def fails_gate(finding: Finding, limits: GateLimits, accepted: frozenset[str] = frozenset()) -> bool:
+    return finding.severity.rank >= limits.fail_on.rank and finding.fingerprint not in accepted
+
+
+def decide(findings: Iterable[Finding], limits: GateLimits, *, accepted: Iterable[str] = (),
+           transport_error: str | None = None) -> Verdict:
+    """Exit 3 beats exit 1: results from a target that broke mid-run cannot clear the gate."""
+    accepted_set = frozenset(accepted)
+    gating = [finding for finding in findings if fails_gate(finding, limits, accepted_set)]
+    if transport_error:
+        return Verdict(False, int(ExitCode.TRANSPORT), f"target failed at the transport level: {transport_error}")
+    if len(gating) > limits.max_findings:
+        by_check = Counter(finding.check for finding in gating)
+        detail = ", ".join(f"{count} {check}" for check, count in by_check.most_common())
+        return Verdict(False, int(ExitCode.GATE_FAILED),
+                       f"{len(gating)} finding(s) at or above {limits.fail_on.value} ({detail});"
+                       f" limit {limits.max_findings}")
+    tolerated = f"{len(gating)} tolerated, " if gating else ""
+    return Verdict(True, int(ExitCode.OK),
+                   f"no finding over the limit ({tolerated}threshold {limits.fail_on.value})")

@@ -1,0 +1,44 @@
+"""The gate decision: thresholds, limits, baselines and transport failures."""
+
+from chatmigrate.records import Finding, Severity
+from chatmigrate.verdict import GateLimits, decide
+
+
+def finding(severity: Severity, check: str = "body", subject: str = "e1") -> Finding:
+    return Finding(check=check, severity=severity, title="t", subject=subject)
+
+
+def test_no_findings_pass_with_exit_0() -> None:
+    verdict = decide([], GateLimits())
+    assert (verdict.passed, verdict.exit_code) == (True, 0)
+
+
+def test_a_medium_finding_fails_the_default_gate_with_exit_1() -> None:
+    verdict = decide([finding(Severity.MEDIUM)], GateLimits())
+    assert (verdict.passed, verdict.exit_code) == (False, 1)
+    assert "1 body" in verdict.reason
+
+
+def test_findings_below_the_threshold_do_not_fail_the_gate() -> None:
+    assert decide([finding(Severity.LOW), finding(Severity.INFO)], GateLimits()).passed
+
+
+def test_a_raised_threshold_tolerates_medium_findings() -> None:
+    assert decide([finding(Severity.MEDIUM)], GateLimits(fail_on=Severity.HIGH)).passed
+
+
+def test_max_findings_tolerates_that_many_gating_findings() -> None:
+    limits = GateLimits(max_findings=1)
+    assert decide([finding(Severity.HIGH)], limits).passed
+    assert not decide([finding(Severity.HIGH), finding(Severity.HIGH, subject="e2")], limits).passed
+
+
+def test_accepted_fingerprints_do_not_fail_the_gate() -> None:
+    accepted = finding(Severity.CRITICAL)
+    assert decide([accepted], GateLimits(), accepted=[accepted.fingerprint]).passed
+
+
+def test_a_transport_error_gives_exit_3_even_without_findings() -> None:
+    verdict = decide([], GateLimits(), transport_error="connection refused")
+    assert (verdict.passed, verdict.exit_code) == (False, 3)
+    assert "connection refused" in verdict.reason
