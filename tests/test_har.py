@@ -1,0 +1,84 @@
+"""HAR import: chat requests become corpus entries; credentials never survive the import."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chatmigrate.errors import ConfigError
+from chatmigrate.har import load_har
+
+SECRET_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJl"
+
+
+def har(tmp_path: Path, *requests: dict) -> Path:
+    path = tmp_path / "capture.har"
+    entries = [{"request": request, "response": {"status": 200}} for request in requests]
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    return path
+
+
+def get(url: str) -> dict:
+    return {
+        "method": "GET",
+        "url": url,
+        "headers": [{"name": "Authorization", "value": f"Bearer {SECRET_TOKEN}"}],
+        "cookies": [{"name": "sessionid", "value": "s3cr3tsession"}],
+    }
+
+
+def test_proxy_routes_map_to_the_canonical_chat_path_with_their_request_type(tmp_path: Path) -> None:
+    entries = load_har(har(tmp_path, get("https://ui.example/api/chat-purchases?chatroom_id=4")))
+    assert [(e.path, e.query) for e in entries] == [
+        ("/admin/chat/", {"chatroom_id": "4", "request_type": "purchases_list"})
+    ]
+
+
+def test_jwt_tier_requests_keep_their_query(tmp_path: Path) -> None:
+    url = "https://api.example/api/v1/admin/chat/?chatroom_id=2&request_type=recent_messages&limit=20"
+    (entry,) = load_har(har(tmp_path, get(url)))
+    assert entry.query == {"chatroom_id": "2", "limit": "20", "request_type": "recent_messages"}
+    assert not entry.unsafe
+
+
+def test_non_chat_requests_are_dropped(tmp_path: Path) -> None:
+    assert load_har(har(tmp_path, get("https://ui.example/_next/static/app.js"), get("https://x/api/me"))) == []
+
+
+def test_duplicate_requests_become_one_entry(tmp_path: Path) -> None:
+    url = "https://ui.example/api/chat-users"
+    assert len(load_har(har(tmp_path, get(url), get(url)))) == 1
+
+
+def test_credentials_in_query_headers_cookies_and_bodies_are_dropped(tmp_path: Path) -> None:
+    send = {
+        "method": "POST",
+        "url": "https://api.example/api/v1/chat/send/?token=" + SECRET_TOKEN,
+        "headers": [{"name": "Authorization", "value": f"Bearer {SECRET_TOKEN}"}],
+        "postData": {
+            "mimeType": "application/json",
+            "text": json.dumps({"chatroom_id": 1, "message": "hi", "password": "hunter22"}),
+        },
+    }
+    entries = load_har(
+        har(tmp_path, send, get(f"https://ui.example/api/chat-messages?chatroom_id=1&jwt={SECRET_TOKEN}"))
+    )
+    dumped = json.dumps([[e.path, e.query, e.body] for e in entries])
+    for secret in (SECRET_TOKEN, "s3cr3tsession", "hunter22"):
+        assert secret not in dumped
+    assert entries[0].body == {"chatroom_id": 1, "message": "hi"}
+    assert entries[0].unsafe
+
+
+def test_a_file_that_is_not_json_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.har"
+    path.write_text('{\n "log": {\n  "entries": [,]\n }\n}')
+    with pytest.raises(ConfigError, match=r"broken\.har:3"):
+        load_har(path)
+
+
+def test_json_that_is_not_a_har_names_the_missing_key(tmp_path: Path) -> None:
+    path = tmp_path / "other.json"
+    path.write_text('{"hello": 1}')
+    with pytest.raises(ConfigError, match="log.entries"):
+        load_har(path)
