@@ -80,5 +80,5 @@ def test_a_file_that_is_not_json_names_file_and_line(tmp_path: Path) -> None:
 def test_json_that_is_not_a_har_names_the_missing_key(tmp_path: Path) -> None:
     path = tmp_path / "other.json"
     path.write_text('{"hello": 1}')
-    with pytest.raises(ConfigError, match="log.entries"):
+    with pytest.raises(ConfigError, match=r"log\.entries"):
         load_har(path)
