@@ -1,0 +1,642 @@
+"""Run configuration: one TOML file (or ``[tool.chatmigrate]``), overridable by environment and flags.
+
+Secrets are never values in the file or on the command line, only references
+(``password_env``, ``token_env``, ``secret_env`` and their ``*_file`` twins), so
+a config can be committed and shown in CI logs. Every error names the file,
+line and key (or the environment variable / flag) so it can be fixed in one go.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from chatmigrate.errors import ConfigError
+from chatmigrate.records import Severity
+
+if TYPE_CHECKING:
+    from chatmigrate.embedded import EmbeddedServer
+
+CONFIG_FILE = "chatmigrate.toml"
+ENV_PREFIX = "CHATMIGRATE_"
+ENV_CONFIG = "CHATMIGRATE_CONFIG"
+SIDES = ("old", "new", "proxy")
+AUTH_KINDS = ("session", "bearer", "token-endpoint", "mint")
+CHAT_PATH = "/admin/chat/"
+DEFAULT_NEW_PATH_MAP = {CHAT_PATH: "/api/v1/admin/chat/"}
+DEFAULT_PROXY_ROUTES = {
+    "recent_messages": "/api/chat-messages",
+    "purchases_list": "/api/chat-purchases",
+    "chat_list": "/api/chat-users",
+}
+_SECRET_KEYS = {
+    "password": "password_env",
+    "token": "token_env",
+    "access": "token_env",
+    "refresh": "token_env",
+    "secret": "secret_env",
+    "jwt_secret": "secret_env",
+    "client_secret": "secret_env",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AuthConfig:
+    """How one target authenticates; which fields matter depends on ``kind``."""
+
+    kind: str
+    username: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    token_env: str | None = None
+    token_file: Path | None = None
+    secret_env: str | None = None
+    secret_file: Path | None = None
+    base_url: str | None = None
+    login_path: str = "/admin/login/"
+    token_path: str = "/api/v1/auth/token/"
+    refresh_path: str = "/api/v1/auth/token/refresh/"
+    refresh_margin: float = 30.0
+    user_id: int | None = None
+    email: str | None = None
+    role: str = "admin"
+    ttl: float = 900.0
+    password: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetConfig:
+    side: str
+    base_url: str
+    auth: AuthConfig
+    path_map: dict[str, str] = field(default_factory=dict)
+    routes: dict[str, str] = field(default_factory=dict)
+    timeout: float | None = None
+    embedded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreRule:
+    path: str
+    reason: str
+    endpoint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    concurrency: int = 8
+    rate_limit: float | None = None
+    retries: int = 2
+    backoff: float = 0.2
+    timeout: float = 10.0
+    repeats: int = 2
+    body_cap: int = 2 * 1024 * 1024
+    corpus: Path | None = None
+    output_dir: Path = Path("results")
+
+
+@dataclass(frozen=True, slots=True)
+class GateOptions:
+    fail_on: Severity = Severity.MEDIUM
+    max_findings: int = 0
+    baseline: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WsOptions:
+    url: str
+    auth: str = "url"
+    user_id: int | None = None
+    chatroom_id: int | None = None
+    player_id: int | None = None
+    send_path: str = "/api/v1/chat/send/"
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    targets: dict[str, TargetConfig]
+    run: RunOptions = field(default_factory=RunOptions)
+    compare: dict[str, Any] = field(default_factory=dict)
+    ignore: list[IgnoreRule] = field(default_factory=list)
+    gate: GateOptions = field(default_factory=GateOptions)
+    ws: WsOptions | None = None
+    source: str | None = None
+
+    @property
+    def embedded_only(self) -> bool:
+        """Writes are always allowed against the embedded server: its database is throwaway."""
+        return all(target.embedded for target in self.targets.values())
+
+    def with_run(self, **changes: Any) -> Config:
+        return replace(self, run=replace(self.run, **changes))
+
+    @classmethod
+    def embedded(cls, server: EmbeddedServer, *, proxy: bool = True) -> Config:
+        """Old = legacy session login, new and proxy = token endpoint, all as the seeded ``admin``."""
+        base = server.base_url
+        password = server.config.password
+        session = AuthConfig(kind="session", username="admin", password=password)
+        token = AuthConfig(kind="token-endpoint", username="admin", password=password)
+        targets = {
+            "old": TargetConfig(side="old", base_url=base, auth=session, embedded=True),
+            "new": TargetConfig(
+                side="new", base_url=base, auth=token, path_map=dict(DEFAULT_NEW_PATH_MAP), embedded=True
+            ),
+        }
+        if proxy:
+            targets["proxy"] = TargetConfig(
+                side="proxy", base_url=base, auth=token, routes=dict(DEFAULT_PROXY_ROUTES), embedded=True
+            )
+        ws = WsOptions(url=server.ws_url, auth=server.config.ws_auth)
+        return cls(targets=targets, ws=ws, source="embedded reference server")
+
+
+# ---------------------------------------------------------------- value parsers
+
+Parser = Callable[[Any], Any]
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from ``900``, ``"15m"``, ``"2h"``, ``"500ms"``: TTLs and timeouts read naturally."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like 30s, 15m or 2h, got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"expected a duration like 30s, 15m or 2h, got {value!r}")
+        seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError(f"expected a positive duration, got {value!r}")
+    return seconds
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _url(scheme: tuple[str, ...]) -> Parser:
+    def parse(value: Any) -> str:
+        text = _text(value).rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme not in scheme or not parts.netloc:
+            raise ValueError(f"expected an absolute {'/'.join(scheme)} URL, got {value!r}")
+        return text
+
+    return parse
+
+
+def _url_path(value: Any) -> str:
+    text = _text(value)
+    if not text.startswith("/"):
+        raise ValueError(f"expected a path starting with '/', got {value!r}")
+    return text
+
+
+def _int(minimum: int) -> Parser:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError(f"expected an integer, got {value!r}")
+        try:
+            number = int(value) if isinstance(value, int | str) else int(str(value), 10)
+        except ValueError:
+            raise ValueError(f"expected an integer, got {value!r}") from None
+        if number < minimum:
+            raise ValueError(f"expected an integer >= {minimum}, got {value!r}")
+        return number
+
+    return parse
+
+
+def _positive_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a positive number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a positive number, got {value!r}") from None
+    if number <= 0:
+        raise ValueError(f"expected a positive number, got {value!r}")
+    return number
+
+
+def _rate(value: Any) -> float | None:
+    """``0`` means unlimited, so a CI matrix can switch the limit off from the environment."""
+    if value in (0, "0", "", "none", "off"):
+        return None
+    return _positive_float(value)
+
+
+def _choice(options: tuple[str, ...]) -> Parser:
+    def parse(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return str(value)
+
+    return parse
+
+
+def _severity(value: Any) -> Severity:
+    try:
+        return Severity(str(value).lower())
+    except ValueError:
+        raise ValueError(f"expected one of {', '.join(s.value for s in Severity)}, got {value!r}") from None
+
+
+def _file_path(value: Any) -> Path:
+    return Path(_text(value)).expanduser()
+
+
+def _env_name(value: Any) -> str:
+    text = _text(value)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise ValueError(f"expected the NAME of an environment variable, got {value!r}")
+    return text
+
+
+def _decode_json(value: Any, expected: type) -> Any:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError(f"expected a JSON {expected.__name__}, got {value!r}") from None
+    if not isinstance(value, expected):
+        raise ValueError(f"expected a {'table' if expected is dict else 'list'}, got {value!r}")
+    return value
+
+
+def _path_map(value: Any) -> dict[str, str]:
+    table = _decode_json(value, dict)
+    return {_url_path(key): _url_path(item) for key, item in table.items()}
+
+
+def _routes(value: Any) -> dict[str, str]:
+    table = _decode_json(value, dict)
+    return {_text(key): _url_path(item) for key, item in table.items()}
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return dict(_decode_json(value, dict))
+
+
+_AUTH_SPEC: dict[str, Parser] = {
+    "kind": _choice(AUTH_KINDS),
+    "username": _text,
+    "password_env": _env_name,
+    "password_file": _file_path,
+    "token_env": _env_name,
+    "token_file": _file_path,
+    "secret_env": _env_name,
+    "secret_file": _file_path,
+    "base_url": _url(("http", "https")),
+    "login_path": _url_path,
+    "token_path": _url_path,
+    "refresh_path": _url_path,
+    "refresh_margin": parse_duration,
+    "user_id": _int(0),
+    "email": _text,
+    "role": _text,
+    "ttl": parse_duration,
+}
+_TARGET_SPEC: dict[str, Parser] = {
+    "base_url": _url(("http", "https")),
+    "path_map": _path_map,
+    "routes": _routes,
+    "timeout": parse_duration,
+}
+_RUN_SPEC: dict[str, Parser] = {
+    "concurrency": _int(1),
+    "rate_limit": _rate,
+    "retries": _int(0),
+    "backoff": parse_duration,
+    "timeout": parse_duration,
+    "repeats": _int(1),
+    "body_cap": _int(1024),
+    "corpus": _file_path,
+    "output_dir": _file_path,
+}
+_GATE_SPEC: dict[str, Parser] = {"fail_on": _severity, "max_findings": _int(0), "baseline": _file_path}
+_WS_SPEC: dict[str, Parser] = {
+    "url": _url(("ws", "wss")),
+    "auth": _choice(("url", "jwt")),
+    "user_id": _int(0),
+    "chatroom_id": _int(0),
+    "player_id": _int(0),
+    "send_path": _url_path,
+    "timeout": parse_duration,
+}
+_IGNORE_SPEC: dict[str, Parser] = {"path": _text, "endpoint": _text, "reason": _text}
+_SECTIONS = ("targets", "run", "compare", "ignore", "gate", "ws")
+_AUTH_NEEDS: dict[str, list[tuple[str, ...]]] = {
+    "session": [("username",), ("password_env", "password_file", "password")],
+    "token-endpoint": [("username",), ("password_env", "password_file", "password")],
+    "bearer": [("token_env", "token_file")],
+    "mint": [("secret_env", "secret_file", "secret"), ("username",), ("user_id",)],
+}
+
+
+# ---------------------------------------------------------------- provenance and line lookup
+
+
+@dataclass(slots=True)
+class _Source:
+    """Where each value came from, so an error can point at the file line, env var or flag."""
+
+    file: str | None = None
+    text: str = ""
+    table_prefix: tuple[str, ...] = ()
+    origins: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def error(self, message: str, key: tuple[str, ...]) -> ConfigError:
+        dotted = ".".join(key)
+        for length in range(len(key), 0, -1):
+            origin = self.origins.get(key[:length])
+            if origin:
+                return ConfigError(message, file=origin, key=dotted)
+        return ConfigError(message, file=self.file, line=self.line_of(key), key=dotted)
+
+    def line_of(self, key: tuple[str, ...]) -> int | None:
+        """The line of ``key``, else of its nearest enclosing table: good enough to point a human at."""
+        if not self.text:
+            return None
+        lines = _key_lines(self.text)
+        full = self.table_prefix + key
+        while full:
+            if full in lines:
+                return lines[full]
+            full = full[:-1]
+        return None
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """A simple scan of TOML: ``[table]`` and ``[[array]]`` headers, then ``name =`` under them."""
+    found: dict[tuple[str, ...], int] = {}
+    arrays: dict[tuple[str, ...], int] = {}
+    header: tuple[str, ...] = ()
+
+    def mark(key: tuple[str, ...], number: int) -> None:
+        for length in range(1, len(key) + 1):
+            found.setdefault(key[:length], number)
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        array = re.fullmatch(r"\[\[\s*([^\]]+?)\s*\]\]\s*(#.*)?", line)
+        table = re.fullmatch(r"\[\s*([^\]]+?)\s*\]\s*(#.*)?", line)
+        if array or table:
+            name = _dotted((array or table).group(1))  # type: ignore[union-attr]
+            if array:
+                index = arrays.get(name, -1) + 1
+                arrays[name] = index
+                name = (*name, str(index))
+            header = name
+            mark(header, number)
+            continue
+        assignment = re.match(r"([A-Za-z0-9_.\"' -]+?)\s*=", line)
+        if assignment:
+            mark(header + _dotted(assignment.group(1)), number)
+    return found
+
+
+def _dotted(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in text.split("."))
+
+
+# ---------------------------------------------------------------- loading
+
+
+def find_config(cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Path | None:
+    """``$CHATMIGRATE_CONFIG``, else ``chatmigrate.toml``, else pyproject.toml with ``[tool.chatmigrate]``."""
+    env = os.environ if env is None else env
+    if env.get(ENV_CONFIG):
+        return Path(env[ENV_CONFIG])
+    here = cwd or Path.cwd()
+    if (here / CONFIG_FILE).is_file():
+        return here / CONFIG_FILE
+    pyproject = here / "pyproject.toml"
+    if pyproject.is_file() and re.search(
+        r"^\s*\[tool\.chatmigrate[\].]", pyproject.read_text(), re.MULTILINE
+    ):
+        return pyproject
+    return None
+
+
+def load_config(
+    path: Path | str, *, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Config:
+    """Read ``path``, then apply ``CHATMIGRATE_*`` variables, then ``overrides`` (dotted key -> value)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read config: {error.strerror}", file=str(path)) from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None) or _toml_error_line(str(error))
+        message = getattr(error, "msg", None) or re.sub(r"\s*\(at line.*\)$", "", str(error))
+        raise ConfigError(f"invalid TOML: {message}", file=str(path), line=line) from None
+    prefix: tuple[str, ...] = ()
+    if path.name == "pyproject.toml":
+        prefix = ("tool", "chatmigrate")
+        tool = document.get("tool", {})
+        if not isinstance(tool, dict) or "chatmigrate" not in tool:
+            raise ConfigError("no [tool.chatmigrate] table", file=str(path))
+        document = tool["chatmigrate"]
+    source = _Source(file=str(path), text=text, table_prefix=prefix)
+    return build_config(document, source=source, env=env, overrides=overrides, base_dir=path.parent)
+
+
+def config_from_mapping(
+    document: Mapping[str, Any],
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """A config built from a dict (no file): the environment and flags still apply."""
+    return build_config(dict(document), source=_Source(), env=env, overrides=overrides, base_dir=Path.cwd())
+
+
+def build_config(
+    document: dict[str, Any],
+    *,
+    source: _Source,
+    env: Mapping[str, str] | None,
+    overrides: Mapping[str, Any] | None,
+    base_dir: Path,
+) -> Config:
+    raw: dict[str, Any] = json.loads(json.dumps(document, default=str))
+    env = os.environ if env is None else env
+    for name in sorted(env):
+        if name.startswith(ENV_PREFIX) and "__" in name:
+            key = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+            _assign(raw, key, env[name], source, f"environment variable {name}")
+    for dotted, value in (overrides or {}).items():
+        _assign(raw, tuple(dotted.split(".")), value, source, f"command line ({dotted})")
+    return _Builder(source, base_dir).config(raw)
+
+
+def _assign(raw: dict[str, Any], key: tuple[str, ...], value: Any, source: _Source, origin: str) -> None:
+    source.origins[key] = origin
+    if key[-1] in _SECRET_KEYS:
+        raise source.error(_secret_message(key[-1]), key)
+    if key[0] not in _SECTIONS or len(key) < 2 or key[0] == "ignore":
+        raise source.error("not a config key that can be overridden (see docs/configuration.md)", key)
+    node = raw
+    for part in key[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise source.error("cannot override inside a value that is not a table", key)
+        node = child
+    node[key[-1]] = value
+
+
+def _secret_message(name: str) -> str:
+    reference = _SECRET_KEYS[name]
+    return (
+        f"secrets are never written in the config or on the command line: use {reference} "
+        f"(the name of an environment variable) or {reference.removesuffix('_env')}_file"
+    )
+
+
+def _toml_error_line(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+class _Builder:
+    def __init__(self, source: _Source, base_dir: Path) -> None:
+        self.source = source
+        self.base_dir = base_dir
+
+    def config(self, raw: dict[str, Any]) -> Config:
+        self._reject_secrets(raw, ())
+        for name in raw:
+            if name not in _SECTIONS:
+                raise self.source.error(f"unknown section; expected one of {', '.join(_SECTIONS)}", (name,))
+        targets_raw = self._section(raw, "targets")
+        for side in targets_raw:
+            if side not in SIDES:
+                raise self.source.error(
+                    f"unknown target; expected one of {', '.join(SIDES)}", ("targets", side)
+                )
+        for side in ("old", "new"):
+            if side not in targets_raw:
+                raise self.source.error(f"target {side!r} is required", ("targets", side))
+        targets = {
+            side: self._target(side, self._section(targets_raw, side, ("targets",)))
+            for side in SIDES
+            if side in targets_raw
+        }
+        run = RunOptions(**self._values(self._section(raw, "run"), _RUN_SPEC, ("run",)))
+        if run.corpus is not None:
+            run = replace(run, corpus=self._relative(run.corpus))
+        gate = GateOptions(**self._values(self._section(raw, "gate"), _GATE_SPEC, ("gate",)))
+        if gate.baseline is not None:
+            gate = replace(gate, baseline=self._relative(gate.baseline))
+        ws_raw = self._section(raw, "ws")
+        ws = None
+        if ws_raw:
+            if "url" not in ws_raw:
+                raise self.source.error("the [ws] table needs a url", ("ws", "url"))
+            ws = WsOptions(**self._values(ws_raw, _WS_SPEC, ("ws",)))
+        return Config(
+            targets=targets,
+            run=run,
+            compare=self._section(raw, "compare"),
+            ignore=self._ignore(raw.get("ignore", [])),
+            gate=gate,
+            ws=ws,
+            source=self.source.file,
+        )
+
+    def _relative(self, path: Path) -> Path:
+        return path if path.is_absolute() else self.base_dir / path
+
+    def _reject_secrets(self, node: Any, key: tuple[str, ...]) -> None:
+        if isinstance(node, dict):
+            for name, value in node.items():
+                if name in _SECRET_KEYS:
+                    raise self.source.error(_secret_message(name), (*key, name))
+                self._reject_secrets(value, (*key, name))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                self._reject_secrets(item, (*key, str(index)))
+
+    def _section(self, raw: dict[str, Any], name: str, parent: tuple[str, ...] = ()) -> dict[str, Any]:
+        value = raw.get(name, {})
+        try:
+            return _table(value)
+        except ValueError as error:
+            raise self.source.error(str(error), (*parent, name)) from None
+
+    def _values(self, raw: dict[str, Any], spec: dict[str, Parser], key: tuple[str, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in raw.items():
+            parser = spec.get(name)
+            if parser is None:
+                raise self.source.error(f"unknown key; expected one of {', '.join(spec)}", (*key, name))
+            try:
+                out[name] = parser(value)
+            except ValueError as error:
+                raise self.source.error(str(error), (*key, name)) from None
+        return out
+
+    def _target(self, side: str, raw: dict[str, Any]) -> TargetConfig:
+        key = ("targets", side)
+        auth_raw = self._section(raw, "auth", key)
+        values = self._values({k: v for k, v in raw.items() if k != "auth"}, _TARGET_SPEC, key)
+        if "base_url" not in values:
+            raise self.source.error("base_url is required", (*key, "base_url"))
+        if not auth_raw:
+            raise self.source.error(
+                "an [auth] table is required (kind = session | bearer | token-endpoint | mint)",
+                (*key, "auth"),
+            )
+        auth = self._auth(auth_raw, (*key, "auth"))
+        values.setdefault("path_map", dict(DEFAULT_NEW_PATH_MAP) if side == "new" else {})
+        values.setdefault("routes", dict(DEFAULT_PROXY_ROUTES) if side == "proxy" else {})
+        return TargetConfig(side=side, auth=auth, **values)
+
+    def _auth(self, raw: dict[str, Any], key: tuple[str, ...]) -> AuthConfig:
+        if "kind" not in raw:
+            raise self.source.error(f"kind is required ({' | '.join(AUTH_KINDS)})", (*key, "kind"))
+        values = self._values(raw, _AUTH_SPEC, key)
+        for group in _AUTH_NEEDS[values["kind"]]:
+            if not any(name in values for name in group):
+                wanted = " or ".join(name for name in group if name not in ("password", "secret"))
+                raise self.source.error(f"auth kind {values['kind']!r} needs {wanted}", (*key, group[0]))
+        for name in ("password_file", "token_file", "secret_file"):
+            if name in values:
+                values[name] = self._relative(values[name])
+        return AuthConfig(**values)
+
+    def _ignore(self, raw: Any) -> list[IgnoreRule]:
+        try:
+            items = _decode_json(raw, list)
+        except ValueError as error:
+            raise self.source.error(str(error), ("ignore",)) from None
+        rules = []
+        for index, item in enumerate(items):
+            key = ("ignore", str(index))
+            if not isinstance(item, dict):
+                raise self.source.error("each [[ignore]] entry must be a table", key)
+            values = self._values(item, _IGNORE_SPEC, key)
+            for required in ("path", "reason"):
+                if required not in values:
+                    raise self.source.error(f"an ignore rule needs a {required}", (*key, required))
+            rules.append(IgnoreRule(**values))
+        return rules

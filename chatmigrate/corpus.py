@@ -1,0 +1,360 @@
+"""Replay corpora: the requests a parity run sends, read from YAML or JSONL, or generated from a live server.
+
+Paths are canonical (legacy) ones; each target maps them. Every error names the
+file, the line and the key, because a corpus is usually edited by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import yaml
+
+from chatmigrate import auth as auth_mod
+from chatmigrate.config import CHAT_PATH
+from chatmigrate.errors import ConfigError, TransportError, UsageError
+from chatmigrate.records import CorpusEntry
+
+CORPUS_VERSION = 1
+DEFAULT_CORPUS = "default-corpus.yaml"
+REQUEST_TYPES = ("recent_messages", "purchases_list")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
+_ENTRY_KEYS = ("id", "method", "path", "query", "body", "tags", "unsafe")
+PAGING_OFFSET = 10
+
+
+def default_corpus_path() -> Path:
+    """The corpus shipped for the embedded server (generated from its default seed)."""
+    return Path(str(resources.files("chatmigrate").joinpath("data", DEFAULT_CORPUS)))
+
+
+def load_corpus(path: Path | str | None = None) -> list[CorpusEntry]:
+    """Entries of a ``.yaml``/``.yml``/``.json`` file or a ``.jsonl`` file; the shipped corpus when None."""
+    path = Path(path) if path is not None else default_corpus_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read corpus: {error.strerror}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("corpus is not UTF-8 text", file=str(path)) from None
+    if path.suffix == ".jsonl":
+        return _from_jsonl(text, str(path))
+    return _from_yaml(text, str(path))
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+@dataclass(slots=True)
+class _Located:
+    """A parsed document plus its YAML node tree, so any key path maps back to a line."""
+
+    file: str
+    root: yaml.Node | None
+
+    def line(self, path: Sequence[str | int]) -> int | None:
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in path:
+            if isinstance(node, yaml.MappingNode):
+                match = next(((k, v) for k, v in node.value if k.value == part), None)
+                if match is None:
+                    break
+                line = match[0].start_mark.line + 1
+                node = match[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+    def error(self, message: str, path: Sequence[str | int]) -> ConfigError:
+        return ConfigError(message, file=self.file, line=self.line(path), key=_key_name(path))
+
+
+def _key_name(path: Sequence[str | int]) -> str | None:
+    if not path:
+        return None
+    return "".join(f"[{part}]" if isinstance(part, int) else (f".{part}" if i else part) for i, part in enumerate(path))
+
+
+def _from_yaml(text: str, file: str) -> list[CorpusEntry]:
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"invalid YAML: {error.problem or error.context}", file=file, line=line) from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"invalid YAML: {error}", file=file) from None
+    finally:
+        loader.dispose()
+    located = _Located(file, root)
+    if not isinstance(data, dict):
+        raise located.error("expected a mapping with 'version: 1' and 'entries'", [])
+    for key in data:
+        if key not in ("version", "entries"):
+            raise located.error("unknown key; a corpus file has only 'version' and 'entries'", [key])
+    if data.get("version") != CORPUS_VERSION:
+        raise located.error(f"expected version: {CORPUS_VERSION}", ["version"])
+    items = data.get("entries")
+    if not isinstance(items, list):
+        raise located.error("expected a list of entries", ["entries"])
+    entries = [_entry(item, _entry_fail(located, index)) for index, item in enumerate(items)]
+    _check_unique(entries, lambda message, i: located.error(message, ["entries", i, "id"]))
+    return entries
+
+
+def _entry_fail(located: _Located, index: int) -> _Fail:
+    def fail(message: str, key: Sequence[str | int]) -> ConfigError:
+        return located.error(message, ["entries", index, *key])
+
+    return fail
+
+
+def _from_jsonl(text: str, file: str) -> list[CorpusEntry]:
+    entries: list[CorpusEntry] = []
+    lines: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ConfigError(f"invalid JSON: {error.msg}", file=file, line=number) from None
+
+        def fail(message: str, key: Sequence[str | int], number: int = number) -> ConfigError:
+            return ConfigError(message, file=file, line=number, key=_key_name(key))
+
+        entries.append(_entry(item, fail))
+        lines.append(number)
+    _check_unique(entries, lambda message, i: ConfigError(message, file=file, line=lines[i], key="id"))
+    return entries
+
+
+# ---------------------------------------------------------------- entry validation
+
+
+class _Fail(Protocol):
+    """Builds the located error for one entry from a message and the key path inside the entry."""
+
+    def __call__(self, message: str, key: Sequence[str | int]) -> ConfigError: ...
+
+
+def _entry(item: Any, fail: _Fail) -> CorpusEntry:
+    if not isinstance(item, dict):
+        raise fail("each entry must be a mapping", [])
+    for key in item:
+        if key not in _ENTRY_KEYS:
+            raise fail(f"unknown key; an entry has {', '.join(_ENTRY_KEYS)}", [key])
+    entry_id = item.get("id")
+    if not isinstance(entry_id, str) or not entry_id.strip():
+        raise fail("id is required: a non-empty string", ["id"])
+    method = item.get("method", "GET")
+    if not isinstance(method, str) or method.upper() not in _METHODS:
+        raise fail(f"method must be one of {', '.join(_METHODS)}", ["method"])
+    method = method.upper()
+    path = item.get("path", CHAT_PATH)
+    if not isinstance(path, str) or not path.startswith("/") or "?" in path:
+        raise fail("path must be a canonical path starting with '/', without a query string", ["path"])
+    raw_query = item.get("query") or {}
+    if not isinstance(raw_query, dict):
+        raise fail("query must be a mapping of parameter to value", ["query"])
+    query: dict[str, str] = {}
+    for name, value in raw_query.items():
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise fail("query values must be strings or integers", ["query", str(name)])
+        query[str(name)] = str(value)
+    tags = item.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
+        raise fail("tags must be a list of non-empty strings", ["tags"])
+    unsafe = item.get("unsafe", method not in SAFE_METHODS)
+    if not isinstance(unsafe, bool):
+        raise fail("unsafe must be true or false", ["unsafe"])
+    return CorpusEntry(
+        id=entry_id, method=method, path=path, query=query, body=item.get("body"), tags=list(tags), unsafe=unsafe
+    )
+
+
+def _check_unique(entries: Sequence[CorpusEntry], fail: Any) -> None:
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        if entry.id in seen:
+            raise fail(f"duplicate id {entry.id!r}: ids must be unique", index)
+        seen.add(entry.id)
+
+
+# ---------------------------------------------------------------- writing and sharding
+
+
+def entry_document(entry: CorpusEntry) -> dict[str, Any]:
+    """The compact form: defaults left out so hand-edited corpora stay short."""
+    document: dict[str, Any] = {"id": entry.id, "method": entry.method, "path": entry.path}
+    if entry.query:
+        document["query"] = dict(entry.query)
+    if entry.body is not None:
+        document["body"] = entry.body
+    if entry.tags:
+        document["tags"] = list(entry.tags)
+    if entry.unsafe != (entry.method not in SAFE_METHODS):
+        document["unsafe"] = entry.unsafe
+    return document
+
+
+def dump_corpus(entries: Iterable[CorpusEntry], path: Path) -> None:
+    """YAML unless the file name ends in ``.jsonl``."""
+    documents = [entry_document(entry) for entry in entries]
+    if path.suffix == ".jsonl":
+        text = "".join(json.dumps(document, ensure_ascii=False) + "\n" for document in documents)
+    else:
+        text = yaml.safe_dump(
+            {"version": CORPUS_VERSION, "entries": documents},
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=None,
+            width=110,
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` -> (2, 4): the CI-matrix notation, 1-based."""
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard expects K/N like 2/4, got {text!r}") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard expects 1 <= K <= N, got {text!r}")
+    return k, n
+
+
+def shard(entries: Iterable[CorpusEntry], k: int, n: int) -> list[CorpusEntry]:
+    """Shard K of N by a stable hash of the id: the same entry lands in the same shard on every machine."""
+    if not 1 <= k <= n:
+        raise UsageError(f"shard {k}/{n}: expected 1 <= K <= N")
+    return [entry for entry in entries if _bucket(entry.id, n) == k - 1]
+
+
+def _bucket(entry_id: str, n: int) -> int:
+    return int.from_bytes(hashlib.sha256(entry_id.encode()).digest()[:8], "big") % n
+
+
+# ---------------------------------------------------------------- generation from a live server
+
+
+def generate_corpus(
+    base_url: str, auth: auth_mod.AuthAdapter, *, path: str = CHAT_PATH, timeout: float = 10.0
+) -> list[CorpusEntry]:
+    """Every chatroom x request_type, paging, an unknown chatroom and bad parameters, from a live server."""
+    return asyncio.run(_generate(base_url.rstrip("/"), auth, path, timeout))
+
+
+async def _generate(base_url: str, auth: auth_mod.AuthAdapter, path: str, timeout: float) -> list[CorpusEntry]:
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        try:
+            await auth.prepare(client)
+            fetch = _Fetcher(client, auth, base_url + path)
+            chats = await fetch("chats", request_type="chat_list")
+            rooms = sorted(
+                {
+                    int(chat["chatroom_id"])
+                    for chat in chats
+                    if isinstance(chat, dict) and str(chat.get("chatroom_id", "")).isdigit()
+                }
+            )
+            if not rooms:
+                raise UsageError(f"{base_url + path} lists no chatrooms: nothing to build a corpus from")
+            paging = {kind: await _paging_anchor(fetch, rooms, kind) for kind in REQUEST_TYPES}
+        except httpx.TransportError as error:
+            raise TransportError(f"cannot reach {base_url}: {type(error).__name__}: {error}") from None
+    return build_entries(rooms, paging, path=CHAT_PATH)
+
+
+class _Fetcher:
+    def __init__(self, client: httpx.AsyncClient, auth: auth_mod.AuthAdapter, url: str) -> None:
+        self.client, self.auth, self.url = client, auth, url
+
+    async def __call__(self, key: str, **query: str) -> list[Any]:
+        response = await auth_mod.send(
+            self.client, self.auth, lambda: self.client.build_request("GET", self.url, params=query)
+        )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get(key), list):
+            raise UsageError(
+                f"GET {self.url} ({', '.join(f'{k}={v}' for k, v in query.items())}) gave "
+                f"status {response.status_code} without a JSON '{key}' list; wrong path or auth?"
+            )
+        return list(body[key])
+
+
+async def _paging_anchor(fetch: _Fetcher, rooms: list[int], kind: str) -> tuple[int, int] | None:
+    """A (room, id) to page before: counted from the oldest item, so new messages do not move it."""
+    for room in rooms:
+        items = await fetch("messages", request_type=kind, chatroom_id=str(room), limit="200")
+        ids = sorted(int(item["id"]) for item in items if isinstance(item, dict) and str(item.get("id")).isdigit())
+        if len(ids) > PAGING_OFFSET:
+            return room, ids[PAGING_OFFSET]
+    return None
+
+
+def build_entries(
+    rooms: Sequence[int], paging: dict[str, tuple[int, int] | None], *, path: str = CHAT_PATH
+) -> list[CorpusEntry]:
+    """The corpus layout, kept apart from the network so its shape is plain to read."""
+
+    def entry(entry_id: str, tags: list[str], **query: str | int) -> CorpusEntry:
+        return CorpusEntry(id=entry_id, path=path, query={k: str(v) for k, v in query.items()}, tags=tags)
+
+    entries = [entry("chat-list", ["chat_list"], request_type="chat_list")]
+    for room in rooms:
+        entries += [entry(f"room-{room}-{kind}", [kind], request_type=kind, chatroom_id=room) for kind in REQUEST_TYPES]
+    for kind in REQUEST_TYPES:
+        anchor = paging.get(kind)
+        if anchor is None:
+            continue
+        room, before = anchor
+        tags = [kind, "paging"]
+        entries += [
+            entry(f"room-{room}-{kind}-limit-5", tags, request_type=kind, chatroom_id=room, limit=5),
+            entry(f"room-{room}-{kind}-before-{before}", tags, request_type=kind, chatroom_id=room, before=before),
+            entry(
+                f"room-{room}-{kind}-limit-3-before-{before}",
+                tags,
+                request_type=kind,
+                chatroom_id=room,
+                limit=3,
+                before=before,
+            ),
+        ]
+    unknown = max(rooms) + 1000
+    first = rooms[0]
+    entries += [
+        entry(f"unknown-chatroom-{kind}", [kind, "not-found"], request_type=kind, chatroom_id=unknown)
+        for kind in REQUEST_TYPES
+    ]
+    bad = ["bad-parameters"]
+    entries += [
+        entry("bad-missing-chatroom-id", bad, request_type="recent_messages"),
+        entry("bad-chatroom-id-not-integer", bad, request_type="recent_messages", chatroom_id="abc"),
+        entry("bad-unknown-request-type", bad, request_type="everything", chatroom_id=first),
+        entry("bad-limit-zero", bad, request_type="recent_messages", chatroom_id=first, limit=0),
+        entry("bad-limit-negative", bad, request_type="recent_messages", chatroom_id=first, limit=-5),
+        entry("bad-before-not-integer", bad, request_type="recent_messages", chatroom_id=first, before="latest"),
+    ]
+    return entries

@@ -1,0 +1,454 @@
+"""The replay runner: send every corpus entry to every side, twice, and stream the exchanges to disk.
+
+Memory stays bounded whatever the corpus size: bodies are read up to a cap and
+each entry's exchanges are written (contiguously, flushed) as soon as it is
+complete, so compare can stream the file and ``resume`` can pick up after a
+crash or Ctrl-C. Retries are for transport failures only: an HTTP status,
+whatever it is, is data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from chatmigrate import auth as auth_mod
+from chatmigrate.config import CHAT_PATH, Config, RunOptions, TargetConfig
+from chatmigrate.corpus import shard as shard_entries
+from chatmigrate.errors import TransportError, UsageError
+from chatmigrate.records import CorpusEntry, Exchange
+from chatmigrate.redact import redact, redact_headers, redact_obj
+
+EXCHANGES_FILE = "exchanges.jsonl"
+TEXT_CAP = 16 * 1024
+_EXCHANGE_FIELDS = tuple(f.name for f in dataclasses.fields(Exchange))
+
+
+@dataclass(slots=True)
+class Target:
+    """One side as the runner sees it: where a canonical request goes and who we are there."""
+
+    side: str
+    base_url: str
+    auth: auth_mod.AuthAdapter
+    timeout: float
+    path_map: dict[str, str] = field(default_factory=dict)
+    routes: dict[str, str] = field(default_factory=dict)
+    embedded: bool = False
+
+    @classmethod
+    def from_config(cls, config: TargetConfig, run: RunOptions) -> Target:
+        return cls(
+            side=config.side,
+            base_url=config.base_url.rstrip("/"),
+            auth=auth_mod.build_auth(config.auth, config.base_url),
+            timeout=config.timeout or run.timeout,
+            path_map=dict(config.path_map),
+            routes=dict(config.routes),
+            embedded=config.embedded,
+        )
+
+    def request_for(self, entry: CorpusEntry) -> tuple[str, dict[str, str]] | None:
+        """URL and query on this side, or None when this side has no such route (a proxy without it)."""
+        if self.routes and entry.path == CHAT_PATH:
+            route = self.routes.get(entry.query.get("request_type", "recent_messages"))
+            if route is None or entry.method != "GET":
+                return None
+            return self.base_url + route, {k: v for k, v in entry.query.items() if k != "request_type"}
+        return self.base_url + map_path(self.path_map, entry.path), dict(entry.query)
+
+
+def map_path(path_map: dict[str, str], path: str) -> str:
+    """Longest matching prefix wins, so ``/admin/chat/`` can map apart from ``/admin/``."""
+    for prefix in sorted(path_map, key=len, reverse=True):
+        if path.startswith(prefix):
+            return path_map[prefix] + path[len(prefix) :]
+    return path
+
+
+def endpoint_key(entry: CorpusEntry) -> str:
+    request_type = entry.query.get("request_type")
+    suffix = f" [{request_type}]" if request_type else ""
+    return f"{entry.method} {entry.path}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOptions:
+    concurrency: int = 8
+    rate_limit: float | None = None
+    retries: int = 2
+    backoff: float = 0.2
+    repeats: int = 2
+    body_cap: int = 2 * 1024 * 1024
+    allow_writes: bool = False
+    resume: bool = False
+    shard: tuple[int, int] | None = None
+    progress: bool | None = None
+    failure_threshold: int = 5
+
+    @classmethod
+    def from_run(cls, run: RunOptions, **changes: Any) -> ReplayOptions:
+        return cls(
+            concurrency=run.concurrency,
+            rate_limit=run.rate_limit,
+            retries=run.retries,
+            backoff=run.backoff,
+            repeats=run.repeats,
+            body_cap=run.body_cap,
+            **changes,
+        )
+
+
+@dataclass(slots=True)
+class ReplaySummary:
+    path: Path
+    planned: int = 0
+    resumed: int = 0
+    completed: int = 0
+    exchanges: int = 0
+    errors: int = 0
+
+
+def targets_from_config(config: Config) -> list[Target]:
+    return [Target.from_config(target, config.run) for target in config.targets.values()]
+
+
+def run_replay(
+    entries: Sequence[CorpusEntry], targets: Sequence[Target], out_dir: Path, options: ReplayOptions
+) -> ReplaySummary:
+    """Synchronous entry point; see ``replay``."""
+    return asyncio.run(replay(entries, targets, out_dir, options))
+
+
+async def replay(
+    entries: Sequence[CorpusEntry], targets: Sequence[Target], out_dir: Path, options: ReplayOptions
+) -> ReplaySummary:
+    """Replay ``entries`` on every target into ``out_dir/exchanges.jsonl``; returns what was done."""
+    if options.shard is not None:
+        entries = shard_entries(entries, *options.shard)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / EXCHANGES_FILE
+    plans = {entry.id: planned_requests(entry, targets, options.repeats) for entry in entries}
+    done = completed_on_disk(path, plans) if options.resume else set()
+    pending = [entry for entry in entries if entry.id not in done]
+    _check_writes(pending, targets, options.allow_writes)
+    summary = ReplaySummary(path=path, planned=len(entries), resumed=len(done))
+    with path.open("a" if options.resume else "w", encoding="utf-8") as sink:
+        run = _Run(targets, options, sink, summary)
+        async with contextlib.AsyncExitStack() as stack:
+            for target in targets:
+                run.clients[target.side] = await stack.enter_async_context(_client(target, options))
+            with _progress(options.progress, len(entries), len(done)) as advance:
+                run.advance = advance
+                await run.login()
+                await run.execute(pending)
+    return summary
+
+
+def planned_requests(entry: CorpusEntry, targets: Sequence[Target], repeats: int) -> list[tuple[str, int]]:
+    """(side, attempt) pairs an entry produces: what a complete entry looks like on disk."""
+    return [
+        (target.side, attempt)
+        for target in targets
+        if target.request_for(entry) is not None
+        for attempt in range(repeats)
+    ]
+
+
+def _check_writes(entries: Iterable[CorpusEntry], targets: Sequence[Target], allow_writes: bool) -> None:
+    unsafe = [entry for entry in entries if entry.unsafe]
+    outside = [target.side for target in targets if not target.embedded]
+    if unsafe and outside and not allow_writes:
+        first = unsafe[0]
+        raise UsageError(
+            f"{len(unsafe)} corpus entries change state (first: {first.id!r}, {first.method} "
+            f"{first.path}) and target {outside[0]} is not the embedded server: "
+            "pass --allow-writes to send them"
+        )
+
+
+def completed_on_disk(path: Path, plans: dict[str, list[tuple[str, int]]]) -> set[str]:
+    """Entries already complete in the JSONL; a partial tail (line or entry) is cut off so appends stay clean."""
+    if not path.exists():
+        return set()
+    done: set[str] = set()
+    good_end = 0
+    offset = 0
+    group: tuple[str, set[tuple[str, int]]] | None = None
+    with path.open("rb") as source:
+        for raw in source:
+            record = _parse_line(raw)
+            if record is None:
+                break
+            entry_id, pair = record
+            if group is not None and group[0] != entry_id:
+                _close_group(group, plans, done, path)
+                good_end = offset
+                group = None
+            group = group or (entry_id, set())
+            group[1].add(pair)
+            offset += len(raw)
+    if group is not None and _is_complete(group, plans):
+        done.add(group[0])
+        good_end = offset
+    with path.open("r+b") as sink:
+        sink.truncate(good_end)
+    return done
+
+
+def _parse_line(raw: bytes) -> tuple[str, tuple[str, int]] | None:
+    if not raw.endswith(b"\n"):
+        return None
+    try:
+        record = json.loads(raw)
+        return str(record["entry_id"]), (str(record["side"]), int(record["attempt"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _is_complete(group: tuple[str, set[tuple[str, int]]], plans: dict[str, list[tuple[str, int]]]) -> bool:
+    plan = plans.get(group[0])
+    return plan is None or set(plan) == group[1]
+
+
+def _close_group(
+    group: tuple[str, set[tuple[str, int]]], plans: dict[str, list[tuple[str, int]]], done: set[str], path: Path
+) -> None:
+    if not _is_complete(group, plans):
+        raise UsageError(
+            f"{path}: entry {group[0]!r} was recorded with other targets or repeats than this "
+            "run; resume with the same config, or write to a new --out folder"
+        )
+    done.add(group[0])
+
+
+def _client(target: Target, options: ReplayOptions) -> httpx.AsyncClient:
+    """Cookies are the auth adapter's business: the client's own jar accepts none."""
+    jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
+    return httpx.AsyncClient(timeout=httpx.Timeout(target.timeout), follow_redirects=False, cookies=jar, limits=limits)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool | None, total: int, already: int) -> Iterator[Callable[[], None]]:
+    """A rich bar on stderr for humans; nothing at all when stderr is a pipe or a CI log."""
+    if not (sys.stderr.isatty() if enabled is None else enabled):
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("replay", total=total, completed=already)
+        yield lambda: bar.advance(task)
+
+
+class _Pacer:
+    """Spaces request starts evenly: a rate limit without bursts."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self.next_slot = 0.0
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        slot = max(now, self.next_slot)
+        self.next_slot = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class _Abort(Exception):
+    """A side failed at the transport level too many times in a row: the run cannot go on."""
+
+
+class _Run:
+    def __init__(self, targets: Sequence[Target], options: ReplayOptions, sink: Any, summary: ReplaySummary):
+        self.targets = targets
+        self.options = options
+        self.sink = sink
+        self.summary = summary
+        self.clients: dict[str, httpx.AsyncClient] = {}
+        self.advance: Callable[[], None] = lambda: None
+        self.semaphore = asyncio.Semaphore(options.concurrency)
+        self.pacer = _Pacer(options.rate_limit)
+        self.failures = {target.side: 0 for target in targets}
+        self.held: list[list[Exchange]] = []
+
+    async def login(self) -> None:
+        for target in self.targets:
+            try:
+                await target.auth.prepare(self.clients[target.side])
+            except httpx.HTTPError as error:
+                raise TransportError(
+                    f"cannot log in on target {target.side} ({target.base_url}): {_describe(error)}"
+                ) from None
+
+    async def execute(self, entries: Sequence[CorpusEntry]) -> None:
+        queue = iter(entries)
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(self.options.concurrency, len(entries))):
+                    group.create_task(self._worker(queue))
+        except BaseExceptionGroup as failure:
+            first = _first_leaf(failure)
+            if isinstance(first, _Abort):
+                kept = self.summary.resumed + self.summary.completed
+                raise TransportError(
+                    f"{first}; {kept} complete entries kept in {self.summary.path}; "
+                    "fix the target and rerun with --resume"
+                ) from None
+            raise first from None
+        for exchanges in self.held:
+            self._write(exchanges)
+
+    async def _worker(self, queue: Iterator[CorpusEntry]) -> None:
+        for entry in queue:
+            exchanges = await self._entry(entry)
+            if any(exchange.status is None for exchange in exchanges):
+                self.held.append(exchanges)
+            else:
+                self._write(exchanges)
+            self.advance()
+
+    def _write(self, exchanges: list[Exchange]) -> None:
+        """One write and one flush per entry: a crash never leaves half an entry behind a whole one."""
+        lines = [
+            json.dumps(
+                {name: getattr(exchange, name) for name in _EXCHANGE_FIELDS}, ensure_ascii=False, separators=(",", ":")
+            )
+            for exchange in exchanges
+        ]
+        self.sink.write("".join(line + "\n" for line in lines))
+        self.sink.flush()
+        self.summary.completed += 1
+        self.summary.exchanges += len(exchanges)
+        self.summary.errors += sum(1 for exchange in exchanges if exchange.error)
+
+    async def _entry(self, entry: CorpusEntry) -> list[Exchange]:
+        async def side(target: Target) -> list[Exchange]:
+            request = target.request_for(entry)
+            if request is None:
+                return []
+            return [await self._exchange(target, entry, attempt, *request) for attempt in range(self.options.repeats)]
+
+        per_side = await asyncio.gather(*(side(target) for target in self.targets))
+        return [exchange for exchanges in per_side for exchange in exchanges]
+
+    async def _exchange(
+        self, target: Target, entry: CorpusEntry, attempt: int, url: str, query: dict[str, str]
+    ) -> Exchange:
+        client = self.clients[target.side]
+        record = Exchange(
+            entry_id=entry.id,
+            side=target.side,
+            attempt=attempt,
+            method=entry.method,
+            url=redact(str(httpx.URL(url, params=query))),
+            endpoint=endpoint_key(entry),
+        )
+
+        def build() -> httpx.Request:
+            body = None if entry.body is None else json.dumps(entry.body).encode()
+            headers = {"Content-Type": "application/json"} if body is not None else None
+            return client.build_request(entry.method, url, params=query, content=body, headers=headers)
+
+        for retry in range(self.options.retries + 1):
+            if retry:
+                await asyncio.sleep(self.options.backoff * 2 ** (retry - 1))
+            await self.pacer.wait()
+            async with self.semaphore:
+                started = time.perf_counter()
+                try:
+                    async with asyncio.timeout(target.timeout):
+                        response = await auth_mod.send(client, target.auth, build, stream=True)
+                        try:
+                            data, truncated = await _read_capped(response, self.options.body_cap)
+                        finally:
+                            await response.aclose()
+                except (httpx.TransportError, TimeoutError) as error:
+                    record.error = f"transport: {_describe(error)}"
+                    record.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+                    continue
+                except httpx.DecodingError as error:
+                    data, truncated = b"", False
+                    record.error = f"undecodable body: {_describe(error)}"
+            record.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+            _fill(record, response, data, truncated, self.options.body_cap)
+            self.failures[target.side] = 0
+            return record
+        self._count_failure(target, record)
+        return record
+
+    def _count_failure(self, target: Target, record: Exchange) -> None:
+        self.failures[target.side] += 1
+        if self.failures[target.side] >= self.options.failure_threshold:
+            raise _Abort(
+                f"target {target.side} ({target.base_url}) is failing at the transport level: "
+                f"{self.failures[target.side]} requests in a row, last {record.error}"
+            )
+
+
+async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    """At most ``cap`` bytes: a 50 MB answer is cut off and closed, not buffered."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            return b"".join(chunks)[:cap], True
+    return b"".join(chunks), False
+
+
+def _fill(record: Exchange, response: httpx.Response, data: bytes, truncated: bool, cap: int) -> None:
+    record.status = response.status_code
+    record.url = redact(str(response.request.url))
+    record.content_type = response.headers.get("content-type", "")
+    record.headers = redact_headers(response.headers.multi_items())
+    text = data.decode(response.encoding or "utf-8", errors="replace")
+    if truncated:
+        record.error = f"body larger than {cap} bytes: cut off at the cap"
+        record.text = redact(text[:TEXT_CAP])
+        return
+    if _is_json_type(record.content_type):
+        try:
+            parsed = json.loads(text)
+        except ValueError as error:
+            record.error = record.error or f"content-type says JSON but the body is not: {error}"
+            record.text = redact(text[:TEXT_CAP])
+            return
+        record.is_json = True
+        record.body = parsed if redact(text) == text else redact_obj(parsed)
+        return
+    record.text = redact(text[:TEXT_CAP]) if text else None
+
+
+def _is_json_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+def _describe(error: BaseException) -> str:
+    detail = str(error).splitlines()[0] if str(error) else ""
+    name = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+    return redact(f"{name}: {detail}" if detail else name)
