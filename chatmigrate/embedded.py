@@ -20,10 +20,12 @@ from chatmigrate.server.app import create_app
 from chatmigrate.server.config import ServerConfig
 
 MAX_HEADER_BYTES = 256 * 1024
+LISTEN_BACKLOG = 2048
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """Bind before uvicorn starts so that port 0 resolves to a known free port."""
+    """Bind and listen before uvicorn starts: port 0 resolves to a known free port, and a client that
+    connects as soon as the banner shows it waits in the backlog instead of being refused."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -32,6 +34,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    sock.listen(LISTEN_BACKLOG)
     return sock
 
 

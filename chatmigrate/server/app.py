@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from chatmigrate.errors import ConfigError
 from chatmigrate.server import jwt_api, legacy, proxy, ws
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.context import ServerContext
@@ -47,9 +49,14 @@ def open_store(config: ServerConfig) -> tuple[Store, Path | None]:
     if path is None:
         temp_dir = Path(tempfile.mkdtemp(prefix="chatmigrate-"))
         path = str(temp_dir / "chat.sqlite3")
-    store = Store(path)
-    if store.is_empty():
-        seed_store(store, config.seed, config.players, config.messages_per_room, config.password)
+    try:
+        store = Store(path)
+        if store.is_empty():
+            seed_store(store, config.seed, config.players, config.messages_per_room, config.password)
+    except sqlite3.Error as error:
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+        raise ConfigError(f"cannot open the SQLite database ({error})", file=path) from None
     return store, temp_dir
 
 
