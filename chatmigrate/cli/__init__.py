@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from chatmigrate.cli import report as _report  # noqa: F401  (registers commands)
 from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)
 from chatmigrate.cli._app import app, state
 from chatmigrate.errors import ChatmigrateError, ExitCode

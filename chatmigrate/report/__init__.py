@@ -1,0 +1,74 @@
+"""Reporters: render a finished run (``run.json``) as HTML, JSON, JUnit XML and Markdown.
+
+They read only the ``RunResult``, never the network, so a report can be re-rendered from
+a results folder at any time and gives the same files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from chatmigrate.errors import ConfigError, UsageError
+from chatmigrate.records import RunResult, Severity, from_dict
+from chatmigrate.report import html, jsonreport, junit, markdown
+from chatmigrate.report.summary import DEFAULT_FAIL_ON, redacted
+
+RUN_FILE = "run.json"
+
+Writer = Callable[..., Path]
+WRITERS: dict[str, Writer] = {
+    "html": html.write,
+    "json": jsonreport.write,
+    "junit": junit.write,
+    "md": markdown.write,
+}
+FORMATS: tuple[str, ...] = tuple(WRITERS)
+
+
+def parse_formats(text: str) -> list[str]:
+    """``"html,md"`` -> ``["html", "md"]``; an unknown name is a usage error naming the valid ones."""
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in WRITERS]
+    if unknown or not names:
+        raise UsageError(f"unknown report format {', '.join(unknown) or repr(text)}; choose from {', '.join(FORMATS)}")
+    return list(dict.fromkeys(names))
+
+
+def render(run: RunResult, out_dir: Path, formats: Iterable[str], *, fail_on: Severity = DEFAULT_FAIL_ON) -> list[Path]:
+    """Write the requested formats into ``out_dir`` (created if needed); returns the files written."""
+    chosen = list(formats)
+    unknown = [name for name in chosen if name not in WRITERS]
+    if unknown:
+        raise UsageError(f"unknown report format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"cannot create report folder: {error.strerror}", file=str(out_dir)) from error
+    safe = redacted(run)
+    return [WRITERS[name](safe, out_dir, fail_on=fail_on) for name in dict.fromkeys(chosen)]
+
+
+def load_run(results_dir: Path | str) -> RunResult:
+    """Read ``run.json`` from a results folder (or the file itself); any defect is one ConfigError."""
+    path = Path(results_dir)
+    if path.is_dir():
+        path = path / RUN_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ConfigError("no run.json here; run 'chatmigrate gate' or 'replay' first", file=str(path)) from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read results: {error}", file=str(path)) from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"not valid JSON: {error.msg}", file=str(path), line=error.lineno) from error
+    problems = jsonreport.violations(document)
+    if problems:
+        raise ConfigError(f"not a chatmigrate run result: {problems[0]}", file=str(path))
+    try:
+        return from_dict(RunResult, document)
+    except (ValueError, TypeError, KeyError) as error:
+        raise ConfigError(f"not a chatmigrate run result: {error}", file=str(path)) from error

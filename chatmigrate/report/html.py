@@ -1,0 +1,238 @@
+"""One self-contained, offline HTML report: verdict first, then findings with side-by-side evidence.
+
+Everything the servers said is untrusted: jinja2 autoescapes it, legacy HTML pages are shown
+as escaped text, and a Content-Security-Policy allows only this file's own style and script
+(by hash), so even a missed escape could not run a script or load anything from the network.
+Evidence is capped per finding and per report so a run with many findings stays small.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from chatmigrate.records import AuditResult, Finding, LatencyStat, RunResult, Severity
+from chatmigrate.report import jsonview
+from chatmigrate.report.summary import SEVERITIES, Gate, headline, severity_counts, severity_order
+
+FILENAME = "report.html"
+MAX_BODY_CHARS = 6_000
+MAX_EVIDENCE_CHARS = 6_000
+EVIDENCE_BUDGET = 6_000_000
+CHART_ENDPOINTS = 25
+TIER_ORDER = ("legacy", "jwt", "proxy", "ws")
+
+
+@dataclass(slots=True)
+class FindingView:
+    finding: Finding
+    gate: bool
+    accepted: bool
+    old: jsonview.Snippet | None = None
+    new: jsonview.Snippet | None = None
+    evidence: str | None = None
+    evidence_cut: int = 0
+    omitted: bool = False
+
+
+@dataclass(slots=True)
+class Bar:
+    label: str
+    y: int
+    p50: float
+    p95: float
+    w50: float
+    w95: float
+
+
+@dataclass(slots=True)
+class LatencyRow:
+    endpoint: str
+    old: LatencyStat | None
+    new: LatencyStat | None
+    ratio: float | None
+
+
+@dataclass(slots=True)
+class Chart:
+    width: int
+    height: int
+    label_width: int
+    bar_width: int
+    rows: list[tuple[LatencyRow, list[Bar], int]] = field(default_factory=list)
+    max_ms: float = 0.0
+
+
+@dataclass(slots=True)
+class AuditRow:
+    case_id: str
+    group: str
+    description: str
+    cells: list[AuditResult | None]
+    failed: bool
+
+
+def render(run: RunResult, fail_on: Severity) -> str:
+    env = Environment(
+        loader=PackageLoader("chatmigrate.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    css, script = _asset("report.css"), _asset("report.js")
+    csp = (
+        f"default-src 'none'; style-src '{_sha256(css)}'; script-src '{_sha256(script)}'; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    findings = _finding_views(run, Gate.of(run, fail_on))
+    latency = _latency_rows(run.latency)
+    tiers, audit_rows = _audit_matrix(run.audit)
+    template = env.get_template("report.html.j2")
+    return template.render(
+        run=run,
+        headline=headline(run),
+        fail_on=fail_on,
+        severities=SEVERITIES,
+        counts=severity_counts(run.findings),
+        gating=sum(1 for v in findings if v.gate),
+        accepted=sum(1 for v in findings if v.accepted),
+        findings=findings,
+        checks=sorted({f.check for f in run.findings}),
+        finding_endpoints=sorted({f.endpoint for f in run.findings if f.endpoint}),
+        endpoints=sorted(run.endpoints, key=lambda e: (-e.failed, e.endpoint)),
+        latency=latency,
+        chart=_chart(latency),
+        tiers=tiers,
+        audit_rows=audit_rows,
+        audit_failed=sum(1 for a in run.audit if not a.passed),
+        reproducers=_reproducers(run),
+        rules_unused=sum(1 for r in run.rules if r.suppressed == 0),
+        css=Markup(css),
+        script=Markup(script),
+        csp=csp,
+    )
+
+
+def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
+    path = out_dir / FILENAME
+    path.write_text(render(run, fail_on), encoding="utf-8")
+    return path
+
+
+def _asset(name: str) -> str:
+    return resources.files("chatmigrate.report").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def _finding_views(run: RunResult, gate: Gate) -> list[FindingView]:
+    """Worst findings get evidence first; once the report budget is spent the rest point to report.json."""
+    budget = EVIDENCE_BUDGET
+    views: list[FindingView] = []
+    for finding in severity_order(run.findings):
+        view = FindingView(finding, gate.fails(finding), gate.is_accepted(finding))
+        if budget <= 0:
+            view.omitted = _has_evidence(finding)
+        else:
+            budget -= _fill_evidence(view)
+        views.append(view)
+    return views
+
+
+def _has_evidence(finding: Finding) -> bool:
+    return finding.old is not None or finding.new is not None or bool(finding.evidence)
+
+
+def _fill_evidence(view: FindingView) -> int:
+    finding = view.finding
+    used = 0
+    if finding.old is not None or finding.new is not None:
+        target = jsonview.locate(finding.path, finding.old, finding.new)
+        view.old = _snippet(finding.old, target)
+        view.new = _snippet(finding.new, target)
+        used += (view.old.chars if view.old else 0) + (view.new.chars if view.new else 0)
+    if finding.evidence:
+        view.evidence = finding.evidence[:MAX_EVIDENCE_CHARS]
+        view.evidence_cut = max(0, len(finding.evidence) - MAX_EVIDENCE_CHARS)
+        used += len(escape(view.evidence))
+    return used
+
+
+def _snippet(value: Any, target: jsonview.Pointer | None) -> jsonview.Snippet | None:
+    return None if value is None else jsonview.render(value, target, MAX_BODY_CHARS)
+
+
+def _latency_rows(stats: list[LatencyStat]) -> list[LatencyRow]:
+    """Old vs new per endpoint, biggest p95 regression first."""
+    by_endpoint: dict[str, dict[str, LatencyStat]] = {}
+    for stat in stats:
+        by_endpoint.setdefault(stat.endpoint, {})[stat.side] = stat
+    rows = []
+    for endpoint, sides in by_endpoint.items():
+        old, new = sides.get("old"), sides.get("new")
+        ratio = new.p95_ms / old.p95_ms if old and new and old.p95_ms > 0 else None
+        rows.append(LatencyRow(endpoint, old, new, ratio))
+    return sorted(rows, key=lambda r: (-(r.ratio or 0.0), r.endpoint))
+
+
+def _chart(rows: list[LatencyRow]) -> Chart:
+    """Geometry for the inline SVG: two bars per endpoint (old, new), p95 light with p50 dark inside."""
+    shown = [r for r in rows if r.old or r.new][:CHART_ENDPOINTS]
+    chart = Chart(width=960, height=0, label_width=330, bar_width=420)
+    stats = [s for r in shown for s in (r.old, r.new) if s]
+    chart.max_ms = max((s.p95_ms for s in stats), default=0.0) or 1.0
+    scale = chart.bar_width / chart.max_ms
+    y = 34
+    for row in shown:
+        bars = []
+        for offset, (label, stat) in enumerate((("old", row.old), ("new", row.new))):
+            if stat is not None:
+                bars.append(
+                    Bar(
+                        label,
+                        y + offset * 15,
+                        stat.p50_ms,
+                        stat.p95_ms,
+                        max(1.0, stat.p50_ms * scale),
+                        max(1.0, stat.p95_ms * scale),
+                    )
+                )
+        chart.rows.append((row, bars, y))
+        y += 40
+    chart.height = y + 6
+    return chart
+
+
+def _audit_matrix(results: list[AuditResult]) -> tuple[list[str], list[AuditRow]]:
+    tiers = sorted(
+        {r.tier for r in results},
+        key=lambda t: (TIER_ORDER.index(t) if t in TIER_ORDER else len(TIER_ORDER), t),
+    )
+    by_case: dict[str, dict[str, AuditResult]] = {}
+    for result in results:
+        by_case.setdefault(result.case_id, {})[result.tier] = result
+    rows = []
+    for case_id, cells in by_case.items():
+        first = next(iter(cells.values()))
+        row_cells = [cells.get(tier) for tier in tiers]
+        rows.append(
+            AuditRow(case_id, first.group, first.description, row_cells, any(not c.passed for c in cells.values()))
+        )
+    rows.sort(key=lambda r: (not r.failed, r.group, r.case_id))
+    return tiers, rows
+
+
+def _reproducers(run: RunResult) -> list[Finding]:
+    """Audit findings that carry a reproducer, so a failing cell can be replayed by hand."""
+    case_ids = {r.case_id for r in run.audit}
+    return [f for f in severity_order(run.findings) if f.reproducer and f.subject in case_ids]

@@ -1,0 +1,152 @@
+"""JUnit XML, so CI systems show one test per corpus entry and per audit case.
+
+Testcases are the corpus entries (suite ``chatmigrate.parity``), the audit cases on each
+tier (``chatmigrate.audit``) and any other subject a finding names (``chatmigrate.other``,
+e.g. a latency regression on an endpoint). Every finding belongs to exactly one testcase.
+A testcase fails (one ``<failure>`` element, all its findings in the text) when it has at
+least one finding that fails the gate (at or above the threshold and not accepted by the
+baseline); its other findings go to ``<system-out>``. So the failure count is the number of
+testcases with a gate-failing finding.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chatmigrate.records import AuditResult, Finding, RunResult, Severity
+from chatmigrate.report.summary import Gate, severity_order
+
+FILENAME = "junit.xml"
+PARITY_SUITE = "chatmigrate.parity"
+AUDIT_SUITE = "chatmigrate.audit"
+OTHER_SUITE = "chatmigrate.other"
+MAX_FINDING_TEXT = 4_000
+
+_XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(slots=True)
+class JUnitCase:
+    suite: str
+    name: str
+    audit: AuditResult | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def failing(self, gate: Gate) -> list[Finding]:
+        return [f for f in self.findings if gate.fails(f)]
+
+
+def junit_cases(run: RunResult) -> list[JUnitCase]:
+    """Attach each finding to its testcase: audit case on the finding's tier, corpus entry, or its own."""
+    cases = [JUnitCase(PARITY_SUITE, entry) for entry in run.entries]
+    by_entry = {case.name: case for case in cases}
+    by_tier: dict[tuple[str, str], JUnitCase] = {}
+    by_case_id: dict[str, list[JUnitCase]] = {}
+    for result in run.audit:
+        case = JUnitCase(AUDIT_SUITE, f"{result.case_id} [{result.tier}]", audit=result)
+        cases.append(case)
+        by_tier[(result.case_id, result.tier)] = case
+        by_case_id.setdefault(result.case_id, []).append(case)
+    others: dict[str, JUnitCase] = {}
+    for finding in run.findings:
+        case = by_tier.get((finding.subject, finding.side or "")) or by_entry.get(finding.subject)
+        if case is None and len(by_case_id.get(finding.subject, ())) == 1:
+            case = by_case_id[finding.subject][0]
+        if case is None:
+            case = others.get(finding.subject)
+        if case is None:
+            case = others[finding.subject] = JUnitCase(OTHER_SUITE, finding.subject)
+            cases.append(case)
+        case.findings.append(finding)
+    return cases
+
+
+def render(run: RunResult, fail_on: Severity) -> bytes:
+    gate = Gate.of(run, fail_on)
+    cases = junit_cases(run)
+    root = ET.Element("testsuites", name="chatmigrate")
+    total_failures = 0
+    for suite_name in (PARITY_SUITE, AUDIT_SUITE, OTHER_SUITE):
+        members = [case for case in cases if case.suite == suite_name]
+        if not members:
+            continue
+        suite = ET.SubElement(root, "testsuite", name=suite_name)
+        failures = sum(1 for case in members if _add_case(suite, case, gate))
+        suite.set("tests", str(len(members)))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        suite.set("skipped", "0")
+        total_failures += failures
+    root.set("tests", str(len(cases)))
+    root.set("failures", str(total_failures))
+    root.set("errors", "0")
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
+    path = out_dir / FILENAME
+    path.write_bytes(render(run, fail_on))
+    return path
+
+
+def _add_case(suite: ET.Element, case: JUnitCase, gate: Gate) -> bool:
+    element = ET.SubElement(suite, "testcase", classname=case.suite, name=_clean(case.name))
+    failing = case.failing(gate)
+    if failing:
+        worst = severity_order(failing)[0]
+        failure = ET.SubElement(
+            element,
+            "failure",
+            type=worst.check,
+            message=_clean(f"{len(failing)} finding(s) at or above {gate.fail_on.value}: {worst.title}"),
+        )
+        failure.text = "\n\n".join(_describe(f, gate) for f in severity_order(failing))
+    passing = [f for f in case.findings if not gate.fails(f)]
+    notes = [_describe_audit(case.audit)] if case.audit is not None else []
+    notes += [_describe(f, gate) for f in severity_order(passing)]
+    if notes:
+        ET.SubElement(element, "system-out").text = "\n\n".join(notes)
+    return bool(failing)
+
+
+def _describe(finding: Finding, gate: Gate) -> str:
+    accepted = " (accepted by the baseline)" if gate.is_accepted(finding) else ""
+    lines = [f"[{finding.severity.value}] {finding.check}: {finding.title}{accepted}"]
+    for label, value in (
+        ("endpoint", finding.endpoint),
+        ("path", finding.path),
+        ("kind", finding.kind),
+        ("side", finding.side),
+        ("fingerprint", finding.fingerprint),
+    ):
+        if value:
+            lines.append(f"  {label}: {value}")
+    if finding.old is not None or finding.new is not None:
+        lines.append(f"  old: {json.dumps(finding.old, ensure_ascii=False, default=str)}")
+        lines.append(f"  new: {json.dumps(finding.new, ensure_ascii=False, default=str)}")
+    if finding.evidence:
+        lines.append(f"  evidence: {finding.evidence}")
+    if finding.reproducer:
+        lines.append(f"  reproduce: {finding.reproducer}")
+    text = "\n".join(lines)
+    if len(text) > MAX_FINDING_TEXT:
+        text = text[:MAX_FINDING_TEXT] + f"\n  \u2026 ({len(text) - MAX_FINDING_TEXT} more characters in report.json)"
+    return _clean(text)
+
+
+def _describe_audit(result: AuditResult) -> str:
+    status = "passed" if result.passed else "failed"
+    return _clean(
+        f"audit {status} on {result.tier} ({result.group}, status {result.status}): "
+        f"{result.description}. {result.detail}".rstrip()
+    )
+
+
+def _clean(text: str) -> str:
+    """Server bodies may hold control characters that XML 1.0 cannot carry at all."""
+    return _XML_INVALID.sub("\ufffd", text)

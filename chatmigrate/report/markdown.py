@@ -1,0 +1,145 @@
+"""Markdown summary for CI step summaries and pull-request comments: verdict first, then counts.
+
+When ``GITHUB_STEP_SUMMARY`` is set the summary is appended to that file too, so a GitHub
+Actions job shows it without any extra step.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from chatmigrate.records import RunResult, Severity
+from chatmigrate.report.summary import (
+    SEVERITIES,
+    Gate,
+    check_severity_table,
+    headline,
+    severity_counts,
+    severity_order,
+)
+
+FILENAME = "summary.md"
+MAX_LISTED_FINDINGS = 50
+MAX_CELL = 160
+STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+
+
+def render(run: RunResult, fail_on: Severity) -> str:
+    lines = [f"# {headline(run)}", ""]
+    if run.verdict is not None:
+        lines += [f"**Reason:** {_inline(run.verdict.reason)}", ""]
+    gate = Gate.of(run, fail_on)
+    gating = sum(1 for f in run.findings if gate.fails(f))
+    accepted = sum(1 for f in run.findings if gate.is_accepted(f))
+    lines += [
+        f"{gating} finding(s) fail the gate (at or above **{fail_on.value}**), {accepted} accepted by the "
+        f"baseline; {len(run.entries)} corpus entries, {len(run.audit)} audit cases.",
+        "",
+    ]
+    lines += _targets(run)
+    lines += _by_check(run)
+    lines += _listing(run, gate)
+    lines += _audit(run)
+    if run.stale_baseline:
+        lines += [
+            "## Stale baseline entries",
+            "",
+            "These accepted findings no longer occur; remove them from the baseline:",
+            "",
+        ]
+        lines += [f"- {_cell(fp)}" for fp in run.stale_baseline] + [""]
+    if run.warnings:
+        lines += ["## Warnings", ""] + [f"- {_inline(w)}" for w in run.warnings] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
+    text = render(run, fail_on)
+    path = out_dir / FILENAME
+    path.write_text(text, encoding="utf-8")
+    append_step_summary(text, os.environ)
+    return path
+
+
+def append_step_summary(text: str, environ: Mapping[str, str]) -> None:
+    target = environ.get(STEP_SUMMARY_ENV)
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+
+
+def _targets(run: RunResult) -> list[str]:
+    if not run.targets:
+        return []
+    lines = ["## Targets", "", "| side | base URL | auth | principal |", "|---|---|---|---|"]
+    lines += [
+        f"| {_cell(t.side)} | {_cell(t.base_url)} | {_cell(t.auth)} | {_cell(t.principal)} |" for t in run.targets
+    ]
+    return [*lines, ""]
+
+
+def _by_check(run: RunResult) -> list[str]:
+    if not run.findings:
+        return ["No findings.", ""]
+    header = "| check | " + " | ".join(s.value for s in SEVERITIES) + " | total |"
+    lines = ["## Findings by check and severity", "", header, "|---" * (len(SEVERITIES) + 2) + "|"]
+    for check, counts in check_severity_table(run.findings):
+        cells = " | ".join(str(counts[s]) for s in SEVERITIES)
+        lines.append(f"| {_cell(check)} | {cells} | {sum(counts.values())} |")
+    totals = severity_counts(run.findings)
+    lines.append(
+        "| **total** | " + " | ".join(f"**{totals[s]}**" for s in SEVERITIES) + f" | **{len(run.findings)}** |"
+    )
+    return [*lines, ""]
+
+
+def _listing(run: RunResult, gate: Gate) -> list[str]:
+    if not run.findings:
+        return []
+    ordered = severity_order(run.findings)
+    shown = ordered[:MAX_LISTED_FINDINGS]
+    lines = [
+        "## Findings",
+        "",
+        "| severity | gate | check | endpoint | subject | title |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in shown:
+        state = "fail" if gate.fails(f) else "accepted" if gate.is_accepted(f) else ""
+        lines.append(
+            f"| {f.severity.value} | {state} | {_cell(f.check)} | {_cell(f.endpoint)} | "
+            f"{_cell(f.subject)} | {_cell(f.title)} |"
+        )
+    if len(ordered) > len(shown):
+        lines += ["", f"\u2026 and {len(ordered) - len(shown)} more; see report.html or report.json."]
+    return [*lines, ""]
+
+
+def _audit(run: RunResult) -> list[str]:
+    if not run.audit:
+        return []
+    failed = [a for a in run.audit if not a.passed]
+    lines = ["## Auth audit", "", f"{len(run.audit) - len(failed)} of {len(run.audit)} cases passed.", ""]
+    if failed:
+        lines += ["| case | tier | status | detail |", "|---|---|---|---|"]
+        lines += [
+            f"| {_cell(a.case_id)} | {_cell(a.tier)} | {a.status if a.status is not None else ''} | "
+            f"{_cell(a.detail or a.description)} |"
+            for a in failed[:MAX_LISTED_FINDINGS]
+        ]
+        lines.append("")
+    return lines
+
+
+def _inline(text: str) -> str:
+    """Server-supplied text must not turn into markup when GitHub renders the summary."""
+    return html.escape(" ".join(text.split()), quote=False)
+
+
+def _cell(text: str) -> str:
+    if len(text) > MAX_CELL:
+        text = text[: MAX_CELL - 1] + "\u2026"
+    return _inline(text).replace("|", "\\|").replace("`", "\\`")

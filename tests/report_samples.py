@@ -1,0 +1,223 @@
+"""Run results for reporter tests: a realistic failing run (the reference server's purchase
+``html_content`` payloads included) and a synthetic large one for size bounds."""
+
+from __future__ import annotations
+
+from chatmigrate.records import (
+    AuditResult,
+    EndpointParity,
+    Finding,
+    LatencyStat,
+    NoisePath,
+    RuleLedger,
+    RunResult,
+    Severity,
+    TargetInfo,
+    Verdict,
+)
+from chatmigrate.verdict import GateLimits, decide
+
+SCRIPT_PAYLOAD = '<b>Gold pack</b><script>window.__pwned = "script"</script>'
+ONERROR_PAYLOAD = "<img src=x onerror=\"window.__pwned = 'onerror'\"> Diamond bundle"
+PURCHASES = "GET /admin/chat/ [purchases_list]"
+MESSAGES = "GET /admin/chat/ [recent_messages]"
+CHAT_LIST = "GET /admin/chat/ [chat_list]"
+LOGIN_PAGE = (
+    "<!doctype html><html><head><title>Log in | Django site admin</title>"
+    "<script>window.__pwned = 'login'</script></head><body><form method=post>"
+    "<input type=hidden name=csrfmiddlewaretoken value=[REDACTED]></form></body></html>"
+)
+
+
+def purchase(item_id: int, html_content: str) -> dict[str, object]:
+    return {
+        "id": item_id,
+        "chatroom_id": 1,
+        "player_id": 1001,
+        "item": "Gold pack",
+        "amount": 4.99,
+        "currency": "USD",
+        "status": "completed",
+        "html_content": html_content,
+        "timestamp": "2026-01-05T10:00:00Z",
+    }
+
+
+def message(item_id: int, text: str) -> dict[str, object]:
+    return {
+        "id": item_id,
+        "chatroom_id": 1,
+        "sender": "player",
+        "sender_id": 1001,
+        "sender_name": "Player 1001",
+        "message": text,
+        "timestamp": "2026-01-05T10:00:00Z",
+        "is_read": True,
+    }
+
+
+def failing_run() -> RunResult:
+    """What a gate against a drifted, flawed new tier produces: parity breaks, an auth hole, noise."""
+    purchases = [purchase(12, SCRIPT_PAYLOAD), purchase(11, ONERROR_PAYLOAD)]
+    old_body = {
+        "status": "success",
+        "request_type": "purchases_list",
+        "chatroom_id": 1,
+        "messages": purchases,
+        "count": 2,
+        "has_more": False,
+    }
+    new_body = {
+        "status": "success",
+        "request_type": "purchases_list",
+        "chatroom_id": 1,
+        "purchases": purchases,
+        "count": 2,
+        "has_more": False,
+    }
+    findings = [
+        Finding(
+            "body",
+            Severity.HIGH,
+            "key removed on new: /messages",
+            "purchases-room-1",
+            PURCHASES,
+            path="/messages",
+            kind="key-removed",
+            old=old_body,
+            new=new_body,
+        ),
+        Finding(
+            "body",
+            Severity.LOW,
+            "key added on new: /purchases",
+            "purchases-room-1",
+            PURCHASES,
+            path="/purchases",
+            kind="key-added",
+            old=old_body,
+            new=new_body,
+        ),
+        Finding(
+            "body",
+            Severity.HIGH,
+            "key removed on new: /messages/0/message",
+            "messages-room-1",
+            MESSAGES,
+            path="/messages/0/message",
+            kind="key-removed",
+            old="hi there",
+            new=None,
+        ),
+        Finding(
+            "content-type",
+            Severity.HIGH,
+            "HTML page instead of JSON on new",
+            "unknown-room",
+            "GET /admin/chat/ [recent_messages]",
+            side="new",
+            evidence=LOGIN_PAGE,
+        ),
+        Finding(
+            "status",
+            Severity.MEDIUM,
+            "status 404 on old, 400 on new",
+            "unknown-room",
+            MESSAGES,
+            kind="status-mismatch",
+            old=404,
+            new=400,
+        ),
+        Finding("outcome", Severity.INFO, "legacy redirects to the login page", "chat-list", CHAT_LIST, side="old"),
+        Finding(
+            "audit",
+            Severity.CRITICAL,
+            "expired token accepted: data returned",
+            "expired-token",
+            MESSAGES,
+            side="jwt",
+            reproducer="curl -H 'Authorization: Bearer [REDACTED]' "
+            "'http://127.0.0.1:8001/api/v1/admin/chat/?chatroom_id=1'",
+        ),
+        Finding("latency", Severity.MEDIUM, "p95 latency 3.1x old", CHAT_LIST, CHAT_LIST, side="new"),
+    ]
+    return RunResult(
+        tool_version="0.1.0",
+        started_at="2026-11-26T23:00:00Z",
+        finished_at="2026-11-26T23:00:09Z",
+        targets=[
+            TargetInfo("old", "http://127.0.0.1:8001", "session", "admin"),
+            TargetInfo("new", "http://127.0.0.1:8001", "token-endpoint", "admin"),
+        ],
+        warnings=["new: 1 response took longer than 2 s"],
+        entries=["messages-room-1", "purchases-room-1", "chat-list", "unknown-room", "messages-room-2"],
+        findings=findings,
+        noise=[
+            NoisePath(MESSAGES, "/generated_at", "old", ["2026-11-26T23:00:01Z", "2026-11-26T23:00:02Z"]),
+            NoisePath(MESSAGES, "/request_id", "new", ["5f0c9a", "77ab10"]),
+        ],
+        rules=[
+            RuleLedger("/generated_at", "timestamp of the response", None, 14),
+            RuleLedger("/messages/*/avatar_url", "CDN host differs per region", MESSAGES, 0),
+        ],
+        latency=[
+            LatencyStat(MESSAGES, "old", 10, 12.5, 20.1),
+            LatencyStat(MESSAGES, "new", 10, 9.1, 14.0),
+            LatencyStat(CHAT_LIST, "old", 4, 8.0, 11.0),
+            LatencyStat(CHAT_LIST, "new", 4, 21.0, 34.0),
+            LatencyStat(PURCHASES, "old", 4, 10.0, 15.0),
+            LatencyStat(PURCHASES, "new", 4, 11.0, 16.0),
+        ],
+        endpoints=[
+            EndpointParity(MESSAGES, 3, 1, 2),
+            EndpointParity(PURCHASES, 1, 0, 1),
+            EndpointParity(CHAT_LIST, 1, 1, 0),
+        ],
+        audit=[
+            AuditResult("missing-header", "header", "jwt", "no Authorization header", True, 401),
+            AuditResult("missing-header", "header", "proxy", "no Authorization header", True, 401),
+            AuditResult("expired-token", "claims", "jwt", "token past exp", False, 200, "data returned"),
+            AuditResult("expired-token", "claims", "proxy", "token past exp", True, 401),
+            AuditResult("no-session", "legacy", "legacy", "no sessionid cookie", True, 302),
+        ],
+        stale_baseline=["0123456789abcdef"],
+        verdict=decide(findings, GateLimits()),
+    )
+
+
+def large_run(findings: int = 5_000, endpoints: int = 2_000) -> RunResult:
+    """A run the size a 100k-exchange replay gives: thousands of findings and endpoints; most findings
+    carry the differing values, every tenth whole 50-message bodies and a 20 kB HTML page."""
+    body = {"status": "success", "messages": [message(i, "x" * 40 + SCRIPT_PAYLOAD) for i in range(50)]}
+    names = [f"GET /admin/chat/{n}/ [recent_messages]" for n in range(endpoints)]
+    severities = list(Severity)
+
+    def finding(n: int) -> Finding:
+        whole = n % 10 == 0
+        return Finding(
+            "body",
+            severities[n % len(severities)],
+            f"value changed: $.messages[{n % 50}].message",
+            f"entry-{n}",
+            names[n % endpoints],
+            path=f"$.messages[{n % 50}].message",
+            kind="value_changed",
+            old=body if whole else message(n % 50, "old " + SCRIPT_PAYLOAD),
+            new=body if whole else message(n % 50, "new " + ONERROR_PAYLOAD),
+            evidence=("<html>" + "y" * 20_000) if whole else None,
+        )
+
+    return RunResult(
+        tool_version="0.1.0",
+        started_at="2026-11-26T23:00:00Z",
+        finished_at="2026-11-26T23:30:00Z",
+        entries=[f"entry-{n}" for n in range(findings)],
+        findings=[finding(n) for n in range(findings)],
+        latency=[
+            LatencyStat(name, side, 20, 10.0 + n % 7, 30.0 + n % 11)
+            for n, name in enumerate(names)
+            for side in ("old", "new")
+        ],
+        endpoints=[EndpointParity(name, 50, 45, 5) for name in names],
+        verdict=Verdict(False, 1, "too many findings"),
+    )
