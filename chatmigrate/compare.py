@@ -60,7 +60,8 @@ _BODY_SEVERITY = {
 _LOGIN_PATH = re.compile(r"(?:^|/)(?:login|log-in|signin|sign-in)(?:/|$)", re.IGNORECASE)
 _PASSWORD_INPUT = re.compile(r"<input[^>]*(?:type\s*=\s*[\"']?password|name\s*=\s*[\"']?password)", re.IGNORECASE)
 _HTML_START = re.compile(r"\s*<(?:!doctype\s+html|html)\b", re.IGNORECASE)
-_POSITION = re.compile(r"\[(?:\d+|id=[^\]]*)\]|(?<=[/.])\d+(?=[/.\s]|$)")
+_VIOLATION_PATH = re.compile(r"(\$\S*?):\s")
+_INDEX = re.compile(r"\[\d+\]")
 
 
 def _default_schema_check(tier: str, method: str, path: str, status: int, body: Any) -> list[str]:
@@ -126,7 +127,7 @@ def classify(exchange: Exchange) -> Outcome:
     reach its resource.
     """
     status = exchange.status
-    if exchange.error is not None or status is None:
+    if status is None:
         return Outcome.TRANSPORT_ERROR
     if 200 <= status < 300:
         return Outcome.UNAUTHENTICATED if _is_login_page(exchange) else Outcome.OK
@@ -157,7 +158,7 @@ def _status(exchange: Exchange) -> str:
 def check_json(exchange: Exchange, evidence_chars: int = 20_000) -> Finding | None:
     """A JSON API must answer JSON with a JSON content type; the legacy tier's login and 404 pages are known."""
     status = exchange.status
-    if exchange.error is not None or status is None or status == 204:
+    if status is None or status == 204:
         return None
     if exchange.is_json and _is_json_type(exchange.content_type):
         return None
@@ -312,15 +313,16 @@ def check_body(
     return findings
 
 
-def _normalise_violation(violation: str) -> str:
-    """Positions vary by entry; the violation is the same defect wherever it sits."""
-    return _POSITION.sub(lambda m: "[*]" if m.group(0).startswith("[") else "*", violation)
+def _violation_path(violation: str) -> str | None:
+    """The JSON path a violation starts with, positions as ``[*]``: the same defect on any item is one finding."""
+    match = _VIOLATION_PATH.match(violation)
+    return _INDEX.sub("[*]", match.group(1)) if match else None
 
 
 def check_schema(exchange: Exchange, schema_check: SchemaCheck) -> list[Finding]:
     """Each side must conform to its own published contract."""
     tier = TIERS.get(exchange.side)
-    if tier is None or not exchange.is_json or exchange.status is None or exchange.error is not None:
+    if tier is None or not exchange.is_json or exchange.status is None:
         return []
     path = urlsplit(exchange.url).path
     return [
@@ -330,7 +332,8 @@ def check_schema(exchange: Exchange, schema_check: SchemaCheck) -> list[Finding]
             subject=exchange.entry_id,
             endpoint=exchange.endpoint,
             side=exchange.side,
-            kind=_normalise_violation(violation),
+            path=_violation_path(violation),
+            kind="violation",
             title=f"{exchange.side} {exchange.status} response breaks the {tier} contract: {violation}",
         )
         for violation in schema_check(tier, exchange.method, path, exchange.status, exchange.body)
@@ -355,7 +358,7 @@ class _Latency:
         self._samples: dict[tuple[str, str], array[float]] = {}
 
     def add(self, exchange: Exchange) -> None:
-        if exchange.error is None and exchange.status is not None:
+        if exchange.status is not None:
             self._samples.setdefault((exchange.endpoint, exchange.side), array("d")).append(exchange.elapsed_ms)
 
     def stats(self) -> list[LatencyStat]:
@@ -577,19 +580,22 @@ def _check_entry(
 
 
 def _noise_findings(paths: list[NoisePath]) -> list[Finding]:
+    """One info finding per learned path, naming every side that showed it."""
+    by_path: dict[tuple[str, str], list[NoisePath]] = {}
+    for noise in paths:
+        by_path.setdefault((noise.endpoint, noise.path), []).append(noise)
     return [
         Finding(
             check=CHECK_NOISE,
             severity=Severity.INFO,
-            subject=noise.endpoint,
-            endpoint=noise.endpoint,
-            path=noise.path,
-            side=noise.side,
+            subject=endpoint,
+            endpoint=endpoint,
+            path=path,
             kind="learned",
-            title=f"{noise.path} differs between two identical calls on {noise.side}: learned as noise",
-            evidence="; ".join(noise.examples),
+            title=f"{path} differs between two identical calls on {', '.join(n.side for n in sides)}: learned as noise",
+            evidence="\n".join(f"{n.side}: {'; '.join(n.examples)}" for n in sides),
         )
-        for noise in paths
+        for (endpoint, path), sides in by_path.items()
     ]
 
 

@@ -286,6 +286,15 @@ def test_transport_error_on_new_is_an_outcome_mismatch_with_the_error_as_evidenc
     assert (finding.kind, finding.evidence) == ("ok->transport-error", "timed out")
 
 
+def test_unparseable_json_is_high_and_still_classified_by_its_status() -> None:
+    broken = exchange("new", text='{"status": "succ', content_type="application/json")
+    broken.error = "content-type says JSON but the body is not"
+    group = pair(lambda a: exchange("old", a, messages_body()), lambda a: broken)
+    comparison = run(group)
+    assert classify(broken) is Outcome.OK
+    assert [(f.check, f.severity, f.kind) for f in comparison.findings] == [("json", Severity.HIGH, "not-json")]
+
+
 # Body parity ------------------------------------------------------------------------------------------
 
 
@@ -361,7 +370,9 @@ def test_learned_noise_is_reported_with_examples_and_as_info() -> None:
         ("new", "$.generated_at", ['"t3" then "t4"']),
         ("old", "$.generated_at", ['"t1" then "t2"']),
     ]
-    assert {(f.severity, f.path) for f in of(comparison, "noise")} == {(Severity.INFO, "$.generated_at")}
+    (finding,) = of(comparison, "noise")
+    assert (finding.severity, finding.path) == (Severity.INFO, "$.generated_at")
+    assert finding.title == "$.generated_at differs between two identical calls on new, old: learned as noise"
 
 
 def test_entries_of_an_endpoint_teach_each_other_noise_before_comparison() -> None:
@@ -426,6 +437,16 @@ def test_schema_violation_is_a_medium_finding_for_that_side() -> None:
     (finding,) = of(run(json_pair(messages_body(), messages_body()), schema_check=schema_check), "schema")
     assert (finding.severity, finding.side) == (Severity.MEDIUM, "new")
     assert "breaks the jwt contract: $.messages[0].id" in finding.title
+
+
+def test_same_schema_violation_on_any_item_is_one_finding_per_path() -> None:
+    def schema_check(tier: str, method: str, path: str, status: int, body: Any) -> list[str]:
+        return [f"$.messages[{body['count']}].id: 'x' is not of type 'integer'"] if tier == "jwt" else []
+
+    groups = [json_pair(messages_body(count), messages_body(count), entry=f"e{count}") for count in (1, 2, 3)]
+    (finding,) = of(run(*groups, schema_check=schema_check), "schema")
+    assert (finding.path, finding.subject) == ("$.messages[*].id", "e1")
+    assert finding.title.endswith("(in 3 entries)")
 
 
 def test_schema_check_is_skipped_for_non_json_responses() -> None:
