@@ -53,15 +53,15 @@ def junit_cases(run: RunResult) -> list[JUnitCase]:
         by_case_id.setdefault(result.case_id, []).append(case)
     others: dict[str, JUnitCase] = {}
     for finding in run.findings:
-        case = by_tier.get((finding.subject, finding.side or "")) or by_entry.get(finding.subject)
-        if case is None and len(by_case_id.get(finding.subject, ())) == 1:
-            case = by_case_id[finding.subject][0]
-        if case is None:
-            case = others.get(finding.subject)
-        if case is None:
-            case = others[finding.subject] = JUnitCase(OTHER_SUITE, finding.subject)
-            cases.append(case)
-        case.findings.append(finding)
+        home = by_tier.get((finding.subject, finding.side or "")) or by_entry.get(finding.subject)
+        if home is None and len(by_case_id.get(finding.subject, ())) == 1:
+            home = by_case_id[finding.subject][0]
+        if home is None:
+            home = others.get(finding.subject)
+        if home is None:
+            home = others[finding.subject] = JUnitCase(OTHER_SUITE, finding.subject)
+            cases.append(home)
+        home.findings.append(finding)
     return cases
 
 

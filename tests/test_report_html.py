@@ -1,0 +1,220 @@
+"""The HTML report: verdict first, every server string escaped, offline by construction, bounded in size."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html import unescape
+from pathlib import Path
+
+from report_samples import failing_run, large_run, message
+
+from chatmigrate import report
+from chatmigrate.records import (
+    AuditResult,
+    Finding,
+    NoisePath,
+    RuleLedger,
+    RunResult,
+    Severity,
+    TargetInfo,
+    Verdict,
+)
+from chatmigrate.redact import register_secret
+from chatmigrate.report import html
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+MAX_REPORT_BYTES = 20 * 1024 * 1024
+
+
+def render(run: RunResult, out: Path) -> str:
+    (path,) = report.render(run, out, ["html"])
+    return path.read_text(encoding="utf-8")
+
+
+def hostile_run() -> RunResult:
+    """Markup in every place a server or a config can put text."""
+    body = {"messages": [{"id": 1, "html_content": SCRIPT + IMG}]}
+    return RunResult(
+        tool_version="0.1.0",
+        started_at="2026-11-26T23:00:00Z",
+        targets=[TargetInfo("new", f"http://h/{SCRIPT}", "bearer", IMG)],
+        warnings=[SCRIPT],
+        entries=[SCRIPT],
+        findings=[
+            Finding(
+                "body",
+                Severity.HIGH,
+                f"title {IMG}",
+                SCRIPT,
+                f"GET /{IMG}",
+                path="$.messages[0].html_content",
+                old=body,
+                new=body,
+                evidence=SCRIPT + IMG,
+                reproducer=f"curl '{SCRIPT}'",
+            ),
+        ],
+        noise=[NoisePath(IMG, SCRIPT, "old", [SCRIPT, IMG])],
+        rules=[RuleLedger(SCRIPT, IMG, SCRIPT, 0)],
+        audit=[AuditResult(SCRIPT, IMG, "jwt", SCRIPT, False, 200, IMG)],
+        verdict=Verdict(False, 1, f"reason {SCRIPT}"),
+    )
+
+
+def test_verdict_comes_before_everything_else(tmp_path: Path) -> None:
+    page = render(failing_run(), tmp_path)
+    verdict = page.index("chatmigrate: FAILED (exit 1)")
+    assert verdict < page.index('id="findings"') < page.index('id="parity"')
+    assert page.index('id="verdict"') < page.index("<main>")
+
+
+def test_server_supplied_markup_appears_only_escaped(tmp_path: Path) -> None:
+    page = render(hostile_run(), tmp_path)
+    assert SCRIPT not in page
+    assert IMG not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert len(re.findall(r"<script\b", page)) == 1
+    assert "<img" not in page
+
+
+def test_report_refers_to_nothing_outside_itself(tmp_path: Path) -> None:
+    page = render(failing_run(), tmp_path)
+    assert not re.search(r"""(?i)\b(src|href|action)\s*=\s*["']?(https?:)?//""", page)
+    assert "@import" not in page
+    assert "url(" not in page
+
+
+def test_content_security_policy_allows_only_the_inline_style_and_script_by_hash(tmp_path: Path) -> None:
+    page = render(failing_run(), tmp_path)
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert policy is not None
+    style = re.search(r"<style>(.*?)</style>", page, re.S)
+    script = re.search(r"<script>(.*?)</script>", page, re.S)
+    assert style is not None and script is not None
+
+    def digest(text: str) -> str:
+        return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+    csp = unescape(policy.group(1))
+    assert csp.startswith("default-src 'none';")
+    assert f"style-src '{digest(style.group(1))}'" in csp
+    assert f"script-src '{digest(script.group(1))}'" in csp
+    assert "unsafe" not in csp
+
+
+def test_differing_path_is_highlighted_in_whole_bodies(tmp_path: Path) -> None:
+    old = {"messages": [message(1, "first"), message(2, "second")]}
+    new = {"messages": [message(1, "first"), message(2, "2nd")]}
+    run = RunResult(
+        "0.1.0",
+        "2026-11-26T23:00:00Z",
+        findings=[
+            Finding(
+                "body",
+                Severity.HIGH,
+                "value changed",
+                "e1",
+                "GET /admin/chat/",
+                path="$.messages[1].message",
+                kind="value_changed",
+                old=old,
+                new=new,
+            ),
+        ],
+    )
+    highlighted = re.findall(r'<span class="hl">(.*?)</span>', render(run, tmp_path))
+    assert [line.strip() for line in highlighted] == [
+        "&#34;message&#34;: &#34;second&#34;,",
+        "&#34;message&#34;: &#34;2nd&#34;,",
+    ]
+
+
+def test_rules_that_suppressed_nothing_are_flagged(tmp_path: Path) -> None:
+    page = render(failing_run(), tmp_path)
+    unused = re.findall(r'<tr class="unused"><td class="mono">([^<]*)</td>', page)
+    assert unused == ["/messages/*/avatar_url"]
+    assert "1 suppressed nothing" in page
+
+
+def test_audit_matrix_colours_each_case_and_tier(tmp_path: Path) -> None:
+    page = render(failing_run(), tmp_path)
+    matrix = page[page.index('<table class="matrix">') : page.index("</table>", page.index('<table class="matrix">'))]
+    rows = {
+        re.search(r'<span class="mono">([^<]+)</span>', row).group(1): re.findall(r'class="cell (pass|fail|na)"', row)  # type: ignore[union-attr]
+        for row in matrix.split("<tr>")[2:]
+    }
+    assert rows == {
+        "expired-token": ["na", "fail", "pass"],
+        "missing-header": ["na", "pass", "pass"],
+        "no-session": ["pass", "na", "na"],
+    }
+
+
+def test_audit_reproducers_are_listed(tmp_path: Path) -> None:
+    page = render(failing_run(), tmp_path)
+    section = page[page.index('id="audit"') : page.index('id="noise"')]
+    assert "Reproducers" in section
+    assert "curl -H &#39;Authorization: [REDACTED]&#39;" in section
+
+
+def test_latency_chart_draws_old_and_new_bars_per_endpoint(tmp_path: Path) -> None:
+    page = render(failing_run(), tmp_path)
+    chart = page[page.index('<svg class="chart"') : page.index("</svg>", page.index('<svg class="chart"'))]
+    endpoints = {stat.endpoint for stat in failing_run().latency}
+    for side in ("old", "new"):
+        assert len(re.findall(rf'<rect class="{side}-p95"', chart)) == len(endpoints) + 1  # +1: legend
+        assert len(re.findall(rf'<rect class="{side}-p50"', chart)) == len(endpoints) + 1
+
+
+def test_findings_carry_what_the_filters_need(tmp_path: Path) -> None:
+    page = render(failing_run(), tmp_path)
+    items = re.findall(
+        r'<details class="finding sev-(\w+)" data-rank="(\d)" data-endpoint="[^"]*" data-check="(\w[\w-]*)"', page
+    )
+    assert len(items) == len(failing_run().findings)
+    assert all(Severity(sev).rank == int(rank) for sev, rank, _ in items)
+    assert [int(rank) for _, rank, _ in items] == sorted((int(rank) for _, rank, _ in items), reverse=True)
+
+
+def test_secrets_are_redacted_again_by_the_reporter(tmp_path: Path) -> None:
+    register_secret("hunter2-report-secret")
+    jwt_like = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJl"
+    run = failing_run()
+    run.targets[0].principal = "admin hunter2-report-secret"
+    run.findings[0].evidence = f"Authorization: Bearer {jwt_like}"
+    page = render(run, tmp_path)
+    assert "hunter2-report-secret" not in page
+    assert jwt_like not in page
+    assert "[REDACTED]" in page
+
+
+def test_evidence_is_capped_per_finding(tmp_path: Path) -> None:
+    run = failing_run()
+    run.findings[0].evidence = "<p>" + "z" * 1_000_000
+    page = render(run, tmp_path)
+    assert len(page) < 200_000
+    assert "more characters in report.json" in page
+
+
+def test_accepted_findings_are_marked_and_do_not_fail_the_gate(tmp_path: Path) -> None:
+    run = failing_run()
+    run.accepted = [run.findings[0].fingerprint]
+    page = render(run, tmp_path)
+    assert page.count('<span class="tag ok"') == 1
+    gating = sum(1 for f in run.findings if f.severity.rank >= Severity.MEDIUM.rank) - 1
+    assert page.count('<span class="tag gate"') == gating
+
+
+def test_large_run_report_stays_bounded(tmp_path: Path) -> None:
+    run = large_run(findings=5_000, endpoints=2_000)
+    (path,) = report.render(run, tmp_path, ["html"])
+    size = path.stat().st_size
+    assert size <= MAX_REPORT_BYTES
+    page = path.read_text(encoding="utf-8")
+    assert page.count('<details class="finding') == 5_000
+    assert "Evidence left out to keep this report small" in page
+    assert len(html.render(run, Severity.MEDIUM)) == len(page)
