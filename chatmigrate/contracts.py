@@ -231,10 +231,14 @@ class OpenApiContract:
 
 
 def describe(errors: Iterable[ValidationError]) -> list[str]:
-    """One redacted line per distinct problem; the same problem on many array items is one line with a count."""
+    """One redacted line per distinct problem; the same problem on many array items is one line with a count.
+
+    Problems are told apart by path and message without the offending value, so ``'x' is not of type
+    'integer'`` on every item collapses while two different missing properties stay two lines."""
     groups: dict[tuple[str, str, tuple[Any, ...]], list[ValidationError]] = {}
     for error in _leaves(errors):
-        key = (_INDEX.sub("[*]", error.json_path), str(error.validator), tuple(error.relative_schema_path))
+        problem = error.message.removeprefix(repr(error.instance))
+        key = (_INDEX.sub("[*]", error.json_path), problem, tuple(error.relative_schema_path))
         groups.setdefault(key, []).append(error)
     lines = []
     for (general_path, _, _), members in groups.items():
