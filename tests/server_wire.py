@@ -9,7 +9,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -18,6 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from chatmigrate.embedded import EmbeddedServer
 
+ServerFactory = Callable[..., EmbeddedServer]
 PASSWORD = "chatmigrate"
 NOISE_FIELDS = ("generated_at", "request_id")
 LEGACY_CHAT = "/admin/chat/"
@@ -54,16 +55,16 @@ def forge(claims: Mapping[str, Any], key: str, algorithm: str = "HS256") -> str:
     return jwt.encode(dict(claims), key, algorithm=algorithm)
 
 
-def fresh_claims(server: EmbeddedServer, username: str = "admin", **changes: Any) -> dict[str, Any]:
-    """The claims a valid access token for ``username`` carries, with ``changes`` applied."""
-    claims = claims_of(access_token(server, username))
+def fresh_claims(server: EmbeddedServer, /, **changes: Any) -> dict[str, Any]:
+    """The claims of a valid admin access token issued now, with ``changes`` applied."""
+    claims = claims_of(access_token(server))
     now = int(time.time())
     claims.update(iat=now, exp=now + 600)
     claims.update(changes)
     return claims
 
 
-def jwt_get(server: EmbeddedServer, token: str | None, **params: Any) -> httpx.Response:
+def jwt_get(server: EmbeddedServer, token: str | None, /, **params: Any) -> httpx.Response:
     headers = bearer(token) if token is not None else {}
     return httpx.get(f"{server.base_url}{JWT_CHAT}", params=params, headers=headers)
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from chatmigrate.errors import ConfigError
-from chatmigrate.server import jwt_api, legacy, proxy, ws
+from chatmigrate.server import jwt_api, legacy, pages, proxy, ws
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.context import ServerContext
 from chatmigrate.server.db import Store
@@ -35,6 +36,22 @@ async def _contract(request: Request) -> Response:
 
 async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
+
+
+_HTTP_MESSAGES = {404: "Not found", 405: "Method not allowed"}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors in each tier's own style: JSON under ``/api/`` (the JWT tier is JSON always),
+    Django's HTML pages elsewhere."""
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/api/"):
+        message = _HTTP_MESSAGES.get(exc.status_code, "Invalid request")
+        body = {"status": "error", "message": message, "detail": f"{request.method} {request.url.path}: {message}"}
+        return JSONResponse(body, exc.status_code, headers=exc.headers)
+    if exc.status_code == 404:
+        return HTMLResponse(pages.not_found_page(request.url.path), 404)
+    return Response(status_code=exc.status_code, headers=exc.headers)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -83,6 +100,8 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/openapi/{name:path}", _contract),
         Route("/healthz", _health),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: _server_error})
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error, Exception: _server_error}
+    )
     app.state.ctx = ctx
     return app

@@ -127,9 +127,15 @@ class Store:
         row = self._one("SELECT * FROM users WHERE id = ?", (user_id,))
         return _user(row)
 
-    def set_password(self, user_id: int, password: str) -> None:
+    def set_password(self, user_id: int, password_hash: str, keep_session: str, session_auth_hash: str) -> None:
+        """Django's ``update_session_auth_hash`` in the same transaction: every other session of the user
+        goes stale, the one that changed the password stays valid."""
         with self.transaction() as conn:
-            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hash_password(password), user_id))
+            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+            conn.execute(
+                "UPDATE sessions SET auth_hash = ? WHERE session_key = ? AND user_id = ?",
+                (session_auth_hash, keep_session, user_id),
+            )
 
     # chat data -------------------------------------------------------------
     def chatroom(self, chatroom_id: int) -> Chatroom | None:

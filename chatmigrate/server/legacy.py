@@ -20,7 +20,7 @@ from starlette.routing import Route
 from chatmigrate.server import pages
 from chatmigrate.server.chatdata import ChatroomNotFound, QueryError, build_response, parse_query
 from chatmigrate.server.context import ServerContext, context_of
-from chatmigrate.server.db import User, check_password
+from chatmigrate.server.db import User, check_password, hash_password
 
 CSRF_ALLOWED = string.ascii_letters + string.digits
 CSRF_SECRET_LENGTH = 32
@@ -93,12 +93,12 @@ async def check_csrf(request: Request, ctx: ServerContext) -> None:
     if problem:
         raise CsrfRejected(f"CSRF cookie {problem}.")
     form = await request.form()
-    token = str(form.get("csrfmiddlewaretoken", ""))
+    token: str | None = str(form.get("csrfmiddlewaretoken", ""))
     source = "POST"
     if not token:
-        token = request.headers.get("x-csrftoken", "")
+        token = request.headers.get("x-csrftoken")
         source = "the 'X-Csrftoken' HTTP header"
-    if not token:
+    if token is None:
         raise CsrfRejected("CSRF token missing.")
     problem = _format_problem(token)
     if problem:
@@ -229,7 +229,10 @@ async def password_change(request: Request) -> Response:
             },
             status_code=400,
         )
-    ctx.store.set_password(user.id, new)
+    password_hash = hash_password(new)
+    ctx.store.set_password(
+        user.id, password_hash, request.cookies[SESSION_COOKIE], ctx.session_auth_hash(password_hash)
+    )
     return HTMLResponse(pages.password_changed_page())
 
 
