@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from chatmigrate.compare import CompareOptions
 from chatmigrate.errors import ConfigError
+from chatmigrate.noise import IgnoreRule
 from chatmigrate.records import Severity
+from chatmigrate.verdict import GateLimits
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
@@ -84,13 +87,6 @@ class TargetConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class IgnoreRule:
-    path: str
-    reason: str
-    endpoint: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class RunOptions:
     concurrency: int = 8
     rate_limit: float | None = None
@@ -105,8 +101,7 @@ class RunOptions:
 
 @dataclass(frozen=True, slots=True)
 class GateOptions:
-    fail_on: Severity = Severity.MEDIUM
-    max_findings: int = 0
+    limits: GateLimits = field(default_factory=GateLimits)
     baseline: Path | None = None
 
 
@@ -125,7 +120,7 @@ class WsOptions:
 class Config:
     targets: dict[str, TargetConfig]
     run: RunOptions = field(default_factory=RunOptions)
-    compare: dict[str, Any] = field(default_factory=dict)
+    compare: CompareOptions = field(default_factory=CompareOptions)
     ignore: list[IgnoreRule] = field(default_factory=list)
     gate: GateOptions = field(default_factory=GateOptions)
     ws: WsOptions | None = None
@@ -234,6 +229,12 @@ def _positive_float(value: Any) -> float:
     return number
 
 
+def _non_negative_float(value: Any) -> float:
+    if value in (0, "0"):
+        return 0.0
+    return _positive_float(value)
+
+
 def _rate(value: Any) -> float | None:
     """``0`` means unlimited, so a CI matrix can switch the limit off from the environment."""
     if value in (0, "0", "", "none", "off"):
@@ -339,6 +340,14 @@ _WS_SPEC: dict[str, Parser] = {
     "send_path": _url_path,
     "timeout": parse_duration,
 }
+_COMPARE_SPEC: dict[str, Parser] = {
+    "latency_limit": _positive_float,
+    "latency_floor_ms": _non_negative_float,
+    "latency_min_samples": _int(1),
+    "evidence_chars": _int(100),
+    "value_chars": _int(20),
+    "max_paths_per_endpoint": _int(1),
+}
 _IGNORE_SPEC: dict[str, Parser] = {"path": _text, "endpoint": _text, "reason": _text}
 _SECTIONS = ("targets", "run", "compare", "ignore", "gate", "ws")
 _AUTH_NEEDS: dict[str, list[tuple[str, ...]]] = {
@@ -427,9 +436,7 @@ def find_config(cwd: Path | None = None, env: Mapping[str, str] | None = None) -
     if (here / CONFIG_FILE).is_file():
         return here / CONFIG_FILE
     pyproject = here / "pyproject.toml"
-    if pyproject.is_file() and re.search(
-        r"^\s*\[tool\.chatmigrate[\].]", pyproject.read_text(), re.MULTILINE
-    ):
+    if pyproject.is_file() and re.search(r"^\s*\[tool\.chatmigrate[\].]", pyproject.read_text(), re.MULTILINE):
         return pyproject
     return None
 
@@ -479,6 +486,44 @@ def build_config(
     base_dir: Path,
 ) -> Config:
     raw: dict[str, Any] = json.loads(json.dumps(document, default=str))
+    _overlay(raw, source, env, overrides)
+    return _Builder(source, base_dir).config(raw)
+
+
+def embedded_config(
+    server: EmbeddedServer, *, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Config:
+    """``Config.embedded`` with run, compare, gate and ws settings from the environment and flags."""
+    source = _Source()
+    raw: dict[str, Any] = {}
+    _overlay(raw, source, env, overrides)
+    if "targets" in raw:
+        raise source.error(
+            "the embedded server's targets are fixed: write a config file to point elsewhere", ("targets",)
+        )
+    return _Builder(source, Path.cwd()).config(raw, base=Config.embedded(server))
+
+
+def auth_from_options(options: Mapping[str, Any], origin: str = "command line") -> AuthConfig:
+    """An ``[auth]`` table given as flags (``corpus generate``), validated like the file's."""
+    values = {name: value for name, value in options.items() if value is not None}
+    source = _Source()
+    for name in values:
+        source.origins[("auth", name)] = origin
+    source.origins[("auth",)] = origin
+    return _Builder(source, Path.cwd())._auth(values, ("auth",))
+
+
+def env_defines_targets(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the environment alone describes targets (a CI job without a config file)."""
+    env = os.environ if env is None else env
+    return any(name.startswith(f"{ENV_PREFIX}TARGETS__") for name in env)
+
+
+def _overlay(
+    raw: dict[str, Any], source: _Source, env: Mapping[str, str] | None, overrides: Mapping[str, Any] | None
+) -> None:
+    """Environment over file, flags over environment."""
     env = os.environ if env is None else env
     for name in sorted(env):
         if name.startswith(ENV_PREFIX) and "__" in name:
@@ -486,7 +531,6 @@ def build_config(
             _assign(raw, key, env[name], source, f"environment variable {name}")
     for dotted, value in (overrides or {}).items():
         _assign(raw, tuple(dotted.split(".")), value, source, f"command line ({dotted})")
-    return _Builder(source, base_dir).config(raw)
 
 
 def _assign(raw: dict[str, Any], key: tuple[str, ...], value: Any, source: _Source, origin: str) -> None:
@@ -522,46 +566,55 @@ class _Builder:
         self.source = source
         self.base_dir = base_dir
 
-    def config(self, raw: dict[str, Any]) -> Config:
+    def config(self, raw: dict[str, Any], base: Config | None = None) -> Config:
+        """Parse ``raw``; with ``base``, its targets and WebSocket settings are the starting point."""
         self._reject_secrets(raw, ())
         for name in raw:
             if name not in _SECTIONS:
                 raise self.source.error(f"unknown section; expected one of {', '.join(_SECTIONS)}", (name,))
-        targets_raw = self._section(raw, "targets")
+        return Config(
+            targets=base.targets if base is not None else self._targets(self._section(raw, "targets")),
+            run=self._run(self._section(raw, "run")),
+            compare=CompareOptions(**self._values(self._section(raw, "compare"), _COMPARE_SPEC, ("compare",))),
+            ignore=self._ignore(raw.get("ignore", [])),
+            gate=self._gate(self._section(raw, "gate")),
+            ws=self._ws(self._section(raw, "ws"), base.ws if base is not None else None),
+            source=self.source.file or (base.source if base is not None else None),
+        )
+
+    def _targets(self, targets_raw: dict[str, Any]) -> dict[str, TargetConfig]:
         for side in targets_raw:
             if side not in SIDES:
-                raise self.source.error(
-                    f"unknown target; expected one of {', '.join(SIDES)}", ("targets", side)
-                )
+                raise self.source.error(f"unknown target; expected one of {', '.join(SIDES)}", ("targets", side))
         for side in ("old", "new"):
             if side not in targets_raw:
                 raise self.source.error(f"target {side!r} is required", ("targets", side))
-        targets = {
+        return {
             side: self._target(side, self._section(targets_raw, side, ("targets",)))
             for side in SIDES
             if side in targets_raw
         }
-        run = RunOptions(**self._values(self._section(raw, "run"), _RUN_SPEC, ("run",)))
-        if run.corpus is not None:
-            run = replace(run, corpus=self._relative(run.corpus))
-        gate = GateOptions(**self._values(self._section(raw, "gate"), _GATE_SPEC, ("gate",)))
-        if gate.baseline is not None:
-            gate = replace(gate, baseline=self._relative(gate.baseline))
-        ws_raw = self._section(raw, "ws")
-        ws = None
-        if ws_raw:
-            if "url" not in ws_raw:
-                raise self.source.error("the [ws] table needs a url", ("ws", "url"))
-            ws = WsOptions(**self._values(ws_raw, _WS_SPEC, ("ws",)))
-        return Config(
-            targets=targets,
-            run=run,
-            compare=self._section(raw, "compare"),
-            ignore=self._ignore(raw.get("ignore", [])),
-            gate=gate,
-            ws=ws,
-            source=self.source.file,
+
+    def _run(self, raw: dict[str, Any]) -> RunOptions:
+        run = RunOptions(**self._values(raw, _RUN_SPEC, ("run",)))
+        return replace(run, corpus=self._relative(run.corpus)) if run.corpus is not None else run
+
+    def _gate(self, raw: dict[str, Any]) -> GateOptions:
+        values = self._values(raw, _GATE_SPEC, ("gate",))
+        baseline = values.pop("baseline", None)
+        return GateOptions(
+            limits=GateLimits(**values), baseline=self._relative(baseline) if baseline is not None else None
         )
+
+    def _ws(self, raw: dict[str, Any], base: WsOptions | None) -> WsOptions | None:
+        values = self._values(raw, _WS_SPEC, ("ws",))
+        if base is not None:
+            return replace(base, **values)
+        if not values:
+            return None
+        if "url" not in values:
+            raise self.source.error("the [ws] table needs a url", ("ws", "url"))
+        return WsOptions(**values)
 
     def _relative(self, path: Path) -> Path:
         return path if path.is_absolute() else self.base_dir / path
@@ -638,5 +691,9 @@ class _Builder:
             for required in ("path", "reason"):
                 if required not in values:
                     raise self.source.error(f"an ignore rule needs a {required}", (*key, required))
-            rules.append(IgnoreRule(**values))
+            try:
+                rules.append(IgnoreRule(**values))
+            except ConfigError as error:
+                message = str(error).split(": ", 1)[-1]
+                raise self.source.error(message, (*key, error.key or "path")) from None
         return rules

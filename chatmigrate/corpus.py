@@ -17,9 +17,12 @@ from typing import Any, Protocol
 
 import httpx
 import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from chatmigrate import auth as auth_mod
 from chatmigrate.config import CHAT_PATH
+from chatmigrate.contracts import schema_validator
 from chatmigrate.errors import ConfigError, TransportError, UsageError
 from chatmigrate.records import CorpusEntry
 
@@ -27,8 +30,7 @@ CORPUS_VERSION = 1
 DEFAULT_CORPUS = "default-corpus.yaml"
 REQUEST_TYPES = ("recent_messages", "purchases_list")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
-_ENTRY_KEYS = ("id", "method", "path", "query", "body", "tags", "unsafe")
+SCHEMA = "corpus"
 PAGING_OFFSET = 10
 
 
@@ -102,16 +104,12 @@ def _from_yaml(text: str, file: str) -> list[CorpusEntry]:
     finally:
         loader.dispose()
     located = _Located(file, root)
-    if not isinstance(data, dict):
-        raise located.error("expected a mapping with 'version: 1' and 'entries'", [])
-    for key in data:
-        if key not in ("version", "entries"):
-            raise located.error("unknown key; a corpus file has only 'version' and 'entries'", [key])
-    if data.get("version") != CORPUS_VERSION:
-        raise located.error(f"expected version: {CORPUS_VERSION}", ["version"])
-    items = data.get("entries")
-    if not isinstance(items, list):
-        raise located.error("expected a list of entries", ["entries"])
+    if data is None:
+        raise located.error("empty corpus: expected 'version: 1' and a list of 'entries'", [])
+    problem = _schema_problem(_file_validator(), data)
+    if problem is not None:
+        raise located.error(*problem)
+    items: list[dict[str, Any]] = data["entries"]
     entries = [_entry(item, _entry_fail(located, index)) for index, item in enumerate(items)]
     _check_unique(entries, lambda message, i: located.error(message, ["entries", i, "id"]))
     return entries
@@ -127,6 +125,7 @@ def _entry_fail(located: _Located, index: int) -> _Fail:
 def _from_jsonl(text: str, file: str) -> list[CorpusEntry]:
     entries: list[CorpusEntry] = []
     lines: list[int] = []
+    validator = _entry_validator()
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -138,6 +137,9 @@ def _from_jsonl(text: str, file: str) -> list[CorpusEntry]:
         def fail(message: str, key: Sequence[str | int], number: int = number) -> ConfigError:
             return ConfigError(message, file=file, line=number, key=_key_name(key))
 
+        problem = _schema_problem(validator, item)
+        if problem is not None:
+            raise fail(*problem)
         entries.append(_entry(item, fail))
         lines.append(number)
     _check_unique(entries, lambda message, i: ConfigError(message, file=file, line=lines[i], key="id"))
@@ -153,38 +155,44 @@ class _Fail(Protocol):
     def __call__(self, message: str, key: Sequence[str | int]) -> ConfigError: ...
 
 
-def _entry(item: Any, fail: _Fail) -> CorpusEntry:
-    if not isinstance(item, dict):
-        raise fail("each entry must be a mapping", [])
-    for key in item:
-        if key not in _ENTRY_KEYS:
-            raise fail(f"unknown key; an entry has {', '.join(_ENTRY_KEYS)}", [key])
-    entry_id = item.get("id")
-    if not isinstance(entry_id, str) or not entry_id.strip():
-        raise fail("id is required: a non-empty string", ["id"])
-    method = item.get("method", "GET")
-    if not isinstance(method, str) or method.upper() not in _METHODS:
-        raise fail(f"method must be one of {', '.join(_METHODS)}", ["method"])
-    method = method.upper()
-    path = item.get("path", CHAT_PATH)
-    if not isinstance(path, str) or not path.startswith("/") or "?" in path:
-        raise fail("path must be a canonical path starting with '/', without a query string", ["path"])
-    raw_query = item.get("query") or {}
-    if not isinstance(raw_query, dict):
-        raise fail("query must be a mapping of parameter to value", ["query"])
-    query: dict[str, str] = {}
-    for name, value in raw_query.items():
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise fail("query values must be strings or integers", ["query", str(name)])
-        query[str(name)] = str(value)
-    tags = item.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag for tag in tags):
-        raise fail("tags must be a list of non-empty strings", ["tags"])
-    unsafe = item.get("unsafe", method not in SAFE_METHODS)
-    if not isinstance(unsafe, bool):
-        raise fail("unsafe must be true or false", ["unsafe"])
+def _schema_problem(validator: Draft202012Validator, document: Any) -> tuple[str, list[str | int]] | None:
+    """The most relevant violation of ``contracts/schemas/corpus.json`` and the key path it sits at."""
+    error = best_match(validator.iter_errors(document))
+    if error is None:
+        return None
+    path: list[str | int] = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = [key for key in error.instance if key not in known]
+        if extra:
+            return f"unknown key; allowed: {', '.join(known)}", [*path, extra[0]]
+    message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
+    return message, path
+
+
+def _file_validator() -> Draft202012Validator:
+    return schema_validator(SCHEMA)
+
+
+def _entry_validator() -> Draft202012Validator:
+    validator = schema_validator(SCHEMA)
+    return validator.evolve(schema={**validator.schema, "$ref": "#/$defs/entry"})
+
+
+def _entry(item: dict[str, Any], fail: _Fail) -> CorpusEntry:
+    """A schema-valid entry as a record; only rules the schema cannot say are checked here."""
+    method = str(item.get("method", "GET"))
+    path = str(item.get("path", CHAT_PATH))
+    if "?" in path:
+        raise fail("path must not carry a query string: put parameters under 'query'", ["path"])
     return CorpusEntry(
-        id=entry_id, method=method, path=path, query=query, body=item.get("body"), tags=list(tags), unsafe=unsafe
+        id=item["id"],
+        method=method,
+        path=path,
+        query={str(name): str(value) for name, value in (item.get("query") or {}).items()},
+        body=item.get("body"),
+        tags=list(item.get("tags") or []),
+        unsafe=item.get("unsafe", method not in SAFE_METHODS),
     )
 
 
@@ -203,7 +211,7 @@ def entry_document(entry: CorpusEntry) -> dict[str, Any]:
     """The compact form: defaults left out so hand-edited corpora stay short."""
     document: dict[str, Any] = {"id": entry.id, "method": entry.method, "path": entry.path}
     if entry.query:
-        document["query"] = dict(entry.query)
+        document["query"] = {name: _plain(value) for name, value in entry.query.items()}
     if entry.body is not None:
         document["body"] = entry.body
     if entry.tags:
@@ -213,13 +221,19 @@ def entry_document(entry: CorpusEntry) -> dict[str, Any]:
     return document
 
 
-def dump_corpus(entries: Iterable[CorpusEntry], path: Path) -> None:
-    """YAML unless the file name ends in ``.jsonl``."""
+def _plain(value: str) -> str | int:
+    """Decimal text back to an integer where that round-trips exactly: ``chatroom_id: 7`` reads better."""
+    return int(value) if value.lstrip("-").isdigit() and str(int(value)) == value else value
+
+
+def dump_corpus(entries: Iterable[CorpusEntry], path: Path, *, comment: str | None = None) -> None:
+    """YAML (with ``comment`` as a header line) unless the file name ends in ``.jsonl``."""
     documents = [entry_document(entry) for entry in entries]
     if path.suffix == ".jsonl":
         text = "".join(json.dumps(document, ensure_ascii=False) + "\n" for document in documents)
     else:
-        text = yaml.safe_dump(
+        header = f"# {comment}\n" if comment else ""
+        text = header + yaml.safe_dump(
             {"version": CORPUS_VERSION, "entries": documents},
             sort_keys=False,
             allow_unicode=True,

@@ -148,7 +148,7 @@ async def replay(
         run = _Run(targets, options, sink, summary)
         async with contextlib.AsyncExitStack() as stack:
             for target in targets:
-                run.clients[target.side] = await stack.enter_async_context(_client(target, options))
+                run.clients[target.side] = await stack.enter_async_context(open_client(target, options.concurrency))
             with _progress(options.progress, len(entries), len(done)) as advance:
                 run.advance = advance
                 await run.login()
@@ -233,10 +233,10 @@ def _close_group(
     done.add(group[0])
 
 
-def _client(target: Target, options: ReplayOptions) -> httpx.AsyncClient:
+def open_client(target: Target, concurrency: int) -> httpx.AsyncClient:
     """Cookies are the auth adapter's business: the client's own jar accepts none."""
     jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     return httpx.AsyncClient(timeout=httpx.Timeout(target.timeout), follow_redirects=False, cookies=jar, limits=limits)
 
 

@@ -10,8 +10,11 @@ import sys
 
 import click
 
+from chatmigrate.cli import corpus as _corpus  # noqa: F401  (registers commands)
+from chatmigrate.cli import replay as _replay  # noqa: F401  (registers commands)
 from chatmigrate.cli import report as _report  # noqa: F401  (registers commands)
 from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)
+from chatmigrate.cli import token as _token  # noqa: F401  (registers commands)
 from chatmigrate.cli._app import app, state
 from chatmigrate.errors import ChatmigrateError, ExitCode
 from chatmigrate.redact import redact

@@ -1,0 +1,137 @@
+"""The parity suite: replay the corpus, compare the sides, check WebSocket parity, and say who we were.
+
+Its product is a ``RunResult`` fragment (targets with principals, warnings,
+entries, findings, noise, rules, latency, endpoints); ``chatmigrate replay``
+adds the verdict and writes ``run.json``, ``chatmigrate gate`` merges it with
+the audit first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chatmigrate import __version__, baseline
+from chatmigrate.compare import compare_file
+from chatmigrate.config import Config
+from chatmigrate.corpus import load_corpus
+from chatmigrate.errors import ConfigError, TransportError
+from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict, to_dict
+from chatmigrate.redact import redact_obj
+from chatmigrate.replay import ReplayOptions, ReplaySummary, Target, run_replay, targets_from_config
+from chatmigrate.verdict import decide
+from chatmigrate.wsparity import run_ws_parity
+
+RUN_FILE = "run.json"
+
+
+@dataclass(slots=True)
+class ParityOutcome:
+    result: RunResult
+    results_dir: Path
+    replay: ReplaySummary | None
+    transport_error: str | None = None
+
+
+def run_parity(
+    config: Config,
+    *,
+    corpus: Path | None = None,
+    entries: Sequence[CorpusEntry] | None = None,
+    out_dir: Path | None = None,
+    resume: bool = False,
+    shard: tuple[int, int] | None = None,
+    allow_writes: bool = False,
+    progress: bool | None = None,
+) -> ParityOutcome:
+    """Replay -> compare -> WebSocket parity. A transport failure is kept in the outcome, not raised,
+    so that what was gathered is still compared and reported (the verdict then exits 3)."""
+    started = _now()
+    entries = list(entries) if entries is not None else load_corpus(corpus or config.run.corpus)
+    out_dir = out_dir or config.run.output_dir
+    targets = targets_from_config(config)
+    writes = allow_writes or config.embedded_only
+    options = ReplayOptions.from_run(config.run, allow_writes=writes, resume=resume, shard=shard, progress=progress)
+    summary: ReplaySummary | None = None
+    transport_error: str | None = None
+    try:
+        summary = run_replay(entries, targets, out_dir, options)
+    except TransportError as error:
+        transport_error = str(error)
+    comparison = compare_file(out_dir / "exchanges.jsonl", config.ignore, config.compare)
+    result = RunResult(
+        tool_version=__version__,
+        started_at=started,
+        targets=[TargetInfo(t.side, t.base_url, t.auth.kind, t.auth.principal) for t in targets],
+        warnings=_principal_warnings(targets),
+        entries=comparison.entries,
+        findings=comparison.findings,
+        noise=comparison.noise,
+        rules=comparison.rules,
+        latency=comparison.latency,
+        endpoints=comparison.endpoints,
+    )
+    if transport_error is None:
+        _add_ws_parity(result, config, writes=writes, shard=shard)
+    result.finished_at = _now()
+    return ParityOutcome(result=result, results_dir=out_dir, replay=summary, transport_error=transport_error)
+
+
+def _principal_warnings(targets: Sequence[Target]) -> list[str]:
+    """Different users on the two sides make every permission difference look like a migration bug."""
+    reference = next((t for t in targets if t.side == "old"), None)
+    if reference is None:
+        return []
+    return [
+        f"targets run as different principals: old as {reference.auth.principal!r}, {t.side} as "
+        f"{t.auth.principal!r}; differences may come from permissions rather than the migration"
+        for t in targets
+        if t.side != "old" and t.auth.principal != reference.auth.principal
+    ]
+
+
+def _add_ws_parity(result: RunResult, config: Config, *, writes: bool, shard: tuple[int, int] | None) -> None:
+    if config.ws is None or "new" not in config.targets:
+        return
+    if not writes:
+        result.warnings.append("WebSocket parity skipped: it sends messages; pass --allow-writes to run it")
+        return
+    if shard is not None and shard[0] != 1:
+        return
+    sides = {target.side: target for target in targets_from_config(config)}
+    ws = run_ws_parity(config.ws, sides["old"], sides["new"])
+    result.findings.extend(ws.findings)
+    result.endpoints.extend(ws.endpoints)
+    result.warnings.extend(ws.warnings)
+
+
+def judge(outcome: ParityOutcome, config: Config) -> Verdict:
+    """The verdict under the config's limits and baseline; stale baseline entries are recorded on the result."""
+    accepted: set[str] = set()
+    if config.gate.baseline is not None:
+        known = baseline.load(config.gate.baseline)
+        _, matched, stale = baseline.apply(outcome.result.findings, known)
+        accepted = {finding.fingerprint for finding in matched}
+        outcome.result.stale_baseline = stale
+    verdict = decide(
+        outcome.result.findings, config.gate.limits, accepted=accepted, transport_error=outcome.transport_error
+    )
+    outcome.result.verdict = verdict
+    return verdict
+
+
+def write_run(result: RunResult, out_dir: Path) -> Path:
+    path = out_dir / RUN_FILE
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(redact_obj(to_dict(result)), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot write results: {error.strerror}", file=str(path)) from None
+    return path
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
