@@ -8,6 +8,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+import pytest
 from report_samples import failing_run, large_run, message
 
 from chatmigrate import report
@@ -128,8 +129,8 @@ def test_differing_path_is_highlighted_in_whole_bodies(tmp_path: Path) -> None:
     )
     highlighted = re.findall(r'<span class="hl">(.*?)</span>', render(run, tmp_path))
     assert [line.strip() for line in highlighted] == [
-        "&#34;message&#34;: &#34;second&#34;,",
-        "&#34;message&#34;: &#34;2nd&#34;,",
+        '"message": "second",',
+        '"message": "2nd",',
     ]
 
 
@@ -212,9 +213,18 @@ def test_accepted_findings_are_marked_and_do_not_fail_the_gate(tmp_path: Path) -
 def test_large_run_report_stays_bounded(tmp_path: Path) -> None:
     run = large_run(findings=5_000, endpoints=2_000)
     (path,) = report.render(run, tmp_path, ["html"])
-    size = path.stat().st_size
-    assert size <= MAX_REPORT_BYTES
+    assert path.stat().st_size <= MAX_REPORT_BYTES
     page = path.read_text(encoding="utf-8")
     assert page.count('<details class="finding') == 5_000
-    assert "Evidence left out to keep this report small" in page
-    assert len(html.render(run, Severity.MEDIUM)) == len(page)
+    assert page.count('<td class="mono">GET /admin/chat/') == 2 * 2_000  # parity and latency tables
+
+
+def test_evidence_goes_to_the_worst_findings_when_the_budget_runs_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(html, "EVIDENCE_BUDGET", 20_000)
+    page = render(large_run(findings=200, endpoints=10), tmp_path)
+    first_omitted = page.index("Evidence left out to keep this report small")
+    assert page.index('<span class="sev sev-critical">') < page.index('<div class="sides">') < first_omitted
+    assert '<div class="sides">' not in page[first_omitted:]
+    assert page.count("Evidence left out") > 100

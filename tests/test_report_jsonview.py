@@ -17,26 +17,26 @@ def highlighted(value: object, path: str | None, *others: object, max_chars: int
 
 def test_diff_notation_path_highlights_that_value_only() -> None:
     body = {"messages": [message(1, "a"), message(2, "b")], "count": 2}
-    assert highlighted(body, "$.messages[1].message") == ["&#34;message&#34;: &#34;b&#34;,"]
+    assert highlighted(body, "$.messages[1].message") == ['"message": "b",']
 
 
 def test_json_pointer_path_highlights_that_value_only() -> None:
     body = {"messages": [message(1, "a"), message(2, "b")], "count": 2}
-    assert highlighted(body, "/messages/0/message") == ["&#34;message&#34;: &#34;a&#34;,"]
+    assert highlighted(body, "/messages/0/message") == ['"message": "a",']
 
 
 def test_item_id_segment_finds_the_item_wherever_it_sits() -> None:
     body = {"messages": [message(5, "a"), message(7, "b")]}
-    assert highlighted(body, "$.messages[id=7].message") == ["&#34;message&#34;: &#34;b&#34;,"]
+    assert highlighted(body, "$.messages[id=7].message") == ['"message": "b",']
 
 
 def test_quoted_key_segment_is_understood() -> None:
     body = {"odd key": 1, "plain": 2}
-    assert highlighted(body, '$["odd key"]') == ["&#34;odd key&#34;: 1,"]
+    assert highlighted(body, '$["odd key"]') == ['"odd key": 1,']
 
 
 def test_value_at_the_path_is_highlighted_whole() -> None:
-    assert highlighted("hello", "$.messages[0].message", "bye") == ["&#34;hello&#34;"]
+    assert highlighted("hello", "$.messages[0].message", "bye") == ['"hello"']
 
 
 def test_missing_key_in_a_whole_body_highlights_nothing() -> None:
@@ -55,7 +55,7 @@ def test_long_bodies_are_cut_around_the_first_highlight() -> None:
     text = str(snippet.markup)
     assert snippet.truncated
     assert "line(s) above" in text and "more line(s)" in text
-    assert "&#34;text 150&#34;" in text
+    assert '"text 150"' in text
     assert len(text) < 4_000
 
 

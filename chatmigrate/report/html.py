@@ -23,8 +23,8 @@ from chatmigrate.report import jsonview
 from chatmigrate.report.summary import SEVERITIES, Gate, headline, severity_counts, severity_order
 
 FILENAME = "report.html"
-MAX_BODY_CHARS = 6_000
-MAX_EVIDENCE_CHARS = 6_000
+MAX_PART_CHARS = 6_000  # per body side or evidence page of one finding
+MIN_PART_CHARS = 800
 EVIDENCE_BUDGET = 6_000_000
 CHART_ENDPOINTS = 25
 TIER_ORDER = ("legacy", "jwt", "proxy", "ws")
@@ -136,7 +136,10 @@ def _sha256(text: str) -> str:
 
 
 def _finding_views(run: RunResult, gate: Gate) -> list[FindingView]:
-    """Worst findings get evidence first; once the report budget is spent the rest point to report.json."""
+    """Each finding gets a fair share of the report's evidence budget (worst findings first); if the
+    budget still runs out, the rest point to report.json."""
+    with_evidence = sum(1 for f in run.findings if _has_evidence(f))
+    part_cap = max(MIN_PART_CHARS, min(MAX_PART_CHARS, EVIDENCE_BUDGET // (3 * max(1, with_evidence))))
     budget = EVIDENCE_BUDGET
     views: list[FindingView] = []
     for finding in severity_order(run.findings):
@@ -144,7 +147,7 @@ def _finding_views(run: RunResult, gate: Gate) -> list[FindingView]:
         if budget <= 0:
             view.omitted = _has_evidence(finding)
         else:
-            budget -= _fill_evidence(view)
+            budget -= _fill_evidence(view, part_cap)
         views.append(view)
     return views
 
@@ -153,23 +156,23 @@ def _has_evidence(finding: Finding) -> bool:
     return finding.old is not None or finding.new is not None or bool(finding.evidence)
 
 
-def _fill_evidence(view: FindingView) -> int:
+def _fill_evidence(view: FindingView, part_cap: int) -> int:
     finding = view.finding
     used = 0
     if finding.old is not None or finding.new is not None:
         target = jsonview.locate(finding.path, finding.old, finding.new)
-        view.old = _snippet(finding.old, target)
-        view.new = _snippet(finding.new, target)
+        view.old = _snippet(finding.old, target, part_cap)
+        view.new = _snippet(finding.new, target, part_cap)
         used += (view.old.chars if view.old else 0) + (view.new.chars if view.new else 0)
     if finding.evidence:
-        view.evidence = finding.evidence[:MAX_EVIDENCE_CHARS]
-        view.evidence_cut = max(0, len(finding.evidence) - MAX_EVIDENCE_CHARS)
+        view.evidence = finding.evidence[:part_cap]
+        view.evidence_cut = max(0, len(finding.evidence) - part_cap)
         used += len(escape(view.evidence))
     return used
 
 
-def _snippet(value: Any, target: jsonview.Pointer | None) -> jsonview.Snippet | None:
-    return None if value is None else jsonview.render(value, target, MAX_BODY_CHARS)
+def _snippet(value: Any, target: jsonview.Pointer | None, cap: int) -> jsonview.Snippet | None:
+    return None if value is None else jsonview.render(value, target, cap)
 
 
 def _latency_rows(stats: list[LatencyStat]) -> list[LatencyRow]:

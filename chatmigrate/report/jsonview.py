@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 MAX_LINE_CHARS = 400
 MAX_WALK_LINES = 20_000
@@ -95,11 +95,16 @@ def render(value: Any, highlight: Pointer | None, max_chars: int) -> Snippet:
     parts: list[Markup] = []
     if start:
         parts.append(Markup('<span class="cut">\u2026 {} line(s) above</span>').format(start))
-    parts += [Markup('<span class="hl">{}</span>').format(text) if hit else escape(text) for text, hit in shown]
+    parts += [Markup('<span class="hl">{}</span>').format(_text(text)) if hit else _text(text) for text, hit in shown]
     if below > 0:
         parts.append(Markup('<span class="cut">\u2026 {} more line(s)</span>').format(below))
     markup = Markup("\n").join(parts)
     return Snippet(markup, len(markup), truncated=bool(start or below))
+
+
+def _text(text: str) -> Markup:
+    """Escaping for element content only (quotes stay readable and small); never used in attributes."""
+    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def _segment(match: re.Match[str]) -> Segment:
