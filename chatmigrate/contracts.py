@@ -13,7 +13,7 @@ import copy
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -329,13 +329,29 @@ def tier_contract(tier: str) -> OpenApiContract:
 
 @functools.cache
 def openapi_contract(path: Path) -> OpenApiContract:
-    """A user's own OpenAPI document (JSON or YAML), used instead of a built-in tier document."""
+    """A user's own OpenAPI 3.x document (JSON or YAML); references to neighbouring files are followed."""
     return OpenApiContract.from_file(path)
 
 
-def validate_response(
-    tier: str, method: str, path: str, status: int, body: Any, *, contract: Path | None = None
-) -> list[str]:
-    """Violations of ``body`` against the response schema declared for it (query string ignored)."""
-    source = openapi_contract(contract) if contract is not None else tier_contract(tier)
-    return source.violations(method, path, status, body)
+def validate_response(tier: str, method: str, path: str, status: int, body: Any) -> list[str]:
+    """Violations of ``body`` against the response schema its tier's built-in document declares
+    (query string ignored)."""
+    return tier_contract(tier).violations(method, path, status, body)
+
+
+ResponseCheck = Callable[[str, str, str, int, Any], list[str]]
+
+
+def response_checker(documents: Mapping[str, Path]) -> ResponseCheck:
+    """``validate_response`` with the user's own documents for some tiers (``{"jwt": Path("openapi.yaml")}``);
+    they are loaded now so that a broken file stops the run before any request is sent."""
+    unknown = sorted(set(documents) - set(TIER_DOCUMENTS))
+    if unknown:
+        raise ConfigError(f"unknown tier {unknown[0]!r} (one of {', '.join(TIER_DOCUMENTS)})")
+    own = {tier: openapi_contract(Path(path)) for tier, path in documents.items()}
+
+    def check(tier: str, method: str, path: str, status: int, body: Any) -> list[str]:
+        source = own.get(tier) or tier_contract(tier)
+        return source.violations(method, path, status, body)
+
+    return check

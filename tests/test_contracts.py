@@ -17,6 +17,8 @@ import pytest
 import schemathesis
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 from server_wire import (
     JWT_CHAT,
     LEGACY_CHAT,
@@ -35,6 +37,7 @@ from chatmigrate.contracts import (
     contracts_dir,
     load_contract,
     openapi_contract,
+    response_checker,
     schema_validator,
     validate_response,
 )
@@ -86,6 +89,19 @@ RECENT = {
 }
 
 
+def operation_labels(schema: OpenApiSchema) -> list[str]:
+    """Every operation as schemathesis sees it; an operation it cannot load fails here with its reason."""
+    labels = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result
+        labels.append(result.ok().label)
+    return labels
+
+
+def documented_operations(name: str) -> list[str]:
+    return [f"{method.upper()} {path}" for path, item in load_contract(name)["paths"].items() for method in item]
+
+
 def chat_query(request_type: str) -> dict[str, Any]:
     return {"request_type": request_type, "chatroom_id": 1, "limit": 5}
 
@@ -114,10 +130,7 @@ def test_every_openapi_document_is_a_valid_openapi_3_1_document(name: str) -> No
 @pytest.mark.parametrize("name", DOCUMENTS)
 def test_schemathesis_loads_every_document_from_disk(name: str) -> None:
     schema = schemathesis.openapi.from_path(str(contracts_dir() / name))
-    labels = [result.ok().label for result in schema.get_all_operations()]
-    assert len(labels) == sum(
-        1 for item in load_contract(name)["paths"].values() for method in item if method != "parameters"
-    )
+    assert operation_labels(schema) == documented_operations(name)
 
 
 def test_the_openapi_documents_embed_the_current_schema_files() -> None:
@@ -465,14 +478,26 @@ def user_contract(tmp_path: Path) -> Path:
 def test_a_user_contract_matches_path_templates_and_follows_references_to_neighbouring_files(
     user_contract: Path,
 ) -> None:
-    assert validate_response("jwt", "GET", "/shops/42/items/", 200, [{"sku": "a"}], contract=user_contract) == []
-    assert validate_response("jwt", "GET", "/shops/42/items/", 200, [{"sku": 1}], contract=user_contract) == [
-        "$[0].sku: 1 is not of type 'string'"
+    check = response_checker({"jwt": user_contract})
+    assert check("jwt", "GET", "/shops/42/items/", 200, [{"sku": "a"}]) == []
+    assert check("jwt", "GET", "/shops/42/items/", 200, [{"sku": 1}]) == ["$[0].sku: 1 is not of type 'string'"]
+
+
+def test_tiers_without_a_user_contract_keep_the_built_in_one(user_contract: Path) -> None:
+    check = response_checker({"jwt": user_contract})
+    assert check("proxy", "GET", "/api/chat-users", 401, {"status": "error"}) == [
+        "$: 'message' is a required property",
+        "$: 'detail' is a required property",
     ]
 
 
+def test_a_user_contract_for_an_unknown_tier_is_a_config_error(user_contract: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown tier 'graphql'"):
+        response_checker({"graphql": user_contract})
+
+
 def test_a_user_contract_status_range_applies_to_every_status_in_it(user_contract: Path) -> None:
-    assert validate_response("jwt", "GET", "/shops/42/items/", 418, {}, contract=user_contract) == [
+    assert response_checker({"jwt": user_contract})("jwt", "GET", "/shops/42/items/", 418, {}) == [
         "$: 'title' is a required property"
     ]
 
@@ -503,7 +528,7 @@ def test_a_user_contract_with_a_dangling_reference_is_a_config_error(tmp_path: P
         )
     )
     with pytest.raises(ConfigError, match="unresolvable reference"):
-        validate_response("jwt", "GET", "/x", 200, {}, contract=path)
+        openapi_contract(path).violations("GET", "/x", 200, {})
 
 
 # Real answers over the wire -----------------------------------------------------------------------------
@@ -691,4 +716,4 @@ def test_the_server_serves_each_contract_file_under_openapi(server: EmbeddedServ
 @pytest.mark.parametrize("name", DOCUMENTS)
 def test_schemathesis_loads_every_document_from_the_server(server: EmbeddedServer, name: str) -> None:
     schema = schemathesis.openapi.from_url(f"{server.base_url}/openapi/{name}")
-    assert all(result.ok().label for result in schema.get_all_operations())
+    assert operation_labels(schema) == documented_operations(name)
