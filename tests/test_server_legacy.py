@@ -185,9 +185,7 @@ def test_own_origin_is_accepted(server: EmbeddedServer) -> None:
 def test_secure_request_without_referer_is_refused(server: EmbeddedServer) -> None:
     client = httpx.Client(base_url=server.base_url)
     token = login_form(client)
-    response = client.post(
-        "/admin/login/", data={"csrfmiddlewaretoken": token}, headers={"X-Forwarded-Proto": "https"}
-    )
+    response = client.post("/admin/login/", data={"csrfmiddlewaretoken": token}, headers={"X-Forwarded-Proto": "https"})
     assert response.status_code == 403
     assert csrf_reason(response) == "Referer checking failed - no Referer."
 

@@ -105,4 +105,3 @@ def test_some_purchase_html_is_hostile(server: EmbeddedServer, hostile: str) -> 
 def test_players_are_both_online_and_offline(server: EmbeddedServer) -> None:
     chats = jwt_get(server, access_token(server), request_type="chat_list").json()["chats"]
     assert {chat["is_online"] for chat in chats} == {True, False}
-

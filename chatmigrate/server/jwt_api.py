@@ -6,7 +6,6 @@ token); flaws in verification itself live in ``tokens``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -23,6 +22,7 @@ from chatmigrate.server.chatdata import (
 )
 from chatmigrate.server.context import ServerContext, context_of
 from chatmigrate.server.db import check_password
+from chatmigrate.server.payloads import MAX_MESSAGE_LENGTH, is_text, json_object, message_text
 from chatmigrate.server.tokens import (
     AuthFailure,
     Principal,
@@ -33,7 +33,6 @@ from chatmigrate.server.tokens import (
     token_from_headers,
 )
 
-MAX_MESSAGE_LENGTH = 5000
 _FAKE_TRACEBACK = (
     "Traceback (most recent call last):\n"
     '  File "/srv/chat/api/authentication.py", line 48, in authenticate\n'
@@ -69,17 +68,13 @@ def bearer_principal(request: Request, ctx: ServerContext) -> Principal:
 
 
 async def _json_body(request: Request) -> dict[str, Any] | None:
-    try:
-        body = json.loads(await request.body())
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
+    return json_object(await request.body())
 
 
 async def obtain_token(request: Request) -> Response:
     ctx = context_of(request)
     body = await _json_body(request)
-    if body is None or not isinstance(body.get("username"), str) or not isinstance(body.get("password"), str):
+    if body is None or not is_text(body.get("username")) or not is_text(body.get("password")):
         return error(400, "Invalid request", "JSON body with string 'username' and 'password' required")
     user = ctx.store.user_by_username(body["username"])
     if user is None or not user.is_active or not check_password(body["password"], user.password_hash):
@@ -90,7 +85,7 @@ async def obtain_token(request: Request) -> Response:
 async def refresh_token(request: Request) -> Response:
     ctx = context_of(request)
     body = await _json_body(request)
-    if body is None or not isinstance(body.get("refresh"), str):
+    if body is None or not is_text(body.get("refresh")):
         return error(400, "Invalid request", "JSON body with string 'refresh' required")
     try:
         principal = authenticate(body["refresh"], ctx.store, ctx.config, refresh=True)
@@ -126,10 +121,10 @@ async def send(request: Request) -> Response:
     body = await _json_body(request)
     if body is None:
         return error(400, "Invalid request", "JSON object body required")
-    chatroom_id, text = body.get("chatroom_id"), body.get("message")
+    chatroom_id, text = body.get("chatroom_id"), message_text(body.get("message"))
     if type(chatroom_id) is not int or chatroom_id < 1:
         return error(400, "Invalid request", "chatroom_id must be a positive integer")
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_LENGTH:
+    if text is None:
         return error(400, "Invalid request", f"message must be 1..{MAX_MESSAGE_LENGTH} characters")
     room = ctx.store.chatroom(chatroom_id) if chatroom_id < 2**62 else None
     if room is None:

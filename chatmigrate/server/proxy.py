@@ -18,19 +18,25 @@ BACKEND_PATH = "/api/v1/admin/chat/"
 FORWARDED_PARAMS = ("chatroom_id", "limit", "before")
 
 
+def _backend_url(request: Request) -> str:
+    """The JWT tier on the socket this request came in on: never the client's ``Host``, which would let
+    a client send the Authorization header it forwards to a host of its choosing."""
+    host, port = request.scope["server"]
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}{BACKEND_PATH}"
+
+
 async def _forward(request: Request, request_type: str) -> Response:
     ctx = context_of(request)
-    values = request.headers.getlist("authorization")
+    values = [value for name, value in request.headers.raw if name == b"authorization"]
     if not values:
         return error(401, "Authentication failed", "No authorization header")
     if len(values) > 1:
         return error(401, "Authentication failed", "Multiple Authorization headers")
     params = {name: request.query_params[name] for name in FORWARDED_PARAMS if name in request.query_params}
     params["request_type"] = request_type
-    backend = str(request.base_url).rstrip("/") + BACKEND_PATH
     assert ctx.http is not None
     try:
-        upstream = await ctx.http.get(backend, params=params, headers={"Authorization": values[0]})
+        upstream = await ctx.http.get(_backend_url(request), params=params, headers={b"Authorization": values[0]})
     except httpx.HTTPError:
         return error(502, "Bad gateway", "Backend unreachable")
     if upstream.status_code == 401:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 from typing import Any
 
@@ -19,7 +18,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from chatmigrate.server.context import ServerContext, context_of
 from chatmigrate.server.db import Chatroom, User
-from chatmigrate.server.jwt_api import MAX_MESSAGE_LENGTH, store_and_broadcast
+from chatmigrate.server.jwt_api import store_and_broadcast
+from chatmigrate.server.payloads import json_object, message_text
 from chatmigrate.server.seed import STAFF_ROLES
 from chatmigrate.server.tokens import AuthFailure, authenticate
 
@@ -71,7 +71,7 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_
         raise Refused(CLOSE_TIMEOUT, "no auth message in time") from None
     if frame["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(frame.get("code", 1000))
-    message = _parse(frame.get("text"))
+    message = json_object(frame.get("text"))
     if message is None or message.get("type") != "auth":
         raise Refused(CLOSE_MALFORMED, "first message must be an auth message")
     token = message.get("token")
@@ -86,16 +86,6 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_
     if user_id is not None and principal.user.id != user_id:
         raise Refused(CLOSE_FORBIDDEN, "token does not match user_id")
     return _staff(principal.user)
-
-
-def _parse(text: Any) -> dict[str, Any] | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 async def chat_socket(socket: WebSocket) -> None:
@@ -136,7 +126,7 @@ async def _serve_member(socket: WebSocket, ctx: ServerContext, room: Chatroom, u
             frame = await socket.receive()
             if frame["type"] == "websocket.disconnect":
                 return
-            await _handle(socket, ctx, room, user, _parse(frame.get("text")))
+            await _handle(socket, ctx, room, user, json_object(frame.get("text")))
     except WebSocketDisconnect:
         return
     finally:
@@ -153,8 +143,8 @@ async def _handle(
     if event is None or kind not in ("message", "typing", "read"):
         await socket.send_json({"type": "error", "detail": "unknown or malformed event"})
     elif kind == "message":
-        text = event.get("message")
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_LENGTH:
+        text = message_text(event.get("message"))
+        if text is None:
             await socket.send_json({"type": "error", "detail": "message must be a non-empty string"})
             return
         stored = await store_and_broadcast(ctx, room.name, room.id, user.id, text)
