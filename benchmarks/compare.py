@@ -43,38 +43,75 @@ LINES = ["hi", "I can't log in on mobile", "Done, please refresh.", "When does t
 
 
 def noise() -> dict[str, str]:
-    return {"generated_at": f"2026-11-26T23:{random.randint(0, 59):02d}:00.{random.randint(0, 999999):06d}Z",
-            "request_id": uuid.uuid4().hex}
+    return {
+        "generated_at": f"2026-11-26T23:{random.randint(0, 59):02d}:00.{random.randint(0, 999999):06d}Z",
+        "request_id": uuid.uuid4().hex,
+    }
 
 
 def messages_response(room: int, count: int) -> dict[str, Any]:
     items = [
-        {"id": 5000 - i, "chatroom_id": room, "sender": "player" if i % 3 else "admin",
-         "sender_id": 1000 + room if i % 3 else 1, "sender_name": f"Player {1000 + room}" if i % 3 else "admin",
-         "message": LINES[i % len(LINES)], "timestamp": f"2026-01-05T{i % 24:02d}:{i % 60:02d}:00Z",
-         "is_read": i % 2 == 0}
+        {
+            "id": 5000 - i,
+            "chatroom_id": room,
+            "sender": "player" if i % 3 else "admin",
+            "sender_id": 1000 + room if i % 3 else 1,
+            "sender_name": f"Player {1000 + room}" if i % 3 else "admin",
+            "message": LINES[i % len(LINES)],
+            "timestamp": f"2026-01-05T{i % 24:02d}:{i % 60:02d}:00Z",
+            "is_read": i % 2 == 0,
+        }
         for i in range(count)
     ]
-    return {"status": "success", "request_type": "recent_messages", "chatroom_id": room, "messages": items,
-            "count": count, "has_more": count >= 50, **noise()}
+    return {
+        "status": "success",
+        "request_type": "recent_messages",
+        "chatroom_id": room,
+        "messages": items,
+        "count": count,
+        "has_more": count >= 50,
+        **noise(),
+    }
 
 
 def purchases_response(room: int, count: int) -> dict[str, Any]:
     items = [
-        {"id": 900 - i, "chatroom_id": room, "player_id": 1000 + room, "item": "Starter pack",
-         "amount": f"{(i % 20) + 0.99:.2f}", "currency": "USD", "status": "completed",
-         "html_content": f"<p><b>Starter pack</b> x{i % 3 + 1}</p>", "timestamp": f"2026-01-08T00:{i % 60:02d}:36Z"}
+        {
+            "id": 900 - i,
+            "chatroom_id": room,
+            "player_id": 1000 + room,
+            "item": "Starter pack",
+            "amount": f"{(i % 20) + 0.99:.2f}",
+            "currency": "USD",
+            "status": "completed",
+            "html_content": f"<p><b>Starter pack</b> x{i % 3 + 1}</p>",
+            "timestamp": f"2026-01-08T00:{i % 60:02d}:36Z",
+        }
         for i in range(count)
     ]
-    return {"status": "success", "request_type": "purchases_list", "chatroom_id": room, "messages": items,
-            "count": count, "has_more": False, **noise()}
+    return {
+        "status": "success",
+        "request_type": "purchases_list",
+        "chatroom_id": room,
+        "messages": items,
+        "count": count,
+        "has_more": False,
+        **noise(),
+    }
 
 
 def chat_list_response(count: int) -> dict[str, Any]:
     chats = [
-        {"chatroom_id": i, "chatroom": f"P{1000 + i}Chat", "player_id": 1000 + i, "username": f"player{1000 + i}",
-         "last_message": LINES[i % len(LINES)], "last_message_at": f"2026-02-03T02:{i % 60:02d}:12Z",
-         "unread_count": i % 4, "is_online": i % 5 == 0}
+        {
+            "chatroom_id": i,
+            "chatroom": f"P{1000 + i}Chat",
+            "player_id": 1000 + i,
+            "username": f"player{1000 + i}",
+            "last_message": LINES[i % len(LINES)],
+            "last_message_at": f"2026-02-03T02:{i % 60:02d}:12Z",
+            "unread_count": i % 4,
+            "is_online": i % 5 == 0,
+        }
         for i in range(1, count + 1)
     ]
     return {"status": "success", "request_type": "chat_list", "chats": chats, "count": count, **noise()}
@@ -117,9 +154,11 @@ def bench_diff(seconds: float) -> None:
         pairs = diff_pairs(size)
         ours = rate(diff, pairs, seconds)
         baseline = rate(DeepDiff, pairs, seconds)
-        print(f"  {size:>3} messages: DeepDiff {baseline:8.0f} pairs/s ({1000 / baseline:6.2f} ms/pair)   "
-              f"jsondiff {ours:8.0f} pairs/s ({1000 / ours:6.3f} ms/pair)   ratio {ours / baseline:5.0f}x "
-              f"(target >= 20x)")
+        print(
+            f"  {size:>3} messages: DeepDiff {baseline:8.0f} pairs/s ({1000 / baseline:6.2f} ms/pair)   "
+            f"jsondiff {ours:8.0f} pairs/s ({1000 / ours:6.3f} ms/pair)   ratio {ours / baseline:5.0f}x "
+            f"(target >= 20x)"
+        )
 
 
 def exchange_lines(entry_index: int) -> list[str]:
@@ -142,10 +181,18 @@ def exchange_lines(entry_index: int) -> list[str]:
             if side == "new" and drift:
                 answer = drifted(answer)
             record = Exchange(
-                entry_id=f"entry-{entry_index:06d}", side=side, attempt=attempt, method="GET",
-                url=f"http://127.0.0.1:8000{path}?request_type={kind}&chatroom_id={room}", endpoint=ENDPOINTS[kind],
-                status=200, content_type="application/json", headers={"content-type": "application/json"},
-                body=answer, is_json=True, elapsed_ms=random.lognormvariate(2.5, 0.4) * (1.3 if side == "new" else 1),
+                entry_id=f"entry-{entry_index:06d}",
+                side=side,
+                attempt=attempt,
+                method="GET",
+                url=f"http://127.0.0.1:8000{path}?request_type={kind}&chatroom_id={room}",
+                endpoint=ENDPOINTS[kind],
+                status=200,
+                content_type="application/json",
+                headers={"content-type": "application/json"},
+                body=answer,
+                is_json=True,
+                elapsed_ms=random.lognormvariate(2.5, 0.4) * (1.3 if side == "new" else 1),
             )
             lines.append(json.dumps(to_dict(record)))
     return lines
@@ -176,19 +223,23 @@ def bench_compare(entries: int) -> None:
         start = time.perf_counter()
         exchanges = write_exchanges(path, entries)
         size_mb = path.stat().st_size / 1e6
-        print(f"\ncompare stage: {exchanges} exchanges ({entries} entries x 4), {size_mb:.0f} MB of JSONL "
-              f"(written in {time.perf_counter() - start:.1f} s)")
+        print(
+            f"\ncompare stage: {exchanges} exchanges ({entries} entries x 4), {size_mb:.0f} MB of JSONL "
+            f"(written in {time.perf_counter() - start:.1f} s)"
+        )
         for with_schema in (False, True):
             with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
                 elapsed, peak_mb, findings, compared = pool.submit(compare_in_child, str(path), with_schema).result()
             label = "with schema check   " if with_schema else "without schema check"
-            print(f"  {label}: {exchanges / elapsed:8.0f} exchanges/s ({elapsed:.1f} s, two passes), "
-                  f"peak RSS {peak_mb:.0f} MB (target < 200 MB), {compared} entries, {findings} findings")
+            print(
+                f"  {label}: {exchanges / elapsed:8.0f} exchanges/s ({elapsed:.1f} s, two passes), "
+                f"peak RSS {peak_mb:.0f} MB (target < 200 MB), {compared} entries, {findings} findings"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--entries", type=int, default=25_000, help="corpus entries in the synthetic run (x4 exchanges)")
+    parser.add_argument("--entries", type=int, default=25_000, help="entries in the synthetic run (x4 exchanges)")
     parser.add_argument("--seconds", type=float, default=2.0, help="time spent per diff measurement")
     args = parser.parse_args()
     bench_diff(args.seconds)

@@ -451,8 +451,10 @@ class _FindingBook:
             bucket = self._overflow[group] = _Bucket(
                 replace(finding, path=None, kind="overflow", old=None, new=None, evidence=None)
             )
-        elif finding.severity.rank > bucket.finding.severity.rank:
-            bucket.finding.severity = finding.severity
+        else:
+            if finding.severity.rank > bucket.finding.severity.rank:
+                bucket.finding.severity = finding.severity
+            bucket.finding.subject = min(bucket.finding.subject, finding.subject)
         bucket.entries += 1
 
     def findings(self) -> list[Finding]:

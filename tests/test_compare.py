@@ -455,21 +455,27 @@ def test_schema_check_is_skipped_for_non_json_responses() -> None:
         lambda a: exchange("new", a, {"status": "error"}, status=401),
     )
     seen: list[str] = []
-    run(group, schema_check=lambda tier, *rest: seen.append(tier) or [])
+
+    def schema_check(tier: str, method: str, path: str, status: int, body: Any) -> list[str]:
+        seen.append(tier)
+        return []
+
+    run(group, schema_check=schema_check)
     assert seen == ["jwt"]
 
 
 # Latency -------------------------------------------------------------------------------------------------------
 
 
+def timed_entry(entry: str, old_ms: float, new_ms: float) -> list[Exchange]:
+    return pair(
+        lambda a: exchange("old", a, messages_body(), entry=entry, elapsed_ms=old_ms),
+        lambda a: exchange("new", a, messages_body(), entry=entry, elapsed_ms=new_ms),
+    )
+
+
 def timed_entries(old_ms: float, new_ms: float, count: int) -> list[list[Exchange]]:
-    return [
-        pair(
-            lambda a, i=i: exchange("old", a, messages_body(), entry=f"e{i}", elapsed_ms=old_ms),
-            lambda a, i=i: exchange("new", a, messages_body(), entry=f"e{i}", elapsed_ms=new_ms),
-        )
-        for i in range(count)
-    ]
+    return [timed_entry(f"e{i}", old_ms, new_ms) for i in range(count)]
 
 
 def test_p95_regression_past_limit_and_floor_is_medium() -> None:
@@ -492,13 +498,7 @@ def test_latency_limit_is_configurable() -> None:
 
 
 def test_latency_percentiles_are_reported_per_endpoint_and_side() -> None:
-    groups = [
-        pair(
-            lambda a, i=i: exchange("old", a, messages_body(), entry=f"e{i}", elapsed_ms=float(i + 1)),
-            lambda a, i=i: exchange("new", a, messages_body(), entry=f"e{i}", elapsed_ms=10.0),
-        )
-        for i in range(10)
-    ]
+    groups = [timed_entry(f"e{i}", float(i + 1), 10.0) for i in range(10)]
     stats = {stat.side: stat for stat in run(*groups).latency}
     assert (stats["old"].count, stats["old"].p50_ms, stats["old"].p95_ms) == (20, 5.5, 10.0)
     assert (stats["new"].p50_ms, stats["new"].p95_ms) == (10.0, 10.0)

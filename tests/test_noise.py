@@ -15,7 +15,7 @@ ENDPOINT = "GET /admin/chat/ [recent_messages]"
 OTHER = "GET /admin/chat/ [chat_list]"
 
 
-def response(generated_at: str = "t1", **extra: Any) -> dict[str, Any]:
+def response(generated_at: Any = "t1", **extra: Any) -> dict[str, Any]:
     messages = [{"id": i, "message": f"m{i}", "timestamp": f"2026-01-0{i}T00:00:00Z"} for i in (3, 2, 1)]
     return {"status": "success", "messages": messages, "generated_at": generated_at, **extra}
 
