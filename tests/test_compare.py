@@ -449,6 +449,34 @@ def test_same_schema_violation_on_any_item_is_one_finding_per_path() -> None:
     assert finding.title.endswith("(in 3 entries)")
 
 
+def test_published_contracts_are_the_default_schema_check() -> None:
+    conformant = {
+        "status": "success",
+        "request_type": "recent_messages",
+        "chatroom_id": 1,
+        "count": 1,
+        "has_more": False,
+        "generated_at": "2026-11-26T23:00:00Z",
+        "request_id": "5f0c",
+        "messages": [
+            {
+                "id": 7,
+                "chatroom_id": 1,
+                "sender": "player",
+                "sender_id": 1001,
+                "sender_name": "Player 1001",
+                "message": "hi",
+                "timestamp": "2026-01-05T10:00:00Z",
+                "is_read": True,
+            }
+        ],
+    }
+    string_ids = with_change(conformant, lambda b: b["messages"][0].update(id="7"))
+    comparison = compare_exchanges([json_pair(conformant, string_ids)])
+    (finding,) = of(comparison, "schema")
+    assert (finding.side, finding.path) == ("new", "$.messages[*].id")
+
+
 def test_schema_check_is_skipped_for_non_json_responses() -> None:
     group = pair(
         lambda a: exchange("old", a, status=302, headers={"location": "/admin/login/"}),
