@@ -15,6 +15,7 @@ from chatmigrate import report
 from chatmigrate.records import (
     AuditResult,
     Finding,
+    LatencyStat,
     NoisePath,
     RuleLedger,
     RunResult,
@@ -162,13 +163,16 @@ def test_audit_reproducers_are_listed(tmp_path: Path) -> None:
     assert "curl -H &#39;Authorization: [REDACTED]&#39;" in section
 
 
-def test_latency_chart_draws_old_and_new_bars_per_endpoint(tmp_path: Path) -> None:
-    page = render(failing_run(), tmp_path)
+def test_latency_chart_draws_a_bar_per_side_and_endpoint(tmp_path: Path) -> None:
+    run = failing_run()
+    run.latency.append(LatencyStat(run.latency[0].endpoint, "proxy", 10, 15.0, 25.0))
+    page = render(run, tmp_path)
     chart = page[page.index('<svg class="chart"') : page.index("</svg>", page.index('<svg class="chart"'))]
-    endpoints = {stat.endpoint for stat in failing_run().latency}
-    for side in ("old", "new"):
-        assert len(re.findall(rf'<rect class="{side}-p95"', chart)) == len(endpoints) + 1  # +1: legend
-        assert len(re.findall(rf'<rect class="{side}-p50"', chart)) == len(endpoints) + 1
+    endpoints = {stat.endpoint for stat in run.latency}
+    assert len(re.findall(r'<rect class="t0-p95"', chart)) == len(endpoints)  # old
+    assert len(re.findall(r'<rect class="t1-p95"', chart)) == len(endpoints)  # new
+    assert len(re.findall(r'<rect class="t2-p95"', chart)) == 1  # proxy, measured on one endpoint
+    assert ">proxy p50 15.0 · p95 25.0 ms</text>" in chart
 
 
 def test_findings_carry_what_the_filters_need(tmp_path: Path) -> None:

@@ -28,6 +28,8 @@ MIN_PART_CHARS = 800
 EVIDENCE_BUDGET = 6_000_000
 CHART_ENDPOINTS = 25
 TIER_ORDER = ("legacy", "jwt", "proxy", "ws")
+SIDE_ORDER = ("old", "new", "proxy")
+TONES = 4  # colour pairs in report.css: .t0-p50/.t0-p95 ... .t3-p50/.t3-p95
 
 
 @dataclass(slots=True)
@@ -44,7 +46,8 @@ class FindingView:
 
 @dataclass(slots=True)
 class Bar:
-    label: str
+    side: str
+    tone: int
     y: int
     p50: float
     p95: float
@@ -55,8 +58,7 @@ class Bar:
 @dataclass(slots=True)
 class LatencyRow:
     endpoint: str
-    old: LatencyStat | None
-    new: LatencyStat | None
+    sides: dict[str, LatencyStat]
     ratio: float | None
 
 
@@ -66,6 +68,7 @@ class Chart:
     height: int
     label_width: int
     bar_width: int
+    sides: list[str] = field(default_factory=list)
     rows: list[tuple[LatencyRow, list[Bar], int]] = field(default_factory=list)
     max_ms: float = 0.0
 
@@ -94,6 +97,7 @@ def render(run: RunResult, fail_on: Severity) -> str:
     )
     findings = _finding_views(run, Gate.of(run, fail_on))
     latency = _latency_rows(run.latency)
+    sides = latency_sides(run.latency)
     tiers, audit_rows = _audit_matrix(run.audit)
     template = env.get_template("report.html.j2")
     return template.render(
@@ -109,7 +113,7 @@ def render(run: RunResult, fail_on: Severity) -> str:
         finding_endpoints=sorted({f.endpoint for f in run.findings if f.endpoint}),
         endpoints=sorted(run.endpoints, key=lambda e: (-e.failed, e.endpoint)),
         latency=latency,
-        chart=_chart(latency),
+        chart=_chart(latency, sides),
         tiers=tiers,
         audit_rows=audit_rows,
         audit_failed=sum(1 for a in run.audit if not a.passed),
@@ -176,7 +180,7 @@ def _snippet(value: Any, target: jsonview.Pointer | None, cap: int) -> jsonview.
 
 
 def _latency_rows(stats: list[LatencyStat]) -> list[LatencyRow]:
-    """Old vs new per endpoint, biggest p95 regression first."""
+    """Every side per endpoint, biggest new/old p95 regression first."""
     by_endpoint: dict[str, dict[str, LatencyStat]] = {}
     for stat in stats:
         by_endpoint.setdefault(stat.endpoint, {})[stat.side] = stat
@@ -184,26 +188,32 @@ def _latency_rows(stats: list[LatencyStat]) -> list[LatencyRow]:
     for endpoint, sides in by_endpoint.items():
         old, new = sides.get("old"), sides.get("new")
         ratio = new.p95_ms / old.p95_ms if old and new and old.p95_ms > 0 else None
-        rows.append(LatencyRow(endpoint, old, new, ratio))
+        rows.append(LatencyRow(endpoint, sides, ratio))
     return sorted(rows, key=lambda r: (-(r.ratio or 0.0), r.endpoint))
 
 
-def _chart(rows: list[LatencyRow]) -> Chart:
-    """Geometry for the inline SVG: two bars per endpoint (old, new), p95 light with p50 dark inside."""
-    shown = [r for r in rows if r.old or r.new][:CHART_ENDPOINTS]
-    chart = Chart(width=960, height=0, label_width=330, bar_width=420)
-    stats = [s for r in shown for s in (r.old, r.new) if s]
-    chart.max_ms = max((s.p95_ms for s in stats), default=0.0) or 1.0
+def latency_sides(stats: list[LatencyStat]) -> list[str]:
+    present = {stat.side for stat in stats}
+    return [s for s in SIDE_ORDER if s in present] + sorted(present - set(SIDE_ORDER))
+
+
+def _chart(rows: list[LatencyRow], sides: list[str]) -> Chart:
+    """Geometry for the inline SVG: one bar per side and endpoint, p95 light with p50 dark inside."""
+    shown = rows[:CHART_ENDPOINTS]
+    chart = Chart(width=960, height=0, label_width=330, bar_width=420, sides=sides)
+    chart.max_ms = max((s.p95_ms for r in shown for s in r.sides.values()), default=0.0) or 1.0
     scale = chart.bar_width / chart.max_ms
     y = 34
     for row in shown:
-        bars = []
-        for offset, (label, stat) in enumerate((("old", row.old), ("new", row.new))):
+        bars: list[Bar] = []
+        for tone, side in enumerate(sides):
+            stat = row.sides.get(side)
             if stat is not None:
                 bars.append(
                     Bar(
-                        label,
-                        y + offset * 15,
+                        side,
+                        tone % TONES,
+                        y + len(bars) * 15,
                         stat.p50_ms,
                         stat.p95_ms,
                         max(1.0, stat.p50_ms * scale),
@@ -211,7 +221,7 @@ def _chart(rows: list[LatencyRow]) -> Chart:
                     )
                 )
         chart.rows.append((row, bars, y))
-        y += 40
+        y += 15 * len(bars) + 12
     chart.height = y + 6
     return chart
 

@@ -8,6 +8,7 @@ that path; :func:`locate` tells which.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-MAX_LINE_CHARS = 400
+MAX_LINE_CHARS = 2_000
 MAX_WALK_LINES = 20_000
 
 _SEGMENT = re.compile(
@@ -73,12 +74,9 @@ def locate(path: str | None, *values: Any) -> Pointer | None:
 
 
 def render(value: Any, highlight: Pointer | None, max_chars: int) -> Snippet:
-    """At most ``max_chars`` of output, starting just above the first highlighted line."""
-    lines: list[tuple[str, bool]] = []
-    for line in _lines(value, highlight, 0, "", ""):
-        lines.append(line)
-        if len(lines) >= MAX_WALK_LINES:
-            break
+    """At most ``max_chars`` of output, starting just above the first highlighted line. A multi-line
+    string (a value the producer already serialised and truncated) is shown as its own text."""
+    lines = _all_lines(value, highlight)
     first_hit = next((i for i, (_, hit) in enumerate(lines) if hit), 0)
     fits = sum(len(text) + 1 for text, _ in lines) <= max_chars
     start = 0 if fits else max(0, first_hit - 3)
@@ -100,6 +98,12 @@ def render(value: Any, highlight: Pointer | None, max_chars: int) -> Snippet:
         parts.append(Markup('<span class="cut">\u2026 {} more line(s)</span>').format(below))
     markup = Markup("\n").join(parts)
     return Snippet(markup, len(markup), truncated=bool(start or below))
+
+
+def _all_lines(value: Any, highlight: Pointer | None) -> list[tuple[str, bool]]:
+    if isinstance(value, str) and "\n" in value:
+        return [(line, highlight == ()) for line in value.splitlines()[:MAX_WALK_LINES]]
+    return list(itertools.islice(_lines(value, highlight, 0, "", ""), MAX_WALK_LINES))
 
 
 def _text(text: str) -> Markup:
