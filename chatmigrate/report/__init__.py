@@ -30,24 +30,28 @@ FORMATS: tuple[str, ...] = tuple(WRITERS)
 def parse_formats(text: str) -> list[str]:
     """``"html,md"`` -> ``["html", "md"]``; an unknown name is a usage error naming the valid ones."""
     names = [name.strip().lower() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in WRITERS]
-    if unknown or not names:
-        raise UsageError(f"unknown report format {', '.join(unknown) or repr(text)}; choose from {', '.join(FORMATS)}")
-    return list(dict.fromkeys(names))
+    if not names:
+        raise UsageError(f"no report format given; choose from {', '.join(FORMATS)}")
+    return _known(names)
 
 
 def render(run: RunResult, out_dir: Path, formats: Iterable[str], *, fail_on: Severity = DEFAULT_FAIL_ON) -> list[Path]:
     """Write the requested formats into ``out_dir`` (created if needed); returns the files written."""
-    chosen = list(formats)
-    unknown = [name for name in chosen if name not in WRITERS]
-    if unknown:
-        raise UsageError(f"unknown report format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    chosen = _known(formats)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(f"cannot create report folder: {error.strerror}", file=str(out_dir)) from error
     safe = redacted(run)
-    return [WRITERS[name](safe, out_dir, fail_on=fail_on) for name in dict.fromkeys(chosen)]
+    return [WRITERS[name](safe, out_dir, fail_on=fail_on) for name in chosen]
+
+
+def _known(names: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(names))
+    unknown = [name for name in chosen if name not in WRITERS]
+    if unknown:
+        raise UsageError(f"unknown report format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    return chosen
 
 
 def load_run(results_dir: Path | str) -> RunResult:
