@@ -38,4 +38,13 @@ def server_with() -> Iterator[ServerFactory]:
 
 @pytest.fixture(scope="session")
 def server(server_with: ServerFactory) -> EmbeddedServer:
+    """The clean server. Treat its data as read-only: tests that send or mark read use ``scratch_server``."""
     return server_with()
+
+
+@pytest.fixture(scope="session")
+def scratch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """A clean server tests may write to; its SQLite file is ``scratch_server.config.db_path``."""
+    config = ServerConfig(db_path=str(tmp_path_factory.mktemp("scratch") / "chat.sqlite3"))
+    with EmbeddedServer(config) as started:
+        yield started
