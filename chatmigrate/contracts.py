@@ -120,9 +120,19 @@ class _Operation:
 
 
 class _ResponseCheck:
-    """The Rust validator answers the common, conformant case in microseconds; jsonschema explains failures."""
+    """The Rust validator answers the common, conformant case in microseconds; jsonschema explains failures.
 
-    def __init__(self, location: str, registry: Registry[Any], fast_registry: jsonschema_rs.Registry | None) -> None:
+    When the schema is a ``oneOf`` with a discriminator, a failing body is explained against the one
+    branch its tag names, which is several times cheaper than evaluating every branch."""
+
+    def __init__(
+        self,
+        location: str,
+        registry: Registry[Any],
+        fast_registry: jsonschema_rs.Registry | None,
+        tag: str = "",
+        branches: Mapping[str, str] | None = None,
+    ) -> None:
         root = {"$ref": location}
         self._full = Draft202012Validator(root, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
         self._fast: jsonschema_rs.Validator | None = None
@@ -131,13 +141,18 @@ class _ResponseCheck:
                 self._fast = jsonschema_rs.Draft202012Validator(
                     root, registry=fast_registry, retriever=_retrieve_file_contents, validate_formats=True
                 )
+        self._tag = tag
+        self._branches = {value: _ResponseCheck(branch, registry, None) for value, branch in (branches or {}).items()}
 
     def violations(self, body: Any) -> list[str]:
         if self._fast is not None:
             with contextlib.suppress(ValueError, OverflowError):
                 if self._fast.is_valid(body):
                     return []
-        return describe(self._full.iter_errors(body))
+        tag = body.get(self._tag) if isinstance(body, dict) else None
+        branch = self._branches.get(tag) if isinstance(tag, str) else None
+        found = branch.violations(body) if branch is not None else []
+        return found or describe(self._full.iter_errors(body))
 
 
 class OpenApiContract:
@@ -191,9 +206,21 @@ class OpenApiContract:
         key = (operation, status)
         if key not in self._checks:
             location = self._schema_location(operation, status)
-            self._checks[key] = _ResponseCheck(location, self._registry, self._fast_registry) if location else None
+            self._checks[key] = self._response_check(location) if location else None
         check = self._checks[key]
         return [] if check is None else check.violations(body)
+
+    def _response_check(self, location: str) -> _ResponseCheck:
+        """The check for the schema at ``location``, with one sub-check per branch of a discriminated oneOf."""
+        schema_at = self._follow(location) or location
+        schema = self._resolver.lookup(schema_at).contents
+        discriminator = schema.get("discriminator") if isinstance(schema, dict) and "oneOf" in schema else None
+        mapping = discriminator.get("mapping") if isinstance(discriminator, dict) else None
+        name = discriminator.get("propertyName") if isinstance(discriminator, dict) else None
+        if isinstance(mapping, dict) and isinstance(name, str):
+            branches = {str(value): urljoin(schema_at, str(ref)) for value, ref in mapping.items()}
+            return _ResponseCheck(location, self._registry, self._fast_registry, name, branches)
+        return _ResponseCheck(location, self._registry, self._fast_registry)
 
     def _schema_location(self, operation: _Operation, status: int) -> str | None:
         """Where the JSON schema of this response is declared, if anywhere (exact status, then 4XX, then default)."""
