@@ -459,6 +459,17 @@ paths:
           content:
             application/problem+json:
               schema: {$ref: "#/components/schemas/Problem"}
+  /shapes/:
+    get:
+      responses:
+        "200":
+          description: a circle or a square, told apart by nothing but their keys
+          content:
+            application/json:
+              schema:
+                oneOf:
+                  - {type: object, required: [radius], properties: {radius: {type: number}}}
+                  - {type: object, required: [side, colour], properties: {side: {type: number}, colour: {type: string}}}
 components:
   schemas:
     Problem: {type: object, required: [title]}
@@ -500,6 +511,11 @@ def test_a_user_contract_status_range_applies_to_every_status_in_it(user_contrac
     assert response_checker({"jwt": user_contract})("jwt", "GET", "/shops/42/items/", 418, {}) == [
         "$: 'title' is a required property"
     ]
+
+
+def test_without_a_discriminator_a_body_is_judged_by_the_branch_it_got_furthest_in(user_contract: Path) -> None:
+    check = response_checker({"jwt": user_contract})
+    assert check("jwt", "GET", "/shapes/", 200, {"side": 2, "colour": 3}) == ["$.colour: 3 is not of type 'string'"]
 
 
 def test_a_user_contract_that_is_not_openapi_is_a_config_error(tmp_path: Path) -> None:
