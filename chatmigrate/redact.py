@@ -39,6 +39,12 @@ def registered_secrets() -> frozenset[str]:
         return frozenset(_known)
 
 
+def forget_secrets() -> None:
+    """Start over; for long-lived processes (and test suites) running several unrelated jobs."""
+    with _lock:
+        _known.clear()
+
+
 def redact(text: str) -> str:
     for secret in sorted(registered_secrets(), key=len, reverse=True):
         text = text.replace(secret, MASK)

@@ -7,6 +7,7 @@ from typing import Literal
 
 import pytest
 
+from chatmigrate import redact
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.switches import Switches
@@ -48,3 +49,10 @@ def scratch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedde
     config = ServerConfig(db_path=str(tmp_path_factory.mktemp("scratch") / "chat.sqlite3"))
     with EmbeddedServer(config) as started:
         yield started
+
+
+@pytest.fixture(autouse=True)
+def _fresh_secret_registry() -> Iterator[None]:
+    """Secrets registered by one test must not redact another test's output."""
+    yield
+    redact.forget_secrets()
