@@ -267,6 +267,7 @@ class TokenEndpointAuth(AuthAdapter):
         self._access = ""
         self._refresh = ""
         self._expires = 0.0
+        self.logins = 0
         self.refreshes = 0
         register_secret(password)
 
@@ -279,6 +280,7 @@ class TokenEndpointAuth(AuthAdapter):
         tokens = _json_object(answer)
         if answer.status_code != 200 or not isinstance(tokens.get("access"), str):
             raise AuthFailed(f"token login as {self.username!r} at {url} failed (status {answer.status_code})")
+        self.logins += 1
         refresh = tokens.get("refresh")
         self._refresh = refresh if isinstance(refresh, str) else ""
         register_secret(self._refresh)

@@ -32,6 +32,7 @@ REQUEST_TYPES = ("recent_messages", "purchases_list")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SCHEMA = "corpus"
 PAGING_OFFSET = 10
+PAGING_MIN_ITEMS = 4
 
 
 def default_corpus_path() -> Path:
@@ -318,12 +319,12 @@ class _Fetcher:
 
 
 async def _paging_anchor(fetch: _Fetcher, rooms: list[int], kind: str) -> tuple[int, int] | None:
-    """A (room, id) to page before: counted from the oldest item, so new messages do not move it."""
+    """The first room with a few items and an id counted from its oldest end: later messages never move it."""
     for room in rooms:
         items = await fetch("messages", request_type=kind, chatroom_id=str(room), limit="200")
         ids = sorted(int(item["id"]) for item in items if isinstance(item, dict) and str(item.get("id")).isdigit())
-        if len(ids) > PAGING_OFFSET:
-            return room, ids[PAGING_OFFSET]
+        if len(ids) >= PAGING_MIN_ITEMS:
+            return room, ids[min(PAGING_OFFSET, len(ids) // 2)]
     return None
 
 

@@ -1,0 +1,108 @@
+"""The parity suite catches every drift of the reference server, and stays quiet on a clean one."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from server_wire import ServerFactory
+
+from chatmigrate.config import Config, embedded_config
+from chatmigrate.corpus import load_corpus
+from chatmigrate.embedded import EmbeddedServer
+from chatmigrate.parity import ParityOutcome, judge, run_parity
+from chatmigrate.records import CorpusEntry, Finding, Severity
+from chatmigrate.server.switches import DRIFTS
+
+SUBSET = (
+    "chat-list",
+    "room-1-recent_messages",
+    "room-1-purchases_list",
+    "room-1-recent_messages-limit-5",
+    "unknown-chatroom-recent_messages",
+    "bad-limit-zero",
+)
+# drift -> (check, path, kind) of the finding that must name it on the new side
+EXPECTED = {
+    "rename-field": ("body", "$.messages[*].message", "key_removed"),
+    "timestamp-format": ("body", "$.messages[*].timestamp", "type_changed"),
+    "reverse-order": ("body", "$.messages", "order_only"),
+    "purchases-key": ("body", "$.messages", "key_removed"),
+    "string-ids": ("body", "$.messages[*].id", "type_changed"),
+    "limit-off-by-one": ("body", "$.messages", "length_changed"),
+    "html-404": ("json", None, "html"),
+    "status-change": ("auth-outcome", None, "not-found->client-error"),
+}
+
+
+def subset() -> list[CorpusEntry]:
+    return [entry for entry in load_corpus() if entry.id in SUBSET]
+
+
+def parity(config: Config, out: Path) -> ParityOutcome:
+    return run_parity(config, entries=subset(), out_dir=out, progress=False)
+
+
+def failing(findings: list[Finding]) -> list[Finding]:
+    return [finding for finding in findings if finding.severity is not Severity.INFO]
+
+
+def test_every_drift_of_the_reference_server_has_an_expected_finding() -> None:
+    assert set(EXPECTED) == set(DRIFTS)
+
+
+@pytest.mark.parametrize("drift", sorted(DRIFTS))
+def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
+    server_with: ServerFactory, tmp_path: Path, drift: str
+) -> None:
+    config = Config.embedded(server_with(drifts=(drift,)))
+    outcome = parity(config, tmp_path)
+    check, path, kind = EXPECTED[drift]
+    named = [(f.check, f.path, f.kind) for f in outcome.result.findings if f.side == "new"]
+    assert (check, path, kind) in named
+    assert judge(outcome, config).exit_code == 1
+
+
+def test_ten_clean_runs_give_no_parity_findings(server: EmbeddedServer, tmp_path: Path) -> None:
+    # Latency is measured in benchmarks/, not asserted here: a loaded CI runner must not fail this test.
+    config = embedded_config(server, env={}, overrides={"compare.latency_floor_ms": "60000"})
+    runs = [parity(config, tmp_path / f"run-{n}") for n in range(10)]
+    assert [failing(outcome.result.findings) for outcome in runs] == [[]] * 10
+    assert all(outcome.result.noise for outcome in runs)
+    assert all(judge(outcome, config).passed for outcome in runs)
+
+
+def test_the_result_names_each_side_and_its_principal(server: EmbeddedServer, tmp_path: Path) -> None:
+    result = parity(Config.embedded(server), tmp_path).result
+    assert [(t.side, t.auth, t.principal) for t in result.targets] == [
+        ("old", "session", "admin"),
+        ("new", "token-endpoint", "admin"),
+        ("proxy", "token-endpoint", "admin"),
+    ]
+    assert result.warnings == []
+    assert sorted(result.entries) == sorted(SUBSET)
+
+
+def test_different_principals_on_old_and_new_are_a_warning(server: EmbeddedServer, tmp_path: Path) -> None:
+    config = Config.embedded(server, proxy=False)
+    new = config.targets["new"]
+    support = dataclasses.replace(new, auth=dataclasses.replace(new.auth, username="support"))
+    result = parity(dataclasses.replace(config, targets={**config.targets, "new": support}), tmp_path).result
+    assert result.warnings == [
+        "targets run as different principals: old as 'admin', new as 'support'; "
+        "differences may come from permissions rather than the migration"
+    ]
+
+
+def test_websocket_parity_runs_on_the_embedded_server(server: EmbeddedServer, tmp_path: Path) -> None:
+    endpoints = [row.endpoint for row in parity(Config.embedded(server), tmp_path).result.endpoints]
+    assert {"WS /ws/cschat/", "POST /api/v1/chat/send/"} <= set(endpoints)
+
+
+def test_websocket_parity_is_skipped_where_writes_are_not_allowed(server: EmbeddedServer, tmp_path: Path) -> None:
+    config = Config.embedded(server)
+    staging = {side: dataclasses.replace(t, embedded=False) for side, t in config.targets.items()}
+    result = parity(dataclasses.replace(config, targets=staging), tmp_path).result
+    assert "WebSocket parity skipped: it sends messages; pass --allow-writes to run it" in result.warnings
+    assert "WS /ws/cschat/" not in [row.endpoint for row in result.endpoints]
