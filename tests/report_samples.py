@@ -135,7 +135,7 @@ def failing_run() -> RunResult:
             "expired token accepted: data returned",
             "expired-token",
             MESSAGES,
-            side="jwt",
+            side="new",
             reproducer="curl -H 'Authorization: Bearer [REDACTED]' "
             "'http://127.0.0.1:8001/api/v1/admin/chat/?chatroom_id=1'",
         ),
@@ -174,11 +174,14 @@ def failing_run() -> RunResult:
             EndpointParity(CHAT_LIST, 1, 1, 0),
         ],
         audit=[
-            AuditResult("missing-header", "header", "jwt", "no Authorization header", True, 401),
+            AuditResult("missing-header", "header", "new", "no Authorization header", True, 401),
             AuditResult("missing-header", "header", "proxy", "no Authorization header", True, 401),
-            AuditResult("expired-token", "claims", "jwt", "token past exp", False, 200, "data returned"),
+            AuditResult("expired-token", "claims", "new", "token past exp", False, 200, "data returned"),
             AuditResult("expired-token", "claims", "proxy", "token past exp", True, 401),
-            AuditResult("no-session", "legacy", "legacy", "no sessionid cookie", True, 302),
+            AuditResult("no-session", "legacy", "old", "no sessionid cookie", True, 302),
+            AuditResult(
+                "no-session", "legacy", "new", "no sessionid cookie", True, None, "not-applicable: no sessions"
+            ),
         ],
         stale_baseline=["0123456789abcdef"],
         verdict=decide(findings, GateLimits()),

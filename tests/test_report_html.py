@@ -61,7 +61,7 @@ def hostile_run() -> RunResult:
         ],
         noise=[NoisePath(IMG, SCRIPT, "old", [SCRIPT, IMG])],
         rules=[RuleLedger(SCRIPT, IMG, SCRIPT, 0)],
-        audit=[AuditResult(SCRIPT, IMG, "jwt", SCRIPT, False, 200, IMG)],
+        audit=[AuditResult(SCRIPT, IMG, "new", SCRIPT, False, 200, IMG)],
         verdict=Verdict(False, 1, f"reason {SCRIPT}"),
     )
 
@@ -154,6 +154,11 @@ def test_audit_matrix_colours_each_case_and_tier(tmp_path: Path) -> None:
         "missing-header": ["na", "pass", "pass"],
         "no-session": ["pass", "na", "na"],
     }
+
+
+def test_audit_case_that_does_not_apply_to_a_tier_is_not_a_pass(tmp_path: Path) -> None:
+    page = render(failing_run(), tmp_path)
+    assert '<td class="cell na" title="not-applicable: no sessions">n/a</td>' in page
 
 
 def test_audit_reproducers_are_listed(tmp_path: Path) -> None:

@@ -27,7 +27,8 @@ MAX_PART_CHARS = 6_000  # per body side or evidence page of one finding
 MIN_PART_CHARS = 800
 EVIDENCE_BUDGET = 6_000_000
 CHART_ENDPOINTS = 25
-TIER_ORDER = ("legacy", "jwt", "proxy", "ws")
+TIER_ORDER = ("old", "legacy", "new", "jwt", "proxy", "ws")
+AUDIT_NOT_APPLICABLE = "not-applicable"  # how the audit marks a case that cannot apply to a tier
 SIDE_ORDER = ("old", "new", "proxy")
 TONES = 4  # colour pairs in report.css: .t0-p50/.t0-p95 ... .t3-p50/.t3-p95
 
@@ -74,11 +75,18 @@ class Chart:
 
 
 @dataclass(slots=True)
+class AuditCell:
+    state: str  # "pass", "fail" or "na"
+    status: int | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
 class AuditRow:
     case_id: str
     group: str
     description: str
-    cells: list[AuditResult | None]
+    cells: list[AuditCell]
     failed: bool
 
 
@@ -237,12 +245,20 @@ def _audit_matrix(results: list[AuditResult]) -> tuple[list[str], list[AuditRow]
     rows = []
     for case_id, cells in by_case.items():
         first = next(iter(cells.values()))
-        row_cells = [cells.get(tier) for tier in tiers]
+        row_cells = [_audit_cell(cells.get(tier)) for tier in tiers]
         rows.append(
             AuditRow(case_id, first.group, first.description, row_cells, any(not c.passed for c in cells.values()))
         )
     rows.sort(key=lambda r: (not r.failed, r.group, r.case_id))
     return tiers, rows
+
+
+def _audit_cell(result: AuditResult | None) -> AuditCell:
+    if result is None:
+        return AuditCell("na", detail="not run on this tier")
+    if result.detail.startswith(AUDIT_NOT_APPLICABLE):
+        return AuditCell("na", result.status, result.detail)
+    return AuditCell("pass" if result.passed else "fail", result.status, result.detail)
 
 
 def _reproducers(run: RunResult) -> list[Finding]:
