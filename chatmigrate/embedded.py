@@ -27,7 +27,9 @@ def bind_socket(host: str, port: int) -> socket.socket:
     """Bind and listen before uvicorn starts: port 0 resolves to a known free port, and a client that
     connects as soon as the banner shows it waits in the backlog instead of being refused."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio sets TCP_NODELAY only on such sockets, and without it a response
+    # written as headers then body waits for the client's delayed ACK (about 40 ms per request).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
