@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from chatmigrate.cli import audit as _audit  # noqa: F401  (registers commands)
 from chatmigrate.cli import corpus as _corpus  # noqa: F401  (registers commands)
 from chatmigrate.cli import replay as _replay  # noqa: F401  (registers commands)
 from chatmigrate.cli import report as _report  # noqa: F401  (registers commands)

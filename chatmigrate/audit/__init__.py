@@ -1,0 +1,138 @@
+"""The auth-failure audit: named cases, token mutation and a contract run against every tier.
+
+``run_audit(target, options)`` is the whole library API; the CLI and the gate are
+thin layers over it. Order matters in one place only: the persistence case runs
+after everything else, to show the genuine credentials survived the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from chatmigrate.audit.canary import Canary
+from chatmigrate.audit.catalogue import CASES, CONTRACT, MUTATION, Case
+from chatmigrate.audit.context import AuditContext, no_cookie_client
+from chatmigrate.audit.contract import ContractOutcome, run_contract
+from chatmigrate.audit.engine import CaseRun, execute, judge_runs, median_latency
+from chatmigrate.audit.findings import contract_records, findings_of, legacy_notes, mutation_records, result_of
+from chatmigrate.audit.mutate import MutationOutcome, run_mutation
+from chatmigrate.audit.rules import JudgeContext
+from chatmigrate.audit.target import AuditOptions, AuditOutcome, AuditTarget, Principal, embedded_target
+from chatmigrate.records import Finding, Severity
+
+__all__ = ["AuditOptions", "AuditOutcome", "AuditTarget", "Principal", "embedded_target", "run_audit"]
+
+
+def run_audit(target: AuditTarget, options: AuditOptions | None = None) -> AuditOutcome:
+    return asyncio.run(_run(target, options or AuditOptions()))
+
+
+def selected_cases(options: AuditOptions) -> list[Case]:
+    return [case for case in CASES if _wanted(options, case)]
+
+
+async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
+    cases = selected_cases(options)
+    seconds: dict[str, float] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        client = await stack.enter_async_context(no_cookie_client(options.timeout, options.concurrency))
+        ctx = AuditContext(target, options, client)
+        await ctx.prepare()
+        if ctx.forge is not None:
+            ctx.canary = await stack.enter_async_context(Canary(ctx.forge.attacker))
+        runs = await execute(ctx, [case for case in cases if not case.last])
+        context = _judge_context(ctx, runs)
+        start = time.perf_counter()
+        mutation = await asyncio.to_thread(_mutation, ctx, context)
+        seconds["mutation"] = time.perf_counter() - start
+        start = time.perf_counter()
+        contract = await asyncio.to_thread(_contract, ctx)
+        seconds["contract"] = time.perf_counter() - start
+        runs += await execute(ctx, [case for case in cases if case.last])
+        fetched = frozenset(ctx.canary.fetched) if ctx.canary else frozenset()
+    judge_runs(runs, _judge_context(ctx, runs, fetched))
+    outcome = AuditOutcome(findings=[], results=[], warnings=[])
+    for run in runs:
+        outcome.results.append(result_of(run))
+        outcome.findings.extend(findings_of(run, target, ctx.placeholders))
+        seconds[run.case.group] = seconds.get(run.case.group, 0.0) + run.seconds
+    outcome.findings.extend(legacy_notes(runs))
+    if mutation is not None:
+        result, found = mutation_records(mutation, target, ctx.placeholders)
+        outcome.results.append(result)
+        outcome.findings.extend(found)
+        outcome.mutation_examples = mutation.examples
+    if contract is not None:
+        result, found = contract_records(contract, target, ctx.placeholders)
+        outcome.results.append(result)
+        outcome.findings.extend(found)
+        outcome.contract_operations = contract.operations
+        outcome.warnings.extend(contract.errors)
+    outcome.findings.sort(key=lambda finding: (-finding.severity.rank, finding.subject, finding.side or ""))
+    outcome.group_seconds = seconds
+    return outcome
+
+
+def _judge_context(ctx: AuditContext, runs: list[CaseRun], fetched: frozenset[str] = frozenset()) -> JudgeContext:
+    secrets = tuple(value for value in (ctx.token, ctx.forbidden_token) if value)
+    secrets += tuple(value.rsplit(".", 1)[-1] for value in secrets)
+    return JudgeContext(
+        median_ms=median_latency(runs),
+        delay_margin_ms=ctx.options.delay_margin_ms,
+        markers=ctx.markers,
+        secrets=secrets,
+        login_path=ctx.target.login_path,
+        ws_url_severity=ctx.options.ws_url_mode_severity,
+        fetched=fetched,
+    )
+
+
+def _wanted(options: AuditOptions, case: Case) -> bool:
+    return (not options.cases or case.id in options.cases) and (not options.groups or case.group in options.groups)
+
+
+def _mutation(ctx: AuditContext, context: JudgeContext) -> MutationOutcome | None:
+    if (
+        not _wanted(ctx.options, MUTATION)
+        or ctx.forge is None
+        or "new" not in ctx.options.tiers
+        or not ctx.target.new_url
+        or ctx.options.budget <= 0
+    ):
+        return None
+    return run_mutation(
+        ctx.forge,
+        ctx.chat_url("new"),
+        ctx.target.leeway,
+        context,
+        seed=ctx.options.seed,
+        budget=ctx.options.budget,
+        timeout=ctx.options.timeout,
+        remember=ctx.remember,
+    )
+
+
+def _contract(ctx: AuditContext) -> ContractOutcome | None:
+    if (
+        not _wanted(ctx.options, CONTRACT)
+        or not ctx.options.contract
+        or ctx.token is None
+        or "new" not in ctx.options.tiers
+        or not ctx.target.new_url
+    ):
+        return None
+    return run_contract(
+        ctx.target.new_url,
+        ctx.token,
+        chatroom_id=ctx.chatroom_id,
+        seed=ctx.options.seed,
+        examples=ctx.options.contract_examples,
+        allow_writes=ctx.target.allow_writes,
+    )
+
+
+def gate_failures(findings: list[Finding], threshold: Severity = Severity.MEDIUM) -> list[Finding]:
+    """Findings at or above the threshold: what makes ``chatmigrate audit`` exit 1."""
+    return [finding for finding in findings if finding.severity.rank >= threshold.rank]

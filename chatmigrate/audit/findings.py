@@ -1,0 +1,210 @@
+"""From judged probes to records: one ``AuditResult`` per case and tier, ``Finding``s for what broke.
+
+Violations of one kind in one case and tier make one finding (the evidence lists
+every probe that showed it; the reproducer is the first). Expected legacy
+behaviour, the HTML login redirect and Django's CSRF page, is noted once as info.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import parse_qs, urlsplit
+
+from chatmigrate.audit.catalogue import CONTRACT, MUTATION, Case
+from chatmigrate.audit.contract import ContractOutcome
+from chatmigrate.audit.engine import CaseRun, ProbeRun
+from chatmigrate.audit.mutate import MutationOutcome
+from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, WsObservation
+from chatmigrate.audit.reproducer import reproducer, scrub, shell_pair
+from chatmigrate.audit.target import TIER_NAMES, AuditTarget
+from chatmigrate.records import AuditResult, Finding, Severity
+
+CHECK = "audit"
+EXCERPT = 300
+KNOWN_LEGACY = "known-legacy"
+NOT_APPLICABLE = "not-applicable"
+
+
+def endpoint_of(probe: HttpProbe, target: AuditTarget) -> str:
+    """The agreed endpoint key: legacy canonical paths, with the request type in brackets."""
+    parts = urlsplit(probe.url)
+    path, query = parts.path, parse_qs(parts.query)
+    request_type = query.get("request_type", [""])[0]
+    routes = {route: kind for kind, route in target.proxy_routes.items()}
+    if path in routes:
+        path, request_type = target.old_chat_path, routes[path]
+    elif path == target.new_chat_path:
+        path = target.old_chat_path
+    elif path == target.old_chat_path:
+        request_type = request_type or "recent_messages"
+    if path == target.old_chat_path and not request_type:
+        request_type = "recent_messages"
+    return f"{probe.method} {path}" + (f" [{request_type}]" if request_type else "")
+
+
+def _endpoint(item: ProbeRun, target: AuditTarget) -> str:
+    if isinstance(item.probe, HttpProbe):
+        return endpoint_of(item.probe, target)
+    return "WS " + target.ws_path.replace("P{player_id}Chat", "{room}")
+
+
+def observed(seen: Observation) -> str:
+    if isinstance(seen, HttpObservation):
+        if seen.error:
+            return seen.error
+        excerpt = " ".join(seen.text[:EXCERPT].split())
+        return f"status {seen.status}, {seen.content_type or 'no content type'}: {excerpt}"
+    assert isinstance(seen, WsObservation)
+    if seen.error:
+        return seen.error
+    frames = f", first frame {seen.frames[0][:EXCERPT]}" if seen.frames else ""
+    close = f", close {seen.close_code} {seen.close_reason}".rstrip() if seen.close_code is not None else ""
+    open_note = ", still open" if seen.still_open else ""
+    return f"handshake {seen.handshake_status}{close}{open_note}{frames}"
+
+
+def _status(seen: Observation) -> int | None:
+    if isinstance(seen, HttpObservation):
+        return seen.status
+    return seen.close_code if seen.close_code is not None else seen.handshake_status
+
+
+def _result(case: Case, tier: str, passed: bool, detail: str, status: int | None = None) -> AuditResult:
+    return AuditResult(case.id, case.group, tier, case.description, passed, status, detail)
+
+
+def result_of(run: CaseRun) -> AuditResult:
+    if run.not_applicable is not None:
+        return _result(run.case, run.tier, True, f"{NOT_APPLICABLE}: {run.not_applicable}")
+    failing = [item for item in run.probes if item.violations]
+    if not failing:
+        status = _status(run.probes[0].observation) if run.probes else None
+        return _result(run.case, run.tier, True, f"{len(run.probes)} probe(s) safe", status)
+    known = all(v.severity is Severity.INFO for item in failing for v in item.violations)
+    prefix = f"{KNOWN_LEGACY}: " if known else ""
+    detail = "; ".join(f"{item.probe.label}: {', '.join(v.message for v in item.violations)}" for item in failing)
+    return _result(run.case, run.tier, False, prefix + detail, _status(failing[0].observation))
+
+
+def findings_of(run: CaseRun, target: AuditTarget, placeholders: Mapping[str, str]) -> list[Finding]:
+    kinds: dict[str, list[tuple[ProbeRun, str, Severity]]] = {}
+    for item in run.probes:
+        for violation in item.violations:
+            kinds.setdefault(violation.kind, []).append((item, violation.message, violation.severity))
+    found = []
+    for kind, hits in kinds.items():
+        first, message, _severity = hits[0]
+        severity = max((hit[2] for hit in hits), key=lambda value: value.rank)
+        evidence = "\n".join(_evidence(item, text, placeholders) for item, text, _ in hits)
+        more = f" ({len(hits)} probes)" if len(hits) > 1 else ""
+        label = f"{KNOWN_LEGACY}: " if severity is Severity.INFO else ""
+        found.append(
+            Finding(
+                check=CHECK,
+                severity=severity,
+                kind=kind,
+                side=run.tier,
+                subject=run.case.id,
+                title=scrub(f"{label}{run.case.id} on the {TIER_NAMES[run.tier]}: {message}{more}", placeholders),
+                endpoint=_endpoint(first, target),
+                old=first.probe.expect.describe(),
+                new=scrub(observed(first.observation)[:EXCERPT], placeholders),
+                evidence=evidence,
+                reproducer=reproducer(first.probe, placeholders),
+            )
+        )
+    return found
+
+
+def _evidence(item: ProbeRun, message: str, names: Mapping[str, str]) -> str:
+    note = f" [token {item.probe.note.describe()}]" if item.probe.note is not None else ""
+    return scrub(f"{item.probe.label}: {message}; observed {observed(item.observation)}{note}", names)
+
+
+def legacy_notes(runs: list[CaseRun]) -> list[Finding]:
+    """Info findings for the legacy tier's expected HTML answers, so reports say why they are not failures."""
+    notes = []
+    for expect, kind, title in (
+        (
+            Expect.LOGIN_REDIRECT,
+            "legacy-login-redirect",
+            "the legacy tier answers auth failures with a 302 to its HTML login page (expected legacy behaviour)",
+        ),
+        (
+            Expect.CSRF_REJECTED,
+            "legacy-csrf-page",
+            "the legacy tier answers CSRF failures with Django's HTML 403 page (expected legacy behaviour)",
+        ),
+    ):
+        cases = sorted(
+            {
+                run.case.id
+                for run in runs
+                if run.tier == "old"
+                and run.probes
+                and all(not item.violations for item in run.probes)
+                and any(item.probe.expect is expect for item in run.probes)
+            }
+        )
+        if cases:
+            notes.append(
+                Finding(
+                    check=CHECK,
+                    severity=Severity.INFO,
+                    kind=kind,
+                    side="old",
+                    subject="legacy-tier",
+                    title=title,
+                    evidence="cases: " + ", ".join(cases),
+                )
+            )
+    return notes
+
+
+_AUTH_SENTINEL = "__CHATMIGRATE_AUTH_HEADER__"
+CONTRACT_SEVERITY = {"ignored_auth": Severity.CRITICAL, "not_a_server_error": Severity.HIGH}
+
+
+def mutation_records(
+    outcome: MutationOutcome, target: AuditTarget, placeholders: Mapping[str, str]
+) -> tuple[AuditResult, list[Finding]]:
+    replay = f"chatmigrate audit --target new --seed {outcome.seed} --budget {outcome.budget}"
+    if outcome.probe is None or outcome.observation is None or not outcome.violations:
+        detail = f"{outcome.examples} examples, seed {outcome.seed}: every answer safe"
+        return _result(MUTATION, "new", True, detail), []
+    run = CaseRun(case=MUTATION, tier="new", probes=[ProbeRun(outcome.probe, outcome.observation, outcome.violations)])
+    findings = findings_of(run, target, placeholders)
+    for finding in findings:
+        finding.reproducer = f"{finding.reproducer}\n# replay the search: {replay}"
+        finding.evidence = f"{finding.evidence}\nminimal mutant after shrinking; {replay}"
+    result = result_of(run)
+    result.detail = f"{outcome.examples} examples, seed {outcome.seed}; {result.detail}"
+    return result, findings
+
+
+def contract_records(
+    outcome: ContractOutcome, target: AuditTarget, placeholders: Mapping[str, str]
+) -> tuple[AuditResult, list[Finding]]:
+    findings = []
+    for failure in outcome.failures:
+        masked = failure.curl.replace("-H 'Authorization: [Filtered]'", _AUTH_SENTINEL)
+        auth = "-H " + shell_pair("Authorization", ": ", "Bearer $TOKEN", placeholders)
+        curl = scrub(masked, placeholders).replace(_AUTH_SENTINEL, auth)
+        method, _, path = failure.operation.partition(" ")
+        findings.append(
+            Finding(
+                check=CHECK,
+                severity=CONTRACT_SEVERITY.get(failure.check, Severity.MEDIUM),
+                kind=failure.check,
+                side="new",
+                subject=CONTRACT.id,
+                title=scrub(f"{CONTRACT.id} {failure.operation}: {failure.check}: {failure.title}", placeholders),
+                endpoint=f"{method} {target.old_chat_path if path == target.new_chat_path else path}",
+                evidence=scrub(failure.message, placeholders)[:2000],
+                reproducer=f"# set first: $TOKEN (docs/audit.md, 'Reproducers')\n{curl}",
+            )
+        )
+    if outcome.errors and not outcome.cases:
+        return _result(CONTRACT, "new", True, f"{NOT_APPLICABLE}: {'; '.join(outcome.errors)}"), findings
+    detail = f"{outcome.operations} operation(s), {outcome.cases} case(s), {len(outcome.failures)} failure(s)"
+    return _result(CONTRACT, "new", not findings, detail), findings

@@ -1,0 +1,126 @@
+"""One request (or WebSocket attempt) a case sends, what the safe answer is, and what came back.
+
+Probes are plain data so that the same probe can be sent, judged, and turned into
+a reproducer by three different modules without any of them knowing the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from chatmigrate.audit.forge import TokenNote
+from chatmigrate.records import Severity
+
+
+class Expect(str, Enum):
+    """The safe outcome of a probe; ``describe`` is what the catalogue documents."""
+
+    REFUSED = "refused"
+    FORBIDDEN = "forbidden"
+    REFUSED_OR_REJECTED = "refused-or-rejected"
+    CLEAN_EITHER = "clean-either"
+    ACCEPTED = "accepted"
+    LOGIN_REDIRECT = "login-redirect"
+    CSRF_REJECTED = "csrf-rejected"
+    WS_REFUSED = "ws-refused"
+    WS_ACCEPTED = "ws-accepted"
+    WS_URL_TRUSTED = "ws-url-trusted"
+
+    def describe(self) -> str:
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS = {
+    Expect.REFUSED: "401 with the JSON error envelope, clean",
+    Expect.FORBIDDEN: "403 with the JSON error envelope, clean",
+    Expect.REFUSED_OR_REJECTED: "401 envelope, or 400/431 from the HTTP layer; never data or 5xx",
+    Expect.CLEAN_EITHER: "either answer (200 JSON, 400, 401/403 envelope), but clean",
+    Expect.ACCEPTED: "200 JSON with data (documented policy)",
+    Expect.LOGIN_REDIRECT: "302 to the login page with ?next=, never data",
+    Expect.CSRF_REJECTED: "Django's 403 CSRF page with the expected reason",
+    Expect.WS_REFUSED: "handshake refused, or closed with a 44xx code before any chat data",
+    Expect.WS_ACCEPTED: "connected (documented policy)",
+    Expect.WS_URL_TRUSTED: "url mode: reported as impersonation (known-legacy); jwt mode: refused",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HttpProbe:
+    label: str
+    method: str
+    url: str
+    expect: Expect
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    token: str | None = None
+    """The token presented, so that an echo of it (or of its signature) can be recognised."""
+    note: TokenNote | None = None
+    breach: Severity = Severity.CRITICAL
+    """Severity when access is granted although the probe should be refused."""
+    reason: str | None = None
+    """For CSRF probes: the reason Django's 403 page must give."""
+    raw: bool = False
+    """Send over a raw socket: the header holds bytes an HTTP client refuses to send."""
+    timed: bool = False
+    """Judge the latency against the run's median (injected-delay cases)."""
+    unsafe: bool = False
+    canary: str | None = None
+    """A URL the server must never fetch (``jku``/``x5u``); a hit on it is an outbound-fetch finding."""
+
+
+@dataclass(frozen=True, slots=True)
+class WsProbe:
+    label: str
+    url: str
+    expect: Expect
+    origin: str | None = None
+    first_message: str | None = None
+    token: str | None = None
+    note: TokenNote | None = None
+    breach: Severity = Severity.CRITICAL
+    wait: float = 1.5
+    """How long to listen for frames or a close after the handshake (and after the first message)."""
+
+
+Probe = HttpProbe | WsProbe
+
+
+@dataclass(slots=True)
+class HttpObservation:
+    status: int | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    text: str = ""
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    sent: bool = True
+    """False when the HTTP client itself refused the request (an illegal header): the server saw nothing."""
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), None)
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+
+@dataclass(slots=True)
+class WsObservation:
+    handshake_status: int | None = None
+    """101 when the upgrade was accepted, else the HTTP status of the refusal."""
+    close_code: int | None = None
+    close_reason: str = ""
+    frames: list[str] = field(default_factory=list)
+    still_open: bool = False
+    handshake_body: str = ""
+    elapsed_ms: float = 0.0
+    error: str | None = None
+
+
+Observation = HttpObservation | WsObservation
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    reason: str

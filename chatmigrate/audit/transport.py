@@ -1,0 +1,148 @@
+"""Sending probes: httpx for ordinary requests, a raw socket for bytes httpx refuses, websockets for the chat.
+
+Nothing here judges an answer; every failure to get one becomes ``error`` on the
+observation so that the rule decides whether a dropped connection is a refusal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+import time
+from urllib.parse import urlsplit
+
+import httpx
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.typing import Origin
+
+from chatmigrate.audit.probe import HttpObservation, HttpProbe, WsObservation, WsProbe
+
+MAX_BODY = 256 * 1024
+
+
+def _elapsed(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+async def send_http(client: httpx.AsyncClient, probe: HttpProbe, timeout: float) -> HttpObservation:
+    if probe.raw:
+        return await send_raw(probe, timeout)
+    start = time.perf_counter()
+    try:
+        response = await client.request(
+            probe.method, probe.url, headers=list(probe.headers), content=probe.body, timeout=timeout
+        )
+    except httpx.LocalProtocolError as error:
+        return HttpObservation(error=f"not sent: {error}", sent=False)
+    except httpx.TimeoutException as error:
+        return HttpObservation(
+            error=f"timeout after {timeout:.0f}s ({type(error).__name__})", elapsed_ms=_elapsed(start)
+        )
+    except httpx.HTTPError as error:
+        return HttpObservation(error=f"{type(error).__name__}: {error}", elapsed_ms=_elapsed(start))
+    return HttpObservation(
+        status=response.status_code,
+        headers=list(response.headers.multi_items()),
+        text=response.content[:MAX_BODY].decode("utf-8", "replace"),
+        elapsed_ms=_elapsed(start),
+    )
+
+
+async def send_raw(probe: HttpProbe, timeout: float) -> HttpObservation:
+    """One HTTP/1.1 request written byte for byte (``Connection: close``), answer read to EOF."""
+    parts = urlsplit(probe.url)
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [f"{probe.method} {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in probe.headers]
+    if probe.body is not None:
+        lines.append(f"Content-Length: {len(probe.body)}")
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + (probe.body or b"")
+    start = time.perf_counter()
+    writer = None
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(
+                parts.hostname, port, ssl=ssl.create_default_context() if secure else None
+            )
+            writer.write(request)
+            await writer.drain()
+            raw = await reader.read(MAX_BODY)
+            while len(raw) < MAX_BODY and (chunk := await reader.read(MAX_BODY)):
+                raw += chunk
+    except TimeoutError:
+        return HttpObservation(error=f"timeout after {timeout:.0f}s", elapsed_ms=_elapsed(start))
+    except OSError as error:
+        return HttpObservation(error=f"{type(error).__name__}: {error}", elapsed_ms=_elapsed(start))
+    finally:
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+    return _parse_raw(raw, _elapsed(start))
+
+
+def _parse_raw(raw: bytes, elapsed_ms: float) -> HttpObservation:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status_parts = lines[0].split(" ", 2) if lines and lines[0] else []
+    if len(status_parts) < 2 or not status_parts[1].isdigit():
+        return HttpObservation(error="connection closed without an HTTP answer", elapsed_ms=elapsed_ms)
+    headers = [(name.strip(), value.strip()) for name, _, value in (line.partition(":") for line in lines[1:])]
+    if any(name.lower() == "transfer-encoding" and "chunked" in value.lower() for name, value in headers):
+        body = _dechunk(body)
+    return HttpObservation(
+        status=int(status_parts[1]), headers=headers, text=body.decode("utf-8", "replace"), elapsed_ms=elapsed_ms
+    )
+
+
+def _dechunk(body: bytes) -> bytes:
+    out = b""
+    while body:
+        size_line, _, rest = body.partition(b"\r\n")
+        try:
+            size = int(size_line.split(b";")[0], 16)
+        except ValueError:
+            break
+        if size == 0:
+            break
+        out += rest[:size]
+        body = rest[size + 2 :]
+    return out
+
+
+async def send_ws(probe: WsProbe, timeout: float) -> WsObservation:
+    """Open, optionally send the first message, then wait for the first frame or a close."""
+    seen = WsObservation()
+    start = time.perf_counter()
+    try:
+        async with connect(
+            probe.url,
+            origin=Origin(probe.origin) if probe.origin is not None else None,
+            open_timeout=timeout,
+            close_timeout=1,
+            ping_interval=None,
+            proxy=None,
+            compression=None,
+        ) as socket:
+            seen.handshake_status = 101
+            if probe.first_message is not None:
+                await socket.send(probe.first_message)
+            try:
+                frame = await asyncio.wait_for(socket.recv(), timeout=probe.wait)
+                seen.frames.append(frame if isinstance(frame, str) else frame.decode("utf-8", "replace"))
+            except TimeoutError:
+                seen.still_open = True
+            except ConnectionClosed as closed:
+                if closed.rcvd is not None:
+                    seen.close_code, seen.close_reason = closed.rcvd.code, closed.rcvd.reason
+    except InvalidStatus as refused:
+        seen.handshake_status = refused.response.status_code
+        seen.handshake_body = refused.response.body.decode("utf-8", "replace") if refused.response.body else ""
+    except (OSError, InvalidHandshake, TimeoutError) as error:
+        seen.error = f"{type(error).__name__}: {error}"
+    seen.elapsed_ms = _elapsed(start)
+    return seen
