@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 import pytest
@@ -33,8 +34,8 @@ def server_with() -> Iterator[ServerFactory]:
         return started[key]
 
     yield factory
-    for server in started.values():
-        server.stop()
+    with ThreadPoolExecutor() as pool:  # stopping one by one costs a few hundred ms per server
+        list(pool.map(EmbeddedServer.stop, started.values()))
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,8 @@ NOISE_FIELDS = ("generated_at", "request_id")
 LEGACY_CHAT = "/admin/chat/"
 JWT_CHAT = "/api/v1/admin/chat/"
 _CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# One pool for the stateless helpers (JWT endpoints set no cookies): a new httpx.Client costs tens of ms.
+stateless = httpx.Client(timeout=30)
 
 
 def seeded_before(server: EmbeddedServer) -> int:
@@ -32,7 +34,9 @@ def seeded_before(server: EmbeddedServer) -> int:
 
 
 def token_pair(server: EmbeddedServer, username: str = "admin", password: str = PASSWORD) -> dict[str, str]:
-    response = httpx.post(f"{server.base_url}/api/v1/auth/token/", json={"username": username, "password": password})
+    response = stateless.post(
+        f"{server.base_url}/api/v1/auth/token/", json={"username": username, "password": password}
+    )
     assert response.status_code == 200, response.text
     pair: dict[str, str] = response.json()
     return pair
@@ -66,7 +70,7 @@ def fresh_claims(server: EmbeddedServer, /, **changes: Any) -> dict[str, Any]:
 
 def jwt_get(server: EmbeddedServer, token: str | None, /, **params: Any) -> httpx.Response:
     headers = bearer(token) if token is not None else {}
-    return httpx.get(f"{server.base_url}{JWT_CHAT}", params=params, headers=headers)
+    return stateless.get(f"{server.base_url}{JWT_CHAT}", params=params, headers=headers)
 
 
 def login_form(client: httpx.Client, path: str = "/admin/login/") -> str:

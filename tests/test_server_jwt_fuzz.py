@@ -13,7 +13,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_wire import JWT_CHAT, access_token, bearer, fresh_claims
+from server_wire import JWT_CHAT, access_token, bearer, fresh_claims, stateless
 
 from chatmigrate.embedded import EmbeddedServer
 
@@ -50,7 +50,7 @@ def assert_clean_answer(response: httpx.Response, sent: bytes = b"") -> None:
 
 
 def get_with_header(server: EmbeddedServer, path: str, value: bytes) -> httpx.Response:
-    return httpx.get(f"{server.base_url}{path}", params=ROOM, headers=[(b"Authorization", value)])
+    return stateless.get(f"{server.base_url}{path}", params=ROOM, headers=[(b"Authorization", value)])
 
 
 def header_values(valid_token: str) -> st.SearchStrategy[bytes]:
