@@ -21,6 +21,10 @@ _COOKIE_PAIR = re.compile(
     r"(?i)\b(sessionid|csrftoken|csrfmiddlewaretoken|password|secret|token|access|refresh)"
     r"(\"?\s*[:=]\s*\"?)([^;&\s\"',}]+)"
 )
+_FORM_FIELD = re.compile(
+    r"""(?i)(name=["']?(?:csrfmiddlewaretoken|password|token|access|refresh|sessionid)["']?[^>]*?\bvalue=["']?)"""
+    r"""([^"'\s>]+)"""
+)
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-csrftoken"})
 
 _lock = threading.Lock()
@@ -49,6 +53,7 @@ def redact(text: str) -> str:
     for secret in sorted(registered_secrets(), key=len, reverse=True):
         text = text.replace(secret, MASK)
     text = _JWT.sub(MASK, text)
+    text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{MASK}", text)
     text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     return _COOKIE_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
 
