@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from chatmigrate.contracts import contracts_dir
 from chatmigrate.errors import ConfigError
 from chatmigrate.server import jwt_api, legacy, pages, proxy, ws
 from chatmigrate.server.config import ServerConfig
@@ -25,8 +26,6 @@ from chatmigrate.server.seed import seed_store
 
 
 async def _contract(request: Request) -> Response:
-    from chatmigrate.contracts import contracts_dir
-
     root = contracts_dir().resolve()
     target = (root / request.path_params["name"]).resolve()
     if not target.is_relative_to(root) or not target.is_file() or target.suffix != ".json":
