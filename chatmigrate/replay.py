@@ -302,7 +302,7 @@ class _Run:
         queue = iter(entries)
         try:
             async with asyncio.TaskGroup() as group:
-                for _ in range(min(self.options.concurrency, len(entries))):
+                for _ in range(min(self.options.concurrency * len(self.targets), len(entries))):
                     group.create_task(self._worker(queue))
         except BaseExceptionGroup as failure:
             first = _first_leaf(failure)
@@ -344,28 +344,27 @@ class _Run:
             request = target.request_for(entry)
             if request is None:
                 return []
-            return [await self._exchange(target, entry, attempt, *request) for attempt in range(self.options.repeats)]
+            url = httpx.URL(request[0], params=request[1])
+            return [await self._exchange(target, entry, attempt, url) for attempt in range(self.options.repeats)]
 
         per_side = await asyncio.gather(*(side(target) for target in self.targets))
         return [exchange for exchanges in per_side for exchange in exchanges]
 
-    async def _exchange(
-        self, target: Target, entry: CorpusEntry, attempt: int, url: str, query: dict[str, str]
-    ) -> Exchange:
+    async def _exchange(self, target: Target, entry: CorpusEntry, attempt: int, url: httpx.URL) -> Exchange:
         client = self.clients[target.side]
         record = Exchange(
             entry_id=entry.id,
             side=target.side,
             attempt=attempt,
             method=entry.method,
-            url=redact(str(httpx.URL(url, params=query))),
+            url=redact(str(url)),
             endpoint=endpoint_key(entry),
         )
 
         def build() -> httpx.Request:
             body = None if entry.body is None else json.dumps(entry.body).encode()
             headers = {"Content-Type": "application/json"} if body is not None else None
-            return client.build_request(entry.method, url, params=query, content=body, headers=headers)
+            return client.build_request(entry.method, url, content=body, headers=headers)
 
         for retry in range(self.options.retries + 1):
             if retry:
@@ -417,7 +416,6 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]
 
 def _fill(record: Exchange, response: httpx.Response, data: bytes, truncated: bool, cap: int) -> None:
     record.status = response.status_code
-    record.url = redact(str(response.request.url))
     record.content_type = response.headers.get("content-type", "")
     record.headers = redact_headers(response.headers.multi_items())
     text = data.decode(response.encoding or "utf-8", errors="replace")

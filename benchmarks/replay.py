@@ -1,0 +1,187 @@
+"""How fast replay + compare runs against the reference server, against a bare httpx loop in the same run.
+
+    python benchmarks/replay.py [--copies 20] [--concurrency 8] [--exchanges 100000]
+
+The reference server runs in a child process (``chatmigrate serve``) so that the
+client under test does not share its interpreter.
+
+1. Replay + compare: the shipped corpus, copied ``--copies`` times under distinct ids,
+   replayed against old and new (two attempts each) and compared: old/new pairs per second.
+2. Bare loop: the same requests with the same credentials and concurrency through a
+   plain ``httpx.AsyncClient``, nothing recorded: requests per second, and the ratio of
+   the runner's request rate to it (design target: at least 0.8).
+3. Compare stage alone on the recorded exchanges: pairs per second (target: at least
+   10x the replay rate).
+4. Peak RSS of a compare over ``--exchanges`` exchanges made by repeating the recorded
+   ones under new ids, in a fresh process (target: under 200 MB for 100k).
+
+Figures are printed, never asserted: timings depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import httpx
+
+from chatmigrate.compare import compare_file
+from chatmigrate.config import DEFAULT_NEW_PATH_MAP, AuthConfig, RunOptions, TargetConfig
+from chatmigrate.corpus import load_corpus
+from chatmigrate.records import CorpusEntry
+from chatmigrate.replay import EXCHANGES_FILE, ReplayOptions, Target, open_client, run_replay
+from chatmigrate.server.config import DEFAULT_PASSWORD
+
+
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chatmigrate", "serve", "--port", "0"], stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    banner = process.stderr.readline()
+    url = banner.strip().rsplit(" ", 1)[-1]
+    if not url.startswith("http://"):
+        process.terminate()
+        raise SystemExit(f"the reference server did not start: {banner.strip()}")
+    return process, url
+
+
+def targets(url: str, run: RunOptions) -> list[Target]:
+    login = {"username": "admin", "password": DEFAULT_PASSWORD}
+    configs = [
+        TargetConfig(side="old", base_url=url, auth=AuthConfig(kind="session", **login)),
+        TargetConfig(
+            side="new",
+            base_url=url,
+            auth=AuthConfig(kind="token-endpoint", **login),
+            path_map=dict(DEFAULT_NEW_PATH_MAP),
+        ),
+    ]
+    return [Target.from_config(config, run) for config in configs]
+
+
+def copies_of_corpus(copies: int) -> list[CorpusEntry]:
+    corpus = load_corpus()
+    return [dataclasses.replace(entry, id=f"{entry.id}#{n}") for n in range(copies) for entry in corpus]
+
+
+async def bare_loop(sides: list[Target], entries: list[CorpusEntry], repeats: int, concurrency: int) -> float:
+    """The floor: the same GETs with headers captured once, no auth logic, parsing or recording."""
+    async with open_client(sides[0], concurrency) as old_client, open_client(sides[1], concurrency) as new_client:
+        clients = {"old": old_client, "new": new_client}
+        for side in sides:
+            await side.auth.prepare(clients[side.side])
+        requests = []
+        for side in sides:
+            for entry in entries:
+                routed = side.request_for(entry)
+                if routed is None:
+                    continue
+                probe = clients[side.side].build_request("GET", routed[0], params=routed[1])
+                await side.auth.apply(probe)
+                requests += [(clients[side.side], probe.url, dict(probe.headers))] * repeats
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def one(client: httpx.AsyncClient, url: httpx.URL, headers: dict[str, str]) -> None:
+            async with semaphore:
+                response = await client.get(url, headers=headers)
+                await response.aread()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(*request) for request in requests))
+        return len(requests) / (time.perf_counter() - start)
+
+
+def compare_in_child(path: str) -> tuple[float, float, int]:
+    """Runs in a fresh process: wall time, peak RSS in MB, entries compared."""
+    start = time.perf_counter()
+    comparison = compare_file(path)
+    elapsed = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return elapsed, peak_kb / 1024 / (1024 if sys.platform == "darwin" else 1), len(comparison.entries)
+
+
+def inflate(recorded: Path, target: Path, exchanges: int) -> int:
+    """Repeat the recorded run under new entry ids until it holds ``exchanges`` exchanges."""
+    lines = recorded.read_text(encoding="utf-8").splitlines()
+    written = 0
+    with target.open("w", encoding="utf-8") as sink:
+        copy = 0
+        while written < exchanges:
+            for line in lines:
+                record = json.loads(line)
+                record["entry_id"] = f"{record['entry_id']}~{copy}"
+                sink.write(json.dumps(record, separators=(",", ":")) + "\n")
+                written += 1
+            copy += 1
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--copies", type=int, default=20, help="copies of the shipped corpus to replay")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+    parser.add_argument("--exchanges", type=int, default=100_000, help="size of the memory run")
+    args = parser.parse_args()
+    run = RunOptions(concurrency=args.concurrency)
+    entries = copies_of_corpus(args.copies)
+    server, url = start_server()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder)
+            asyncio.run(bare_loop(targets(url, run), entries[:20], run.repeats, run.concurrency))  # warm-up
+            bare_before = asyncio.run(bare_loop(targets(url, run), entries, run.repeats, run.concurrency))
+            start = time.perf_counter()
+            summary = run_replay(entries, targets(url, run), out, ReplayOptions.from_run(run, progress=False))
+            replayed = time.perf_counter() - start
+            start = time.perf_counter()
+            comparison = compare_file(out / EXCHANGES_FILE)
+            compared = time.perf_counter() - start
+            bare_after = asyncio.run(bare_loop(targets(url, run), entries, run.repeats, run.concurrency))
+            bare = (bare_before + bare_after) / 2
+            pairs = summary.exchanges / 2
+            runner_rps = summary.exchanges / (replayed + compared)
+            print(
+                f"replay of {len(entries)} entries: {summary.exchanges} exchanges, {summary.errors} errors, "
+                f"{len(comparison.findings)} findings, concurrency {run.concurrency}"
+            )
+            print(
+                f"  replay + compare  {pairs / (replayed + compared):8.0f} pairs/s ({runner_rps:6.0f} requests/s,"
+                f" replay {replayed:.2f} s + compare {compared:.2f} s)"
+            )
+            print(
+                f"  bare httpx loop   {bare:8.0f} requests/s (mean of {bare_before:.0f} before and "
+                f"{bare_after:.0f} after)"
+            )
+            print(f"  ratio             {runner_rps / bare:8.2f} (target >= 0.8)")
+            compare_rate = pairs / compared
+            print(
+                f"  compare stage     {compare_rate:8.0f} pairs/s = {compare_rate / (pairs / replayed):.0f}x the "
+                f"replay rate (target >= 10x)"
+            )
+            big = out / "inflated.jsonl"
+            written = inflate(out / EXCHANGES_FILE, big, args.exchanges)
+            with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+                elapsed, peak_mb, entries_compared = pool.submit(compare_in_child, str(big)).result()
+            print(
+                f"  {written} exchanges ({big.stat().st_size / 1e6:.0f} MB): compare {elapsed:.1f} s, "
+                f"{written / 2 / elapsed:.0f} pairs/s, peak RSS {peak_mb:.0f} MB (target < 200 MB), "
+                f"{entries_compared} entries"
+            )
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
