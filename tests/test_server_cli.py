@@ -30,7 +30,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         [sys.executable, "-m", "chatmigrate", *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=30,
         env={**os.environ, **(env or {})},
     )
 
@@ -127,6 +127,12 @@ def test_unusable_database_path_is_a_one_line_usage_error(tmp_path: Path) -> Non
     assert result.stderr.strip() == (
         f"chatmigrate: error: {not_sqlite}: cannot open the SQLite database (file is not a database)"
     )
+
+
+def test_empty_jwt_secret_is_a_one_line_usage_error() -> None:
+    result = run_cli("serve", "--port", "0", "--jwt-secret", "")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "chatmigrate: error: the JWT signing key must not be empty"
 
 
 def test_served_banner_shows_url_principals_and_database(launch: Launch) -> None:

@@ -248,3 +248,56 @@ def test_wrong_method_is_a_json_405(server: EmbeddedServer) -> None:
     response = httpx.delete(f"{server.base_url}{JWT_CHAT}", headers=bearer(access_token(server)))
     assert response.status_code == 405
     assert response.json()["message"] == "Method not allowed"
+
+
+# send ------------------------------------------------------------------------------
+def send(server: EmbeddedServer, token: str | None, body: object) -> httpx.Response:
+    headers = bearer(token) if token else {}
+    return httpx.post(f"{server.base_url}/api/v1/chat/send/", json=body, headers=headers)
+
+
+def test_send_stores_the_message_and_answers_201(scratch_server: EmbeddedServer) -> None:
+    response = send(scratch_server, access_token(scratch_server, "support"), {"chatroom_id": 12, "message": "on it"})
+    assert response.status_code == 201
+    stored = response.json()["message"]
+    assert (stored["chatroom_id"], stored["sender"], stored["sender_id"], stored["sender_name"]) == (
+        12,
+        "admin",
+        2,
+        "support",
+    )
+    assert jwt_get(scratch_server, access_token(scratch_server), chatroom_id=12, limit=1).json()["messages"] == [stored]
+
+
+def test_send_without_token_is_a_401(server: EmbeddedServer) -> None:
+    assert auth_failure(send(server, None, {"chatroom_id": 1, "message": "x"})) == (
+        "Authentication credentials were not provided"
+    )
+
+
+def test_send_as_viewer_is_a_403(server: EmbeddedServer) -> None:
+    assert send(server, access_token(server, "viewer"), {"chatroom_id": 1, "message": "x"}).status_code == 403
+
+
+def test_send_to_unknown_chatroom_is_a_404(server: EmbeddedServer) -> None:
+    response = send(server, access_token(server), {"chatroom_id": 9999, "message": "x"})
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Chatroom 9999 not found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"chatroom_id": "1", "message": "x"},
+        {"chatroom_id": True, "message": "x"},
+        {"chatroom_id": 1, "message": " "},
+        {"chatroom_id": 1, "message": "x" * 5001},
+        {"chatroom_id": 1},
+        ["not", "an", "object"],
+    ],
+    ids=["string-id", "bool-id", "blank", "too-long", "no-message", "not-an-object"],
+)
+def test_send_with_bad_body_is_a_400(server: EmbeddedServer, body: object) -> None:
+    response = send(server, access_token(server), body)
+    assert response.status_code == 400
+    assert response.json()["message"] == "Invalid request"

@@ -16,10 +16,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from chatmigrate import redact
 from chatmigrate.contracts import contracts_dir
 from chatmigrate.errors import ConfigError
 from chatmigrate.server import jwt_api, legacy, pages, proxy, ws
-from chatmigrate.server.config import ServerConfig
+from chatmigrate.server.config import DEFAULT_PASSWORD, ServerConfig
 from chatmigrate.server.context import ServerContext
 from chatmigrate.server.db import Store
 from chatmigrate.server.seed import seed_store
@@ -77,6 +78,12 @@ def open_store(config: ServerConfig) -> tuple[Store, Path | None]:
 
 
 def create_app(config: ServerConfig) -> Starlette:
+    """The whole server; its signing key (and a non-default password) are registered for redaction."""
+    if not config.jwt_secret:
+        raise ConfigError("the JWT signing key must not be empty")
+    redact.register_secret(config.jwt_secret)
+    if config.password != DEFAULT_PASSWORD:
+        redact.register_secret(config.password)
     store, temp_dir = open_store(config)
     ctx = ServerContext(config=config, store=store)
 
