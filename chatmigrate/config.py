@@ -608,6 +608,9 @@ class _Builder:
 
     def _ws(self, raw: dict[str, Any], base: WsOptions | None) -> WsOptions | None:
         values = self._values(raw, _WS_SPEC, ("ws",))
+        if ("chatroom_id" in values) != ("player_id" in values):
+            missing = "player_id" if "chatroom_id" in values else "chatroom_id"
+            raise self.source.error("give both chatroom_id and player_id, or neither", ("ws", missing))
         if base is not None:
             return replace(base, **values)
         if not values:

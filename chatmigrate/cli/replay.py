@@ -64,7 +64,7 @@ def summary_line(outcome: ParityOutcome, verdict: Verdict, fail_on: Severity) ->
     principals = " ".join(f"{target.side}={target.principal}" for target in result.targets)
     state = "passed" if verdict.passed else "FAILED"
     return redact(
-        f"replay {state}: {done}; {gating} findings at or above {fail_on.value} of {len(result.findings)}; "
+        f"replay {state}: {done}; {gating} of {len(result.findings)} findings at or above {fail_on.value}; "
         f"as {principals}; {verdict.reason}; results in {outcome.results_dir}"
     )
 
