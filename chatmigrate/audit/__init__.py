@@ -1,8 +1,9 @@
 """The auth-failure audit: named cases, token mutation and a contract run against every tier.
 
 ``run_audit(target, options)`` is the whole library API; the CLI and the gate are
-thin layers over it. Order matters in one place only: the persistence case runs
-after everything else, to show the genuine credentials survived the run.
+thin layers over it. The catalogue, token mutation and the contract run
+concurrently (the last two are blocking libraries, so they get threads); the
+persistence case runs after all of them, to show the genuine credentials survived.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from chatmigrate.audit.canary import Canary
 from chatmigrate.audit.catalogue import CASES, CONTRACT, MUTATION, Case
@@ -22,6 +25,7 @@ from chatmigrate.audit.rules import JudgeContext
 from chatmigrate.audit.target import AuditOptions, AuditOutcome, AuditTarget, Principal, embedded_target
 from chatmigrate.records import Finding, Severity
 
+T = TypeVar("T")
 __all__ = ["AuditOptions", "AuditOutcome", "AuditTarget", "Principal", "embedded_target", "run_audit"]
 
 
@@ -42,14 +46,11 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
         await ctx.prepare()
         if ctx.forge is not None:
             ctx.canary = await stack.enter_async_context(Canary(ctx.forge.attacker))
-        runs = await execute(ctx, [case for case in cases if not case.last])
-        context = _judge_context(ctx, runs)
-        start = time.perf_counter()
-        mutation = await asyncio.to_thread(_mutation, ctx, context)
-        seconds["mutation"] = time.perf_counter() - start
-        start = time.perf_counter()
-        contract = await asyncio.to_thread(_contract, ctx)
-        seconds["contract"] = time.perf_counter() - start
+        runs, mutation, contract = await asyncio.gather(
+            execute(ctx, [case for case in cases if not case.last]),
+            _timed(seconds, "mutation", _mutation, ctx, _judge_context(ctx, [])),
+            _timed(seconds, "contract", _contract, ctx),
+        )
         runs += await execute(ctx, [case for case in cases if case.last])
         fetched = frozenset(ctx.canary.fetched) if ctx.canary else frozenset()
     judge_runs(runs, _judge_context(ctx, runs, fetched))
@@ -73,6 +74,14 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
     outcome.findings.sort(key=lambda finding: (-finding.severity.rank, finding.subject, finding.side or ""))
     outcome.group_seconds = seconds
     return outcome
+
+
+async def _timed(seconds: dict[str, float], name: str, work: Callable[..., T], *args: object) -> T:
+    """Blocking work (hypothesis, schemathesis) in a thread, alongside the catalogue's own requests."""
+    start = time.perf_counter()
+    result = await asyncio.to_thread(work, *args)
+    seconds[name] = time.perf_counter() - start
+    return result
 
 
 def _judge_context(ctx: AuditContext, runs: list[CaseRun], fetched: frozenset[str] = frozenset()) -> JudgeContext:

@@ -1536,6 +1536,7 @@ async def _ws_impersonate(ctx: AuditContext, tier: str) -> Built:
             probes.append(_ws(ctx, "non-staff user_id", ctx.ws_url(f"user_id={ctx.forbidden_user_id}")))
         return probes
     assert ctx.token is not None
+    probes.append(_ws(ctx, "admin user_id, no credential", ctx.ws_url(), wait=_ws_timeout(ctx)))
     if ctx.forbidden_token is not None:
         probes.append(
             _ws(
@@ -1567,7 +1568,7 @@ async def _ws_impersonate(ctx: AuditContext, tier: str) -> Built:
                 breach=Severity.HIGH,
             )
         )
-    return probes or NotApplicable("needs a second principal (forbidden_principal or spare_principal)")
+    return probes
 
 
 async def _other_staff_id(ctx: AuditContext) -> int | None:

@@ -16,6 +16,7 @@ from chatmigrate.audit.engine import CaseRun, ProbeRun
 from chatmigrate.audit.mutate import MutationOutcome
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, WsObservation
 from chatmigrate.audit.reproducer import reproducer, scrub, shell_pair
+from chatmigrate.audit.rules import DATA_KEYS, parse_json
 from chatmigrate.audit.target import TIER_NAMES, AuditTarget
 from chatmigrate.records import AuditResult, Finding, Severity
 
@@ -49,10 +50,16 @@ def _endpoint(item: ProbeRun, target: AuditTarget) -> str:
 
 
 def observed(seen: Observation) -> str:
+    """What came back; a body carrying chat data is described by its shape, so reports never copy the data."""
     if isinstance(seen, HttpObservation):
         if seen.error:
             return seen.error
-        excerpt = " ".join(seen.text[:EXCERPT].split())
+        body = parse_json(seen.text)
+        if isinstance(body, dict) and DATA_KEYS & body.keys() and body.get("status") != "error":
+            shape = ", ".join(f"{key}[{len(value)}]" if isinstance(value, list) else key for key, value in body.items())
+            excerpt = f"JSON object with {shape}"
+        else:
+            excerpt = " ".join(seen.text[:EXCERPT].split())
         return f"status {seen.status}, {seen.content_type or 'no content type'}: {excerpt}"
     assert isinstance(seen, WsObservation)
     if seen.error:

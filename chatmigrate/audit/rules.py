@@ -87,9 +87,11 @@ def echoed(text: str, presented: str | None, secrets: tuple[str, ...]) -> bool:
 
 
 def _hygiene(tier: str, text: str, presented: str | None, context: JudgeContext) -> list[Violation]:
+    """Debug text and echoes; a traceback inside a JSON string has its ``File \\"…\\"`` quotes escaped."""
     found = []
     markers = DEBUG_MARKERS if tier in NEW_TIERS else LEGACY_DEBUG_MARKERS
-    leaked = [marker for marker in markers if marker in text]
+    unescaped = text.replace('\\"', '"')
+    leaked = [marker for marker in markers if marker in unescaped]
     if leaked:
         found.append(Violation(Severity.HIGH, "stack-trace", f"debug text in the answer ({leaked[0]!r})"))
     if echoed(text, presented, context.secrets):

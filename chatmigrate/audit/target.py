@@ -82,10 +82,10 @@ class AuditTarget:
 class AuditOptions:
     tiers: frozenset[str] = frozenset(TIERS)
     seed: int = 0
-    budget: int = 40
+    budget: int = 100
     """Hypothesis examples for token mutation; 0 switches mutation off."""
     contract: bool = True
-    contract_examples: int = 6
+    contract_examples: int = 10
     timeout: float = 10.0
     concurrency: int = 8
     ws_url_mode_severity: Severity = Severity.INFO

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -39,7 +40,10 @@ def parse_tiers(targets: list[str]) -> frozenset[str]:
 def open_target(
     config: Path | None, flaws: list[str], ws_auth: str | None, allow_writes: bool
 ) -> Iterator[AuditTarget]:
-    """The configured targets, else an embedded reference server (with the requested flaws)."""
+    """The configured targets, else an embedded reference server (with the requested flaws).
+
+    The embedded server takes ``CHATMIGRATE_PASSWORD`` and ``CHATMIGRATE_JWT_SECRET`` as ``serve`` does.
+    """
     found = config or find_config()
     if found is not None or env_defines_targets():
         if flaws or ws_auth:
@@ -52,7 +56,11 @@ def open_target(
     mode = ws_auth or "url"
     if mode not in ("url", "jwt"):
         raise UsageError("--ws-auth must be 'url' or 'jwt'")
-    with EmbeddedServer(build_server_config([], flaws, ws_auth=mode)) as server:
+    settings = {
+        "password": os.environ.get("CHATMIGRATE_PASSWORD") or None,
+        "jwt_secret": os.environ.get("CHATMIGRATE_JWT_SECRET") or None,
+    }
+    with EmbeddedServer(build_server_config([], flaws, ws_auth=mode, **settings)) as server:
         logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
         yield embedded_target(server)
 
@@ -90,7 +98,7 @@ def audit_command(
     flaw: list[str] = typer.Option([], "--flaw", help="Embedded server only: an auth flaw to switch on."),
     ws_auth: str | None = typer.Option(None, "--ws-auth", help="Embedded server only: url (default) or jwt."),
     seed: int = typer.Option(0, "--seed", help="Seed of the token mutation and the contract run."),
-    budget: int = typer.Option(40, "--budget", min=0, help="Token mutation examples (0: none)."),
+    budget: int = typer.Option(AuditOptions().budget, "--budget", min=0, help="Token mutation examples (0: none)."),
     contract: bool = typer.Option(True, "--contract/--no-contract", help="Run the JWT API contract (schemathesis)."),
     ws_url_strict: bool = typer.Option(
         False, "--ws-url-strict", help="Report WebSocket URL-parameter impersonation as high, not known-legacy."

@@ -1,0 +1,65 @@
+"""The catalogue as documentation: named, grouped, complete, one line each."""
+
+from __future__ import annotations
+
+import re
+
+from chatmigrate.audit.catalogue import CASES, GENERATED, GROUPS, by_id, listing
+from chatmigrate.audit.target import TIERS
+
+MINIMUM = 62
+
+
+def test_every_case_of_the_minimum_catalogue_is_carried() -> None:
+    covered = {int(number) for case in CASES for number in re.findall(r"catalogue #(\d+)", case.ref)}
+    assert covered == set(range(1, MINIMUM + 1))
+
+
+def test_case_ids_are_unique_and_stable_slugs() -> None:
+    ids = [case.id for case in (*CASES, *GENERATED)]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z]+(-[a-z0-9]+)+", case_id) for case_id in ids)
+
+
+def test_case_ids_start_with_their_group_prefix() -> None:
+    prefixes = {
+        "header": "hdr-",
+        "signature": "sig-",
+        "claims": "claim-",
+        "legacy": "legacy-",
+        "websocket": "ws-",
+        "proxy": "proxy-",
+        "operations": "op-",
+        "persistence": "persist-",
+    }
+    assert all(case.id.startswith(prefixes[case.group]) for case in CASES)
+
+
+def test_every_case_documents_what_it_sends_and_expects() -> None:
+    for case in (*CASES, *GENERATED):
+        assert case.description and case.sends and case.expects, case.id
+        assert case.group in GROUPS, case.id
+        assert set(case.tiers) <= set(TIERS), case.id
+
+
+def test_header_signature_and_claims_cases_run_on_the_jwt_and_proxy_tiers() -> None:
+    for case in CASES:
+        if case.group in ("header", "signature", "claims"):
+            assert case.tiers == ("new", "proxy"), case.id
+
+
+def test_only_the_persistence_case_runs_last() -> None:
+    assert [case.id for case in CASES if case.last] == ["persist-valid-credentials"]
+
+
+def test_listing_prints_one_line_per_case_with_its_id_group_and_tiers() -> None:
+    lines = listing()
+    assert len(lines) == len(CASES) + len(GENERATED)
+    first = lines[0].split()
+    assert first[:3] == ["hdr-no-authorization", "header", "new,proxy"]
+    assert all("\n" not in line for line in lines)
+
+
+def test_cases_are_found_by_id() -> None:
+    assert by_id()["sig-alg-none-variants"].group == "signature"
+    assert by_id()["mutate-token"].group == "mutation"

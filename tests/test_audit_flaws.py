@@ -1,0 +1,98 @@
+"""Every auth flaw of the reference server is caught by a named case, at the severity it deserves."""
+
+from __future__ import annotations
+
+from server_wire import ServerFactory
+
+from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
+from chatmigrate.records import Severity
+from chatmigrate.server.switches import FLAWS
+
+CATCHERS = {
+    "accept-expired": "claim-exp-past",
+    "alg-none": "sig-alg-none-variants",
+    "skip-signature": "sig-altered-signature",
+    "role-bypass": "claim-non-staff-role",
+    "html-401": "hdr-no-authorization",
+    "stack-trace": "hdr-no-authorization",
+    "echo-token": "sig-altered-signature",
+    "lowercase-bearer": "hdr-scheme-case-forged",
+    "ws-missing-token": "ws-jwt-malformed-first-message",
+    "ws-no-origin-check": "ws-origin-foreign",
+}
+
+
+def audit(server_with: ServerFactory, flaw: str) -> AuditOutcome:
+    if flaw.startswith("ws-"):
+        server = server_with(flaws=(flaw,), ws_auth="jwt", ws_auth_timeout=1.0)
+    else:
+        server = server_with(flaws=(flaw,))
+    options = AuditOptions(cases=frozenset({CATCHERS[flaw]}), budget=0, contract=False)
+    return run_audit(embedded_target(server), options)
+
+
+def caught(outcome: AuditOutcome, flaw: str) -> dict[tuple[str | None, str | None], Severity]:
+    return {(f.side, f.kind): f.severity for f in outcome.findings if f.subject == CATCHERS[flaw]}
+
+
+def test_every_flaw_has_a_named_catcher() -> None:
+    assert set(CATCHERS) == set(FLAWS)
+
+
+def test_accepting_expired_tokens_is_critical_on_both_jwt_tiers(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "accept-expired"), "accept-expired")
+    assert found == {("new", "data-returned"): Severity.CRITICAL, ("proxy", "data-returned"): Severity.CRITICAL}
+
+
+def test_accepting_alg_none_is_critical(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "alg-none"), "alg-none")
+    assert found[("new", "data-returned")] is Severity.CRITICAL
+
+
+def test_skipping_the_signature_check_is_critical(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "skip-signature"), "skip-signature")
+    assert found[("new", "data-returned")] is Severity.CRITICAL
+
+
+def test_skipping_the_role_check_is_critical(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "role-bypass"), "role-bypass")
+    assert found[("new", "data-returned")] is Severity.CRITICAL
+
+
+def test_an_html_401_is_high_and_breaks_the_envelope(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "html-401"), "html-401")
+    assert found[("new", "html")] is Severity.HIGH
+    assert found[("new", "bad-envelope")] is Severity.MEDIUM
+
+
+def test_a_stack_trace_in_an_auth_failure_is_high(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "stack-trace"), "stack-trace")
+    assert found == {("new", "stack-trace"): Severity.HIGH}
+
+
+def test_an_echoed_token_is_high(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "echo-token"), "echo-token")
+    assert found == {("new", "token-echo"): Severity.HIGH}
+
+
+def test_a_lowercase_scheme_that_skips_verification_is_critical(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "lowercase-bearer"), "lowercase-bearer")
+    assert found[("new", "data-returned")] is Severity.CRITICAL
+
+
+def test_a_websocket_auth_message_without_token_is_critical(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "ws-missing-token"), "ws-missing-token")
+    assert found == {("ws", "data-returned"): Severity.CRITICAL}
+
+
+def test_a_websocket_without_origin_check_is_high(server_with: ServerFactory) -> None:
+    found = caught(audit(server_with, "ws-no-origin-check"), "ws-no-origin-check")
+    assert found == {("ws", "data-returned"): Severity.HIGH}
+
+
+def test_a_finding_names_its_case_tier_and_endpoint(server_with: ServerFactory) -> None:
+    outcome = audit(server_with, "alg-none")
+    finding = next(f for f in outcome.findings if f.side == "new" and f.subject == "sig-alg-none-variants")
+    assert finding.check == "audit"
+    assert finding.endpoint == "GET /admin/chat/ [recent_messages]"
+    assert "alg" in (finding.evidence or "") and finding.reproducer

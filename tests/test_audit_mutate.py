@@ -1,0 +1,87 @@
+"""Hypothesis token mutation: seeded, bounded, shrunk, and reported without the token."""
+
+from __future__ import annotations
+
+import time
+
+from server_wire import ServerFactory, token_pair
+
+from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
+from chatmigrate.audit.forge import b64url, b64url_decode
+from chatmigrate.audit.mutate import equivalent, policy_valid
+from chatmigrate.records import Severity
+
+GENUINE = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.YWI"
+ONLY_MUTATION = frozenset({"mutate-token"})
+
+
+def mutate(server_with: ServerFactory, *, flaws: tuple[str, ...] = (), seed: int = 3, budget: int = 30) -> AuditOutcome:
+    server = server_with(flaws=flaws) if flaws else server_with(seed=2025)
+    options = AuditOptions(cases=ONLY_MUTATION, seed=seed, budget=budget, contract=False)
+    return run_audit(embedded_target(server), options)
+
+
+def test_a_change_in_base64_padding_bits_only_is_equivalent() -> None:
+    signature = GENUINE.split(".")[2]
+    flipped = signature[:-1] + chr(ord(signature[-1]) + 1)
+    assert b64url_decode(flipped) == b64url_decode(signature)
+    assert equivalent(GENUINE.rsplit(".", 1)[0] + "." + flipped, GENUINE)
+
+
+def test_a_change_in_decoded_bytes_is_not_equivalent() -> None:
+    other = GENUINE.rsplit(".", 1)[0] + "." + b64url(b"ac")
+    assert not equivalent(other, GENUINE)
+    assert not equivalent(GENUINE + ".x", GENUINE)
+
+
+def test_time_claims_follow_the_documented_policy() -> None:
+    now = time.time()
+    assert policy_valid({"exp": now + 3600, "iat": now - 900}, 10, now) is True
+    assert policy_valid({"exp": now - 3600, "iat": now - 7200}, 10, now) is False
+    assert policy_valid({"exp": "9999999999", "iat": now - 900}, 10, now) is False
+    assert policy_valid({"exp": True, "iat": now - 900}, 10, now) is False
+    assert policy_valid({"exp": now + 3600, "iat": now - 900, "nbf": now + 3600}, 10, now) is False
+
+
+def test_time_claims_near_a_boundary_are_left_undecided() -> None:
+    now = time.time()
+    assert policy_valid({"exp": now - 12, "iat": now - 900}, 10, now) is None
+
+
+def test_a_clean_server_survives_the_whole_budget(server_with: ServerFactory) -> None:
+    outcome = mutate(server_with)
+    (result,) = [r for r in outcome.results if r.case_id == "mutate-token"]
+    assert result.passed and outcome.mutation_examples == 30
+    assert outcome.findings == []
+
+
+def test_a_flaw_is_found_and_shrunk_to_a_minimal_token(server_with: ServerFactory) -> None:
+    outcome = mutate(server_with, flaws=("alg-none",), budget=80)
+    (finding,) = [f for f in outcome.findings if f.subject == "mutate-token"]
+    assert finding.severity is Severity.CRITICAL
+    assert '"alg":' in (finding.evidence or "") and "minimal mutant" in (finding.evidence or "")
+
+
+def test_the_same_seed_finds_the_same_minimal_mutation(server_with: ServerFactory) -> None:
+    first = mutate(server_with, flaws=("echo-token",), seed=11)
+    second = mutate(server_with, flaws=("echo-token",), seed=11)
+    assert [minimal_mutation(f.evidence) for f in first.findings] == [
+        minimal_mutation(f.evidence) for f in second.findings
+    ]
+    assert first.mutation_examples == second.mutation_examples
+
+
+def minimal_mutation(evidence: str | None) -> str:
+    """The mutation itself (kind and change); the genuine token's times differ from run to run."""
+    return (evidence or "").split(":", 2)[0] + ":" + (evidence or "").split(":", 2)[1]
+
+
+def test_the_report_carries_the_shape_and_claims_but_never_the_token(server_with: ServerFactory) -> None:
+    server = server_with(flaws=("echo-token",))
+    genuine = token_pair(server)["access"]
+    outcome = mutate(server_with, flaws=("echo-token",), seed=11)
+    (finding,) = outcome.findings
+    texts = [finding.title, finding.evidence or "", finding.reproducer or "", str(finding.new)]
+    assert all(genuine.split(".")[2] not in text for text in texts)
+    assert "$FORGED_TOKEN" in (finding.reproducer or "") and "segment(s)" in (finding.reproducer or "")
+    assert "--seed 11 --budget 30" in (finding.reproducer or "")
