@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,13 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(scope="module")
+def scratch() -> Iterator[EmbeddedServer]:
+    """WebSocket parity writes chat messages: a server of its own keeps the shared ones as seeded."""
+    with EmbeddedServer() as server:
+        yield server
+
+
 def subset() -> list[CorpusEntry]:
     return [entry for entry in load_corpus() if entry.id in SUBSET]
 
@@ -56,7 +64,7 @@ def test_every_drift_of_the_reference_server_has_an_expected_finding() -> None:
 def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
     server_with: ServerFactory, tmp_path: Path, drift: str
 ) -> None:
-    config = Config.embedded(server_with(drifts=(drift,)))
+    config = dataclasses.replace(Config.embedded(server_with(drifts=(drift,))), ws=None)
     outcome = parity(config, tmp_path)
     check, path, kind = EXPECTED[drift]
     named = [(f.check, f.path, f.kind) for f in outcome.result.findings if f.side == "new"]
@@ -64,17 +72,17 @@ def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
     assert judge(outcome, config).exit_code == 1
 
 
-def test_ten_clean_runs_give_no_parity_findings(server: EmbeddedServer, tmp_path: Path) -> None:
+def test_ten_clean_runs_give_no_parity_findings(scratch: EmbeddedServer, tmp_path: Path) -> None:
     # Latency is measured in benchmarks/, not asserted here: a loaded CI runner must not fail this test.
-    config = embedded_config(server, env={}, overrides={"compare.latency_floor_ms": "60000"})
+    config = embedded_config(scratch, env={}, overrides={"compare.latency_floor_ms": "60000"})
     runs = [parity(config, tmp_path / f"run-{n}") for n in range(10)]
     assert [failing(outcome.result.findings) for outcome in runs] == [[]] * 10
     assert all(outcome.result.noise for outcome in runs)
     assert all(judge(outcome, config).passed for outcome in runs)
 
 
-def test_the_result_names_each_side_and_its_principal(server: EmbeddedServer, tmp_path: Path) -> None:
-    result = parity(Config.embedded(server), tmp_path).result
+def test_the_result_names_each_side_and_its_principal(scratch: EmbeddedServer, tmp_path: Path) -> None:
+    result = parity(Config.embedded(scratch), tmp_path).result
     assert [(t.side, t.auth, t.principal) for t in result.targets] == [
         ("old", "session", "admin"),
         ("new", "token-endpoint", "admin"),
@@ -84,8 +92,8 @@ def test_the_result_names_each_side_and_its_principal(server: EmbeddedServer, tm
     assert sorted(result.entries) == sorted(SUBSET)
 
 
-def test_different_principals_on_old_and_new_are_a_warning(server: EmbeddedServer, tmp_path: Path) -> None:
-    config = Config.embedded(server, proxy=False)
+def test_different_principals_on_old_and_new_are_a_warning(scratch: EmbeddedServer, tmp_path: Path) -> None:
+    config = Config.embedded(scratch, proxy=False)
     new = config.targets["new"]
     support = dataclasses.replace(new, auth=dataclasses.replace(new.auth, username="support"))
     result = parity(dataclasses.replace(config, targets={**config.targets, "new": support}), tmp_path).result
@@ -95,8 +103,8 @@ def test_different_principals_on_old_and_new_are_a_warning(server: EmbeddedServe
     ]
 
 
-def test_websocket_parity_runs_on_the_embedded_server(server: EmbeddedServer, tmp_path: Path) -> None:
-    endpoints = [row.endpoint for row in parity(Config.embedded(server), tmp_path).result.endpoints]
+def test_websocket_parity_runs_on_the_embedded_server(scratch: EmbeddedServer, tmp_path: Path) -> None:
+    endpoints = [row.endpoint for row in parity(Config.embedded(scratch), tmp_path).result.endpoints]
     assert {"WS /ws/cschat/", "POST /api/v1/chat/send/"} <= set(endpoints)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +26,13 @@ SUBSET = (
     "bad-unknown-request-type",
     "bad-limit-zero",
 )
+
+
+@pytest.fixture(scope="module")
+def scratch() -> Iterator[EmbeddedServer]:
+    """For tests that send chat messages: the shared servers stay as seeded."""
+    with EmbeddedServer() as server:
+        yield server
 
 
 def subset() -> list[CorpusEntry]:
@@ -109,8 +117,8 @@ def test_a_body_over_the_cap_is_cut_off_and_recorded_as_such(server: EmbeddedSer
     assert all(len(e.text or "") <= 1024 for e in group)
 
 
-def test_unsafe_entries_need_allow_writes_outside_the_embedded_server(server: EmbeddedServer, tmp_path: Path) -> None:
-    targets = [dataclasses.replace(t, embedded=False) for t in targets_from_config(Config.embedded(server))]
+def test_unsafe_entries_need_allow_writes_outside_the_embedded_server(scratch: EmbeddedServer, tmp_path: Path) -> None:
+    targets = [dataclasses.replace(t, embedded=False) for t in targets_from_config(Config.embedded(scratch))]
     send = CorpusEntry(
         id="send",
         method="POST",
@@ -119,13 +127,13 @@ def test_unsafe_entries_need_allow_writes_outside_the_embedded_server(server: Em
         body={"chatroom_id": 1, "message": "hello from a replay"},
     )
     with pytest.raises(UsageError, match="--allow-writes"):
-        replay(server, tmp_path, [send], targets)
+        replay(scratch, tmp_path, [send], targets)
     assert not (tmp_path / EXCHANGES_FILE).exists()
-    _, (group,) = replay(server, tmp_path, [send], targets, allow_writes=True)
+    _, (group,) = replay(scratch, tmp_path, [send], targets, allow_writes=True)
     assert [e.status for e in by_side(group)["new"]] == [201, 201]
 
 
-def test_the_embedded_server_takes_unsafe_entries_without_allow_writes(server: EmbeddedServer, tmp_path: Path) -> None:
+def test_the_embedded_server_takes_unsafe_entries_without_allow_writes(scratch: EmbeddedServer, tmp_path: Path) -> None:
     send = CorpusEntry(
         id="send",
         method="POST",
@@ -133,7 +141,7 @@ def test_the_embedded_server_takes_unsafe_entries_without_allow_writes(server: E
         unsafe=True,
         body={"chatroom_id": 2, "message": "hello from a replay"},
     )
-    _, (group,) = replay(server, tmp_path, [send])
+    _, (group,) = replay(scratch, tmp_path, [send])
     assert [e.status for e in by_side(group)["new"]] == [201, 201]
 
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+from collections.abc import Iterator
 
-from server_wire import ServerFactory
+import pytest
 
 from chatmigrate.config import Config
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.replay import Target, targets_from_config
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.wsparity import CHECK, WsParity, run_ws_parity
+
+
+@pytest.fixture(scope="module")
+def scratch() -> Iterator[EmbeddedServer]:
+    """These checks write chat messages: a server of their own keeps the shared ones as seeded."""
+    with EmbeddedServer() as server:
+        yield server
 
 
 def sides(server: EmbeddedServer) -> dict[str, Target]:
@@ -26,8 +34,8 @@ def check(server: EmbeddedServer, old: Target | None = None, ws_url: str | None 
     return run_ws_parity(options, old or targets["old"], targets["new"])
 
 
-def test_messages_sent_either_way_reach_both_histories_and_the_socket(server: EmbeddedServer) -> None:
-    result = check(server)
+def test_messages_sent_either_way_reach_both_histories_and_the_socket(scratch: EmbeddedServer) -> None:
+    result = check(scratch)
     assert result.findings == [] and result.warnings == []
     assert [(row.endpoint, row.passed, row.failed) for row in result.endpoints] == [
         ("WS /ws/cschat/", 1, 0),
@@ -35,14 +43,15 @@ def test_messages_sent_either_way_reach_both_histories_and_the_socket(server: Em
     ]
 
 
-def test_in_jwt_socket_mode_the_token_is_sent_first(server_with: ServerFactory) -> None:
-    result = check(server_with(ws_auth="jwt"))
+def test_in_jwt_socket_mode_the_token_is_sent_first() -> None:
+    with EmbeddedServer(ServerConfig(ws_auth="jwt")) as jwt_mode:
+        result = check(jwt_mode)
     assert result.findings == [] and all(row.passed == 1 for row in result.endpoints)
 
 
-def test_a_history_that_misses_the_message_is_a_finding_naming_the_side(server: EmbeddedServer) -> None:
+def test_a_history_that_misses_the_message_is_a_finding_naming_the_side(scratch: EmbeddedServer) -> None:
     with EmbeddedServer(ServerConfig()) as elsewhere:
-        result = check(server, old=sides(elsewhere)["old"])
+        result = check(scratch, old=sides(elsewhere)["old"])
     titles = [(finding.check, finding.side, finding.title) for finding in result.findings]
     assert (CHECK, "old", "a message sent over the WebSocket is missing from recent_messages on old") in titles
     assert (CHECK, "old", "a message sent with the REST endpoint is missing from recent_messages on old") in titles
