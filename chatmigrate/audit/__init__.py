@@ -1,9 +1,9 @@
 """The auth-failure audit: named cases, token mutation and a contract run against every tier.
 
 ``run_audit(target, options)`` is the whole library API; the CLI and the gate are
-thin layers over it. The catalogue, token mutation and the contract run
-concurrently (the last two are blocking libraries, so they get threads); the
-persistence case runs after all of them, to show the genuine credentials survived.
+thin layers over it. The catalogue runs while token mutation and the contract
+run (blocking libraries) share one worker thread; the persistence case runs after
+all of them, to show the genuine credentials survived.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
-from typing import TypeVar
 
 from chatmigrate.audit.canary import Canary
 from chatmigrate.audit.catalogue import CASES, CONTRACT, MUTATION, Case
@@ -25,7 +23,6 @@ from chatmigrate.audit.rules import JudgeContext
 from chatmigrate.audit.target import AuditOptions, AuditOutcome, AuditTarget, Principal, embedded_target
 from chatmigrate.records import Finding, Severity
 
-T = TypeVar("T")
 __all__ = ["AuditOptions", "AuditOutcome", "AuditTarget", "Principal", "embedded_target", "run_audit"]
 
 
@@ -46,10 +43,9 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
         await ctx.prepare()
         if ctx.forge is not None:
             ctx.canary = await stack.enter_async_context(Canary(ctx.forge.attacker))
-        runs, mutation, contract = await asyncio.gather(
+        runs, (mutation, contract) = await asyncio.gather(
             execute(ctx, [case for case in cases if not case.last]),
-            _timed(seconds, "mutation", _mutation, ctx, _judge_context(ctx, [])),
-            _timed(seconds, "contract", _contract, ctx),
+            asyncio.to_thread(_generated, ctx, seconds),
         )
         runs += await execute(ctx, [case for case in cases if case.last])
         fetched = frozenset(ctx.canary.fetched) if ctx.canary else frozenset()
@@ -76,12 +72,18 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
     return outcome
 
 
-async def _timed(seconds: dict[str, float], name: str, work: Callable[..., T], *args: object) -> T:
-    """Blocking work (hypothesis, schemathesis) in a thread, alongside the catalogue's own requests."""
+def _generated(ctx: AuditContext, seconds: dict[str, float]) -> tuple[MutationOutcome | None, ContractOutcome | None]:
+    """Hypothesis, then schemathesis, in one worker thread beside the catalogue's requests.
+
+    One thread, not two: both libraries import and parse code lazily, and parsing in two
+    threads at once is not safe on every Python 3.11 build.
+    """
     start = time.perf_counter()
-    result = await asyncio.to_thread(work, *args)
-    seconds[name] = time.perf_counter() - start
-    return result
+    mutation = _mutation(ctx, _judge_context(ctx, []))
+    middle = time.perf_counter()
+    contract = _contract(ctx)
+    seconds["mutation"], seconds["contract"] = middle - start, time.perf_counter() - middle
+    return mutation, contract
 
 
 def _judge_context(ctx: AuditContext, runs: list[CaseRun], fetched: frozenset[str] = frozenset()) -> JudgeContext:
