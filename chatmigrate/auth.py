@@ -112,6 +112,7 @@ class AuthAdapter:
                 self.generation += 1
 
     async def apply(self, request: httpx.Request) -> None:
+        """Put the credential on the request; every adapter says how."""
         raise NotImplementedError
 
     def needs_reauth(self, response: httpx.Response) -> bool:

@@ -131,9 +131,6 @@ class Config:
         """Writes are always allowed against the embedded server: its database is throwaway."""
         return all(target.embedded for target in self.targets.values())
 
-    def with_run(self, **changes: Any) -> Config:
-        return replace(self, run=replace(self.run, **changes))
-
     @classmethod
     def embedded(cls, server: EmbeddedServer, *, proxy: bool = True) -> Config:
         """Old = legacy session login, new and proxy = token endpoint, all as the seeded ``admin``."""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
@@ -277,7 +277,7 @@ class _Abort(Exception):
 
 
 class _Run:
-    def __init__(self, targets: Sequence[Target], options: ReplayOptions, sink: Any, summary: ReplaySummary):
+    def __init__(self, targets: Sequence[Target], options: ReplayOptions, sink: TextIO, summary: ReplaySummary):
         self.targets = targets
         self.options = options
         self.sink = sink
