@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from chatmigrate.audit.catalogue import CASES, GENERATED, GROUPS, by_id, listing
 from chatmigrate.audit.target import TIERS
@@ -63,3 +64,8 @@ def test_listing_prints_one_line_per_case_with_its_id_group_and_tiers() -> None:
 def test_cases_are_found_by_id() -> None:
     assert by_id()["sig-alg-none-variants"].group == "signature"
     assert by_id()["mutate-token"].group == "mutation"
+
+
+def test_the_user_documentation_lists_every_case() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "audit.md").read_text()
+    assert [case.id for case in (*CASES, *GENERATED) if f"| `{case.id}` |" not in text] == []

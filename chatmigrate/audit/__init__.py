@@ -21,7 +21,6 @@ from chatmigrate.audit.findings import contract_records, findings_of, legacy_not
 from chatmigrate.audit.mutate import MutationOutcome, run_mutation
 from chatmigrate.audit.rules import JudgeContext
 from chatmigrate.audit.target import AuditOptions, AuditOutcome, AuditTarget, Principal, embedded_target
-from chatmigrate.records import Finding, Severity
 
 __all__ = ["AuditOptions", "AuditOutcome", "AuditTarget", "Principal", "embedded_target", "run_audit"]
 
@@ -142,8 +141,3 @@ def _contract(ctx: AuditContext) -> ContractOutcome | None:
         examples=ctx.options.contract_examples,
         allow_writes=ctx.target.allow_writes,
     )
-
-
-def gate_failures(findings: list[Finding], threshold: Severity = Severity.MEDIUM) -> list[Finding]:
-    """Findings at or above the threshold: what makes ``chatmigrate audit`` exit 1."""
-    return [finding for finding in findings if finding.severity.rank >= threshold.rank]

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from chatmigrate.audit.context import AuditContext, LegacySession
-from chatmigrate.audit.forge import DROP, WEAK_SECRETS, Forged, b64url, b64url_decode, compact_json, public_jwk
+from chatmigrate.audit.forge import DROP, WEAK_SECRETS, Forge, Forged, b64url, b64url_decode, compact_json, public_jwk
 from chatmigrate.audit.probe import Expect, HttpProbe, NotApplicable, Probe, WsProbe
 from chatmigrate.records import Severity
 
@@ -94,15 +94,10 @@ def listing() -> list[str]:
     return [item.line() for item in (*CASES, *GENERATED)]
 
 
-def _flip_last_byte(signature: str) -> str:
+def _flip_byte(signature: str, index: int) -> str:
+    """Flip a whole decoded byte: changing only the last base64 character may touch padding bits alone."""
     raw = bytearray(b64url_decode(signature) or b"\0")
-    raw[-1] ^= 0xFF
-    return b64url(bytes(raw))
-
-
-def _flip_first_byte(signature: str) -> str:
-    raw = bytearray(b64url_decode(signature) or b"\0")
-    raw[0] ^= 0xFF
+    raw[index] ^= 0xFF
     return b64url(bytes(raw))
 
 
@@ -110,7 +105,7 @@ def altered(ctx: AuditContext) -> Forged:
     """The genuine token with its signature damaged: the canonical 'bad signature' credential."""
     forge = ctx.require_forge()
     head, body, signature = forge.token.split(".")
-    return forge.damaged(f"{head}.{body}.{_flip_last_byte(signature)}", "signature: last byte flipped")
+    return forge.damaged(f"{head}.{body}.{_flip_byte(signature, -1)}", "signature: last byte flipped")
 
 
 def _bearers(
@@ -495,7 +490,7 @@ async def _altered_signature(ctx: AuditContext, tier: str) -> Built:
     if ctx.forge is None:
         return NO_TOKEN
     head, body, signature = ctx.forge.token.split(".")
-    first = ctx.forge.damaged(f"{head}.{body}.{_flip_first_byte(signature)}", "signature: first byte flipped")
+    first = ctx.forge.damaged(f"{head}.{body}.{_flip_byte(signature, 0)}", "signature: first byte flipped")
     return _bearers(ctx, tier, [("last byte", altered(ctx)), ("first byte", first)])
 
 
@@ -766,7 +761,7 @@ async def _crit(ctx: AuditContext, tier: str) -> Built:
 
 
 # ================================================================= claims (signed with the real key)
-def _real(ctx: AuditContext) -> Any:
+def _real(ctx: AuditContext) -> Forge | NotApplicable:
     if ctx.forge is None:
         return NO_TOKEN
     if ctx.forge.secret is None:
@@ -1112,7 +1107,6 @@ async def _every_operation(ctx: AuditContext, tier: str) -> Built:
                     headers=(("Content-Type", "application/json"), *headers),
                     body=body.encode(),
                     token=token,
-                    unsafe=True,
                 )
             )
     return probes
@@ -1323,7 +1317,6 @@ def _csrf_probe(
         body=body.encode(),
         reason=reason,
         breach=Severity.HIGH,
-        unsafe=True,
     )
 
 

@@ -36,8 +36,6 @@ def endpoint_of(probe: HttpProbe, target: AuditTarget) -> str:
         path, request_type = target.old_chat_path, routes[path]
     elif path == target.new_chat_path:
         path = target.old_chat_path
-    elif path == target.old_chat_path:
-        request_type = request_type or "recent_messages"
     if path == target.old_chat_path and not request_type:
         request_type = "recent_messages"
     return f"{probe.method} {path}" + (f" [{request_type}]" if request_type else "")

@@ -64,7 +64,6 @@ class HttpProbe:
     """Send over a raw socket: the header holds bytes an HTTP client refuses to send."""
     timed: bool = False
     """Judge the latency against the run's median (injected-delay cases)."""
-    unsafe: bool = False
     canary: str | None = None
     """A URL the server must never fetch (``jku``/``x5u``); a hit on it is an outbound-fetch finding."""
 

@@ -102,6 +102,7 @@ class AuditOutcome:
     findings: list[Finding]
     results: list[AuditResult]
     group_seconds: dict[str, float] = field(default_factory=dict)
+    """Busy seconds per group (cases overlap, so they add up to more than the wall time)."""
     warnings: list[str] = field(default_factory=list)
     mutation_examples: int = 0
     contract_operations: int = 0
