@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chatmigrate import __version__, baseline
+from chatmigrate import __version__
 from chatmigrate.compare import compare_file
 from chatmigrate.config import Config
 from chatmigrate.corpus import load_corpus
@@ -22,7 +22,7 @@ from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict, to_dict
 from chatmigrate.redact import redact_obj
 from chatmigrate.replay import ReplayOptions, ReplaySummary, Target, run_replay, targets_from_config
-from chatmigrate.verdict import decide
+from chatmigrate.verdict import judge_run
 from chatmigrate.wsparity import run_ws_parity
 
 RUN_FILE = "run.json"
@@ -109,18 +109,10 @@ def _add_ws_parity(result: RunResult, config: Config, *, writes: bool, shard: tu
 
 
 def judge(outcome: ParityOutcome, config: Config) -> Verdict:
-    """The verdict under the config's limits and baseline; stale baseline entries are recorded on the result."""
-    accepted: set[str] = set()
-    if config.gate.baseline is not None:
-        known = baseline.load(config.gate.baseline)
-        _, matched, stale = baseline.apply(outcome.result.findings, known)
-        accepted = {finding.fingerprint for finding in matched}
-        outcome.result.stale_baseline = stale
-    verdict = decide(
-        outcome.result.findings, config.gate.limits, accepted=accepted, transport_error=outcome.transport_error
+    """The verdict under the config's limits and baseline, recorded on the result."""
+    return judge_run(
+        outcome.result, config.gate.limits, baseline_path=config.gate.baseline, transport_error=outcome.transport_error
     )
-    outcome.result.verdict = verdict
-    return verdict
 
 
 def write_run(result: RunResult, out_dir: Path) -> Path:

@@ -166,6 +166,7 @@ class Verdict:
     passed: bool
     exit_code: int
     reason: str
+    threshold: Severity = Severity.MEDIUM
 
 
 @dataclass(slots=True)

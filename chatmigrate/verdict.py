@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from chatmigrate import baseline
 from chatmigrate.errors import ExitCode
-from chatmigrate.records import Finding, Severity, Verdict
+from chatmigrate.records import Finding, RunResult, Severity, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,19 +26,43 @@ def fails_gate(finding: Finding, limits: GateLimits, accepted: frozenset[str] = 
     return finding.severity.rank >= limits.fail_on.rank and finding.fingerprint not in accepted
 
 
-def decide(findings: Iterable[Finding], limits: GateLimits, *, accepted: Iterable[str] = (),
-           transport_error: str | None = None) -> Verdict:
+def decide(
+    findings: Iterable[Finding], limits: GateLimits, *, accepted: Iterable[str] = (), transport_error: str | None = None
+) -> Verdict:
     """Exit 3 beats exit 1: results from a target that broke mid-run cannot clear the gate."""
     accepted_set = frozenset(accepted)
     gating = [finding for finding in findings if fails_gate(finding, limits, accepted_set)]
     if transport_error:
-        return Verdict(False, int(ExitCode.TRANSPORT), f"target failed at the transport level: {transport_error}")
+        return Verdict(
+            False, int(ExitCode.TRANSPORT), f"target failed at the transport level: {transport_error}", limits.fail_on
+        )
     if len(gating) > limits.max_findings:
         by_check = Counter(finding.check for finding in gating)
         detail = ", ".join(f"{count} {check}" for check, count in by_check.most_common())
-        return Verdict(False, int(ExitCode.GATE_FAILED),
-                       f"{len(gating)} finding(s) at or above {limits.fail_on.value} ({detail});"
-                       f" limit {limits.max_findings}")
+        return Verdict(
+            False,
+            int(ExitCode.GATE_FAILED),
+            f"{len(gating)} finding(s) at or above {limits.fail_on.value} ({detail}); limit {limits.max_findings}",
+            limits.fail_on,
+        )
     tolerated = f"{len(gating)} tolerated, " if gating else ""
-    return Verdict(True, int(ExitCode.OK),
-                   f"no finding over the limit ({tolerated}threshold {limits.fail_on.value})")
+    return Verdict(
+        True,
+        int(ExitCode.OK),
+        f"no finding over the limit ({tolerated}threshold {limits.fail_on.value})",
+        limits.fail_on,
+    )
+
+
+def judge_run(
+    result: RunResult, limits: GateLimits, *, baseline_path: Path | None = None, transport_error: str | None = None
+) -> Verdict:
+    """Apply the baseline and limits to a run, recording accepted and stale fingerprints and the verdict on it."""
+    accepted: set[str] = set()
+    if baseline_path is not None:
+        _, matched, stale = baseline.apply(result.findings, baseline.load(baseline_path))
+        accepted = {finding.fingerprint for finding in matched}
+        result.stale_baseline = stale
+    result.accepted = sorted(accepted)
+    result.verdict = decide(result.findings, limits, accepted=accepted, transport_error=transport_error)
+    return result.verdict

@@ -1,7 +1,10 @@
 """The gate decision: thresholds, limits, baselines and transport failures."""
 
-from chatmigrate.records import Finding, Severity
-from chatmigrate.verdict import GateLimits, decide
+from pathlib import Path
+
+from chatmigrate import baseline
+from chatmigrate.records import Finding, RunResult, Severity
+from chatmigrate.verdict import GateLimits, decide, judge_run
 
 
 def finding(severity: Severity, check: str = "body", subject: str = "e1") -> Finding:
@@ -42,3 +45,17 @@ def test_a_transport_error_gives_exit_3_even_without_findings() -> None:
     verdict = decide([], GateLimits(), transport_error="connection refused")
     assert (verdict.passed, verdict.exit_code) == (False, 3)
     assert "connection refused" in verdict.reason
+
+
+def test_judge_run_records_accepted_and_stale_fingerprints_and_the_threshold(tmp_path: Path) -> None:
+    old_finding, gone = finding(Severity.HIGH, subject="known"), finding(Severity.HIGH, subject="fixed")
+    accepted_path = baseline.save(
+        baseline.accept(RunResult(tool_version="t", started_at="s", findings=[old_finding, gone]), "ticket 1"),
+        tmp_path / "baseline.json",
+    )
+    run = RunResult(tool_version="t", started_at="s", findings=[old_finding, finding(Severity.HIGH, subject="new")])
+    verdict = judge_run(run, GateLimits(fail_on=Severity.HIGH), baseline_path=accepted_path)
+    assert (verdict.exit_code, verdict.threshold) == (1, Severity.HIGH)
+    assert run.accepted == [old_finding.fingerprint]
+    assert run.stale_baseline == [gone.fingerprint]
+    assert run.verdict is verdict

@@ -30,16 +30,16 @@ def report_command(
     formats: str = typer.Option(
         ",".join(report.FORMATS), "--format", "-f", help="Comma-separated: html, json, junit, md."
     ),
-    fail_on: str = typer.Option(
-        DEFAULT_FAIL_ON.value,
+    fail_on: str | None = typer.Option(
+        None,
         "--fail-on",
-        help="Lowest severity that fails a JUnit testcase and counts towards the gate.",
+        help="Lowest severity that fails a JUnit testcase [default: the threshold the run was judged with].",
     ),
 ) -> None:
     """Re-render reports from run.json; no network is used."""
     chosen = report.parse_formats(formats)
-    threshold = _severity(fail_on)
     run = report.load_run(results_dir)
+    threshold = _severity(fail_on) if fail_on else (run.verdict.threshold if run.verdict else DEFAULT_FAIL_ON)
     target = out or (results_dir if results_dir.is_dir() else results_dir.parent)
     for path in report.render(run, target, chosen, fail_on=threshold):
         typer.echo(str(path))
