@@ -25,9 +25,11 @@ import platform
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 import httpx
 from starlette.applications import Starlette
@@ -71,14 +73,14 @@ class Child:
 
     port: int
     conn: Connection
-    process: object
+    process: BaseProcess
 
     def stop(self) -> None:
         self.conn.send("stop")
-        self.process.join(timeout=15)  # type: ignore[attr-defined]
+        self.process.join(timeout=15)
 
 
-def start_child(target: object) -> Child:
+def start_child(target: Callable[[Connection], None]) -> Child:
     context = get_context("spawn")
     parent, child = context.Pipe()
     process = context.Process(target=target, args=(child,), daemon=True)

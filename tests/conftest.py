@@ -29,7 +29,7 @@ def server_with() -> Iterator[ServerFactory]:
     ) -> EmbeddedServer:
         key = (tuple(sorted(drifts)), tuple(sorted(flaws)), ws_auth, tuple(sorted(settings.items())))
         if key not in started:
-            config = ServerConfig(switches=Switches.parse(list(drifts), list(flaws)), ws_auth=ws_auth, **settings)  # type: ignore[arg-type]
+            config = ServerConfig(switches=Switches.parse(list(drifts), list(flaws)), ws_auth=ws_auth, **settings)
             started[key] = EmbeddedServer(config).start()
         return started[key]
 

@@ -60,7 +60,12 @@ def start_cli_server(*args: str, env: dict[str, str] | None = None) -> CliServer
     )
     assert process.stderr is not None
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stderr or ()], daemon=True).start()
+
+    def pump() -> None:
+        for line in process.stderr or ():
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
     banner: list[str] = []
     while not banner or "principals" not in banner[-1]:
         banner.append(lines.get(timeout=60).rstrip("\n"))

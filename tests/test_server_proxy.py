@@ -16,7 +16,7 @@ ROUTES = {
 
 
 def proxy_get(
-    server: EmbeddedServer, route: str, headers: dict[str, str] | None = None, **params: object
+    server: EmbeddedServer, route: str, headers: dict[str, str] | None = None, **params: str | int
 ) -> httpx.Response:
     return httpx.get(f"{server.base_url}{route}", params=params, headers=headers or {})
 

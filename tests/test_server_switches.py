@@ -168,7 +168,7 @@ def bad_tokens(server: EmbeddedServer) -> dict[str, str]:
     return {
         "expired": forge(fresh_claims(server, iat=past - 900, exp=past), secret),
         "bad-signature": forge(fresh_claims(server), "not-the-server-key-but-long-enough-for-hs256"),
-        "alg-none": jwt.encode(fresh_claims(server), None, algorithm="none"),
+        "alg-none": jwt.encode(fresh_claims(server), "", algorithm="none"),
         "malformed": "not-a-jwt",
         "refresh-as-access": token_pair(server)["refresh"],
         "unknown-user": forge(fresh_claims(server, user_id=424242), secret),
