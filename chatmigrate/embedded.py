@@ -16,6 +16,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from chatmigrate.errors import TransportError, UsageError
+from chatmigrate.server.address import authority
 from chatmigrate.server.app import create_app
 from chatmigrate.server.config import ServerConfig
 
@@ -67,11 +68,11 @@ class EmbeddedServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{authority(self.host, self.port)}"
 
     @property
     def ws_url(self) -> str:
-        return f"ws://{self.host}:{self.port}"
+        return f"ws://{authority(self.host, self.port)}"
 
     def start(self) -> EmbeddedServer:
         sock = bind_socket(self.host, 0)

@@ -22,7 +22,7 @@ from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.switches import DRIFTS, FLAWS
 
-BANNER_URL = re.compile(r"reference server on (http://127\.0\.0\.1:(\d+))")
+BANNER_URL = re.compile(r"reference server on (http://(?:127\.0\.0\.1|\[::1\]):(\d+))")
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -147,6 +147,18 @@ def test_served_banner_shows_url_principals_and_database(launch: Launch) -> None
     for principal in ("admin (admin)", "support (support)", "viewer (viewer)", "former (admin, inactive)"):
         assert principal in text
     assert httpx.get(f"{server.base_url}/healthz").json() == {"status": "ok"}
+
+
+def test_served_ipv6_address_is_bracketed_in_urls(launch: Launch) -> None:
+    server = launch("--host", "::1")
+    assert server.base_url.startswith("http://[::1]:")
+    assert f"ws://[::1]:{server.base_url.rsplit(':', 1)[1]}/ws/cschat/" in "\n".join(server.banner)
+    assert (
+        httpx.get(
+            f"{server.base_url}/api/chat-users", headers={"Authorization": f"Bearer {server.token()}"}
+        ).status_code
+        == 200
+    )
 
 
 def test_served_database_path_is_the_given_file(launch: Launch, tmp_path: Path) -> None:

@@ -68,18 +68,19 @@ def serve(
         allowed_origins=tuple(allowed_origin),
     )
     from chatmigrate.embedded import bind_socket, uvicorn_server
+    from chatmigrate.server.address import authority
     from chatmigrate.server.app import create_app
 
     sock = bind_socket(host, port)
     port = sock.getsockname()[1]
     application = create_app(config)
     store_path = application.state.ctx.store.path
-    base = f"http://{host}:{port}"
+    base = f"http://{authority(host, port)}"
     typer.echo(f"chatmigrate reference server on {base}", err=True)
     typer.echo(f"  legacy   {base}/admin/login/  {base}/admin/chat/", err=True)
     typer.echo(f"  jwt      {base}/api/v1/auth/token/  {base}/api/v1/admin/chat/  {base}/api/v1/chat/send/", err=True)
     typer.echo(f"  proxy    {base}/api/chat-messages  /api/chat-purchases  /api/chat-users", err=True)
-    typer.echo(f"  ws       ws://{host}:{port}/ws/cschat/P1001Chat/?user_id=1  (auth: {mode})", err=True)
+    typer.echo(f"  ws       ws://{authority(host, port)}/ws/cschat/P1001Chat/?user_id=1  (auth: {mode})", err=True)
     typer.echo(f"  contracts {base}/openapi/openapi-jwt.json", err=True)
     typer.echo(f"  database {store_path}{' (temporary)' if db is None else ''}", err=True)
     shown = "the --password value" if password != DEFAULT_PASSWORD else DEFAULT_PASSWORD

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatmigrate.server.address import authority
 from chatmigrate.server.context import context_of
 from chatmigrate.server.jwt_api import error
 
@@ -22,7 +23,7 @@ def _backend_url(request: Request) -> str:
     """The JWT tier on the socket this request came in on: never the client's ``Host``, which would let
     a client send the Authorization header it forwards to a host of its choosing."""
     host, port = request.scope["server"]
-    return f"http://{f'[{host}]' if ':' in host else host}:{port}{BACKEND_PATH}"
+    return f"http://{authority(host, port)}{BACKEND_PATH}"
 
 
 async def _forward(request: Request, request_type: str) -> Response:
