@@ -93,3 +93,10 @@ def test_without_the_signing_secret_real_key_cases_are_not_applicable(server_wit
     details = {(r.case_id, r.tier): r.detail for r in outcome.results}
     assert details[("claim-exp-past", "new")].startswith(NOT_APPLICABLE)
     assert not details[("sig-alg-none-variants", "new")].startswith(NOT_APPLICABLE)
+
+
+def test_a_tier_that_refuses_connections_is_a_transport_error(server_with: ServerFactory) -> None:
+    target = dataclasses.replace(embedded_target(server_with(seed=OWN_SEED)), proxy_url="http://127.0.0.1:9")
+    outcome = run_audit(target, AuditOptions(cases=frozenset({"hdr-no-authorization"}), budget=0, contract=False))
+    assert outcome.transport_error is not None and "proxy" in outcome.transport_error
+    assert {r.tier: r.passed for r in outcome.results} == {"new": True, "proxy": False}

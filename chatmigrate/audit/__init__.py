@@ -55,6 +55,7 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
         outcome.findings.extend(findings_of(run, target, ctx.placeholders))
         seconds[run.case.group] = seconds.get(run.case.group, 0.0) + run.seconds
     outcome.findings.extend(legacy_notes(runs))
+    outcome.transport_error = unreachable(runs)
     if mutation is not None:
         result, found = mutation_records(mutation, target, ctx.placeholders)
         outcome.results.append(result)
@@ -83,6 +84,11 @@ def _generated(ctx: AuditContext, seconds: dict[str, float]) -> tuple[MutationOu
     contract = _contract(ctx)
     seconds["mutation"], seconds["contract"] = middle - start, time.perf_counter() - middle
     return mutation, contract
+
+
+def unreachable(runs: list[CaseRun]) -> str | None:
+    tiers = sorted({run.tier for run in runs for item in run.probes if item.observation.unreachable})
+    return f"connection refused on the {', '.join(tiers)} tier(s) during the audit" if tiers else None
 
 
 def _judge_context(ctx: AuditContext, runs: list[CaseRun], fetched: frozenset[str] = frozenset()) -> JudgeContext:

@@ -94,6 +94,8 @@ class HttpObservation:
     error: str | None = None
     sent: bool = True
     """False when the HTTP client itself refused the request (an illegal header): the server saw nothing."""
+    unreachable: bool = False
+    """Nobody accepted the connection: a transport failure, not an answer."""
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -115,6 +117,7 @@ class WsObservation:
     handshake_body: str = ""
     elapsed_ms: float = 0.0
     error: str | None = None
+    unreachable: bool = False
 
 
 Observation = HttpObservation | WsObservation

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from chatmigrate.config import CHAT_PATH, DEFAULT_NEW_PATH_MAP, DEFAULT_PROXY_ROUTES, Config
 from chatmigrate.errors import ConfigError
-from chatmigrate.records import AuditResult, Finding, Severity
+from chatmigrate.records import AuditResult, Finding, Severity, TargetInfo
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
@@ -72,6 +72,16 @@ class AuditTarget:
     def tiers(self) -> tuple[str, ...]:
         return tuple(tier for tier in TIERS if self.url_of(tier))
 
+    def infos(self) -> list[TargetInfo]:
+        """One record per audited tier, for the run's target list."""
+        principal = self.principal.username if self.principal else "token"
+        kinds = {"new": "bearer", "proxy": "bearer", "old": "session", "ws": f"ws-{self.ws_auth}"}
+        return [
+            TargetInfo(side=tier, base_url=url, auth=kinds[tier], principal=principal)
+            for tier in TIERS
+            if (url := self.url_of(tier))
+        ]
+
     @property
     def token_url(self) -> str | None:
         """Tokens come from the JWT API; a proxy-only target is given the JWT API's URL too."""
@@ -106,6 +116,8 @@ class AuditOutcome:
     warnings: list[str] = field(default_factory=list)
     mutation_examples: int = 0
     contract_operations: int = 0
+    transport_error: str | None = None
+    """Set when a tier stopped accepting connections during the run (exit 3: results kept, gate failed)."""
 
 
 def embedded_target(server: EmbeddedServer) -> AuditTarget:

@@ -40,6 +40,8 @@ async def send_http(client: httpx.AsyncClient, probe: HttpProbe, timeout: float)
         return HttpObservation(
             error=f"timeout after {timeout:.0f}s ({type(error).__name__})", elapsed_ms=_elapsed(start)
         )
+    except httpx.ConnectError as error:
+        return HttpObservation(error=f"ConnectError: {error}", elapsed_ms=_elapsed(start), unreachable=True)
     except httpx.HTTPError as error:
         return HttpObservation(error=f"{type(error).__name__}: {error}", elapsed_ms=_elapsed(start))
     return HttpObservation(
@@ -76,7 +78,10 @@ async def send_raw(probe: HttpProbe, timeout: float) -> HttpObservation:
     except TimeoutError:
         return HttpObservation(error=f"timeout after {timeout:.0f}s", elapsed_ms=_elapsed(start))
     except OSError as error:
-        return HttpObservation(error=f"{type(error).__name__}: {error}", elapsed_ms=_elapsed(start))
+        refused = isinstance(error, ConnectionRefusedError) and writer is None
+        return HttpObservation(
+            error=f"{type(error).__name__}: {error}", elapsed_ms=_elapsed(start), unreachable=refused
+        )
     finally:
         if writer is not None:
             writer.close()
@@ -144,5 +149,6 @@ async def send_ws(probe: WsProbe, timeout: float) -> WsObservation:
         seen.handshake_body = refused.response.body.decode("utf-8", "replace") if refused.response.body else ""
     except (OSError, InvalidHandshake, TimeoutError) as error:
         seen.error = f"{type(error).__name__}: {error}"
+        seen.unreachable = isinstance(error, ConnectionRefusedError)
     seen.elapsed_ms = _elapsed(start)
     return seen

@@ -22,7 +22,7 @@ from chatmigrate.cli.serve import build_server_config
 from chatmigrate.config import config_from_mapping, env_defines_targets, find_config, load_config
 from chatmigrate.errors import UsageError
 from chatmigrate.parity import write_run
-from chatmigrate.records import RunResult, Severity, TargetInfo, Verdict
+from chatmigrate.records import RunResult, Severity, Verdict
 from chatmigrate.redact import redact
 from chatmigrate.verdict import GateLimits, decide
 
@@ -81,16 +81,6 @@ def summary_line(outcome: AuditOutcome, verdict: Verdict, seconds: float, run_fi
     )
 
 
-def target_infos(target: AuditTarget) -> list[TargetInfo]:
-    principal = target.principal.username if target.principal else "token"
-    kinds = {"new": "bearer", "proxy": "bearer", "old": "session", "ws": f"ws-{target.ws_auth}"}
-    return [
-        TargetInfo(side=tier, base_url=url, auth=kinds[tier], principal=principal)
-        for tier in TIERS
-        if (url := target.url_of(tier))
-    ]
-
-
 @app.command("audit")
 def audit_command(
     config: Path | None = typer.Option(None, "--config", "-c", help="chatmigrate.toml [default: discovered]."),
@@ -130,12 +120,12 @@ def audit_command(
     with open_target(config, flaw, ws_auth, allow_writes) as audit_target:
         outcome = run_audit(audit_target, options)
     finished = datetime.now(UTC)
-    verdict = decide(outcome.findings, GateLimits())
+    verdict = decide(outcome.findings, GateLimits(), transport_error=outcome.transport_error)
     result = RunResult(
         tool_version=__version__,
         started_at=started.isoformat(timespec="seconds"),
         finished_at=finished.isoformat(timespec="seconds"),
-        targets=target_infos(audit_target),
+        targets=audit_target.infos(),
         warnings=outcome.warnings,
         findings=outcome.findings,
         audit=outcome.results,
