@@ -27,6 +27,8 @@ LISTEN_BACKLOG = 2048
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind and listen before uvicorn starts: port 0 resolves to a known free port, and a client that
     connects as soon as the banner shows it waits in the backlog instead of being refused."""
+    if not 0 <= port <= 65535:
+        raise UsageError(f"cannot listen on port {port}: ports go from 0 to 65535")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto must say TCP: asyncio sets TCP_NODELAY only on such sockets, and without it a response
     # written as headers then body waits for the client's delayed ACK (about 40 ms per request).

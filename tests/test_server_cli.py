@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import re
@@ -17,6 +18,8 @@ import httpx
 import jwt
 import pytest
 from server_wire import JWT_CHAT, bearer
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.server.config import ServerConfig
@@ -118,10 +121,21 @@ def test_unknown_switch_is_a_one_line_usage_error(option: str, name: str) -> Non
     assert "Traceback" not in result.stderr
 
 
-def test_unknown_ws_auth_mode_is_a_one_line_usage_error() -> None:
-    result = run_cli("serve", "--port", "0", "--ws-auth", "cookie")
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("--ws-auth", "cookie"), "--ws-auth must be 'url' or 'jwt'"),
+        (("--players", "0"), "--players must be between 1 and 10000"),
+        (("--ws-auth-timeout", "0"), "--ws-auth-timeout must be a positive number of seconds"),
+        (("--port", "70000"), "cannot listen on port 70000: ports go from 0 to 65535"),
+        (("--jwt-secret", ""), "the JWT signing key must not be empty"),
+    ],
+    ids=["ws-auth", "players", "ws-auth-timeout", "port", "empty-secret"],
+)
+def test_bad_setting_is_a_one_line_usage_error(arguments: tuple[str, ...], message: str) -> None:
+    result = run_cli("serve", "--port", "0", *arguments)
     assert result.returncode == 2
-    assert result.stderr.strip() == "chatmigrate: error: --ws-auth must be 'url' or 'jwt'"
+    assert result.stderr.strip() == f"chatmigrate: error: {message}"
 
 
 def test_unusable_database_path_is_a_one_line_usage_error(tmp_path: Path) -> None:
@@ -132,12 +146,6 @@ def test_unusable_database_path_is_a_one_line_usage_error(tmp_path: Path) -> Non
     assert result.stderr.strip() == (
         f"chatmigrate: error: {not_sqlite}: cannot open the SQLite database (file is not a database)"
     )
-
-
-def test_empty_jwt_secret_is_a_one_line_usage_error() -> None:
-    result = run_cli("serve", "--port", "0", "--jwt-secret", "")
-    assert result.returncode == 2
-    assert result.stderr.strip() == "chatmigrate: error: the JWT signing key must not be empty"
 
 
 def test_served_banner_shows_url_principals_and_database(launch: Launch) -> None:
@@ -200,3 +208,16 @@ def test_acknowledged_message_survives_sigkill(launch: Launch, tmp_path: Path) -
         ).json()["access"]
         body = httpx.get(f"{second.base_url}{JWT_CHAT}", params={"chatroom_id": 2}, headers=bearer(token)).json()
     assert body["messages"][0] == sent.json()["message"]
+
+
+def test_served_ws_auth_timeout_is_applied(launch: Launch) -> None:
+    server = launch("--ws-auth", "jwt", "--ws-auth-timeout", "0.2")
+    ws_url = server.base_url.replace("http://", "ws://") + "/ws/cschat/P1001Chat/?user_id=1"
+
+    async def close_code() -> int | None:
+        async with connect(ws_url, proxy=None) as socket:
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.recv(), 30)
+            return closed.value.rcvd.code if closed.value.rcvd else None
+
+    assert asyncio.run(close_code()) == 4408

@@ -13,6 +13,8 @@ from chatmigrate.server.config import DEFAULT_PASSWORD, ServerConfig
 from chatmigrate.server.seed import PRINCIPALS
 from chatmigrate.server.switches import Switches, listing
 
+MAX_PLAYERS = 10_000
+
 
 def build_server_config(drift: list[str] | None, flaw: list[str] | None, **settings: object) -> ServerConfig:
     try:
@@ -29,7 +31,7 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on (0 picks a free one)."),
     db: Path | None = typer.Option(None, "--db", help="SQLite file; default: a temporary file removed on exit."),
     seed: int = typer.Option(42, help="Seed of the deterministic data set."),
-    players: int = typer.Option(12, min=1, max=10_000, help="Number of players (one chatroom each)."),
+    players: int = typer.Option(12, help=f"Number of players, one chatroom each (1..{MAX_PLAYERS})."),
     password: str = typer.Option(
         DEFAULT_PASSWORD,
         envvar="CHATMIGRATE_PASSWORD",
@@ -37,6 +39,7 @@ def serve(
         show_default=False,
     ),
     ws_auth: str = typer.Option("url", help="WebSocket auth: 'url' (trusts ?user_id=) or 'jwt' (token first)."),
+    ws_auth_timeout: float = typer.Option(5.0, help="Seconds a jwt-mode socket has to send its auth message."),
     jwt_secret: str | None = typer.Option(
         None,
         envvar="CHATMIGRATE_JWT_SECRET",
@@ -55,6 +58,10 @@ def serve(
         return
     if ws_auth not in ("url", "jwt"):
         raise UsageError("--ws-auth must be 'url' or 'jwt'")
+    if not 1 <= players <= MAX_PLAYERS:
+        raise UsageError(f"--players must be between 1 and {MAX_PLAYERS}")
+    if not ws_auth_timeout > 0:
+        raise UsageError("--ws-auth-timeout must be a positive number of seconds")
     mode: Literal["url", "jwt"] = "url" if ws_auth == "url" else "jwt"
     config = build_server_config(
         drift,
@@ -64,6 +71,7 @@ def serve(
         players=players,
         password=password,
         ws_auth=mode,
+        ws_auth_timeout=ws_auth_timeout,
         jwt_secret=jwt_secret,
         allowed_origins=tuple(allowed_origin),
     )
