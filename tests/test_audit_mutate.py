@@ -48,6 +48,11 @@ def test_time_claims_near_a_boundary_are_left_undecided() -> None:
     assert policy_valid({"exp": now - 12, "iat": now - 900}, 10, now) is None
 
 
+def test_one_clearly_failing_claim_decides_even_when_another_is_near_its_boundary() -> None:
+    now = time.time()
+    assert policy_valid({"exp": now - 3600, "iat": now - 2}, 10, now) is False
+
+
 def test_a_clean_server_survives_the_whole_budget(server_with: ServerFactory) -> None:
     outcome = mutate(server_with)
     (result,) = [r for r in outcome.results if r.case_id == "mutate-token"]

@@ -77,9 +77,13 @@ def policy_valid(claims: Any, leeway: int, now: float) -> bool | None:
     checks = [(values["exp"], now - leeway, True), (values["iat"], now + leeway, False)]
     if "nbf" in values:
         checks.append((values["nbf"], now + leeway, False))
-    if any(abs(value - boundary) < BOUNDARY_SLACK for value, boundary, _ in checks):
-        return None
-    return all((value > boundary) if must_exceed else (value <= boundary) for value, boundary, must_exceed in checks)
+    verdicts = [
+        None if abs(value - boundary) < BOUNDARY_SLACK else (value > boundary if must_exceed else value <= boundary)
+        for value, boundary, must_exceed in checks
+    ]
+    if False in verdicts:
+        return False
+    return None if None in verdicts else True
 
 
 def _note(token: str, signing: str, real_key: bool = False) -> TokenNote:
