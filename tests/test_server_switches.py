@@ -14,6 +14,7 @@ import time
 from calendar import timegm
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -338,3 +339,8 @@ def test_flaw_leaves_the_legacy_tier_alone(clean_pair: EmbeddedServer, server_wi
         assert observe(switched_session.get(LEGACY_CHAT, params=params)) == observe(
             clean_session.get(LEGACY_CHAT, params=params)
         )
+
+
+def test_reference_server_doc_describes_every_switch() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "reference-server.md").read_text(encoding="utf-8")
+    assert [name for name in [*DRIFTS, *FLAWS] if f"| `{name}` |" not in doc] == []
