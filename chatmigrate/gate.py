@@ -1,0 +1,73 @@
+"""The cutover gate: parity replay, then the auth audit, one verdict, every report.
+
+Both suites feed one ``RunResult`` so that one baseline and one set of limits
+judge everything, and reporters see a single run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chatmigrate import report
+from chatmigrate.audit import AuditOptions, AuditTarget, run_audit
+from chatmigrate.config import Config
+from chatmigrate.parity import run_parity, write_run
+from chatmigrate.records import RunResult, TargetInfo, Verdict
+from chatmigrate.verdict import judge_run
+
+
+@dataclass(slots=True)
+class GateOutcome:
+    result: RunResult
+    verdict: Verdict
+    results_dir: Path
+    reports: list[Path]
+
+
+def run_gate(
+    config: Config,
+    audit_target: AuditTarget | None,
+    *,
+    results_dir: Path | None = None,
+    reports_dir: Path = Path("reports"),
+    formats: Iterable[str] = report.FORMATS,
+    corpus: Path | None = None,
+    shard: tuple[int, int] | None = None,
+    resume: bool = False,
+    allow_writes: bool = False,
+    audit_options: AuditOptions | None = None,
+    progress: bool | None = None,
+) -> GateOutcome:
+    """Results reach disk even when a target breaks: the verdict then says exit 3 and why."""
+    parity = run_parity(
+        config,
+        corpus=corpus,
+        out_dir=results_dir,
+        resume=resume,
+        shard=shard,
+        allow_writes=allow_writes,
+        progress=progress,
+    )
+    result = parity.result
+    transport_error = parity.transport_error
+    if audit_target is not None and transport_error is None:
+        audit = run_audit(audit_target, audit_options)
+        transport_error = audit.transport_error
+        result.findings.extend(audit.findings)
+        result.audit = audit.results
+        result.warnings.extend(audit.warnings)
+        result.targets.extend(_audit_only_targets(result.targets, audit_target))
+    result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    verdict = judge_run(result, config.gate.limits, baseline_path=config.gate.baseline, transport_error=transport_error)
+    write_run(result, parity.results_dir)
+    reports = report.render(result, reports_dir, formats, fail_on=verdict.threshold)
+    return GateOutcome(result, verdict, parity.results_dir, reports)
+
+
+def _audit_only_targets(known: list[TargetInfo], target: AuditTarget) -> list[TargetInfo]:
+    """Tiers only the audit touched (the WebSocket) still belong in the report's target list."""
+    sides = {info.side for info in known}
+    return [info for info in target.infos() if info.side not in sides]
