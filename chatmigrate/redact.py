@@ -25,6 +25,7 @@ _FORM_FIELD = re.compile(
     r"""(?i)(name=["']?(?:csrfmiddlewaretoken|password|token|access|refresh|sessionid)["']?[^>]*?\bvalue=["']?)"""
     r"""([^"'\s>]+)"""
 )
+_PLACEHOLDER = re.compile(r"(?:[A-Za-z]+[ \t]+)?\$\{?[A-Z_][A-Z0-9_]*\}?")
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-csrftoken"})
 
 _PAIR_KEYWORDS = ("sessionid", "csrf", "password", "secret", "token", "access", "refresh")
@@ -65,11 +66,18 @@ def redact(text: str) -> str:
         text = _JWT.sub(MASK, text)
     lower = text.lower()
     if "authorization" in lower:
-        text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+        text = _AUTH_HEADER.sub(_mask_value, text)
     if any(keyword in lower for keyword in _PAIR_KEYWORDS):
         text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{MASK}", text)
-        text = _COOKIE_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+        text = _COOKIE_PAIR.sub(_mask_value, text)
     return text
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    """Shell placeholders (``Bearer $TOKEN``) are not secrets: reproducers must stay runnable."""
+    if _PLACEHOLDER.fullmatch(match.group(3).strip()):
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}{MASK}"
 
 
 def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:

@@ -40,3 +40,8 @@ def test_nested_json_strings_are_redacted_and_structure_kept() -> None:
 def test_ordinary_text_is_left_alone() -> None:
     text = "GET /admin/chat/?chatroom_id=1&request_type=recent_messages -> 200"
     assert redact(text) == text
+
+
+def test_shell_placeholders_in_reproducers_are_kept() -> None:
+    command = "curl -H 'Authorization: Bearer $TOKEN' -b 'sessionid=$SESSIONID' https://x/api"
+    assert redact(command) == command
