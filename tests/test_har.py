@@ -4,7 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli
 
+from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import ConfigError
 from chatmigrate.har import load_har
 
@@ -82,3 +84,18 @@ def test_json_that_is_not_a_har_names_the_missing_key(tmp_path: Path) -> None:
     path.write_text('{"hello": 1}')
     with pytest.raises(ConfigError, match=r"log\.entries"):
         load_har(path)
+
+
+def test_from_har_command_writes_a_corpus_that_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capture = har(tmp_path, get("https://ui.example/api/chat-messages?chatroom_id=1"), get("https://ui.example/x"))
+    out = tmp_path / "corpus.yaml"
+    code, printed, _ = cli(["corpus", "from-har", str(capture), "-o", str(out)], capsys)
+    assert (code, printed.split(" (")[0]) == (0, f"wrote 1 entries to {out}")
+    assert [entry.query for entry in load_corpus(out)] == [{"chatroom_id": "1", "request_type": "recent_messages"}]
+
+
+def test_from_har_command_with_no_chat_request_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(
+        ["corpus", "from-har", str(har(tmp_path, get("https://x/a"))), "-o", str(tmp_path / "c")], capsys
+    )
+    assert code == 2 and "no chat API request" in err
