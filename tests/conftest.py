@@ -1,7 +1,8 @@
-"""Session-wide servers: one real uvicorn per switch set, on an ephemeral loopback port."""
+"""Reference servers for the tests: one real uvicorn per switch set, on an ephemeral loopback port."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
@@ -16,9 +17,9 @@ from chatmigrate.server.switches import Switches
 ServerFactory = Callable[..., EmbeddedServer]
 
 
-@pytest.fixture(scope="session")
-def server_with() -> Iterator[ServerFactory]:
-    """``server_with(drifts=(...), flaws=(...), ws_auth="jwt")``: started once per distinct set, then reused."""
+@contextlib.contextmanager
+def server_pool() -> Iterator[ServerFactory]:
+    """A factory that starts one server per distinct setting set, reuses it, and stops them all at the end."""
     started: dict[tuple[object, ...], EmbeddedServer] = {}
 
     def factory(
@@ -33,9 +34,26 @@ def server_with() -> Iterator[ServerFactory]:
             started[key] = EmbeddedServer(config).start()
         return started[key]
 
-    yield factory
-    with ThreadPoolExecutor() as pool:  # stopping one by one costs a few hundred ms per server
-        list(pool.map(EmbeddedServer.stop, started.values()))
+    try:
+        yield factory
+    finally:
+        with ThreadPoolExecutor() as pool:  # stopping one by one costs a few hundred ms per server
+            list(pool.map(EmbeddedServer.stop, started.values()))
+
+
+@pytest.fixture(scope="session")
+def server_with() -> Iterator[ServerFactory]:
+    """``server_with(drifts=(...), flaws=(...), ws_auth="jwt")``: started once per distinct set, then reused."""
+    with server_pool() as factory:
+        yield factory
+
+
+@pytest.fixture(scope="module")
+def own_server_with() -> Iterator[ServerFactory]:
+    """Like ``server_with``, but the servers belong to one test module: no other module's writes reach them.
+    For tests that compare data across servers."""
+    with server_pool() as factory:
+        yield factory
 
 
 @pytest.fixture(scope="session")

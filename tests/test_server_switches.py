@@ -2,7 +2,8 @@
 
 Every switched server is compared with a clean server of the same seed: a drifted answer must equal
 the clean answer with exactly that drift's transformation applied; a flawed server must show its flaw
-while the valid token still gets the clean answer and unrelated bad tokens are still refused.
+while the valid token still gets the clean answer and unrelated bad tokens are still refused. The
+servers are this module's own, so that no other test's writes can make two of them differ.
 """
 
 from __future__ import annotations
@@ -139,8 +140,9 @@ def test_every_drift_has_a_specified_transformation() -> None:
 
 
 @pytest.mark.parametrize("drift", list(DRIFTS))
-def test_drift_changes_exactly_its_one_thing(server: EmbeddedServer, server_with: ServerFactory, drift: str) -> None:
-    drifted = server_with(drifts=(drift,))
+def test_drift_changes_exactly_its_one_thing(own_server_with: ServerFactory, drift: str) -> None:
+    server = own_server_with()
+    drifted = own_server_with(drifts=(drift,))
     clean_token, drifted_token = access_token(server), access_token(drifted)
     changed = []
     for name, params in requests(server).items():
@@ -152,8 +154,9 @@ def test_drift_changes_exactly_its_one_thing(server: EmbeddedServer, server_with
 
 
 @pytest.mark.parametrize("drift", list(DRIFTS))
-def test_drift_leaves_the_legacy_tier_alone(server: EmbeddedServer, server_with: ServerFactory, drift: str) -> None:
-    drifted = server_with(drifts=(drift,))
+def test_drift_leaves_the_legacy_tier_alone(own_server_with: ServerFactory, drift: str) -> None:
+    server = own_server_with()
+    drifted = own_server_with(drifts=(drift,))
     clean_session, drifted_session = logged_in(server), logged_in(drifted)
     for params in requests(server).values():
         assert observe(drifted_session.get(LEGACY_CHAT, params=params)) == observe(
@@ -187,12 +190,12 @@ RELATED_REFUSALS = {
 
 
 @pytest.fixture(scope="module")
-def clean_pair(server_with: ServerFactory) -> EmbeddedServer:
-    return server_with(ws_auth="jwt")
+def clean_pair(own_server_with: ServerFactory) -> EmbeddedServer:
+    return own_server_with(ws_auth="jwt")
 
 
-def flawed(server_with: ServerFactory, flaw: str) -> EmbeddedServer:
-    return server_with(flaws=(flaw,), ws_auth="jwt")
+def flawed(pool: ServerFactory, flaw: str) -> EmbeddedServer:
+    return pool(flaws=(flaw,), ws_auth="jwt")
 
 
 def status_of(server: EmbeddedServer, header: str) -> int:
@@ -203,17 +206,19 @@ def status_of(server: EmbeddedServer, header: str) -> int:
 
 
 @pytest.mark.parametrize("flaw", list(FLAWS))
-def test_flaw_leaves_the_valid_token_alone(clean_pair: EmbeddedServer, server_with: ServerFactory, flaw: str) -> None:
-    switched = flawed(server_with, flaw)
+def test_flaw_leaves_the_valid_token_alone(
+    clean_pair: EmbeddedServer, own_server_with: ServerFactory, flaw: str
+) -> None:
+    switched = flawed(own_server_with, flaw)
     for params in requests(clean_pair).values():
         assert ask(switched, access_token(switched), params) == ask(clean_pair, access_token(clean_pair), params)
 
 
 @pytest.mark.parametrize("flaw", list(FLAWS))
 def test_flaw_leaves_unrelated_refusals_alone(
-    clean_pair: EmbeddedServer, server_with: ServerFactory, flaw: str
+    clean_pair: EmbeddedServer, own_server_with: ServerFactory, flaw: str
 ) -> None:
-    switched = flawed(server_with, flaw)
+    switched = flawed(own_server_with, flaw)
     clean_tokens, switched_tokens = bad_tokens(clean_pair), bad_tokens(switched)
     for case in set(clean_tokens) - RELATED_REFUSALS.get(flaw, set()):
         expected = status_of(clean_pair, f"Bearer {clean_tokens[case]}")
@@ -327,13 +332,15 @@ def test_every_flaw_has_a_specified_effect() -> None:
 
 
 @pytest.mark.parametrize("flaw", list(FLAWS))
-def test_flaw_shows_its_effect(clean_pair: EmbeddedServer, server_with: ServerFactory, flaw: str) -> None:
-    FLAW_EFFECTS[flaw](clean_pair, flawed(server_with, flaw))
+def test_flaw_shows_its_effect(clean_pair: EmbeddedServer, own_server_with: ServerFactory, flaw: str) -> None:
+    FLAW_EFFECTS[flaw](clean_pair, flawed(own_server_with, flaw))
 
 
 @pytest.mark.parametrize("flaw", list(FLAWS))
-def test_flaw_leaves_the_legacy_tier_alone(clean_pair: EmbeddedServer, server_with: ServerFactory, flaw: str) -> None:
-    switched = flawed(server_with, flaw)
+def test_flaw_leaves_the_legacy_tier_alone(
+    clean_pair: EmbeddedServer, own_server_with: ServerFactory, flaw: str
+) -> None:
+    switched = flawed(own_server_with, flaw)
     clean_session, switched_session = logged_in(clean_pair), logged_in(switched)
     for params in requests(clean_pair).values():
         assert observe(switched_session.get(LEGACY_CHAT, params=params)) == observe(
