@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-import click
+import typer
 
 from chatmigrate.cli import audit as _audit  # noqa: F401  (registers commands)
 from chatmigrate.cli import corpus as _corpus  # noqa: F401  (registers commands)
@@ -25,10 +25,14 @@ from chatmigrate.redact import redact
 def main(argv: list[str] | None = None) -> None:
     try:
         code = app(args=argv, standalone_mode=False)
-    except click.ClickException as error:
-        error.show()
+    except typer.TyperException as error:  # typer's bundled click raises its usage errors as these
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"chatmigrate: error: {redact(str(error))}", file=sys.stderr)
         sys.exit(error.exit_code)
-    except (click.exceptions.Abort, EOFError):
+    except (typer.Abort, EOFError):
         print("chatmigrate: aborted", file=sys.stderr)
         sys.exit(130)
     except ChatmigrateError as error:
