@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from chatmigrate.compare import CompareOptions
+from chatmigrate.contracts import TIER_DOCUMENTS, openapi_contract, response_checker
 from chatmigrate.errors import ConfigError
 from chatmigrate.noise import IgnoreRule
 from chatmigrate.records import Severity
@@ -31,6 +32,7 @@ CONFIG_FILE = "chatmigrate.toml"
 ENV_PREFIX = "CHATMIGRATE_"
 ENV_CONFIG = "CHATMIGRATE_CONFIG"
 SIDES = ("old", "new", "proxy")
+AUDIT_TIERS = ("new", "proxy", "old", "ws")
 AUTH_KINDS = ("session", "bearer", "token-endpoint", "mint")
 CHAT_PATH = "/admin/chat/"
 DEFAULT_NEW_PATH_MAP = {CHAT_PATH: "/api/v1/admin/chat/"}
@@ -117,6 +119,41 @@ class WsOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class PrincipalConfig:
+    """A further login the audit uses (non-staff, spare); its password by reference only."""
+
+    username: str
+    password_env: str | None = None
+    password_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    """``[audit]``, named like ``AuditOptions`` and ``AuditTarget`` fields; None leaves the audit's own default
+    (``timeout`` and ``concurrency`` default to ``[run]``'s)."""
+
+    tiers: frozenset[str] | None = None
+    seed: int | None = None
+    budget: int | None = None
+    contract: bool | None = None
+    contract_examples: int | None = None
+    timeout: float | None = None
+    concurrency: int | None = None
+    ws_url_mode_severity: Severity | None = None
+    delay_margin_ms: float | None = None
+    forbidden_principal: PrincipalConfig | None = None
+    spare_principal: PrincipalConfig | None = None
+    inactive_user_id: int | None = None
+    issuer: str | None = None
+    revocation: bool | None = None
+    leeway: int | None = None
+    ws_auth_timeout: float | None = None
+    site_login_path: str | None = None
+    logout_path: str | None = None
+    password_change_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     targets: dict[str, TargetConfig]
     run: RunOptions = field(default_factory=RunOptions)
@@ -124,6 +161,9 @@ class Config:
     ignore: list[IgnoreRule] = field(default_factory=list)
     gate: GateOptions = field(default_factory=GateOptions)
     ws: WsOptions | None = None
+    audit: AuditConfig = field(default_factory=AuditConfig)
+    contracts: dict[str, Path] = field(default_factory=dict)
+    """The user's own OpenAPI documents by tier (legacy, jwt, proxy); the built-in ones for the rest."""
     source: str | None = None
 
     @property
@@ -230,6 +270,43 @@ def _non_negative_float(value: Any) -> float:
     if value in (0, "0"):
         return 0.0
     return _positive_float(value)
+
+
+def _non_negative_duration(value: Any) -> float:
+    if value in (0, "0"):
+        return 0.0
+    return parse_duration(value)
+
+
+def _whole_seconds(value: Any) -> int:
+    """A JWT leeway: claims are whole seconds, so a fraction would be a silent rounding."""
+    seconds = _non_negative_duration(value)
+    if seconds != int(seconds):
+        raise ValueError(f"expected a whole number of seconds, got {value!r}")
+    return int(seconds)
+
+
+def _bool(value: Any) -> bool:
+    """TOML booleans, and their spellings in environment variables and ``--set``."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _tiers(value: Any) -> frozenset[str]:
+    """A list, or comma-separated text for the environment; ``all`` is every tier."""
+    if isinstance(value, str) and not value.lstrip().startswith("["):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    names = _decode_json(value, list)
+    unknown = [name for name in names if name not in (*AUDIT_TIERS, "all")]
+    if unknown or not names:
+        raise ValueError(f"expected a list of {', '.join(AUDIT_TIERS)} or all, got {value!r}")
+    return frozenset(AUDIT_TIERS) if "all" in names else frozenset(names)
 
 
 def _rate(value: Any) -> float | None:
@@ -346,7 +423,31 @@ _COMPARE_SPEC: dict[str, Parser] = {
     "max_paths_per_endpoint": _int(1),
 }
 _IGNORE_SPEC: dict[str, Parser] = {"path": _text, "endpoint": _text, "reason": _text}
-_SECTIONS = ("targets", "run", "compare", "ignore", "gate", "ws")
+_AUDIT_OPTIONS_SPEC: dict[str, Parser] = {
+    "tiers": _tiers,
+    "seed": _int(0),
+    "budget": _int(0),
+    "contract": _bool,
+    "contract_examples": _int(1),
+    "timeout": parse_duration,
+    "concurrency": _int(1),
+    "ws_url_mode_severity": _severity,
+    "delay_margin_ms": _non_negative_float,
+}
+_AUDIT_TARGET_SPEC: dict[str, Parser] = {
+    "inactive_user_id": _int(0),
+    "issuer": _text,
+    "revocation": _bool,
+    "leeway": _whole_seconds,
+    "ws_auth_timeout": parse_duration,
+    "site_login_path": _url_path,
+    "logout_path": _url_path,
+    "password_change_path": _url_path,
+}
+_AUDIT_PRINCIPALS = ("forbidden_principal", "spare_principal")
+_PRINCIPAL_SPEC: dict[str, Parser] = {"username": _text, "password_env": _env_name, "password_file": _file_path}
+_CONTRACTS_SPEC: dict[str, Parser] = {tier: _file_path for tier in TIER_DOCUMENTS}
+_SECTIONS = ("targets", "run", "compare", "ignore", "gate", "ws", "audit", "contracts")
 _AUTH_NEEDS: dict[str, list[tuple[str, ...]]] = {
     "session": [("username",), ("password_env", "password_file", "password")],
     "token-endpoint": [("username",), ("password_env", "password_file", "password")],
@@ -498,6 +599,13 @@ def embedded_config(
         raise source.error(
             "the embedded server's targets are fixed: write a config file to point elsewhere", ("targets",)
         )
+    audit = raw.get("audit")
+    fixed = sorted(set(audit) - set(_AUDIT_OPTIONS_SPEC)) if isinstance(audit, dict) else []
+    if fixed:
+        raise source.error(
+            "the embedded server's principals and policies are fixed: this key is for a config file's targets",
+            ("audit", fixed[0]),
+        )
     return _Builder(source, Path.cwd()).config(raw, base=Config.embedded(server))
 
 
@@ -569,13 +677,19 @@ class _Builder:
         for name in raw:
             if name not in _SECTIONS:
                 raise self.source.error(f"unknown section; expected one of {', '.join(_SECTIONS)}", (name,))
+        contracts = self._contracts(self._section(raw, "contracts"))
+        compare = self._values(self._section(raw, "compare"), _COMPARE_SPEC, ("compare",))
+        if contracts:
+            compare["schema_check"] = response_checker(contracts)
         return Config(
             targets=base.targets if base is not None else self._targets(self._section(raw, "targets")),
             run=self._run(self._section(raw, "run")),
-            compare=CompareOptions(**self._values(self._section(raw, "compare"), _COMPARE_SPEC, ("compare",))),
+            compare=CompareOptions(**compare),
             ignore=self._ignore(raw.get("ignore", [])),
             gate=self._gate(self._section(raw, "gate")),
             ws=self._ws(self._section(raw, "ws"), base.ws if base is not None else None),
+            audit=self._audit(self._section(raw, "audit")),
+            contracts=contracts,
             source=self.source.file or (base.source if base is not None else None),
         )
 
@@ -615,6 +729,39 @@ class _Builder:
         if "url" not in values:
             raise self.source.error("the [ws] table needs a url", ("ws", "url"))
         return WsOptions(**values)
+
+    def _audit(self, raw: dict[str, Any]) -> AuditConfig:
+        key = ("audit",)
+        spec = _AUDIT_OPTIONS_SPEC | _AUDIT_TARGET_SPEC
+        values: dict[str, Any] = self._values(
+            {name: value for name, value in raw.items() if name not in _AUDIT_PRINCIPALS}, spec, key
+        )
+        for name in _AUDIT_PRINCIPALS:
+            if name in raw:
+                values[name] = self._principal(self._section(raw, name, key), (*key, name))
+        return AuditConfig(**values)
+
+    def _principal(self, raw: dict[str, Any], key: tuple[str, ...]) -> PrincipalConfig:
+        values = self._values(raw, _PRINCIPAL_SPEC, key)
+        if "username" not in values:
+            raise self.source.error("username is required", (*key, "username"))
+        if "password_env" not in values and "password_file" not in values:
+            raise self.source.error("needs password_env or password_file", (*key, "password_env"))
+        if "password_file" in values:
+            values["password_file"] = self._relative(values["password_file"])
+        return PrincipalConfig(**values)
+
+    def _contracts(self, raw: dict[str, Any]) -> dict[str, Path]:
+        """Each document is read now, so a broken one stops the run before any request is sent."""
+        documents = {
+            tier: self._relative(path) for tier, path in self._values(raw, _CONTRACTS_SPEC, ("contracts",)).items()
+        }
+        for tier, path in documents.items():
+            try:
+                openapi_contract(path)
+            except ConfigError as error:
+                raise self.source.error(str(error), ("contracts", tier)) from None
+        return documents
 
     def _relative(self, path: Path) -> Path:
         return path if path.is_absolute() else self.base_dir / path

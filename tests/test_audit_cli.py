@@ -1,4 +1,4 @@
-"""``chatmigrate audit``: listing, usage errors, exit codes and the results file."""
+"""``chatmigrate audit``: listing, usage errors, exit codes, and a verdict and reports made like the gate's."""
 
 from __future__ import annotations
 
@@ -6,25 +6,51 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli
+from server_wire import PASSWORD
 
 from chatmigrate.audit.catalogue import CASES, GENERATED
-from chatmigrate.cli import main
-from chatmigrate.records import RunResult, from_dict
+from chatmigrate.embedded import EmbeddedServer
+from chatmigrate.records import RunResult, Severity, from_dict
+
+STRICT_WS = ["--target", "ws", "--ws-url-strict", "--case", "ws-impersonate-url"]
+"""One case, one high finding on a clean embedded server: enough to exercise the verdict quickly."""
+
+CONFIG = """
+[targets.old]
+base_url = "{base}"
+auth = {{ kind = "session", username = "admin", password_env = "AUDIT_CLI_PASSWORD" }}
+
+[targets.new]
+base_url = "{base}"
+auth = {{ kind = "token-endpoint", username = "admin", password_env = "AUDIT_CLI_PASSWORD" }}
+
+[targets.proxy]
+base_url = "{proxy}"
+auth = {{ kind = "token-endpoint", username = "admin", password_env = "AUDIT_CLI_PASSWORD" }}
+
+[ws]
+url = "{ws}"
+"""
 
 
 @pytest.fixture(autouse=True)
 def _no_config_around(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No chatmigrate.toml is discovered: the command starts its own embedded server."""
     monkeypatch.chdir(tmp_path)
-    for name in ("CHATMIGRATE_CONFIG", "CHATMIGRATE_PASSWORD", "CHATMIGRATE_JWT_SECRET"):
+    for name in ("CHATMIGRATE_CONFIG", "CHATMIGRATE_PASSWORD", "CHATMIGRATE_JWT_SECRET", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
 
 
-def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(exited.value.code or 0), out, err
+def run_of(results: Path) -> RunResult:
+    return from_dict(RunResult, json.loads((results / "run.json").read_text()))
+
+
+def configured(tmp_path: Path, server: EmbeddedServer, extra: str = "", proxy: str | None = None) -> Path:
+    path = tmp_path / "staging.toml"
+    text = CONFIG.format(base=server.base_url, proxy=proxy or server.base_url, ws=server.ws_url)
+    path.write_text(text + extra)
+    return path
 
 
 def test_list_prints_one_line_per_case(capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,6 +74,11 @@ def test_an_unknown_case_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert code == 2 and "hdr-nonsense" in err
 
 
+def test_an_unknown_report_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(["audit", "--format", "pdf"], capsys)
+    assert code == 2 and "pdf" in err and err.count("\n") == 1
+
+
 def test_flaws_cannot_be_combined_with_a_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "chatmigrate.toml"
     config.write_text("")
@@ -58,25 +89,101 @@ def test_flaws_cannot_be_combined_with_a_config(tmp_path: Path, capsys: pytest.C
 def test_a_flawed_embedded_server_fails_with_exit_1_and_writes_run_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["audit", "--flaw", "alg-none", "--target", "new", "--no-contract", "--budget", "0", "-o", str(tmp_path)]
-    code, out, _ = cli(args, capsys)
+    args = ["audit", "--flaw", "alg-none", "--target", "new", "--no-contract", "--budget", "0"]
+    code, out, _ = cli([*args, "--results", str(tmp_path / "r")], capsys)
     assert code == 1
     assert out.startswith("audit FAILED: ") and out.count("\n") == 1
-    run = from_dict(RunResult, json.loads((tmp_path / "run.json").read_text()))
+    run = run_of(tmp_path / "r")
     assert run.verdict is not None and not run.verdict.passed
     assert any(f.subject == "sig-alg-none-variants" and f.severity.value == "critical" for f in run.findings)
     assert {result.tier for result in run.audit} == {"new"}
 
 
-def test_a_clean_embedded_server_passes_with_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(["audit", "--budget", "10", "-o", str(tmp_path)], capsys)
+def test_a_clean_embedded_server_passes_with_exit_0_and_every_report_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = cli(["audit", "--budget", "10"], capsys)
     assert code == 0 and out.startswith("audit passed: ")
-    run = from_dict(RunResult, json.loads((tmp_path / "run.json").read_text()))
+    run = run_of(tmp_path / "results")
     assert {target.side for target in run.targets} == {"new", "old", "proxy", "ws"}
     assert len(run.audit) > len(CASES)
+    assert sorted(path.name for path in (tmp_path / "reports").iterdir()) == [
+        "junit.xml",
+        "report.html",
+        "report.json",
+        "summary.md",
+    ]
+    assert f"report {Path('reports') / 'report.html'}" in out
+
+
+def test_reports_go_to_out_in_the_chosen_formats_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = cli(["audit", *STRICT_WS, "--results", "r", "-o", "o", "--format", "md,json"], capsys)
+    assert code == 1
+    assert sorted(path.name for path in (tmp_path / "o").iterdir()) == ["report.json", "summary.md"]
+    reported = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert reported["verdict"]["exit_code"] == 1 and reported["verdict"]["threshold"] == "medium"
 
 
 def test_strict_websocket_policy_fails_the_url_mode_gate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["audit", "--target", "ws", "--ws-url-strict", "--case", "ws-impersonate-url", "-o", str(tmp_path)]
-    code, out, _ = cli(args, capsys)
+    code, out, _ = cli(["audit", *STRICT_WS, "--results", str(tmp_path)], capsys)
     assert code == 1 and "1 high" in out
+
+
+def test_fail_on_critical_lets_a_high_finding_pass_and_is_the_reports_threshold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = cli(["audit", *STRICT_WS, "--fail-on", "critical", "-o", "o"], capsys)
+    assert code == 0 and "1 high" in out
+    run = run_of(tmp_path / "results")
+    assert run.verdict is not None and run.verdict.threshold is Severity.CRITICAL
+    assert json.loads((tmp_path / "o" / "report.json").read_text())["verdict"]["threshold"] == "critical"
+
+
+def test_max_findings_tolerates_that_many_failing_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(["audit", *STRICT_WS, "--max-findings", "1"], capsys)
+    assert code == 0 and "1 tolerated" in out
+
+
+def test_a_baseline_accepts_the_findings_of_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["audit", *STRICT_WS, "--results", "first"], capsys)[0] == 1
+    accept = ["baseline", "accept", "first", "-o", "baseline.json", "--reason", "socket moves to JWT in CHAT-9"]
+    assert cli(accept, capsys)[0] == 0
+    code, _, _ = cli(["audit", *STRICT_WS, "--results", "second", "--baseline", "baseline.json"], capsys)
+    assert code == 0
+    run = run_of(tmp_path / "second")
+    assert run.accepted == sorted({f.fingerprint for f in run.findings if f.severity.rank >= Severity.MEDIUM.rank})
+    assert run.accepted and run.stale_baseline == []
+
+
+def test_the_gate_limits_of_the_configuration_apply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHATMIGRATE_GATE__FAIL_ON", "critical")
+    code, _, _ = cli(["audit", *STRICT_WS], capsys)
+    assert code == 0
+    run = run_of(tmp_path / "results")
+    assert run.verdict is not None and run.verdict.threshold is Severity.CRITICAL
+
+
+def test_a_config_files_audit_and_gate_sections_decide_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, server: EmbeddedServer
+) -> None:
+    monkeypatch.setenv("AUDIT_CLI_PASSWORD", PASSWORD)
+    extra = '[audit]\ntiers = ["ws"]\nws_url_mode_severity = "high"\n[gate]\nfail_on = "critical"\n'
+    config = configured(tmp_path, server, extra)
+    code, out, _ = cli(["audit", "--config", str(config), "--case", "ws-impersonate-url"], capsys)
+    assert code == 0 and "1 high" in out
+    assert {result.tier for result in run_of(tmp_path / "results").audit} == {"ws"}
+
+
+def test_a_tier_that_refuses_connections_during_the_run_is_exit_3_with_results_and_reports_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, server: EmbeddedServer
+) -> None:
+    monkeypatch.setenv("AUDIT_CLI_PASSWORD", PASSWORD)
+    config = configured(tmp_path, server, proxy="http://127.0.0.1:9")
+    code, out, err = cli(["audit", "--config", str(config), "--case", "hdr-no-authorization"], capsys)
+    assert code == 3 and out.startswith("audit FAILED: ")
+    assert err.count("\n") == 1 and "proxy" in err and "Traceback" not in err
+    run = run_of(tmp_path / "results")
+    assert run.verdict is not None and run.verdict.exit_code == 3
+    assert (tmp_path / "reports" / "report.html").exists()

@@ -9,12 +9,15 @@ import pytest
 
 from chatmigrate.config import (
     DEFAULT_PROXY_ROUTES,
+    AuditConfig,
     Config,
+    PrincipalConfig,
     embedded_config,
     find_config,
     load_config,
     parse_duration,
 )
+from chatmigrate.contracts import validate_response
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import Severity
@@ -216,3 +219,200 @@ def test_embedded_config_takes_run_settings_from_the_environment(server: Embedde
 def test_embedded_targets_cannot_be_redirected(server: EmbeddedServer) -> None:
     with pytest.raises(ConfigError, match="targets are fixed"):
         embedded_config(server, env={"CHATMIGRATE_TARGETS__NEW__BASE_URL": "http://elsewhere"})
+
+
+# ---------------------------------------------------------------- [audit]
+
+AUDIT_KEYS = [
+    # key, file value, read as, invalid file value, environment text, read as
+    ("tiers", '["new", "old"]', frozenset({"new", "old"}), '["api"]', "new,ws", frozenset({"new", "ws"})),
+    ("seed", "7", 7, "-1", "3", 3),
+    ("budget", "0", 0, '"many"', "50", 50),
+    ("contract", "false", False, '"maybe"', "true", True),
+    ("contract_examples", "3", 3, "0", "5", 5),
+    ("timeout", '"4s"', 4.0, '"soon"', "2m", 120.0),
+    ("concurrency", "2", 2, "0", "3", 3),
+    ("ws_url_mode_severity", '"high"', Severity.HIGH, '"severe"', "critical", Severity.CRITICAL),
+    ("delay_margin_ms", "900", 900.0, "-5", "0", 0.0),
+    ("inactive_user_id", "4", 4, '"former"', "9", 9),
+    ("issuer", '"https://id.example.com"', "https://id.example.com", '""', "https://b.example", "https://b.example"),
+    ("revocation", "true", True, '"sometimes"', "no", False),
+    ("leeway", '"30s"', 30, '"1.5s"', "0", 0),
+    ("ws_auth_timeout", '"8s"', 8.0, "0", "500ms", 0.5),
+    ("site_login_path", '"/accounts/login/"', "/accounts/login/", '"accounts/login/"', "/in/", "/in/"),
+    ("logout_path", '"/staff/logout/"', "/staff/logout/", "3", "/out/", "/out/"),
+    ("password_change_path", '"/staff/password/"', "/staff/password/", '"password"', "/pw/", "/pw/"),
+]
+AUDIT_IDS = [key for key, *_ in AUDIT_KEYS]
+
+
+def with_audit(tmp_path: Path, body: str) -> tuple[Path, int]:
+    """STAGING plus an ``[audit]`` table; returns the file and the line of the table's first key."""
+    return write(tmp_path, f"{STAGING}\n[audit]\n{body}\n"), len(STAGING.splitlines()) + 3
+
+
+@pytest.mark.parametrize(("key", "value", "expected", "_bad", "_text", "_read"), AUDIT_KEYS, ids=AUDIT_IDS)
+def test_each_audit_key_is_read_from_the_file(
+    tmp_path: Path, key: str, value: str, expected: object, _bad: str, _text: str, _read: object
+) -> None:
+    path, _ = with_audit(tmp_path, f"{key} = {value}")
+    assert getattr(load_config(path, env={}).audit, key) == expected
+
+
+@pytest.mark.parametrize(("key", "_value", "_expected", "bad", "_text", "_read"), AUDIT_KEYS, ids=AUDIT_IDS)
+def test_an_invalid_audit_value_names_its_line_and_key(
+    tmp_path: Path, key: str, _value: str, _expected: object, bad: str, _text: str, _read: object
+) -> None:
+    path, line = with_audit(tmp_path, f"# the value below is wrong\n{key} = {bad}")
+    assert error_of(path).startswith(f"{path}:{line + 1} key 'audit.{key}': expected")
+
+
+@pytest.mark.parametrize(("key", "_value", "_expected", "_bad", "text", "read"), AUDIT_KEYS, ids=AUDIT_IDS)
+def test_each_audit_key_can_be_set_from_the_environment(
+    tmp_path: Path, key: str, _value: str, _expected: object, _bad: str, text: str, read: object
+) -> None:
+    config = load_config(write(tmp_path, STAGING), env={f"CHATMIGRATE_AUDIT__{key.upper()}": text})
+    assert getattr(config.audit, key) == read
+
+
+def test_audit_keys_left_out_are_none_so_the_audit_keeps_its_defaults(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, STAGING), env={}).audit == AuditConfig()
+
+
+def test_all_names_every_audit_tier(tmp_path: Path) -> None:
+    path, _ = with_audit(tmp_path, 'tiers = ["all"]')
+    assert load_config(path, env={}).audit.tiers == frozenset({"new", "proxy", "old", "ws"})
+
+
+def test_an_unknown_audit_key_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path, line = with_audit(tmp_path, "budgett = 5")
+    assert error_of(path).startswith(f"{path}:{line} key 'audit.budgett': unknown key")
+
+
+@pytest.mark.parametrize("table", ["forbidden_principal", "spare_principal"])
+def test_an_audit_principal_has_a_username_and_a_password_by_reference(tmp_path: Path, table: str) -> None:
+    path = write(tmp_path, f'{STAGING}\n[audit.{table}]\nusername = "viewer"\npassword_file = "secrets/viewer"\n')
+    assert getattr(load_config(path, env={}).audit, table) == PrincipalConfig(
+        "viewer", password_file=tmp_path / "secrets" / "viewer"
+    )
+
+
+def test_an_audit_principal_without_a_password_reference_names_its_table(tmp_path: Path) -> None:
+    text = f'{STAGING}\n[audit.forbidden_principal]\nusername = "viewer"\n'
+    line = len(STAGING.splitlines()) + 2
+    message = error_of(write(tmp_path, text))
+    assert message.startswith(f"{tmp_path / 'chatmigrate.toml'}:{line} key 'audit.forbidden_principal.password_env'")
+    assert "password_env or password_file" in message
+
+
+def test_an_audit_principal_needs_a_username(tmp_path: Path) -> None:
+    text = f'{STAGING}\n[audit.spare_principal]\npassword_env = "SPARE"\n'
+    assert "key 'audit.spare_principal.username': username is required" in error_of(write(tmp_path, text))
+
+
+def test_an_audit_principals_literal_password_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    text = f'{STAGING}\n[audit.forbidden_principal]\nusername = "viewer"\npassword = "hunter2-secret"\n'
+    line = len(STAGING.splitlines()) + 4
+    message = error_of(write(tmp_path, text))
+    assert message.startswith(f"{tmp_path / 'chatmigrate.toml'}:{line} key 'audit.forbidden_principal.password'")
+    assert "password_env" in message and "hunter2" not in message
+
+
+def test_an_audit_principal_can_be_given_entirely_from_the_environment(tmp_path: Path) -> None:
+    env = {
+        "CHATMIGRATE_AUDIT__FORBIDDEN_PRINCIPAL__USERNAME": "viewer",
+        "CHATMIGRATE_AUDIT__FORBIDDEN_PRINCIPAL__PASSWORD_ENV": "VIEWER_PASSWORD",
+    }
+    config = load_config(write(tmp_path, STAGING), env=env)
+    assert config.audit.forbidden_principal == PrincipalConfig("viewer", password_env="VIEWER_PASSWORD")
+
+
+def test_the_embedded_server_takes_audit_options_but_not_principals_or_policies(server: EmbeddedServer) -> None:
+    assert embedded_config(server, env={"CHATMIGRATE_AUDIT__BUDGET": "5"}).audit.budget == 5
+    with pytest.raises(ConfigError, match=r"CHATMIGRATE_AUDIT__ISSUER key 'audit.issuer': the embedded server's"):
+        embedded_config(server, env={"CHATMIGRATE_AUDIT__ISSUER": "https://id.example.com"})
+
+
+# ---------------------------------------------------------------- [contracts]
+
+OWN_JWT_CONTRACT = """\
+openapi: 3.0.3
+info: {title: staging chat API, version: "2"}
+paths:
+  /api/v1/admin/chat/:
+    get:
+      responses:
+        "200":
+          description: messages
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [messages]
+                properties:
+                  messages: {type: array, items: {type: integer}}
+"""
+
+
+def with_contracts(tmp_path: Path, body: str) -> tuple[Path, int]:
+    """STAGING plus a ``[contracts]`` table; returns the file and the line of the table's first key."""
+    return write(tmp_path, f"{STAGING}\n[contracts]\n{body}\n"), len(STAGING.splitlines()) + 3
+
+
+def test_own_contracts_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "openapi.yaml").write_text(OWN_JWT_CONTRACT)
+    path, _ = with_contracts(tmp_path, 'jwt = "api/openapi.yaml"')
+    assert load_config(path, env={}).contracts == {"jwt": tmp_path / "api" / "openapi.yaml"}
+
+
+def test_an_own_contract_becomes_the_schema_check_of_its_tier_only(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_text(OWN_JWT_CONTRACT)
+    path, _ = with_contracts(tmp_path, 'jwt = "openapi.yaml"')
+    check = load_config(path, env={}).compare.schema_check
+    assert check("jwt", "GET", "/api/v1/admin/chat/", 200, {"messages": [1, 2]}) == []
+    assert check("jwt", "GET", "/api/v1/admin/chat/", 200, {"messages": ["one"]}) != []
+    body = {"status": "ok", "messages": [{"id": "7"}]}
+    assert check("proxy", "GET", "/api/chat-messages", 200, body) == validate_response(
+        "proxy", "GET", "/api/chat-messages", 200, body
+    )
+
+
+def test_without_own_contracts_the_built_in_ones_check_every_tier(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, STAGING), env={})
+    assert config.contracts == {}
+    assert config.compare.schema_check("jwt", "GET", "/api/v1/admin/chat/", 200, {"messages": ["one"]}) != []
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "contract file not found"),
+        ('{"openapi": "3.0.3",\n "paths": }', "not valid JSON"),
+        ('{"swagger": "2.0"}', "not an OpenAPI 3.x document"),
+    ],
+    ids=["missing", "not-json", "not-openapi-3"],
+)
+def test_a_broken_contract_is_an_error_at_its_config_line(tmp_path: Path, content: str | None, problem: str) -> None:
+    if content is not None:
+        (tmp_path / "legacy.json").write_text(content)
+    path, line = with_contracts(tmp_path, 'legacy = "legacy.json"')
+    message = error_of(path)
+    assert message.startswith(f"{path}:{line} key 'contracts.legacy': ")
+    assert problem in message and "legacy.json" in message
+
+
+def test_a_contract_for_an_unknown_tier_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path, line = with_contracts(tmp_path, 'graphql = "schema.graphql"')
+    assert error_of(path).startswith(f"{path}:{line} key 'contracts.graphql': unknown key; expected one of legacy")
+
+
+def test_a_contract_can_be_set_from_the_environment_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "proxy.yaml").write_text(OWN_JWT_CONTRACT)
+    config = load_config(write(tmp_path, STAGING), env={"CHATMIGRATE_CONTRACTS__PROXY": "proxy.yaml"})
+    assert config.contracts == {"proxy": tmp_path / "proxy.yaml"}
+
+
+def test_a_broken_contract_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, STAGING), env={"CHATMIGRATE_CONTRACTS__JWT": "nowhere.yaml"})
+    assert message.startswith("environment variable CHATMIGRATE_CONTRACTS__JWT key 'contracts.jwt': ")

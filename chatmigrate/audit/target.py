@@ -8,17 +8,24 @@ whose prerequisite is missing is reported as not applicable, never as passed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal
 
-from chatmigrate.config import CHAT_PATH, DEFAULT_NEW_PATH_MAP, DEFAULT_PROXY_ROUTES, Config
+from chatmigrate.config import (
+    AUDIT_TIERS,
+    CHAT_PATH,
+    DEFAULT_NEW_PATH_MAP,
+    DEFAULT_PROXY_ROUTES,
+    Config,
+    PrincipalConfig,
+)
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import AuditResult, Finding, Severity, TargetInfo
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
 
-TIERS = ("new", "proxy", "old", "ws")
+TIERS = AUDIT_TIERS
 TIER_NAMES = {"new": "JWT API", "proxy": "proxy routes", "old": "legacy admin", "ws": "WebSocket"}
 
 
@@ -148,11 +155,44 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
     )
 
 
+def audit_options_from_config(config: Config, **cli_overrides: Any) -> AuditOptions:
+    """``[audit]`` (timeout and concurrency default to ``[run]``'s), then the flags that were given (not None)."""
+    values = _declared(config, AuditOptions)
+    values.setdefault("timeout", config.run.timeout)
+    values.setdefault("concurrency", config.run.concurrency)
+    values.update({name: value for name, value in cli_overrides.items() if value is not None})
+    return AuditOptions(**values)
+
+
+def _declared(config: Config, kind: type) -> dict[str, Any]:
+    """The ``[audit]`` values that were set and that ``kind`` has a field for (the keys share its names)."""
+    names = {item.name for item in fields(kind)}
+    return {
+        item.name: value
+        for item in fields(config.audit)
+        if item.name in names and (value := getattr(config.audit, item.name)) is not None
+    }
+
+
 def target_from_config(
     config: Config, *, allow_writes: bool = False, env: Mapping[str, str] | None = None
 ) -> AuditTarget:
-    """The run configuration's targets; the principal is the first login (or token) a target declares."""
+    """The run configuration's targets; the principal is the first login (or token) a target declares.
+
+    ``[audit]`` adds the further principals and the declared policies (issuer, revocation, leeway)."""
     from chatmigrate.auth import resolve_secret
+
+    def login(declared: PrincipalConfig | None, role: str) -> Principal | None:
+        if declared is None:
+            return None
+        password = resolve_secret(
+            env_name=declared.password_env,
+            file=declared.password_file,
+            inline=None,
+            what=f"{role} principal's password",
+            env=env,
+        )
+        return Principal(declared.username, password)
 
     new, old, proxy = (config.targets.get(side) for side in ("new", "old", "proxy"))
     principal, token, secret = None, None, None
@@ -177,6 +217,12 @@ def target_from_config(
             "token on at least one target: every case is a variation of a real credential"
         )
     ws = config.ws
+    declared = _declared(config, AuditTarget)
+    if ws is not None:
+        declared.setdefault("ws_auth_timeout", ws.timeout)
+        declared.setdefault("new_send_path", ws.send_path)
+    declared["forbidden_principal"] = login(config.audit.forbidden_principal, "non-staff")
+    declared["spare_principal"] = login(config.audit.spare_principal, "spare")
     return AuditTarget(
         principal=principal,
         token=token,
@@ -186,11 +232,11 @@ def target_from_config(
         ws_url=ws.url if ws else None,
         signing_secret=secret,
         ws_auth="jwt" if ws is not None and ws.auth == "jwt" else "url",
-        ws_auth_timeout=ws.timeout if ws else 5.0,
         allow_writes=allow_writes or config.embedded_only,
         new_chat_path=new.path_map.get(CHAT_PATH, DEFAULT_NEW_PATH_MAP[CHAT_PATH]) if new else "/api/v1/admin/chat/",
         token_path=new.auth.token_path if new else "/api/v1/auth/token/",
         login_path=old.auth.login_path if old else "/admin/login/",
         proxy_routes=dict(proxy.routes) if proxy and proxy.routes else dict(DEFAULT_PROXY_ROUTES),
         description=config.source or "configured targets",
+        **declared,
     )
