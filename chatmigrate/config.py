@@ -600,7 +600,7 @@ def embedded_config(
             "the embedded server's targets are fixed: write a config file to point elsewhere", ("targets",)
         )
     audit = raw.get("audit")
-    fixed = sorted(set(audit) - set(_AUDIT_OPTIONS_SPEC)) if isinstance(audit, dict) else []
+    fixed = sorted(set(audit) & {*_AUDIT_TARGET_SPEC, *_AUDIT_PRINCIPALS}) if isinstance(audit, dict) else []
     if fixed:
         raise source.error(
             "the embedded server's principals and policies are fixed: this key is for a config file's targets",
@@ -732,13 +732,11 @@ class _Builder:
 
     def _audit(self, raw: dict[str, Any]) -> AuditConfig:
         key = ("audit",)
-        spec = _AUDIT_OPTIONS_SPEC | _AUDIT_TARGET_SPEC
-        values: dict[str, Any] = self._values(
-            {name: value for name, value in raw.items() if name not in _AUDIT_PRINCIPALS}, spec, key
-        )
+        spec = _AUDIT_OPTIONS_SPEC | _AUDIT_TARGET_SPEC | dict.fromkeys(_AUDIT_PRINCIPALS, _table)
+        values = self._values(raw, spec, key)
         for name in _AUDIT_PRINCIPALS:
-            if name in raw:
-                values[name] = self._principal(self._section(raw, name, key), (*key, name))
+            if name in values:
+                values[name] = self._principal(values[name], (*key, name))
         return AuditConfig(**values)
 
     def _principal(self, raw: dict[str, Any], key: tuple[str, ...]) -> PrincipalConfig:
