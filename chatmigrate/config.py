@@ -52,6 +52,10 @@ _SECRET_KEYS = {
 }
 
 
+EMBEDDED_LATENCY_FLOOR_MS = 250.0
+"""Old and new share one process and one machine with the runner when embedded: only a gross regression counts."""
+
+
 @dataclass(frozen=True, slots=True)
 class AuthConfig:
     """How one target authenticates; which fields matter depends on ``kind``."""
@@ -189,7 +193,8 @@ class Config:
                 side="proxy", base_url=base, auth=token, routes=dict(DEFAULT_PROXY_ROUTES), embedded=True
             )
         ws = WsOptions(url=server.ws_url, auth=server.config.ws_auth)
-        return cls(targets=targets, ws=ws, source="embedded reference server")
+        compare = CompareOptions(latency_floor_ms=EMBEDDED_LATENCY_FLOOR_MS)
+        return cls(targets=targets, ws=ws, compare=compare, source="embedded reference server")
 
 
 # ---------------------------------------------------------------- value parsers
@@ -684,7 +689,7 @@ class _Builder:
         return Config(
             targets=base.targets if base is not None else self._targets(self._section(raw, "targets")),
             run=self._run(self._section(raw, "run")),
-            compare=CompareOptions(**compare),
+            compare=replace(base.compare, **compare) if base is not None else CompareOptions(**compare),
             ignore=self._ignore(raw.get("ignore", [])),
             gate=self._gate(self._section(raw, "gate")),
             ws=self._ws(self._section(raw, "ws"), base.ws if base is not None else None),

@@ -34,6 +34,7 @@ EXPECTED = {
     "limit-off-by-one": ("body", "$.messages", "length_changed"),
     "html-404": ("json", None, "html"),
     "status-change": ("auth-outcome", None, "not-found->client-error"),
+    "slow-messages": ("latency", None, "p95"),
 }
 
 

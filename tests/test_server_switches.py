@@ -39,6 +39,7 @@ from server_wire import (
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chatmigrate.embedded import EmbeddedServer
+from chatmigrate.server.jwt_api import SLOW_DRIFT_SECONDS
 from chatmigrate.server.switches import DRIFTS, FLAWS
 
 Observed = tuple[int, str, Any]
@@ -132,7 +133,9 @@ DRIFT_TRANSFORMS: dict[str, Transform] = {
     "limit-off-by-one": one_fewer,
     "html-404": html_404,
     "status-change": status_400,
+    "slow-messages": lambda name, clean: clean,
 }
+TIMING_DRIFTS = frozenset({"slow-messages"})
 
 
 def test_every_drift_has_a_specified_transformation() -> None:
@@ -150,7 +153,19 @@ def test_drift_changes_exactly_its_one_thing(own_server_with: ServerFactory, dri
         expected = DRIFT_TRANSFORMS[drift](name, clean)
         assert ask(drifted, drifted_token, params) == expected, name
         changed.append(expected != clean)
-    assert any(changed), "the drift shows no effect on any request"
+    assert any(changed) or drift in TIMING_DRIFTS, "the drift shows no effect on any request"
+
+
+def test_slow_messages_drift_delays_recent_messages_by_its_stated_time(own_server_with: ServerFactory) -> None:
+    drifted = own_server_with(drifts=("slow-messages",))
+    token = access_token(drifted)
+    response = stateless.get(
+        f"{drifted.base_url}{JWT_CHAT}",
+        params=requests(drifted)["recent_messages"],
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200
+    assert response.elapsed.total_seconds() >= SLOW_DRIFT_SECONDS
 
 
 @pytest.mark.parametrize("drift", list(DRIFTS))

@@ -6,6 +6,7 @@ token); flaws in verification itself live in ``tokens``.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -33,6 +34,7 @@ from chatmigrate.server.tokens import (
     token_from_headers,
 )
 
+SLOW_DRIFT_SECONDS = 0.4
 _FAKE_TRACEBACK = (
     "Traceback (most recent call last):\n"
     '  File "/srv/chat/api/authentication.py", line 48, in authenticate\n'
@@ -102,7 +104,10 @@ async def chat(request: Request) -> Response:
         return auth_error(ctx, failure)
     drift = ctx.config.switches.drift
     try:
-        body = build_response(ctx.store, parse_query(request.query_params), ctx.config.switches)
+        query = parse_query(request.query_params)
+        if drift("slow-messages") and query.request_type == "recent_messages":
+            await asyncio.sleep(SLOW_DRIFT_SECONDS)
+        body = build_response(ctx.store, query, ctx.config.switches)
     except QueryError as bad:
         return error(400, "Invalid request", bad.detail)
     except ChatroomNotFound as missing:

@@ -17,6 +17,7 @@ DRIFTS: dict[str, str] = {
     "limit-off-by-one": "limit=N returns N-1 items",
     "html-404": "an unknown chatroom gives an HTML 404 page instead of JSON",
     "status-change": "an unknown chatroom gives 400 instead of 404",
+    "slow-messages": "recent_messages answers 400 ms late (a latency regression)",
 }
 
 FLAWS: dict[str, str] = {
