@@ -53,6 +53,8 @@ def gate_output(
         "--no-progress",
         "--budget",
         "20",
+        "--set",
+        "compare.latency_floor_ms=60000",
     ]
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
