@@ -14,7 +14,7 @@ import typer
 
 from chatmigrate import report
 from chatmigrate.audit import AuditOptions, AuditTarget, embedded_target
-from chatmigrate.audit.target import target_from_config
+from chatmigrate.audit.target import audit_options_from_config, target_from_config
 from chatmigrate.cli._app import app
 from chatmigrate.cli.replay import parse_settings
 from chatmigrate.cli.serve import build_server_config
@@ -101,8 +101,10 @@ def gate_command(
     flaw: list[str] = typer.Option([], "--flaw", help="Embedded server only: an auth flaw (repeatable)."),
     ws_auth: str | None = typer.Option(None, "--ws-auth", help="Embedded server only: url (default) or jwt."),
     audit: bool = typer.Option(True, "--audit/--no-audit", help="Run the auth-failure audit too."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the audit's token mutation and contract run."),
-    budget: int = typer.Option(AuditOptions().budget, "--budget", min=0, help="Token mutation examples."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the audit's token mutation and contract run."),
+    budget: int | None = typer.Option(
+        None, "--budget", min=0, help=f"Token mutation examples [default: audit.budget or {AuditOptions().budget}]."
+    ),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bar [default: on a TTY]."),
 ) -> int:
     """Replay old vs new, audit the auth error paths, write every report and exit 0/1/2/3."""
@@ -126,7 +128,7 @@ def gate_command(
             shard=shard_spec,
             resume=resume,
             allow_writes=allow_writes,
-            audit_options=AuditOptions(seed=seed, budget=budget),
+            audit_options=audit_options_from_config(loaded, seed=seed, budget=budget),
             progress=progress,
         )
     typer.echo(summary_line(outcome))
