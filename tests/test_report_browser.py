@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ServerFactory
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from chatmigrate import report
+from chatmigrate.audit import AuditOptions, embedded_target
 from chatmigrate.config import embedded_config
-from chatmigrate.parity import judge, run_parity, write_run
+from chatmigrate.embedded import EmbeddedServer
+from chatmigrate.gate import GateOutcome, run_gate
 from chatmigrate.records import RunResult, Severity
+from chatmigrate.server.config import ServerConfig
+from chatmigrate.server.switches import Switches
 
 pytestmark = pytest.mark.browser
 
@@ -38,21 +40,33 @@ class Visit:
 
 
 @pytest.fixture(scope="module")
-def failing_run(server_with: ServerFactory, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    """A real replay against the embedded server with purchases under the wrong key, so the findings
-    carry purchase ``html_content`` (hostile on purpose) as evidence."""
-    server = server_with(drifts=("purchases-key",))
-    config = embedded_config(server, env={})
-    results = tmp_path_factory.mktemp("results")
-    outcome = run_parity(config, out_dir=results, progress=False)
-    judge(outcome, config)
-    write_run(outcome.result, results)
-    return report.load_run(results)
+def gate_run(tmp_path_factory: pytest.TempPathFactory) -> GateOutcome:
+    """A real, failing ``gate`` on an embedded server of its own: purchases under the wrong key put hostile
+    purchase ``html_content`` into the evidence; the audit runs too and fills the matrix."""
+    folder = tmp_path_factory.mktemp("gate")
+    config = ServerConfig(switches=Switches.parse(["purchases-key"], []))
+    with EmbeddedServer(config) as server:
+        loaded = embedded_config(server, env={}, overrides={"compare.latency_floor_ms": "60000"})
+        return run_gate(
+            loaded,
+            embedded_target(server),
+            results_dir=folder / "results",
+            reports_dir=folder / "reports",
+            formats=["html"],
+            audit_options=AuditOptions(budget=10),
+            progress=False,
+        )
 
 
 @pytest.fixture(scope="module")
-def report_file(failing_run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    (path,) = report.render(failing_run, tmp_path_factory.mktemp("html-report"), ["html"])
+def failing_run(gate_run: GateOutcome) -> RunResult:
+    assert gate_run.verdict.exit_code == 1
+    return gate_run.result
+
+
+@pytest.fixture(scope="module")
+def report_file(gate_run: GateOutcome) -> Path:
+    (path,) = gate_run.reports
     return path
 
 
@@ -67,7 +81,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def visit(browser: Browser, report_file: Path) -> Iterator[Visit]:
+def visit(report_file: Path, browser: Browser) -> Iterator[Visit]:
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     page = context.new_page()
     seen = Visit(page, report_file.as_uri())
