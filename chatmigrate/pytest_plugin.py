@@ -1,11 +1,455 @@
-"""pytest plugin: ``pytest --chatmigrate-config chatmigrate.toml`` adds parity and audit tests."""
+"""pytest plugin: ``pytest --chatmigrate-config chatmigrate.toml`` adds parity and audit tests.
+
+One test per corpus entry and one per audit case and tier, so that developers keep
+the cutover checks in their own suite and pick them with ``-k`` and ``-m``. The
+replay and the audit each run once, when the first of their tests runs, over the
+entries and cases that were selected; each test then passes or fails on the
+findings that name it, judged like the gate (threshold and baseline). Two run-wide
+tests own what no single entry or case does (latency per endpoint, WebSocket
+parity, transport failures), so the suite passes only when no finding fails the gate.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
 import pytest
+
+from chatmigrate import __version__, baseline
+from chatmigrate.audit import run_audit, selected_cases
+from chatmigrate.audit.catalogue import CONTRACT, MUTATION, Case
+from chatmigrate.audit.findings import NOT_APPLICABLE
+from chatmigrate.audit.target import AuditTarget, audit_options_from_config, embedded_target, target_from_config
+from chatmigrate.compare import (
+    CHECK_BODY,
+    CHECK_JSON,
+    CHECK_OUTCOME,
+    CHECK_SCHEMA,
+    compare_exchanges,
+    group_exchanges,
+    read_exchanges,
+)
+from chatmigrate.config import Config, embedded_config, load_config
+from chatmigrate.corpus import load_corpus
+from chatmigrate.errors import ChatmigrateError, UsageError
+from chatmigrate.parity import judge, run_parity, write_run
+from chatmigrate.records import AuditResult, CorpusEntry, Finding, RunResult
+from chatmigrate.redact import redact
+from chatmigrate.replay import EXCHANGES_FILE
+from chatmigrate.verdict import fails_gate, judge_run
+
+EMBEDDED = "embedded"
+MARKERS = {
+    "chatmigrate": "a chatmigrate parity or audit test (added by --chatmigrate-config)",
+    "chatmigrate_parity": "a chatmigrate parity test: one corpus entry replayed on old and new",
+    "chatmigrate_audit": "a chatmigrate audit test: one auth-failure case on one tier",
+}
+VALUE_CHARS = 200
+EVIDENCE_CHARS = 600
+
+T = TypeVar("T")
+ItemT = TypeVar("ItemT", bound=pytest.Item)
+Home = str | tuple[str, str] | None
+"""Where a finding is filed: an entry id, an audit (case id, tier), or None for the run-wide test."""
+ENTRY_CHECKS = frozenset({CHECK_JSON, CHECK_OUTCOME, CHECK_BODY, CHECK_SCHEMA})
+"""Checks made on one entry's exchanges (the others judge the run as a whole)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("chatmigrate")
-    group.addoption("--chatmigrate-config", default=None, metavar="FILE",
-                    help="chatmigrate config: collect one test per corpus entry and per audit case.")
+    group.addoption(
+        "--chatmigrate-config",
+        default=None,
+        metavar="FILE",
+        help="chatmigrate config, or 'embedded' for the reference server: one test per corpus entry and audit case.",
+    )
+    group.addoption(
+        "--chatmigrate-drift",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="With --chatmigrate-config embedded: switch on a parity drift (repeatable).",
+    )
+    group.addoption(
+        "--chatmigrate-flaw",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="With --chatmigrate-config embedded: switch on an auth flaw (repeatable).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that belong to no file: added before ``-k`` and ``-m`` deselect, so those apply to them too."""
+    value = config.getoption("chatmigrate_config")
+    if value is None:
+        return
+    path = session.path if value == EMBEDDED else config.invocation_params.dir / value
+    root = _Root.from_parent(session, name="chatmigrate", nodeid="chatmigrate", path=path)
+    root.add_marker("chatmigrate")
+    items.extend(session.genitems(root))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    suite = config.stash.get(_SUITE, None)
+    lines = suite.summary() if suite is not None else []
+    if lines:
+        terminalreporter.write_sep("-", "chatmigrate")
+        for line in lines:
+            terminalreporter.write_line(redact(line))
+
+
+class _Failed(Exception):
+    """A test's own verdict, shown as its text alone: the plugin's code is not what failed."""
+
+
+class _Once(Generic[T]):
+    """One run per session, whichever test needs it first; its error, if any, fails every test that needs it."""
+
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._compute = compute
+        self._value: T | None = None
+        self._error: Exception | None = None
+
+    @property
+    def done(self) -> T | None:
+        return self._value
+
+    def get(self) -> T:
+        if self._value is None and self._error is None:
+            try:
+                self._value = self._compute()
+            except Exception as error:
+                self._error = error
+        if isinstance(self._error, ChatmigrateError):
+            raise _Failed(f"chatmigrate: {redact(str(self._error))}")
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+@dataclass(slots=True)
+class _Judged:
+    """One suite's run, with each finding filed under the test it belongs to (None: the run-wide test)."""
+
+    result: RunResult
+    gating: list[Finding]
+    failing: dict[Home, list[Finding]]
+    problem: str | None = None
+    note: str = ""
+
+
+@dataclass(slots=True)
+class _Suite:
+    """What the tests were collected from, and the two runs they share."""
+
+    config: Config
+    target: AuditTarget
+    entries: list[CorpusEntry]
+    cases: list[tuple[Case, str]]
+    session: pytest.Session
+    parity: _Once[_Judged] = field(init=False)
+    audit: _Once[_Judged] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.parity = _Once(self._run_parity)
+        self.audit = _Once(self._run_audit)
+
+    def sendable(self, entry: CorpusEntry) -> bool:
+        """Like ``chatmigrate replay`` without --allow-writes: state changes go to the embedded server only."""
+        return not entry.unsafe or self.config.embedded_only
+
+    def _selected(self, kind: type[ItemT]) -> list[ItemT]:
+        return [item for item in self.session.items if isinstance(item, kind)]
+
+    def _run_parity(self) -> _Judged:
+        chosen = {item.name for item in self._selected(_EntryTest)}
+        entries = [e for e in self.entries if (e.id in chosen or not chosen) and self.sendable(e)]
+        outcome = run_parity(self.config, entries=entries, progress=False)
+        verdict = judge(outcome, self.config)
+        write_run(outcome.result, outcome.results_dir)
+        gating = _gating(outcome.result, self.config)
+        shown = _entries_showing(outcome.results_dir / EXCHANGES_FILE, gating, self.config)
+        owned = {entry.id for entry in self.entries}
+        entry_homes = _file(gating, lambda f: shown.get(_key(f)) or [f.subject if f.subject in owned else None])
+        judged = _Judged(outcome.result, gating, entry_homes)
+        if outcome.transport_error:
+            judged.problem = verdict.reason
+        judged.note = f"{len(outcome.result.entries)} entries replayed; results in {outcome.results_dir}"
+        return judged
+
+    def _run_audit(self) -> _Judged:
+        chosen = frozenset(item.case_id for item in self._selected(_CaseTest))
+        started = _now()
+        outcome = run_audit(self.target, audit_options_from_config(self.config, cases=chosen or None))
+        result = RunResult(
+            tool_version=__version__,
+            started_at=started,
+            finished_at=_now(),
+            targets=self.target.infos(),
+            warnings=outcome.warnings,
+            findings=outcome.findings,
+            audit=outcome.results,
+        )
+        limits = self.config.gate.limits
+        verdict = judge_run(
+            result, limits, baseline_path=self.config.gate.baseline, transport_error=outcome.transport_error
+        )
+        owned = {(case.id, tier) for case, tier in self.cases}
+        gating = _gating(result, self.config)
+        case_homes = _file(gating, lambda f: [home if (home := (f.subject, f.side or "")) in owned else None])
+        judged = _Judged(result, gating, case_homes)
+        if outcome.transport_error:
+            judged.problem = verdict.reason
+        judged.note = f"{len(outcome.results)} case results"
+        return judged
+
+    def summary(self) -> list[str]:
+        lines = []
+        for name, once in (("parity", self.parity), ("audit", self.audit)):
+            judged = once.done
+            if judged is None:
+                continue
+            threshold = self.config.gate.limits.fail_on.value
+            lines.append(
+                f"{name}: {judged.note}; {len(judged.gating)} of {len(judged.result.findings)} findings fail the gate "
+                f"(at or above {threshold}, not in the baseline)"
+            )
+            lines += [f"{name} warning: {warning}" for warning in judged.result.warnings]
+        return lines
+
+
+_SUITE = pytest.StashKey[_Suite]()
+
+
+def _gating(result: RunResult, config: Config) -> list[Finding]:
+    """The gate's rule per finding, on a judged result: at or above the threshold and not in the baseline."""
+    accepted = frozenset(result.accepted)
+    return [finding for finding in result.findings if fails_gate(finding, config.gate.limits, accepted)]
+
+
+def _file(findings: list[Finding], homes: Callable[[Finding], Iterable[Home]]) -> dict[Home, list[Finding]]:
+    filed: dict[Home, list[Finding]] = {}
+    for finding in findings:
+        for home in homes(finding):
+            filed.setdefault(home, []).append(finding)
+    return filed
+
+
+def _key(finding: Finding) -> tuple[str, ...]:
+    """What the compare stage groups one finding by across entries."""
+    return (finding.check, finding.endpoint, finding.path or "", finding.kind or "", finding.side or "")
+
+
+def _entries_showing(exchanges: Path, findings: list[Finding], config: Config) -> dict[tuple[str, ...], list[str]]:
+    """Every entry that shows each per-entry finding, not only the one it names.
+
+    The run reports a drift once, naming its first entry, but each affected entry's test must
+    fail. Each entry compared alone learns noise from itself only, so it shows at least what the
+    run found in it; keeping only the run's findings drops what the run's noise learning excused.
+    """
+    wanted = {_key(finding) for finding in findings if finding.check in ENTRY_CHECKS}
+    shown: dict[tuple[str, ...], list[str]] = {}
+    if not wanted:
+        return shown
+    for group in group_exchanges(read_exchanges(exchanges)):
+        alone = compare_exchanges([group], config.ignore, config.compare)
+        for key in {_key(finding) for finding in alone.findings} & wanted:
+            shown.setdefault(key, []).append(group[0].entry_id)
+    return shown
+
+
+def _open_suite(config: pytest.Config, session: pytest.Session) -> _Suite:
+    value: str = config.getoption("chatmigrate_config")
+    drifts: list[str] = config.getoption("chatmigrate_drift")
+    flaws: list[str] = config.getoption("chatmigrate_flaw")
+    if value == EMBEDDED:
+        loaded, target = _embedded(config, drifts, flaws)
+    else:
+        if drifts or flaws:
+            raise UsageError(
+                "--chatmigrate-drift and --chatmigrate-flaw switch the embedded server: "
+                "use them with --chatmigrate-config embedded"
+            )
+        loaded = load_config(config.invocation_params.dir / value)
+        target = target_from_config(loaded)
+    if loaded.gate.baseline is not None:
+        baseline.load(loaded.gate.baseline)
+    options = audit_options_from_config(loaded)
+    generated = [case for case, wanted in ((MUTATION, options.budget > 0), (CONTRACT, options.contract)) if wanted]
+    cases = [
+        (case, tier)
+        for case in (*selected_cases(options), *generated)
+        for tier in case.tiers
+        if tier in options.tiers and target.url_of(tier)
+    ]
+    return _Suite(loaded, target, load_corpus(loaded.run.corpus), cases, session)
+
+
+def _embedded(config: pytest.Config, drifts: list[str], flaws: list[str]) -> tuple[Config, AuditTarget]:
+    """A reference server for the whole session, with the drifts and flaws asked for."""
+    from chatmigrate.cli.gate import embedded_server_config
+    from chatmigrate.embedded import EmbeddedServer
+
+    server = EmbeddedServer(embedded_server_config(drifts, flaws, None)).start()
+    config.add_cleanup(server.stop)
+    logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
+    return embedded_config(server), embedded_target(server)
+
+
+class _Root(pytest.Collector):
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        try:
+            suite = _open_suite(self.config, self.session)
+        except ChatmigrateError as error:
+            raise self.CollectError(f"chatmigrate: {redact(str(error))}") from None
+        self.config.stash[_SUITE] = suite
+        parity = _ParityTests.from_parent(self, name="parity")
+        parity.add_marker("chatmigrate_parity")
+        audit = _AuditTests.from_parent(self, name="audit")
+        audit.add_marker("chatmigrate_audit")
+        parity_run = _ParityRunTest.from_parent(self, name="parity-run")
+        parity_run.add_marker("chatmigrate_parity")
+        audit_run = _AuditRunTest.from_parent(self, name="audit-run")
+        audit_run.add_marker("chatmigrate_audit")
+        return [parity, audit, parity_run, audit_run]
+
+
+class _ParityTests(pytest.Collector):
+    def collect(self) -> Iterable[pytest.Item]:
+        return [_EntryTest.from_parent(self, name=entry.id, entry=entry) for entry in self.config.stash[_SUITE].entries]
+
+
+class _AuditTests(pytest.Collector):
+    def collect(self) -> Iterable[pytest.Item]:
+        return [
+            _CaseTest.from_parent(self, name=f"{case.id}[{tier}]", case_id=case.id, tier=tier)
+            for case, tier in self.config.stash[_SUITE].cases
+        ]
+
+
+class _Test(pytest.Item):
+    @property
+    def suite(self) -> _Suite:
+        return self.config.stash[_SUITE]
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.nodeid
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, _Failed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+
+class _EntryTest(_Test):
+    def __init__(self, *, entry: CorpusEntry, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entry = entry
+
+    def runtest(self) -> None:
+        if not self.suite.sendable(self.entry):
+            pytest.skip(f"{self.entry.method} changes state: 'chatmigrate replay --allow-writes' sends it")
+        judged = self.suite.parity.get()
+        if self.entry.id not in judged.result.entries:
+            raise _Failed(
+                f"entry {self.entry.id!r} was not replayed" + (f": {judged.problem}" if judged.problem else "")
+            )
+        _fail_on(judged, self.entry.id, f"entry {self.entry.id}")
+
+
+class _CaseTest(_Test):
+    def __init__(self, *, case_id: str, tier: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case_id = case_id
+        self.tier = tier
+
+    def runtest(self) -> None:
+        judged = self.suite.audit.get()
+        _fail_on(judged, (self.case_id, self.tier), f"audit case {self.case_id} on {self.tier}")
+        result = _audit_result(judged.result.audit, self.case_id, self.tier)
+        if result is None:
+            pytest.skip("the audit did not run this case here (a prerequisite is missing or it is switched off)")
+        if result.detail.startswith(NOT_APPLICABLE):
+            pytest.skip(result.detail)
+
+
+class _ParityRunTest(_Test):
+    """Findings of the parity run that name no entry: latency per endpoint, WebSocket parity, noise."""
+
+    def runtest(self) -> None:
+        judged = self.suite.parity.get()
+        if judged.problem:
+            raise _Failed(judged.problem)
+        _fail_on(judged, None, "the parity run as a whole")
+
+
+class _AuditRunTest(_Test):
+    """Findings of the audit that name no case (notes on the legacy tier), and transport failures."""
+
+    def runtest(self) -> None:
+        judged = self.suite.audit.get()
+        if judged.problem:
+            raise _Failed(judged.problem)
+        _fail_on(judged, None, "the audit as a whole")
+
+
+def _audit_result(results: list[AuditResult], case_id: str, tier: str) -> AuditResult | None:
+    return next((result for result in results if result.case_id == case_id and result.tier == tier), None)
+
+
+def _fail_on(judged: _Judged, home: Home, what: str) -> None:
+    findings = judged.failing.get(home)
+    if findings:
+        threshold = judged.result.verdict.threshold.value if judged.result.verdict else ""
+        head = f"{what}: {len(findings)} finding(s) at or above {threshold}, not accepted by the baseline"
+        raise _Failed(redact("\n\n".join([head, *(_describe(finding) for finding in findings)])))
+
+
+def _describe(finding: Finding) -> str:
+    """What a developer needs to act on a finding without opening the report."""
+    lines = [f"[{finding.severity.value}] {finding.check}: {finding.title}"]
+    place = ", ".join(
+        f"{label} {value}"
+        for label, value in (("endpoint", finding.endpoint), ("side", finding.side), ("path", finding.path))
+        if value
+    )
+    if place:
+        lines.append(f"    {place}")
+    if finding.old is not None or finding.new is not None:
+        lines.append(f"    old: {_short(finding.old, VALUE_CHARS)}")
+        lines.append(f"    new: {_short(finding.new, VALUE_CHARS)}")
+    if finding.evidence:
+        lines.append(f"    evidence: {_clip(finding.evidence, EVIDENCE_CHARS)}")
+    if finding.reproducer:
+        lines.append("    reproduce:")
+        lines += [f"      {line}" for line in finding.reproducer.splitlines()]
+    lines.append(f"    fingerprint: {finding.fingerprint}")
+    return "\n".join(lines)
+
+
+def _short(value: Any, limit: int) -> str:
+    """JSON, so that a type change (17 against "17") shows."""
+    return _clip(json.dumps(value, ensure_ascii=False, default=str), limit)
+
+
+def _clip(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else f"{flat[:limit]}… ({len(flat) - limit} more characters)"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

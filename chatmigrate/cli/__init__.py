@@ -13,6 +13,7 @@ import typer
 from chatmigrate.cli import audit as _audit  # noqa: F401  (registers commands)
 from chatmigrate.cli import corpus as _corpus  # noqa: F401  (registers commands)
 from chatmigrate.cli import gate as _gate  # noqa: F401  (registers commands)
+from chatmigrate.cli import merge as _merge  # noqa: F401  (registers commands)
 from chatmigrate.cli import replay as _replay  # noqa: F401  (registers commands)
 from chatmigrate.cli import report as _report  # noqa: F401  (registers commands)
 from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)

@@ -1,0 +1,278 @@
+"""Joining sharded runs: the results folders of ``chatmigrate replay --shard K/N`` jobs become one run.
+
+The compare stage runs again over all the exchanges, because noise learning and
+latency percentiles need every exchange, not per-shard aggregates. What compare
+does not make (audit results and findings, WebSocket parity, warnings) is carried
+over from each folder's ``run.json``. Shards must be disjoint slices of one run:
+overlapping entries, other targets or other repeats are refused and, when the
+corpus is known, so are entries missing from it or foreign to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from chatmigrate import __version__
+from chatmigrate.compare import (
+    CHECK_BODY,
+    CHECK_IGNORE_RULE,
+    CHECK_JSON,
+    CHECK_LATENCY,
+    CHECK_NOISE,
+    CHECK_OUTCOME,
+    CHECK_SCHEMA,
+    CompareOptions,
+    compare_file,
+)
+from chatmigrate.errors import ConfigError, ExitCode, UsageError
+from chatmigrate.noise import RuleSpec
+from chatmigrate.parity import RUN_FILE, write_run
+from chatmigrate.records import CorpusEntry, RunResult, TargetInfo
+from chatmigrate.replay import EXCHANGES_FILE
+from chatmigrate.report import load_run
+from chatmigrate.verdict import GateLimits, judge_run
+
+RECOMPUTED_CHECKS = frozenset(
+    {CHECK_JSON, CHECK_OUTCOME, CHECK_BODY, CHECK_SCHEMA, CHECK_LATENCY, CHECK_NOISE, CHECK_IGNORE_RULE}
+)
+"""Findings the compare stage makes: recomputed from the merged exchanges, never carried over."""
+
+
+@dataclass(slots=True)
+class _Folder:
+    path: Path
+    run: RunResult
+    exchanges: Path | None
+    """None for a folder without replay results (an audit)."""
+
+    @property
+    def transport_error(self) -> str | None:
+        verdict = self.run.verdict
+        if verdict is not None and verdict.exit_code == ExitCode.TRANSPORT:
+            return f"{self.path}: {verdict.reason}"
+        return None
+
+
+def merge_results(
+    dirs: Sequence[Path | str],
+    out: Path | str,
+    *,
+    rules: Iterable[RuleSpec] = (),
+    options: CompareOptions | None = None,
+    limits: GateLimits | None = None,
+    baseline_path: Path | None = None,
+    corpus: Iterable[CorpusEntry] | None = None,
+) -> RunResult:
+    """Merge results folders into ``out`` (``exchanges.jsonl`` and a judged ``run.json``).
+
+    With ``corpus``, the shards must cover exactly its entries, so a shard job that
+    produced nothing cannot pass unnoticed (unless a folder records a transport
+    failure: its verdict, exit 3, is then the merged one).
+    """
+    if not dirs:
+        raise UsageError("give at least one results folder to merge")
+    out = Path(out)
+    folders = [_open(Path(path)) for path in dirs]
+    resolved: set[Path] = set()
+    for folder in folders:
+        if folder.path.resolve() in resolved:
+            raise UsageError(f"the results folder {folder.path} is given twice")
+        resolved.add(folder.path.resolve())
+    if out.resolve() in resolved:
+        raise UsageError(f"the output folder {out} is one of the folders being merged: choose a new one")
+    shards = [folder for folder in folders if folder.exchanges is not None]
+    _check_same_targets(shards)
+    _check_audited_targets(folders, shards)
+    _check_disjoint_audits(folders)
+    transport_error = "; ".join(error for folder in folders if (error := folder.transport_error)) or None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"cannot create the output folder: {error.strerror}", file=str(out)) from None
+    merging = out / f"{EXCHANGES_FILE}.merging"
+    try:
+        with _create(merging) as sink:
+            entries = _concatenate(shards, sink)
+        if corpus is not None and transport_error is None:
+            _check_coverage(entries, [entry.id for entry in corpus])
+        comparison = compare_file(merging, rules, options)
+        os.replace(merging, out / EXCHANGES_FILE)
+    finally:
+        merging.unlink(missing_ok=True)
+    result = RunResult(
+        tool_version=__version__,
+        started_at=min((f.run.started_at for f in folders if f.run.started_at), default=_now()),
+        finished_at=max((f.run.finished_at for f in folders if f.run.finished_at), default=_now()),
+        targets=_targets(folders),
+        warnings=list(dict.fromkeys(warning for folder in folders for warning in folder.run.warnings)),
+        entries=comparison.entries,
+        findings=comparison.findings,
+        noise=comparison.noise,
+        rules=comparison.rules,
+        latency=comparison.latency,
+        endpoints=comparison.endpoints,
+        audit=[result for folder in folders for result in folder.run.audit],
+    )
+    compared = {row.endpoint for row in comparison.endpoints}
+    for folder in folders:
+        result.findings.extend(f for f in folder.run.findings if f.check not in RECOMPUTED_CHECKS)
+        result.endpoints.extend(row for row in folder.run.endpoints if row.endpoint not in compared)
+    judge_run(result, limits or GateLimits(), baseline_path=baseline_path, transport_error=transport_error)
+    write_run(result, out)
+    return result
+
+
+def _open(path: Path) -> _Folder:
+    if not path.is_dir():
+        raise ConfigError("no such results folder", file=str(path))
+    exchanges = path / EXCHANGES_FILE
+    has_exchanges = exchanges.is_file()
+    if not (path / RUN_FILE).is_file():
+        if has_exchanges:
+            raise ConfigError(
+                f"{EXCHANGES_FILE} but no {RUN_FILE}: that replay did not finish; rerun it with --resume",
+                file=str(path),
+            )
+        raise ConfigError(f"not a results folder: no {EXCHANGES_FILE} or {RUN_FILE} here", file=str(path))
+    run = load_run(path)
+    if run.entries and not has_exchanges:
+        raise ConfigError(
+            f"{RUN_FILE} lists replayed entries but {EXCHANGES_FILE} is missing: merging needs the exchanges",
+            file=str(path),
+        )
+    return _Folder(path, run, exchanges if has_exchanges else None)
+
+
+def _create(path: Path) -> TextIO:
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot write the merged exchanges: {error.strerror}", file=str(path)) from None
+
+
+def _concatenate(shards: Sequence[_Folder], sink: TextIO) -> list[str]:
+    """Copy every shard's exchanges line by line; entries must be disjoint and repeats the same."""
+    owner: dict[str, int] = {}
+    repeats: dict[Path, int] = {}
+    for index, shard in enumerate(shards):
+        assert shard.exchanges is not None
+        attempts = 0
+        with shard.exchanges.open(encoding="utf-8") as source:
+            for number, line in enumerate(source, 1):
+                if not line.strip():
+                    continue
+                entry_id, attempt = _entry_and_attempt(line, shard.exchanges, number)
+                first = owner.setdefault(entry_id, index)
+                if first != index:
+                    raise ConfigError(
+                        f"entry {entry_id!r} is also in {shards[first].path}: the shards overlap "
+                        "(replay every shard of one run with the same N in --shard K/N)",
+                        file=str(shard.exchanges),
+                        line=number,
+                    )
+                attempts = max(attempts, attempt + 1)
+                sink.write(line if line.endswith("\n") else line + "\n")
+        if attempts:
+            repeats[shard.path] = attempts
+    if len(set(repeats.values())) > 1:
+        described = ", ".join(f"{path} {count}" for path, count in repeats.items())
+        raise ConfigError(f"the shards were replayed with different repeats ({described}): use one config for all")
+    return list(owner)
+
+
+def _entry_and_attempt(line: str, path: Path, number: int) -> tuple[str, int]:
+    try:
+        record = json.loads(line)
+        entry_id, attempt = record["entry_id"], record["attempt"]
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError("not an exchange record (a replay cut off mid-line?)", file=str(path), line=number) from None
+    if not isinstance(entry_id, str) or not isinstance(attempt, int):
+        raise ConfigError("not an exchange record: entry_id and attempt are wrong", file=str(path), line=number)
+    return entry_id, attempt
+
+
+def _describe(info: TargetInfo | None) -> str:
+    return f"{info.base_url} as {info.principal} ({info.auth})" if info is not None else "absent"
+
+
+def _check_same_targets(shards: Sequence[_Folder]) -> None:
+    if not shards:
+        return
+    reference = {info.side: info for info in shards[0].run.targets}
+    for shard in shards[1:]:
+        sides = {info.side: info for info in shard.run.targets}
+        differing = [side for side in dict.fromkeys([*reference, *sides]) if reference.get(side) != sides.get(side)]
+        if differing:
+            side = differing[0]
+            raise ConfigError(
+                f"replayed other targets than {shards[0].path} ({side}: {_describe(sides.get(side))} vs "
+                f"{_describe(reference.get(side))}): merge only shards of one run",
+                file=str(shard.path / RUN_FILE),
+            )
+
+
+def _check_audited_targets(folders: Sequence[_Folder], shards: Sequence[_Folder]) -> None:
+    """An audit of other servers than the replay's would make one report about two systems."""
+    if not shards:
+        return
+    replayed = {info.side: info.base_url for info in shards[0].run.targets}
+    for folder in folders:
+        if folder.exchanges is not None:
+            continue
+        for info in folder.run.targets:
+            url = replayed.get(info.side)
+            if url is not None and url != info.base_url:
+                raise ConfigError(
+                    f"audited {info.side} at {info.base_url} but the shards replayed it at {url}: "
+                    "merge results of one pair of targets",
+                    file=str(folder.path / RUN_FILE),
+                )
+
+
+def _check_disjoint_audits(folders: Sequence[_Folder]) -> None:
+    owner: dict[tuple[str, str], int] = {}
+    for index, folder in enumerate(folders):
+        for result in folder.run.audit:
+            first = owner.setdefault((result.case_id, result.tier), index)
+            if first != index:
+                raise ConfigError(
+                    f"audit case {result.case_id} on {result.tier} is also in {folders[first].path}: "
+                    "merge one audit only",
+                    file=str(folder.path / RUN_FILE),
+                )
+
+
+def _check_coverage(entries: Sequence[str], expected: Sequence[str]) -> None:
+    merged, wanted = set(entries), set(expected)
+    foreign = [entry for entry in entries if entry not in wanted]
+    if foreign:
+        raise ConfigError(
+            f"{len(foreign)} merged entries are not in the corpus (first: {foreign[0]!r}): "
+            "the shards replayed another corpus"
+        )
+    missing = [entry for entry in expected if entry not in merged]
+    if missing:
+        raise ConfigError(
+            f"{len(missing)} of {len(wanted)} corpus entries are in no shard (first: {missing[0]!r}): "
+            "is a shard folder missing?"
+        )
+
+
+def _targets(folders: Sequence[_Folder]) -> list[TargetInfo]:
+    """The replayed sides first, then sides only an audit touched (the WebSocket)."""
+    ordered = sorted(folders, key=lambda folder: folder.exchanges is None)
+    seen: dict[str, TargetInfo] = {}
+    for folder in ordered:
+        for info in folder.run.targets:
+            seen.setdefault(info.side, info)
+    return list(seen.values())
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
