@@ -12,6 +12,7 @@ import functools
 import hashlib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
@@ -208,33 +209,36 @@ def from_dict(cls: type[T], data: Any) -> T:
     """Rebuild a record from ``to_dict`` output; unknown keys are an error so drift is caught early."""
     if not isinstance(data, dict):
         raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
-    hints = _type_hints(cls)  # type: ignore[arg-type]
-    unknown = data.keys() - hints
+    converters = _converters(cls)  # type: ignore[arg-type]
+    unknown = data.keys() - converters
     if unknown:
         raise ValueError(f"{cls.__name__}: unknown field(s) {', '.join(sorted(unknown))}")
-    kwargs = {name: _coerce(hints[name], value) for name, value in data.items()}
+    kwargs = {name: value if (convert := converters[name]) is None else convert(value) for name, value in data.items()}
     return cls(**kwargs)
 
 
+Converter = Callable[[Any], Any]
+
+
 @functools.cache
-def _type_hints(cls: type) -> dict[str, Any]:
-    """Resolved once per class: ``get_type_hints`` dominates loading 100k-line result files otherwise."""
+def _converters(cls: type) -> dict[str, Converter | None]:
+    """Per field, how to rebuild it (None: plain JSON as is); worked out once per class, since result files
+    of 100k lines are loaded record by record."""
     names = {f.name for f in dataclasses.fields(cls)}
-    return {name: hint for name, hint in typing.get_type_hints(cls).items() if name in names}
+    return {name: _converter(hint) for name, hint in typing.get_type_hints(cls).items() if name in names}
 
 
-def _coerce(hint: Any, value: Any) -> Any:
+def _converter(hint: Any) -> Converter | None:
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return None
         args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _coerce(args[0], value) if len(args) == 1 else value
+        inner = _converter(args[0]) if len(args) == 1 else None
+        return None if inner is None else (lambda value: None if value is None else inner(value))
     if origin is list:
-        (item_hint,) = typing.get_args(hint)
-        return [_coerce(item_hint, item) for item in value]
+        item = _converter(typing.get_args(hint)[0])
+        return None if item is None else (lambda value: [item(element) for element in value])
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return from_dict(hint, value)
+        return functools.partial(from_dict, hint)
     if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint(value)
-    return value
+        return hint
+    return None
