@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -53,7 +53,6 @@ MARKERS = {
 VALUE_CHARS = 200
 EVIDENCE_CHARS = 600
 
-T = TypeVar("T")
 ItemT = TypeVar("ItemT", bound=pytest.Item)
 Home = str | tuple[str, str] | None
 """Where a finding is filed: an entry id, an audit (case id, tier), or None for the run-wide test."""
@@ -115,19 +114,30 @@ class _Failed(Exception):
     """A test's own verdict, shown as its text alone: the plugin's code is not what failed."""
 
 
-class _Once(Generic[T]):
+@dataclass(slots=True)
+class _Judged:
+    """One suite's run, with each finding filed under the test it belongs to (None: the run-wide test)."""
+
+    result: RunResult
+    gating: list[Finding]
+    failing: dict[Home, list[Finding]]
+    problem: str | None = None
+    note: str = ""
+
+
+class _Once:
     """One run per session, whichever test needs it first; its error, if any, fails every test that needs it."""
 
-    def __init__(self, compute: Callable[[], T]) -> None:
+    def __init__(self, compute: Callable[[], _Judged]) -> None:
         self._compute = compute
-        self._value: T | None = None
+        self._value: _Judged | None = None
         self._error: Exception | None = None
 
     @property
-    def done(self) -> T | None:
+    def done(self) -> _Judged | None:
         return self._value
 
-    def get(self) -> T:
+    def get(self) -> _Judged:
         if self._value is None and self._error is None:
             try:
                 self._value = self._compute()
@@ -142,17 +152,6 @@ class _Once(Generic[T]):
 
 
 @dataclass(slots=True)
-class _Judged:
-    """One suite's run, with each finding filed under the test it belongs to (None: the run-wide test)."""
-
-    result: RunResult
-    gating: list[Finding]
-    failing: dict[Home, list[Finding]]
-    problem: str | None = None
-    note: str = ""
-
-
-@dataclass(slots=True)
 class _Suite:
     """What the tests were collected from, and the two runs they share."""
 
@@ -161,8 +160,8 @@ class _Suite:
     entries: list[CorpusEntry]
     cases: list[tuple[Case, str]]
     session: pytest.Session
-    parity: _Once[_Judged] = field(init=False)
-    audit: _Once[_Judged] = field(init=False)
+    parity: _Once = field(init=False)
+    audit: _Once = field(init=False)
 
     def __post_init__(self) -> None:
         self.parity = _Once(self._run_parity)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
+import httpcore  # noqa: F401  (see below)
 import pytest
 
 from chatmigrate import baseline
@@ -20,6 +22,8 @@ from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.report import load_run
 
 pytest_plugins = ["pytester"]
+# In-process inner runs drop the modules first imported inside them, and httpx caches httpcore's
+# exception classes on first use: httpcore imported here stays one module for every inner run.
 
 ENTRIES = ("chat-list", "room-1-recent_messages", "room-1-purchases_list", "room-2-recent_messages")
 RECENT = ("room-1-recent_messages", "room-2-recent_messages")
@@ -179,3 +183,21 @@ def test_a_config_file_runs_parity_and_audit_against_its_targets(
     assert seen["chatmigrate::parity::room-1-recent_messages"] == "passed"
     assert seen["chatmigrate::audit::hdr-no-authorization[new]"] == "passed"
     assert not any(nodeid.endswith("[proxy]") for nodeid in seen)
+
+
+def test_an_unreachable_target_fails_its_tests_with_one_line_each(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("PLUGIN_TEST_PASSWORD", "unused")
+    auth = 'username = "admin", password_env = "PLUGIN_TEST_PASSWORD"'
+    (inner.path / "chatmigrate.toml").write_text(
+        f'[targets.old]\nbase_url = "{closed}"\nauth = {{ kind = "session", {auth} }}\n\n'
+        f'[targets.new]\nbase_url = "{closed}"\nauth = {{ kind = "token-endpoint", {auth} }}\n'
+    )
+    result = inner.runpytest("--chatmigrate-config", "chatmigrate.toml", "-k", "chat-list or parity-run")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["entry 'chat-list' was not replayed: target failed at the transport level: *"])
+    assert "Traceback" not in result.stdout.str()
