@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,13 +79,7 @@ def merge_results(
         raise UsageError("give at least one results folder to merge")
     out = Path(out)
     folders = [_open(Path(path)) for path in dirs]
-    resolved: set[Path] = set()
-    for folder in folders:
-        if folder.path.resolve() in resolved:
-            raise UsageError(f"the results folder {folder.path} is given twice")
-        resolved.add(folder.path.resolve())
-    if out.resolve() in resolved:
-        raise UsageError(f"the output folder {out} is one of the folders being merged: choose a new one")
+    _check_paths(folders, out)
     shards = [folder for folder in folders if folder.exchanges is not None]
     _check_same_targets(shards)
     _check_audited_targets(folders, shards)
@@ -129,8 +123,10 @@ def merge_results(
 
 
 def _open(path: Path) -> _Folder:
-    if not path.is_dir():
+    if not path.exists():
         raise ConfigError("no such results folder", file=str(path))
+    if not path.is_dir():
+        raise ConfigError("not a folder: give the results folder that holds run.json", file=str(path))
     exchanges = path / EXCHANGES_FILE
     has_exchanges = exchanges.is_file()
     if not (path / RUN_FILE).is_file():
@@ -149,6 +145,16 @@ def _open(path: Path) -> _Folder:
     return _Folder(path, run, exchanges if has_exchanges else None)
 
 
+def _check_paths(folders: Sequence[_Folder], out: Path) -> None:
+    resolved: set[Path] = set()
+    for folder in folders:
+        if folder.path.resolve() in resolved:
+            raise UsageError(f"the results folder {folder.path} is given twice")
+        resolved.add(folder.path.resolve())
+    if out.resolve() in resolved:
+        raise UsageError(f"the output folder {out} is one of the folders being merged: choose a new one")
+
+
 def _create(path: Path) -> TextIO:
     try:
         return path.open("w", encoding="utf-8")
@@ -163,27 +169,35 @@ def _concatenate(shards: Sequence[_Folder], sink: TextIO) -> list[str]:
     for index, shard in enumerate(shards):
         assert shard.exchanges is not None
         attempts = 0
-        with shard.exchanges.open(encoding="utf-8") as source:
-            for number, line in enumerate(source, 1):
-                if not line.strip():
-                    continue
-                entry_id, attempt = _entry_and_attempt(line, shard.exchanges, number)
-                first = owner.setdefault(entry_id, index)
-                if first != index:
-                    raise ConfigError(
-                        f"entry {entry_id!r} is also in {shards[first].path}: the shards overlap "
-                        "(replay every shard of one run with the same N in --shard K/N)",
-                        file=str(shard.exchanges),
-                        line=number,
-                    )
-                attempts = max(attempts, attempt + 1)
-                sink.write(line if line.endswith("\n") else line + "\n")
+        for number, line in _lines(shard.exchanges):
+            entry_id, attempt = _entry_and_attempt(line, shard.exchanges, number)
+            first = owner.setdefault(entry_id, index)
+            if first != index:
+                raise ConfigError(
+                    f"entry {entry_id!r} is also in {shards[first].path}: the shards overlap "
+                    "(replay every shard of one run with the same N in --shard K/N)",
+                    file=str(shard.exchanges),
+                    line=number,
+                )
+            attempts = max(attempts, attempt + 1)
+            sink.write(line if line.endswith("\n") else line + "\n")
         if attempts:
             repeats[shard.path] = attempts
     if len(set(repeats.values())) > 1:
         described = ", ".join(f"{path} {count}" for path, count in repeats.items())
         raise ConfigError(f"the shards were replayed with different repeats ({described}): use one config for all")
     return list(owner)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Numbered non-blank lines, streamed: a shard's exchanges can be larger than memory."""
+    try:
+        with path.open(encoding="utf-8") as source:
+            for number, line in enumerate(source, 1):
+                if line.strip():
+                    yield number, line
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read exchanges: {error}", file=str(path)) from None
 
 
 def _entry_and_attempt(line: str, path: Path, number: int) -> tuple[str, int]:

@@ -179,3 +179,18 @@ def test_a_shard_whose_target_broke_makes_the_merge_exit_3(
     code, out, err = cli(["merge", str(tmp_path / "broken"), "-o", str(tmp_path / "out")], capsys)
     assert code == 3 and out.startswith("merge FAILED (exit 3)")
     assert "transport" in err
+
+
+def test_a_shard_cut_off_mid_line_exits_2_naming_the_file_and_line(
+    runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cut = shutil.copytree(runs / "shard-2", tmp_path / "cut")
+    exchanges = cut / "exchanges.jsonl"
+    lines = exchanges.read_text().splitlines(keepends=True)
+    exchanges.write_text("".join(lines) + '{"entry_id": "room-99-recent_messages", "si')
+    code, _, err = cli(["merge", str(runs / "shard-1"), str(cut), "-o", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert (
+        err
+        == f"chatmigrate: error: {exchanges}:{len(lines) + 1}: not an exchange record (a replay cut off mid-line?)\n"
+    )
