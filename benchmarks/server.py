@@ -130,13 +130,13 @@ def session_cookie(base_url: str) -> str:
         assert match is not None
         client.post(
             "/admin/login/",
-            data={"username": "admin", "password": "chatmigrate", "csrfmiddlewaretoken": match.group(1)},
+            data={"username": "admin", "password": "seed-Passw0rd", "csrfmiddlewaretoken": match.group(1)},
         )
         return client.cookies["sessionid"]
 
 
 def access_token(base_url: str) -> str:
-    response = httpx.post(f"{base_url}/api/v1/auth/token/", json={"username": "admin", "password": "chatmigrate"})
+    response = httpx.post(f"{base_url}/api/v1/auth/token/", json={"username": "admin", "password": "seed-Passw0rd"})
     token: str = response.json()["access"]
     return token
 

@@ -19,7 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from chatmigrate.embedded import EmbeddedServer
 
 ServerFactory = Callable[..., EmbeddedServer]
-PASSWORD = "chatmigrate"
+PASSWORD = "seed-Passw0rd"
 NOISE_FIELDS = ("generated_at", "request_id")
 LEGACY_CHAT = "/admin/chat/"
 JWT_CHAT = "/api/v1/admin/chat/"

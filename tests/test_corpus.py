@@ -157,7 +157,7 @@ def test_generating_from_a_closed_port_is_a_transport_error() -> None:
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     with pytest.raises(TransportError, match="cannot reach"):
-        generate_corpus(url, SessionAuth(url, "admin", "chatmigrate"))
+        generate_corpus(url, SessionAuth(url, "admin", "seed-Passw0rd"))
 
 
 def test_generating_with_a_wrong_password_is_a_config_error(server: EmbeddedServer) -> None:

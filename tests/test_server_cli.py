@@ -46,7 +46,7 @@ class CliServer:
 
     def token(self, username: str = "admin") -> str:
         response = httpx.post(
-            f"{self.base_url}/api/v1/auth/token/", json={"username": username, "password": "chatmigrate"}
+            f"{self.base_url}/api/v1/auth/token/", json={"username": username, "password": "seed-Passw0rd"}
         )
         access: str = response.json()["access"]
         return access
@@ -204,7 +204,7 @@ def test_acknowledged_message_survives_sigkill(launch: Launch, tmp_path: Path) -
     first.process.wait(timeout=10)
     with EmbeddedServer(ServerConfig(db_path=str(database))) as second:
         token = httpx.post(
-            f"{second.base_url}/api/v1/auth/token/", json={"username": "admin", "password": "chatmigrate"}
+            f"{second.base_url}/api/v1/auth/token/", json={"username": "admin", "password": "seed-Passw0rd"}
         ).json()["access"]
         body = httpx.get(f"{second.base_url}{JWT_CHAT}", params={"chatroom_id": 2}, headers=bearer(token)).json()
     assert body["messages"][0] == sent.json()["message"]

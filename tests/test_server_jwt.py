@@ -78,7 +78,7 @@ def test_wrong_password_gets_no_token(server: EmbeddedServer) -> None:
 
 def test_inactive_user_gets_no_token(server: EmbeddedServer) -> None:
     response = httpx.post(
-        f"{server.base_url}/api/v1/auth/token/", json={"username": "former", "password": "chatmigrate"}
+        f"{server.base_url}/api/v1/auth/token/", json={"username": "former", "password": "seed-Passw0rd"}
     )
     assert auth_failure(response) == "No active account found with the given credentials"
 

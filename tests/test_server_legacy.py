@@ -32,7 +32,7 @@ def login_response(server: EmbeddedServer, username: str = "admin") -> httpx.Res
     token = login_form(client)
     return client.post(
         "/admin/login/",
-        data={"username": username, "password": "chatmigrate", "csrfmiddlewaretoken": token, "next": LEGACY_CHAT},
+        data={"username": username, "password": "seed-Passw0rd", "csrfmiddlewaretoken": token, "next": LEGACY_CHAT},
     )
 
 
@@ -80,7 +80,7 @@ def test_login_refuses_an_offsite_next(server: EmbeddedServer) -> None:
         "/admin/login/",
         data={
             "username": "admin",
-            "password": "chatmigrate",
+            "password": "seed-Passw0rd",
             "csrfmiddlewaretoken": login_form(client),
             "next": "//evil.example/",
         },
@@ -116,7 +116,7 @@ def test_csrf_cookie_not_set(server: EmbeddedServer) -> None:
 def test_csrf_token_missing(server: EmbeddedServer) -> None:
     client = httpx.Client(base_url=server.base_url)
     login_form(client)
-    response = client.post("/admin/login/", data={"username": "admin", "password": "chatmigrate"})
+    response = client.post("/admin/login/", data={"username": "admin", "password": "seed-Passw0rd"})
     assert response.status_code == 403
     assert csrf_reason(response) == "CSRF token missing."
 
@@ -156,7 +156,7 @@ def test_csrf_token_in_header_is_accepted(server: EmbeddedServer) -> None:
     client = httpx.Client(base_url=server.base_url)
     token = login_form(client)
     response = client.post(
-        "/admin/login/", data={"username": "admin", "password": "chatmigrate"}, headers={"X-CSRFToken": token}
+        "/admin/login/", data={"username": "admin", "password": "seed-Passw0rd"}, headers={"X-CSRFToken": token}
     )
     assert response.status_code == 302
 
@@ -176,7 +176,7 @@ def test_own_origin_is_accepted(server: EmbeddedServer) -> None:
     token = login_form(client)
     response = client.post(
         "/admin/login/",
-        data={"username": "admin", "password": "chatmigrate", "csrfmiddlewaretoken": token},
+        data={"username": "admin", "password": "seed-Passw0rd", "csrfmiddlewaretoken": token},
         headers={"Origin": server.base_url},
     )
     assert response.status_code == 302
@@ -262,13 +262,13 @@ def change_password(client: httpx.Client, old: str, new: str) -> httpx.Response:
 def test_password_change_ends_older_sessions(private_server: EmbeddedServer) -> None:
     older = logged_in(private_server, "support")
     changer = logged_in(private_server, "support")
-    assert change_password(changer, "chatmigrate", "n3w-passw0rd").status_code == 200
+    assert change_password(changer, "seed-Passw0rd", "n3w-passw0rd").status_code == 200
     assert older.get(LEGACY_CHAT, params=CHAT_QUERY).status_code == 302
 
 
 def test_password_change_keeps_the_changing_session(private_server: EmbeddedServer) -> None:
     changer = logged_in(private_server, "support")
-    assert change_password(changer, "chatmigrate", "n3w-passw0rd").status_code == 200
+    assert change_password(changer, "seed-Passw0rd", "n3w-passw0rd").status_code == 200
     assert changer.get(LEGACY_CHAT, params=CHAT_QUERY).status_code == 200
 
 

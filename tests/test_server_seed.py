@@ -62,7 +62,7 @@ def test_seeded_principal_has_its_role(server: EmbeddedServer, username: str, ro
 
 def test_former_admin_is_seeded_inactive(server: EmbeddedServer) -> None:
     response = httpx.post(
-        f"{server.base_url}/api/v1/auth/token/", json={"username": "former", "password": "chatmigrate"}
+        f"{server.base_url}/api/v1/auth/token/", json={"username": "former", "password": "seed-Passw0rd"}
     )
     assert response.status_code == 401
 

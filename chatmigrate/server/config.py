@@ -8,7 +8,7 @@ from typing import Literal
 
 from chatmigrate.server.switches import Switches
 
-DEFAULT_PASSWORD = "chatmigrate"
+DEFAULT_PASSWORD = "seed-Passw0rd"
 
 
 @dataclass(frozen=True, slots=True)
