@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 from schemathesis.core.result import Ok
@@ -34,7 +36,9 @@ from server_wire import (
 
 from chatmigrate import contracts
 from chatmigrate.contracts import (
+    TOO_DEEP,
     contracts_dir,
+    describe,
     load_contract,
     openapi_contract,
     response_checker,
@@ -532,19 +536,314 @@ def test_a_user_contract_that_is_not_json_is_a_config_error_with_the_line(tmp_pa
         openapi_contract(path)
 
 
-def test_a_user_contract_with_a_dangling_reference_is_a_config_error(tmp_path: Path) -> None:
-    path = tmp_path / "dangling.json"
-    path.write_text(
-        json.dumps(
-            {
-                "openapi": "3.1.0",
-                "info": {"title": "t", "version": "1"},
-                "paths": {"/x": {"get": {"responses": {"200": {"$ref": "#/components/responses/Missing"}}}}},
-            }
-        )
+def openapi(paths: Any, components: dict[str, Any] | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths}
+    if components is not None:
+        document["components"] = components
+    return document
+
+
+def answering(schema: Any) -> dict[str, Any]:
+    """``GET /x`` answering 200 with ``schema``."""
+    content = {"application/json": {"schema": schema}}
+    return {"/x": {"get": {"responses": {"200": {"description": "d", "content": content}}}}}
+
+
+def written(folder: Path, document: dict[str, Any], name: str = "api.json") -> Path:
+    path = folder / name
+    path.write_text(json.dumps(document))
+    return path
+
+
+SCHEMA_AT = "#/paths/~1x/get/responses/200/content/application~1json/schema"
+BROKEN_DOCUMENTS = {
+    "paths-not-an-object": (openapi(["/x"]), "#/paths: must be an object of paths, not an array"),
+    "path-item-not-an-object": (openapi({"/x": "GET"}), "#/paths/~1x: must be an object, not a string"),
+    "operation-not-an-object": (openapi({"/x": {"get": []}}), "#/paths/~1x/get: must be an object, not an array"),
+    "responses-not-an-object": (
+        openapi({"/x": {"get": {"responses": [200]}}}),
+        "#/paths/~1x/get/responses: must be an object, not an array",
+    ),
+    "response-not-an-object": (
+        openapi({"/x": {"get": {"responses": {"200": "fine"}}}}),
+        "#/paths/~1x/get/responses/200: must be an object, not a string",
+    ),
+    "content-not-an-object": (
+        openapi({"/x": {"get": {"responses": {"200": {"description": "d", "content": None}}}}}),
+        "#/paths/~1x/get/responses/200/content: must be an object, not null",
+    ),
+    "media-type-not-an-object": (
+        openapi({"/x": {"get": {"responses": {"200": {"description": "d", "content": {"text/html": 1}}}}}}),
+        "#/paths/~1x/get/responses/200/content/text~1html: must be an object, not a number",
+    ),
+    "response-reference-to-nowhere": (
+        openapi({"/x": {"get": {"responses": {"200": {"$ref": "#/components/responses/Missing"}}}}}),
+        "#/paths/~1x/get/responses/200/$ref: '#/components/responses/Missing' leads nowhere",
+    ),
+    "circular-response-references": (
+        openapi(
+            {"/x": {"get": {"responses": {"200": {"$ref": "#/components/responses/A"}}}}},
+            {"responses": {"A": {"$ref": "#/components/responses/B"}, "B": {"$ref": "#/components/responses/A"}}},
+        ),
+        "#/components/responses/A: circular $ref",
+    ),
+    "schema-reference-to-nowhere": (
+        openapi(answering({"type": "object", "properties": {"a": {"$ref": "#/components/schemas/Gone"}}})),
+        f"{SCHEMA_AT}/properties/a/$ref: '#/components/schemas/Gone' leads nowhere",
+    ),
+    "reference-to-nowhere-behind-a-reference": (
+        openapi(
+            answering({"$ref": "#/components/schemas/Page"}),
+            {"schemas": {"Page": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/Item"}]}}}},
+        ),
+        "#/components/schemas/Page/items/oneOf/0/$ref: '#/components/schemas/Item' leads nowhere",
+    ),
+    "reference-to-a-missing-file": (
+        openapi(answering({"$ref": "schemas/item.json"})),
+        f"{SCHEMA_AT}/$ref: 'schemas/item.json' leads nowhere (",
+    ),
+    "unknown-type": (openapi(answering({"type": "objekt"})), f"{SCHEMA_AT}/type: not a valid JSON Schema (2020-12): "),
+    "broken-pattern": (
+        openapi(answering({"type": "string", "pattern": "(("})),
+        f"{SCHEMA_AT}/pattern: not a valid JSON Schema (2020-12): '((' is not a 'regex'",
+    ),
+    "schema-not-a-schema": (
+        openapi(answering(5)),
+        f"{SCHEMA_AT}: not a valid JSON Schema (2020-12): 5 is not of type 'object', 'boolean'",
+    ),
+    "discriminator-mapping-to-nowhere": (
+        openapi(
+            answering(
+                {
+                    "oneOf": [{"$ref": "#/components/schemas/Cat"}],
+                    "discriminator": {"propertyName": "kind", "mapping": {"dog": "#/components/schemas/Dog"}},
+                }
+            ),
+            {"schemas": {"Cat": {"type": "object"}}},
+        ),
+        f"{SCHEMA_AT}/discriminator/mapping/dog: '#/components/schemas/Dog' leads nowhere",
+    ),
+}
+
+
+@pytest.mark.parametrize(("document", "problem"), BROKEN_DOCUMENTS.values(), ids=BROKEN_DOCUMENTS.keys())
+def test_a_broken_user_contract_is_one_config_error_line_naming_the_file_and_the_bad_spot(
+    tmp_path: Path, document: dict[str, Any], problem: str
+) -> None:
+    path = written(tmp_path, document)
+    with pytest.raises(ConfigError) as raised:
+        openapi_contract(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: {problem}")
+    assert "\n" not in message
+
+
+def test_a_bad_spot_in_a_neighbouring_file_names_that_file(tmp_path: Path) -> None:
+    written(tmp_path, {"type": "object", "properties": {"sku": {"$ref": "#/$defs/Sku"}}}, "item.json")
+    path = written(tmp_path, openapi(answering({"type": "array", "items": {"$ref": "item.json"}})))
+    with pytest.raises(ConfigError) as raised:
+        openapi_contract(path)
+    assert str(raised.value) == f"{tmp_path / 'item.json'}: #/properties/sku/$ref: '#/$defs/Sku' leads nowhere"
+
+
+def test_a_reference_cycle_between_schemas_is_a_recursive_shape_not_an_error(tmp_path: Path) -> None:
+    node = {
+        "type": "object",
+        "properties": {"value": {"type": "integer"}, "child": {"$ref": "#/components/schemas/Node"}},
+    }
+    path = written(tmp_path, openapi(answering({"$ref": "#/components/schemas/Node"}), {"schemas": {"Node": node}}))
+    check = openapi_contract(path)
+    assert check.violations("GET", "/x", 200, {"value": 1, "child": {"value": 2, "child": {}}}) == []
+    assert check.violations("GET", "/x", 200, {"child": {"child": {"value": "3"}}}) == [
+        "$.child.child.value: '3' is not of type 'integer'"
+    ]
+
+
+def test_unquoted_yaml_status_codes_are_matched(user_contract: Path) -> None:
+    path = user_contract.with_name("unquoted.yaml")
+    path.write_text(USER_DOCUMENT.replace('"200":', "200:"))
+    assert openapi_contract(path).violations("GET", "/shapes/", 200, {"radius": "big"}) == [
+        "$.radius: 'big' is not of type 'number'"
+    ]
+
+
+def test_a_discriminator_may_map_a_tag_to_a_schema_name(tmp_path: Path) -> None:
+    cat = {"type": "object", "required": ["kind", "purrs"], "properties": {"purrs": {"type": "boolean"}}}
+    dog = {"type": "object", "required": ["kind", "barks"]}
+    pets = {
+        "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+        "discriminator": {"propertyName": "kind", "mapping": {"cat": "Cat", "dog": "Dog"}},
+    }
+    path = written(tmp_path, openapi(answering(pets), {"schemas": {"Cat": cat, "Dog": dog}}))
+    assert openapi_contract(path).violations("GET", "/x", 200, {"kind": "cat", "purrs": "loudly"}) == [
+        "$.purrs: 'loudly' is not of type 'boolean'"
+    ]
+    assert openapi_contract(path).violations("GET", "/x", 200, {"kind": "cow"}) == [
+        "$.kind: 'cow' is not one of 'cat', 'dog'"
+    ]
+
+
+# Every keyword's violation reads as jsonschema words it --------------------------------------------------
+KEYWORD_CASES = {
+    "type": ({"type": "integer"}, "7"),
+    "several-types": ({"type": ["string", "null"]}, 7),
+    "required": ({"type": "object", "required": ["a", "b"]}, {"c": 1}),
+    "enum": ({"enum": ["a", 1, None]}, "b"),
+    "const": ({"const": {"k": [1]}}, {"k": [2]}),
+    "minimum": ({"minimum": 1.5}, 1),
+    "maximum": ({"maximum": 10}, 10.5),
+    "exclusive-minimum": ({"exclusiveMinimum": 0}, 0),
+    "exclusive-maximum": ({"exclusiveMaximum": 0}, 0),
+    "multiple-of": ({"multipleOf": 3}, 7),
+    "non-empty-string": ({"minLength": 1}, ""),
+    "short-string": ({"minLength": 3}, "ab"),
+    "empty-string": ({"maxLength": 0}, "a"),
+    "long-string": ({"maxLength": 2}, "abc"),
+    "non-empty-array": ({"minItems": 1}, []),
+    "short-array": ({"minItems": 2}, [1]),
+    "long-array": ({"maxItems": 1}, [1, 2]),
+    "few-properties": ({"minProperties": 2}, {"a": 1}),
+    "many-properties": ({"maxProperties": 1}, {"a": 1, "b": 2}),
+    "unique-items": ({"uniqueItems": True}, [1, 1]),
+    "pattern": ({"pattern": "^[0-9]+$"}, "12a"),
+    "date-time": ({"format": "date-time"}, "26/11/2026"),
+    "one-extra-property": ({"properties": {"a": {}}, "additionalProperties": False}, {"a": 1, "z": 2}),
+    "extra-properties": ({"properties": {"a": {}}, "additionalProperties": False}, {"b": 1, "a": 1, "c": 2}),
+    "extra-against-patterns": ({"patternProperties": {"^x": {}}, "additionalProperties": False}, {"y": 1}),
+    "extra-property-schema": ({"additionalProperties": {"type": "integer"}}, {"a": "1"}),
+    "same-problem-on-many-items": ({"items": {"properties": {"id": {"type": "integer"}}}}, [{"id": "1"}] * 3),
+    "huge-instance": ({"type": "object"}, ["x" * 100]),
+    "furthest-branch": (
+        {"oneOf": [{"required": ["r"]}, {"properties": {"s": {"properties": {"t": {"type": "string"}}}}}]},
+        {"s": {"t": 1}},
+    ),
+    "any-of": ({"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 5}]}, 3),
+    "nested-discriminator": (
+        {
+            "properties": {
+                "pet": {
+                    "oneOf": [{"$ref": "#/$defs/cat"}, {"$ref": "#/$defs/dog"}],
+                    "discriminator": {
+                        "propertyName": "kind",
+                        "mapping": {"cat": "#/$defs/cat", "dog": "#/$defs/dog"},
+                    },
+                }
+            },
+            "$defs": {"cat": {"required": ["purrs"]}, "dog": {"required": ["barks"]}},
+        },
+        {"pet": {"kind": "dog", "meows": True}},
+    ),
+    "nested-unknown-tag": (
+        {
+            "items": {
+                "oneOf": [{"$ref": "#/$defs/cat"}],
+                "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/$defs/cat"}},
+            },
+            "$defs": {"cat": {"required": ["purrs"]}},
+        },
+        [{"kind": "cow"}],
+    ),
+    "not": ({"not": {"type": "string"}}, "a"),
+    "contains": ({"contains": {"type": "string"}}, [1]),
+    "several-valid-branches": ({"oneOf": [{"type": "integer"}, {"minimum": 0}]}, 1),
+    "false-schema": ({"properties": {"a": False}}, {"a": 1}),
+    "dependent-required": ({"dependentRequired": {"a": ["b"]}}, {"a": 1}),
+    "format-only-jsonschema-rs-checks": ({"type": "string", "format": "uri"}, "not a uri"),
+}
+
+
+@pytest.mark.parametrize(("schema", "body"), KEYWORD_CASES.values(), ids=KEYWORD_CASES.keys())
+def test_every_violation_reads_exactly_as_jsonschema_words_it(tmp_path: Path, schema: Any, body: Any) -> None:
+    """jsonschema-rs explains most failures; where it cannot word one, jsonschema does: the line is the same."""
+    expected = describe(
+        Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(body)
     )
-    with pytest.raises(ConfigError, match="unresolvable reference"):
-        openapi_contract(path).violations("GET", "/x", 200, {})
+    written(tmp_path, schema, "schema.json")
+    path = written(tmp_path, openapi(answering({"$ref": "schema.json"})))
+    assert openapi_contract(path).violations("GET", "/x", 200, body) == expected
+
+
+def test_a_user_contract_with_templated_paths_and_neighbouring_files_is_explained_the_same_way(
+    user_contract: Path,
+) -> None:
+    body = [{"sku": 1}, {"sku": "a"}, {"sku": 2}, {}]
+    item = json.loads((user_contract.parent / "item.json").read_text())
+    expected = describe(Draft202012Validator({"type": "array", "items": item}).iter_errors(body))
+    assert response_checker({"jwt": user_contract})("jwt", "GET", "/shops/42/items/", 200, body) == expected
+    assert expected == [
+        "$[0].sku: 1 is not of type 'string' (and 1 more like it at $[*].sku)",
+        "$[3]: 'sku' is a required property",
+    ]
+
+
+# Hostile bodies: a line per problem, never an exception ----------------------------------------------------
+def nested(depth: int, leaf: Any = 1) -> Any:
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+HOSTILE_BODIES = {
+    "nested-deeper-than-python-recurses": (nested(100_000), [TOO_DEEP]),
+    "deeper-than-jsonschema-rs-reads": (
+        {**RECENT, "messages": [{**STORED_MESSAGE, "id": nested(500)}]},
+        ["$.messages[0].id: array of 1 items is not of type 'integer'"],
+    ),
+    "nan": ({**RECENT, "count": float("nan")}, ["$.count: nan is not of type 'integer'"]),
+    "infinity": (
+        {**RECENT, "count": float("inf")},
+        ["$.count: inf is not of type 'integer'", "$.count: inf is greater than the maximum of 200"],
+    ),
+    "number-too-long-to-print": (
+        {**RECENT, "count": "x", "request_id": 10**5000},
+        ["$.count: 'x' is not of type 'integer'", "$.request_id: int too large to show is not of type 'string'"],
+    ),
+    "lone-surrogate-value": (
+        {**RECENT, "request_id": 5, "message": "\ud800"},
+        ["$.request_id: 5 is not of type 'string'"],
+    ),
+    "lone-surrogate-in-a-bad-value": (
+        {**RECENT, "messages": [{**STORED_MESSAGE, "id": "\udfff"}]},
+        ["$.messages[0].id: '\\udfff' is not of type 'integer'"],
+    ),
+    "lone-surrogate-key": ({**RECENT, "\ud800": 1, "count": "x"}, ["$.count: 'x' is not of type 'integer'"]),
+    "control-characters-in-a-summarised-object": (
+        {**RECENT, "messages": {"a\nb\ud800": 1, "text": "y" * 80}},
+        ["$.messages: object {a\\nb\\ud800, text} is not of type 'array'"],
+    ),
+    "non-json-values": (
+        {**RECENT, "count": b"7", "messages": {1}, 3: None},
+        ["$.messages: {1} is not of type 'array'", "$.count: b'7' is not of type 'integer'"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "expected"), HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_a_hostile_body_gives_printable_lines_and_never_an_exception(body: Any, expected: list[str]) -> None:
+    assert sorted(validate_response("jwt", "GET", JWT_CHAT, 200, body)) == sorted(expected)
+
+
+JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(alphabet=st.characters(codec=None), max_size=8)
+    | st.sampled_from(["recent_messages", "purchases_list", "chat_list", "2026-01-05T10:00:00Z"]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from([*RECENT, *STORED_MESSAGE, "chats", "\ud800"]), children, max_size=6)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=JSONISH, status=st.sampled_from([200, 400, 401, 404]))
+def test_any_body_gives_a_list_of_one_line_utf8_violations(body: Any, status: int) -> None:
+    violations = validate_response("jwt", "GET", JWT_CHAT, status, body)
+    assert all(isinstance(line, str) and "\n" not in line for line in violations)
+    assert all(line.encode("utf-8") for line in violations)
 
 
 # Real answers over the wire -----------------------------------------------------------------------------
@@ -631,7 +930,7 @@ def test_proxy_tier_error_bodies_conform(
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        ({"username": "admin", "password": "chatmigrate"}, 200),
+        ({"username": "admin", "password": "seed-Passw0rd"}, 200),
         ({"username": "admin", "password": "wrong"}, 401),
         ({"username": "admin"}, 400),
     ],
