@@ -335,6 +335,7 @@ class OpenApiContract:
         self._discriminators: dict[str, tuple[str, dict[str, str]]] = {}
         self._checks: dict[str, _ResponseCheck] = {}
         self._keywords: dict[str, tuple[dict[str, Any], Any]] = {}
+        self._walked: set[int] = set()
         self._index(document)
         self.fast_registry: jsonschema_rs.Registry | None = None
         try:
@@ -458,21 +459,24 @@ class OpenApiContract:
     def _check_schemas(self, location: str) -> None:
         """Every schema reachable from ``location`` is valid JSON Schema and every ``$ref`` in it resolves.
 
-        Walked without recursion; each schema object is visited once, so reference cycles end."""
+        Walked without recursion; each schema object of the document is visited once, so reference
+        cycles end and the schemas many responses share are checked once."""
         start = self._resolver.lookup(location)
+        if id(start.contents) in self._walked:
+            return
         self._check_meta(start.contents, location)
         pending: list[tuple[Any, str, Resolver[Any]]] = [(start.contents, location, start.resolver)]
-        seen: set[int] = set()
         while pending:
             schema, at, resolver = pending.pop()
-            if not isinstance(schema, dict) or id(schema) in seen:
+            if not isinstance(schema, dict) or id(schema) in self._walked:
                 continue
-            seen.add(id(schema))
+            self._walked.add(id(schema))
+            _check_patterns(schema, at)
             resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
             ref = schema.get("$ref")
             if isinstance(ref, str):
                 target, target_resolver = self._follow_ref(ref, _child(at, "$ref"), resolver)
-                if isinstance(target, dict) and id(target) not in seen:
+                if isinstance(target, dict) and id(target) not in self._walked:
                     target_at = _target(at, ref)
                     self._check_meta(target, target_at)
                     pending.append((target, target_at, target_resolver))
@@ -529,6 +533,15 @@ class OpenApiContract:
 
     @staticmethod
     def _check_meta(schema: Any, location: str) -> None:
+        """Against the 2020-12 metaschema: jsonschema-rs answers, jsonschema words a refusal.
+
+        jsonschema-rs does not check that patterns are regular expressions; ``_check_patterns``
+        compiles them with Python's ``re``, which the python-jsonschema fallback uses."""
+        try:
+            if jsonschema_rs.meta.is_valid(schema):
+                return
+        except ValueError:
+            pass  # text jsonschema-rs cannot read (a lone surrogate): jsonschema judges it
         try:
             error = best_match(_META.iter_errors(schema))
         except RecursionError:
@@ -536,6 +549,16 @@ class OpenApiContract:
         if error is not None:
             where = functools.reduce(_child, error.absolute_path, location)
             raise _broken(where, f"not a valid JSON Schema (2020-12): {_message(error)}")
+
+
+def _check_patterns(schema: dict[str, Any], at: str) -> None:
+    patterns = [(schema.get("pattern"), _child(at, "pattern"))]
+    properties = schema.get("patternProperties")
+    if isinstance(properties, dict):
+        patterns += [(key, _child(at, "patternProperties", key)) for key in properties]
+    for pattern, where in patterns:
+        if isinstance(pattern, str) and not _FORMATS.conforms(pattern, "regex"):
+            raise _broken(where, f"not a valid JSON Schema (2020-12): {_repr(pattern)} is not a 'regex'")
 
 
 def _subschemas(schema: dict[str, Any], at: str) -> Iterator[tuple[Any, str]]:

@@ -607,6 +607,10 @@ BROKEN_DOCUMENTS = {
         openapi(answering({"type": "string", "pattern": "(("})),
         f"{SCHEMA_AT}/pattern: not a valid JSON Schema (2020-12): '((' is not a 'regex'",
     ),
+    "pattern-property-not-a-regex": (
+        openapi(answering({"type": "object", "patternProperties": {"[": {}}})),
+        f"{SCHEMA_AT}/patternProperties/[: not a valid JSON Schema (2020-12): '[' is not a 'regex'",
+    ),
     "schema-not-a-schema": (
         openapi(answering(5)),
         f"{SCHEMA_AT}: not a valid JSON Schema (2020-12): 5 is not of type 'object', 'boolean'",
