@@ -146,4 +146,5 @@ def _contract(ctx: AuditContext) -> ContractOutcome | None:
         seed=ctx.options.seed,
         examples=ctx.options.contract_examples,
         allow_writes=ctx.target.allow_writes,
+        document=ctx.target.jwt_contract,
     )

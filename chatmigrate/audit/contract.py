@@ -1,21 +1,25 @@
 """The JWT API's OpenAPI contract, run by schemathesis with the genuine token.
 
-Schemathesis generates requests from ``contracts/openapi-jwt.json`` and applies
-its own checks; ``ignored_auth`` replays each authenticated success without
-credentials and with invalid ones. Its failures come back as plain records with
-schemathesis's curl reproducer (already header-masked by schemathesis, and
-scrubbed again before it becomes a finding).
+Schemathesis generates requests from the user's own JWT document (``[contracts] jwt``)
+or else the built-in ``contracts/openapi-jwt.json``, and applies its own checks;
+``ignored_auth`` replays each authenticated success without credentials and with
+invalid ones. Its failures come back as plain records with schemathesis's curl
+reproducer (already header-masked by schemathesis, and scrubbed again before it
+becomes a finding).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import schemathesis
+from schemathesis.core.errors import LoaderError
 from schemathesis.engine import Status, events
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from chatmigrate.contracts import load_contract
+from chatmigrate.contracts import load_contract, openapi_contract
 from chatmigrate.errors import ConfigError
 
 CONTRACT = "openapi-jwt"
@@ -64,16 +68,23 @@ def settings_for(base_url: str, token: str, *, chatroom_id: int, seed: int, exam
 
 
 def run_contract(
-    base_url: str, token: str, *, chatroom_id: int, seed: int, examples: int, allow_writes: bool
+    base_url: str,
+    token: str,
+    *,
+    chatroom_id: int,
+    seed: int,
+    examples: int,
+    allow_writes: bool,
+    document: Path | None = None,
 ) -> ContractOutcome:
-    try:
-        raw = load_contract(CONTRACT)
-    except ConfigError as missing:
-        return ContractOutcome(errors=[f"contract run skipped: {missing}"])
+    """``document`` is the user's own JWT document; without one, the built-in contract is run."""
     config = schemathesis.Config.from_dict(
         settings_for(base_url, token, chatroom_id=chatroom_id, seed=seed, examples=examples)
     )
-    loaded = schemathesis.openapi.from_dict(raw, config=config)
+    try:
+        loaded = _load(document, config)
+    except ConfigError as broken:
+        return ContractOutcome(errors=[f"contract run skipped: {broken}"])
     schema = loaded if allow_writes else loaded.exclude(method=list(UNSAFE_METHODS))
     outcome = ContractOutcome()
     seen: set[tuple[str, str, str]] = set()
@@ -105,7 +116,23 @@ def run_contract(
     return outcome
 
 
+def _load(document: Path | None, config: schemathesis.Config) -> OpenApiSchema:
+    """A user's document is checked by chatmigrate first (one line naming the bad spot), then read by
+    schemathesis from its own file, so that references to neighbouring files resolve."""
+    if document is None:
+        return schemathesis.openapi.from_dict(load_contract(CONTRACT), config=config)
+    openapi_contract(document)
+    try:
+        return schemathesis.openapi.from_path(document, config=config)
+    except (OSError, LoaderError) as error:
+        raise ConfigError(f"schemathesis cannot load it: {_first_line(error)}", file=str(document)) from error
+
+
 def _error_text(event: events.NonFatalError | events.FatalError) -> str:
     error = event.value if isinstance(event, events.NonFatalError) else event.exception
-    first = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {first[0] if first else ''}"
+    return f"{type(error).__name__}: {_first_line(error)}"
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else ""

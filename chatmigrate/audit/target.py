@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from chatmigrate.config import (
@@ -70,6 +71,8 @@ class AuditTarget:
     """A login view that gives any active user a session (Django's ``/accounts/login/``), if the site has one."""
     proxy_routes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROXY_ROUTES))
     ws_path: str = "/ws/cschat/P{player_id}Chat/"
+    jwt_contract: Path | None = None
+    """The user's own OpenAPI document of the JWT API (``[contracts] jwt``) for the contract run; else the built-in."""
     description: str = ""
 
     def url_of(self, tier: str) -> str | None:
@@ -237,6 +240,7 @@ def target_from_config(
         token_path=new.auth.token_path if new else "/api/v1/auth/token/",
         login_path=old.auth.login_path if old else "/admin/login/",
         proxy_routes=dict(proxy.routes) if proxy and proxy.routes else dict(DEFAULT_PROXY_ROUTES),
+        jwt_contract=config.contracts.get("jwt"),
         description=config.source or "configured targets",
         **declared,
     )
