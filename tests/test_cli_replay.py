@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli
 from server_wire import ServerFactory
 
-from chatmigrate.cli import main
 from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 
@@ -35,14 +35,6 @@ def write_corpus(path: Path) -> Path:
     entries = [entry for entry in load_corpus() if entry.id in SUBSET]
     path.write_text("".join(json.dumps({"id": e.id, "query": e.query, "tags": e.tags}) + "\n" for e in entries))
     return path
-
-
-def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def replay_args(tmp_path: Path, server: EmbeddedServer, *extra: str) -> list[str]:
