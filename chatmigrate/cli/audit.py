@@ -23,8 +23,8 @@ from chatmigrate.audit.catalogue import by_id, listing
 from chatmigrate.audit.findings import KNOWN_LEGACY, NOT_APPLICABLE
 from chatmigrate.audit.target import TIERS, audit_options_from_config, target_from_config
 from chatmigrate.cli._app import app
+from chatmigrate.cli._options import config_overrides
 from chatmigrate.cli.gate import embedded_server_config
-from chatmigrate.cli.replay import parse_settings
 from chatmigrate.config import (
     Config,
     config_from_mapping,
@@ -123,13 +123,7 @@ def audit_command(
         raise UsageError(f"unknown case {', '.join(unknown)} (see 'chatmigrate audit --list')")
     tiers = parse_tiers(target)
     chosen = report.parse_formats(formats)
-    flags = {
-        "gate.fail_on": fail_on,
-        "gate.max_findings": max_findings,
-        "gate.baseline": str(baseline) if baseline else None,
-    }
-    overrides: dict[str, Any] = parse_settings(settings)
-    overrides.update({key: value for key, value in flags.items() if value is not None})
+    overrides = config_overrides(settings, {}, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
     started = datetime.now(UTC)
     with open_target(config, overrides, flaw, ws_auth, allow_writes) as (loaded, audit_target):
         options = audit_options_from_config(

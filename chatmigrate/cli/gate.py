@@ -16,7 +16,7 @@ from chatmigrate import report
 from chatmigrate.audit import AuditOptions, AuditTarget, embedded_target
 from chatmigrate.audit.target import audit_options_from_config, target_from_config
 from chatmigrate.cli._app import app
-from chatmigrate.cli.replay import parse_settings
+from chatmigrate.cli._options import config_overrides
 from chatmigrate.cli.serve import build_server_config
 from chatmigrate.config import (
     Config,
@@ -108,13 +108,7 @@ def gate_command(
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bar [default: on a TTY]."),
 ) -> int:
     """Replay old vs new, audit the auth error paths, write every report and exit 0/1/2/3."""
-    flags = {
-        "gate.fail_on": fail_on,
-        "gate.max_findings": max_findings,
-        "gate.baseline": str(baseline) if baseline else None,
-    }
-    overrides: dict[str, Any] = parse_settings(settings)
-    overrides.update({key: value for key, value in flags.items() if value is not None})
+    overrides = config_overrides(settings, {}, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
     chosen = report.parse_formats(formats)
     shard_spec = parse_shard(shard) if shard else None
     with open_gate_targets(config, overrides, drift, flaw, ws_auth, allow_writes) as (loaded, target):

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from chatmigrate.cli._app import app
+from chatmigrate.cli._options import config_overrides
 from chatmigrate.config import (
     Config,
     config_from_mapping,
@@ -20,21 +21,9 @@ from chatmigrate.config import (
     load_config,
 )
 from chatmigrate.corpus import parse_shard
-from chatmigrate.errors import UsageError
 from chatmigrate.parity import ParityOutcome, judge, run_parity, write_run
 from chatmigrate.records import Severity, Verdict
 from chatmigrate.redact import redact
-
-
-def parse_settings(settings: list[str]) -> dict[str, str]:
-    """``--set run.concurrency=4`` pairs: any config key, validated like the file."""
-    pairs: dict[str, str] = {}
-    for setting in settings:
-        key, sep, value = setting.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set expects KEY=VALUE like run.concurrency=4, got {setting!r}")
-        pairs[key.strip()] = value
-    return pairs
 
 
 @contextlib.contextmanager
@@ -95,12 +84,8 @@ def replay_command(
         "run.timeout": timeout,
         "run.retries": retries,
         "run.repeats": repeats,
-        "gate.fail_on": fail_on,
-        "gate.max_findings": max_findings,
-        "gate.baseline": str(baseline) if baseline else None,
     }
-    overrides: dict[str, Any] = parse_settings(settings)
-    overrides.update({key: value for key, value in flags.items() if value is not None})
+    overrides = config_overrides(settings, flags, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
     shard_spec = parse_shard(shard) if shard else None
     with open_config(config, overrides) as loaded:
         outcome = run_parity(
