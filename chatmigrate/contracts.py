@@ -451,7 +451,8 @@ class OpenApiContract:
         branches = {}
         for tag, target in mapping.items():
             ref = str(target) if "/" in str(target) or "#" in str(target) else f"#/components/schemas/{target}"
-            branch_at = self._resolved_at(_target(at, ref), _child(at, "discriminator", "mapping", tag), ref)
+            written_at = _child(at, "discriminator", "mapping", tag)
+            branch_at = self._resolved_at(_target(at, ref), written_at, str(target))
             self._check_schemas(branch_at)
             branches[str(tag)] = branch_at
         self._discriminators[schema_at] = (name, branches)

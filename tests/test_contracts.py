@@ -620,12 +620,12 @@ BROKEN_DOCUMENTS = {
             answering(
                 {
                     "oneOf": [{"$ref": "#/components/schemas/Cat"}],
-                    "discriminator": {"propertyName": "kind", "mapping": {"dog": "#/components/schemas/Dog"}},
+                    "discriminator": {"propertyName": "kind", "mapping": {"dog": "Dog"}},
                 }
             ),
             {"schemas": {"Cat": {"type": "object"}}},
         ),
-        f"{SCHEMA_AT}/discriminator/mapping/dog: '#/components/schemas/Dog' leads nowhere",
+        f"{SCHEMA_AT}/discriminator/mapping/dog: 'Dog' leads nowhere",
     ),
 }
 
