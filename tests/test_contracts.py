@@ -642,6 +642,26 @@ def test_a_broken_user_contract_is_one_config_error_line_naming_the_file_and_the
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        ("api.yaml", "openapi: 3.1.0\npaths: {/x: [\n", "not valid YAML: "),
+        ("api.yaml", "openapi: 3.1.0\npaths: &loop\n  /x: *loop\n", "not a JSON document: Circular reference detected"),
+        ("api.json", "[" * 100_000 + "]" * 100_000, "nested too deeply to read"),
+    ],
+    ids=["yaml-syntax", "yaml-alias-loop", "nested-json"],
+)
+def test_an_unreadable_user_contract_is_one_config_error_line(
+    tmp_path: Path, name: str, text: str, problem: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        openapi_contract(path)
+    assert str(raised.value).startswith(f"{path}: {problem}")
+    assert "\n" not in str(raised.value)
+
+
 def test_a_bad_spot_in_a_neighbouring_file_names_that_file(tmp_path: Path) -> None:
     written(tmp_path, {"type": "object", "properties": {"sku": {"$ref": "#/$defs/Sku"}}}, "item.json")
     path = written(tmp_path, openapi(answering({"type": "array", "items": {"$ref": "item.json"}})))
