@@ -61,6 +61,9 @@ _LOGIN_PATH = re.compile(r"(?:^|/)(?:login|log-in|signin|sign-in)(?:/|$)", re.IG
 _PASSWORD_INPUT = re.compile(r"<input[^>]*(?:type\s*=\s*[\"']?password|name\s*=\s*[\"']?password)", re.IGNORECASE)
 _HTML_START = re.compile(r"\s*<(?:!doctype\s+html|html)\b", re.IGNORECASE)
 _VIOLATION_PATH = re.compile(r"(\$\S*?):\s")
+_LEADING_VALUE = re.compile(
+    r"^(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|-?[\d.][\w.+-]*|True|False|None|\[.*?\]|\{.*?\})\s+"
+)
 _INDEX = re.compile(r"\[\d+\]")
 
 
@@ -333,11 +336,20 @@ def check_schema(exchange: Exchange, schema_check: SchemaCheck) -> list[Finding]
             endpoint=exchange.endpoint,
             side=exchange.side,
             path=_violation_path(violation),
-            kind="violation",
+            kind=_violation_kind(violation),
             title=f"{exchange.side} {exchange.status} response breaks the {tier} contract: {violation}",
         )
         for violation in schema_check(tier, exchange.method, path, exchange.status, exchange.body)
     ]
+
+
+def _violation_kind(violation: str) -> str:
+    """The problem without the offending value, so that two defects at one path stay two findings (and two
+    baseline entries) while the same defect with other values stays one."""
+    problem = _VIOLATION_PATH.sub("", violation, count=1).split(" (and ", 1)[0]
+    if not problem.endswith(" is a required property"):
+        problem = _LEADING_VALUE.sub("", problem, count=1)
+    return problem[:120]
 
 
 # Aggregates ---------------------------------------------------------------------------------------

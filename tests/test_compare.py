@@ -13,6 +13,8 @@ import pytest
 from chatmigrate.compare import (
     CompareOptions,
     Comparison,
+    SchemaCheck,
+    check_schema,
     classify,
     compare_exchanges,
     compare_file,
@@ -623,3 +625,44 @@ def test_compare_file_rejects_a_bad_line_with_its_line_number(tmp_path: Path) ->
 def test_compare_file_on_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read exchanges"):
         compare_file(tmp_path / "nope.jsonl")
+
+
+def test_two_schema_problems_at_one_path_are_two_findings_with_distinct_fingerprints() -> None:
+    def two_missing(tier: str, method: str, path: str, status: int, body: object) -> list[str]:
+        return ["$: 'message' is a required property", "$: 'detail' is a required property"]
+
+    exchange = Exchange(
+        "e1",
+        "new",
+        0,
+        "GET",
+        "http://x/api/v1/admin/chat/",
+        "GET /admin/chat/",
+        401,
+        "application/json",
+        body={},
+        is_json=True,
+    )
+    first, second = check_schema(exchange, two_missing)
+    assert first.fingerprint != second.fingerprint
+
+
+def test_the_same_schema_problem_with_other_values_keeps_its_fingerprint() -> None:
+    def bad_id(value: str) -> SchemaCheck:
+        return lambda *_: [f"$.messages[0].id: {value!r} is not of type 'integer'"]
+
+    exchange = Exchange(
+        "e1",
+        "new",
+        0,
+        "GET",
+        "http://x/api/v1/admin/chat/",
+        "GET /admin/chat/",
+        200,
+        "application/json",
+        body={},
+        is_json=True,
+    )
+    (first,) = check_schema(exchange, bad_id("7"))
+    (second,) = check_schema(exchange, bad_id("8"))
+    assert first.fingerprint == second.fingerprint
