@@ -29,6 +29,8 @@ _PLACEHOLDER = re.compile(r"(?:[A-Za-z]+[ \t]+)?\$\{?[A-Z_][A-Z0-9_]*\}?")
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-csrftoken"})
 
 _PAIR_KEYWORDS = ("sessionid", "csrf", "password", "secret", "token", "access", "refresh")
+# A keyword followed by an assignment: prose such as "please refresh." does not wake the slow patterns.
+_PAIR_GUARD = re.compile(r"(?:sessionid|csrf|password|secret|token|access|refresh)\w*[\"']?\s*[:=]")
 
 _lock = threading.Lock()
 _known: set[str] = set()
@@ -68,8 +70,10 @@ def redact(text: str) -> str:
     if "authorization" in lower:
         text = _AUTH_HEADER.sub(_mask_value, text)
     if any(keyword in lower for keyword in _PAIR_KEYWORDS):
-        text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{MASK}", text)
-        text = _COOKIE_PAIR.sub(_mask_value, text)
+        if "name=" in lower:
+            text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{MASK}", text)
+        if _PAIR_GUARD.search(lower):
+            text = _COOKIE_PAIR.sub(_mask_value, text)
     return text
 
 
