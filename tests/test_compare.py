@@ -18,6 +18,7 @@ from chatmigrate.compare import (
     classify,
     compare_exchanges,
     compare_file,
+    read_exchanges,
 )
 from chatmigrate.errors import ConfigError
 from chatmigrate.noise import IgnoreRule
@@ -666,3 +667,24 @@ def test_the_same_schema_problem_with_other_values_keeps_its_fingerprint() -> No
     (first,) = check_schema(exchange, bad_id("7"))
     (second,) = check_schema(exchange, bad_id("8"))
     assert first.fingerprint == second.fingerprint
+
+
+def test_recorded_lines_orjson_refuses_are_still_read(tmp_path: Path) -> None:
+    record = to_dict(
+        Exchange(
+            "e1",
+            "old",
+            0,
+            "GET",
+            URLS["old"],
+            ENDPOINT,
+            200,
+            "application/json",
+            body={"big": 2**70, "nan": float("nan")},
+            is_json=True,
+        )
+    )
+    path = tmp_path / "exchanges.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    (exchange,) = read_exchanges(path)
+    assert exchange.body["big"] == 2**70
