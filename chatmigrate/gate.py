@@ -41,7 +41,9 @@ def run_gate(
     audit_options: AuditOptions | None = None,
     progress: bool | None = None,
 ) -> GateOutcome:
-    """Results reach disk even when a target breaks: the verdict then says exit 3 and why."""
+    """Results reach disk even when a target breaks: the verdict then says exit 3 and why.
+
+    With ``shard`` the audit runs in shard 1 only, so that ``chatmigrate merge`` joins one audit."""
     parity = run_parity(
         config,
         corpus=corpus,
@@ -53,7 +55,7 @@ def run_gate(
     )
     result = parity.result
     transport_error = parity.transport_error
-    if audit_target is not None and transport_error is None:
+    if audit_target is not None and transport_error is None and (shard is None or shard[0] == 1):
         audit = run_audit(audit_target, audit_options)
         transport_error = audit.transport_error
         result.findings.extend(audit.findings)

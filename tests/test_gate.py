@@ -130,3 +130,10 @@ def test_gate_report_json_is_the_run_that_was_judged(tmp_path: Path, capsys: pyt
     gate(tmp_path, capsys, "--drift", "reverse-order", "--no-audit")
     reported = json.loads((tmp_path / "reports" / "report.json").read_text())
     assert reported["verdict"]["exit_code"] == 1 and reported["verdict"]["threshold"] == "medium"
+
+
+def test_only_the_first_shard_of_a_gate_runs_the_audit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gate(tmp_path / "one", capsys, "--shard", "1/2")
+    gate(tmp_path / "two", capsys, "--shard", "2/2")
+    assert load_run(tmp_path / "one" / "results").audit
+    assert not load_run(tmp_path / "two" / "results").audit
