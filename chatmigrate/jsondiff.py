@@ -121,11 +121,14 @@ def _walk(a: Any, b: Any, stack: list[Any], out: list[Difference]) -> None:
 
 
 def _flat_equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Type-strict equality for an object of scalars, checked at C speed (``==`` alone says True == 1)."""
+    """Type-strict equality for an object of scalars, checked at C speed (``==`` alone says True == 1).
+
+    Types are compared key by key: the two objects may list their keys in another order.
+    """
     types = list(map(type, a.values()))
     if dict in types or list in types or a != b:
         return False
-    return types == list(map(type, b.values()))
+    return types == list(map(type, map(b.__getitem__, a)))
 
 
 def _walk_dict(a: dict[str, Any], b: dict[str, Any], stack: list[Any], out: list[Difference]) -> None:

@@ -40,6 +40,12 @@ def test_bool_hidden_in_an_otherwise_equal_subtree_is_still_found() -> None:
     assert summary(diff(old, new)) == [("type_changed", "$.rows[0][0].flag"), ("type_changed", "$.other.flag")]
 
 
+def test_bool_and_int_swapped_between_keys_listed_in_another_order_are_type_changes() -> None:
+    old = {"x": 1, "y": True}
+    new = {"y": 1, "x": True}
+    assert summary(diff(old, new)) == [("type_changed", "$.x"), ("type_changed", "$.y")]
+
+
 def test_int_and_equal_float_are_the_same_json_number() -> None:
     assert diff({"amount": 1}, {"amount": 1.0}) == []
 
