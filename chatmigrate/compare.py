@@ -161,15 +161,24 @@ def _status(exchange: Exchange) -> str:
 
 
 def check_json(exchange: Exchange, evidence_chars: int = 20_000) -> Finding | None:
-    """A JSON API must answer JSON with a JSON content type; the legacy tier's login and 404 pages are known."""
+    """A JSON API must answer JSON with a JSON content type; the legacy tier's login and 404 pages are known.
+
+    No answer at all fails too, on any side: two sides that both fail to answer are not in parity.
+    """
     status = exchange.status
-    if status is None or status == 204:
-        return None
-    if exchange.is_json and _is_json_type(exchange.content_type):
-        return None
     side = exchange.side
-    legacy = side == PRIMARY_SIDE
     finding = partial(Finding, check=CHECK_JSON, subject=exchange.entry_id, endpoint=exchange.endpoint, side=side)
+    if status is None:
+        error = exchange.error or "no error recorded"
+        return finding(
+            severity=Severity.HIGH,
+            kind=Outcome.TRANSPORT_ERROR.value,
+            evidence=error,
+            title=f"{side} gave no answer: {error}",
+        )
+    if status == 204 or (exchange.is_json and _is_json_type(exchange.content_type)):
+        return None
+    legacy = side == PRIMARY_SIDE
     if 300 <= status < 400:
         location = f"Location: {_location(exchange)}"
         if not _is_login_redirect(exchange):

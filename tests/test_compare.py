@@ -292,6 +292,27 @@ def test_transport_error_on_new_is_an_outcome_mismatch_with_the_error_as_evidenc
     assert (finding.kind, finding.evidence) == ("ok->transport-error", "timed out")
 
 
+def no_answer_on_either_side() -> list[Exchange]:
+    return pair(lambda a: exchange("old", a, error="connection refused"), lambda a: exchange("new", a, error="timed out"))
+
+
+def test_no_answer_is_a_high_transport_error_naming_the_side_and_the_error() -> None:
+    findings = of(run(no_answer_on_either_side()), "json")
+    assert [(f.side, f.severity, f.kind, f.evidence) for f in findings] == [
+        ("new", Severity.HIGH, "transport-error", "timed out"),
+        ("old", Severity.HIGH, "transport-error", "connection refused"),
+    ]
+    assert [f.title for f in findings] == [
+        "new gave no answer: timed out (in 1 entry)",
+        "old gave no answer: connection refused (in 1 entry)",
+    ]
+
+
+def test_entry_with_no_answer_on_either_side_counts_as_failed() -> None:
+    (row,) = run(no_answer_on_either_side()).endpoints
+    assert (row.entries, row.passed, row.failed) == (1, 0, 1)
+
+
 def test_unparseable_json_is_high_and_still_classified_by_its_status() -> None:
     broken = exchange("new", text='{"status": "succ', content_type="application/json")
     broken.error = "content-type says JSON but the body is not"
