@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chatmigrate import report
+from chatmigrate import baseline, report
 from chatmigrate.audit import AuditOptions, AuditTarget, run_audit
 from chatmigrate.config import Config
+from chatmigrate.errors import ChatmigrateError
 from chatmigrate.parity import run_parity, write_run
 from chatmigrate.records import RunResult, TargetInfo, Verdict
 from chatmigrate.verdict import judge_run
@@ -43,7 +44,11 @@ def run_gate(
 ) -> GateOutcome:
     """Results reach disk even when a target breaks: the verdict then says exit 3 and why.
 
-    With ``shard`` the audit runs in shard 1 only, so that ``chatmigrate merge`` joins one audit."""
+    With ``shard`` the audit runs in shard 1 only, so that ``chatmigrate merge`` joins one audit. A bad baseline
+    fails before any request; a config problem the audit meets (a wrong password, say) is raised after the
+    replay's results are written."""
+    if config.gate.baseline is not None:
+        baseline.load(config.gate.baseline)
     parity = run_parity(
         config,
         corpus=corpus,
@@ -56,7 +61,12 @@ def run_gate(
     result = parity.result
     transport_error = parity.transport_error
     if audit_target is not None and transport_error is None and (shard is None or shard[0] == 1):
-        audit = run_audit(audit_target, audit_options)
+        try:
+            audit = run_audit(audit_target, audit_options)
+        except ChatmigrateError:
+            result.warnings.append("the audit could not run; see the error line")
+            write_run(result, parity.results_dir)
+            raise
         transport_error = audit.transport_error
         result.findings.extend(audit.findings)
         result.audit = audit.results

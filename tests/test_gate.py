@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import cli
 
+from chatmigrate.cli._options import config_overrides
 from chatmigrate.report import load_run
 
 # Latency is judged in benchmarks and in the slow-messages drift test, not on a loaded test machine.
@@ -137,3 +138,20 @@ def test_only_the_first_shard_of_a_gate_runs_the_audit(tmp_path: Path, capsys: p
     gate(tmp_path / "two", capsys, "--shard", "2/2")
     assert load_run(tmp_path / "one" / "results").audit
     assert not load_run(tmp_path / "two" / "results").audit
+
+
+def test_a_missing_baseline_fails_before_any_request_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = gate(tmp_path, capsys, "--baseline", "nowhere.json")
+    assert code == 2 and "nowhere.json" in err
+    assert not (tmp_path / "results" / "exchanges.jsonl").exists()
+
+
+def test_a_command_line_baseline_is_relative_to_the_working_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bl.json").write_text('{"version": 1, "accepted": []}')
+    monkeypatch.chdir(tmp_path)
+    overrides = config_overrides([], {}, fail_on=None, max_findings=None, baseline=Path("bl.json"))
+    assert overrides["gate.baseline"] == str(tmp_path / "bl.json")

@@ -28,12 +28,13 @@ def config_overrides(
     max_findings: int | None,
     baseline: Path | None,
 ) -> dict[str, Any]:
-    """``--set`` pairs first; dedicated flags that were given win over them."""
+    """``--set`` pairs first; dedicated flags that were given win over them. A path given on the command line
+    is relative to the working directory, not to the config file as paths in the file are."""
     given = {
         **flags,
         "gate.fail_on": fail_on,
         "gate.max_findings": max_findings,
-        "gate.baseline": str(baseline) if baseline else None,
+        "gate.baseline": str(baseline.resolve()) if baseline else None,
     }
     overrides: dict[str, Any] = parse_settings(settings)
     overrides.update({key: value for key, value in given.items() if value is not None})
