@@ -1,8 +1,9 @@
 """Turn a browser devtools capture (HAR) of the admin chat UI into corpus entries.
 
 Only requests of the chat API are kept, mapped to the canonical legacy path, and
-every credential is dropped on the way in: headers and cookies are never read,
-and credential-like query or body fields are removed.
+credentials cannot come along: headers and cookies are never read, only the
+query parameters of the chat contract are kept, and body fields that look like
+credentials are removed (what remains is redacted too).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import CorpusEntry
+from chatmigrate.redact import redact, redact_obj
 
 CANONICAL_CHAT = "/admin/chat/"
 SEND_PATH = "/api/v1/chat/send/"
@@ -25,6 +27,7 @@ _CHAT_PATHS = {
     "/api/chat-purchases": "purchases_list",
     "/api/chat-users": "chat_list",
 }
+QUERY_KEYS = frozenset({"chatroom_id", "request_type", "limit", "before"})
 CREDENTIAL_FIELDS = frozenset(
     {
         "token",
@@ -56,7 +59,8 @@ def load_har(path: Path) -> list[CorpusEntry]:
         raise ConfigError(f"not JSON: {error.msg}", file=str(path), line=error.lineno) from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", file=str(path)) from None
-    entries = document.get("log", {}).get("entries") if isinstance(document, dict) else None
+    log = document.get("log") if isinstance(document, dict) else None
+    entries = log.get("entries") if isinstance(log, dict) else None
     if not isinstance(entries, list):
         raise ConfigError("not a HAR file (no log.entries list)", file=str(path), key="log.entries")
     requests = []
@@ -87,9 +91,7 @@ def _to_entry(request: dict[str, Any], number: int) -> CorpusEntry | None:
     method = str(request.get("method", "GET")).upper()
     parts = urlsplit(request["url"])
     query = {
-        name: value
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if name.lower() not in CREDENTIAL_FIELDS
+        name: redact(value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if name in QUERY_KEYS
     }
     if parts.path == SEND_PATH and method == "POST":
         body = _json_body(request)
@@ -118,7 +120,8 @@ def _to_entry(request: dict[str, Any], number: int) -> CorpusEntry | None:
 
 
 def _json_body(request: dict[str, Any]) -> Any:
-    text = (request.get("postData") or {}).get("text")
+    post = request.get("postData")
+    text = post.get("text") if isinstance(post, dict) else None
     if not isinstance(text, str):
         return None
     try:
@@ -133,4 +136,4 @@ def _drop_credentials(value: Any) -> Any:
         return {key: _drop_credentials(item) for key, item in value.items() if key.lower() not in CREDENTIAL_FIELDS}
     if isinstance(value, list):
         return [_drop_credentials(item) for item in value]
-    return value
+    return redact_obj(value)

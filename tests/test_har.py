@@ -99,3 +99,25 @@ def test_from_har_command_with_no_chat_request_is_exit_2(tmp_path: Path, capsys:
         ["corpus", "from-har", str(har(tmp_path, get("https://x/a"))), "-o", str(tmp_path / "c")], capsys
     )
     assert code == 2 and "no chat API request" in err
+
+
+def test_query_parameters_outside_the_chat_contract_are_dropped(tmp_path: Path) -> None:
+    url = "https://ui.example/api/chat-messages?chatroom_id=2&access_tok=SECRETVALUE123&utm=x"
+    (entry,) = load_har(har(tmp_path, get(url)))
+    assert entry.query == {"chatroom_id": "2", "request_type": "recent_messages"}
+
+
+@pytest.mark.parametrize(
+    "document", ['{"log": []}', '{"log": {"entries": {}}}', "[1, 2]"], ids=["log-list", "entries-object", "list"]
+)
+def test_a_har_of_the_wrong_shape_is_a_config_error(tmp_path: Path, document: str) -> None:
+    path = tmp_path / "odd.har"
+    path.write_text(document)
+    with pytest.raises(ConfigError, match=r"log\.entries"):
+        load_har(path)
+
+
+def test_a_post_body_that_is_not_an_object_is_ignored(tmp_path: Path) -> None:
+    send = {"method": "POST", "url": "https://api.example/api/v1/chat/send/", "postData": "oops"}
+    (entry,) = load_har(har(tmp_path, send))
+    assert entry.body is None
