@@ -142,7 +142,7 @@ def main() -> None:
             asyncio.run(bare_loop(targets(url, run), entries[:20], run.repeats, run.concurrency))  # warm-up
             bare_before = asyncio.run(bare_loop(targets(url, run), entries, run.repeats, run.concurrency))
             start = time.perf_counter()
-            summary = run_replay(entries, targets(url, run), out, ReplayOptions.from_run(run, progress=False))
+            summary = run_replay(entries, targets(url, run), out, ReplayOptions.from_run(run))
             replayed = time.perf_counter() - start
             start = time.perf_counter()
             comparison = compare_file(out / EXCHANGES_FILE)

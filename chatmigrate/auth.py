@@ -14,7 +14,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,7 +28,8 @@ from chatmigrate.errors import ConfigError, UsageError
 from chatmigrate.redact import MASK, register_secret
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing: no CSRF header needed, and a corpus may send them anywhere."""
 _FORM_TOKEN = re.compile(r"name=[\"']csrfmiddlewaretoken[\"']\s+value=[\"']([^\"']+)[\"']")
 
 
@@ -95,7 +96,7 @@ class AuthAdapter:
     def __init__(self, principal: str) -> None:
         self.principal = principal
         self.generation = 0
-        self._lock: asyncio.Lock | None = None
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
     async def login(self, client: httpx.AsyncClient) -> None:
         """Obtain a fresh credential; adapters with a static credential have nothing to do."""
@@ -103,12 +104,20 @@ class AuthAdapter:
     async def prepare(self, client: httpx.AsyncClient) -> None:
         await self.reauthenticate(client, self.generation)
 
+    def _login_lock(self) -> asyncio.Lock:
+        """One lock per event loop: an adapter outlives one (the replay's, then WebSocket parity's)."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._locks:
+            self._locks = {loop: asyncio.Lock()}
+        return self._locks[loop]
+
     async def reauthenticate(self, client: httpx.AsyncClient, seen_generation: int) -> None:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
+        await self._renew_once(seen_generation, lambda: self.login(client))
+
+    async def _renew_once(self, seen_generation: int, renew: Callable[[], Awaitable[None]]) -> None:
+        async with self._login_lock():
             if self.generation == seen_generation:
-                await self.login(client)
+                await renew()
                 self.generation += 1
 
     async def apply(self, request: httpx.Request) -> None:
@@ -212,7 +221,7 @@ class SessionAuth(AuthAdapter):
 
     async def apply(self, request: httpx.Request) -> None:
         request.headers["Cookie"] = f"csrftoken={self._csrf}; sessionid={self._session}"
-        if request.method.upper() not in _SAFE_METHODS:
+        if request.method.upper() not in SAFE_METHODS:
             request.headers["X-CSRFToken"] = self._csrf
             request.headers["Referer"] = self.base_url + self.login_path
             request.headers["Origin"] = self._origin
@@ -268,8 +277,6 @@ class TokenEndpointAuth(AuthAdapter):
         self._access = ""
         self._refresh = ""
         self._expires = 0.0
-        self.logins = 0
-        self.refreshes = 0
         register_secret(password)
 
     async def login(self, client: httpx.AsyncClient) -> None:
@@ -281,7 +288,6 @@ class TokenEndpointAuth(AuthAdapter):
         tokens = _json_object(answer)
         if answer.status_code != 200 or not isinstance(tokens.get("access"), str):
             raise AuthFailed(f"token login as {self.username!r} at {url} failed (status {answer.status_code})")
-        self.logins += 1
         refresh = tokens.get("refresh")
         self._refresh = refresh if isinstance(refresh, str) else ""
         register_secret(self._refresh)
@@ -303,20 +309,14 @@ class TokenEndpointAuth(AuthAdapter):
             )
             access = _json_object(answer).get("access")
             if answer.status_code == 200 and isinstance(access, str):
-                self.refreshes += 1
                 self._set_access(access)
                 return
         await self.login(client)
 
     async def apply(self, request: httpx.Request) -> None:
-        if self._client is not None and time.time() >= self._expires - self.refresh_margin:
-            seen = self.generation
-            if self._lock is None:
-                self._lock = asyncio.Lock()
-            async with self._lock:
-                if self.generation == seen:
-                    await self._renew(self._client)
-                    self.generation += 1
+        client = self._client
+        if client is not None and time.time() >= self._expires - self.refresh_margin:
+            await self._renew_once(self.generation, lambda: self._renew(client))
         request.headers["Authorization"] = f"Bearer {self._access}"
 
     def needs_reauth(self, response: httpx.Response) -> bool:
@@ -454,7 +454,11 @@ def _b64_json(segment: str, name: str) -> dict[str, Any]:
 def _expiry_words(exp: Any, now: float | None) -> str:
     if isinstance(exp, bool) or not isinstance(exp, int | float):
         return "no usable exp claim: the token never expires" if exp is None else f"exp is not a number: {exp!r}"
-    moment = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(exp))
+    try:
+        moment = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(exp))
+    except (OverflowError, ValueError, OSError):
+        # exp = 1e20 or NaN: a forged or broken token is exactly what inspect is for.
+        return f"exp {exp!r} is not a valid time"
     delta = exp - (time.time() if now is None else now)
     if delta >= 0:
         return f"expires in {human_duration(delta)} ({moment})"

@@ -9,6 +9,7 @@ line and key (or the environment variable / flag) so it can be fixed in one go.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tomllib
@@ -215,8 +216,8 @@ def parse_duration(value: Any) -> float:
         if not match:
             raise ValueError(f"expected a duration like 30s, 15m or 2h, got {value!r}")
         seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-    if seconds <= 0:
-        raise ValueError(f"expected a positive duration, got {value!r}")
+    if not (0 < seconds < math.inf):
+        raise ValueError(f"expected a positive finite duration, got {value!r}")
     return seconds
 
 
@@ -229,6 +230,9 @@ def _text(value: Any) -> str:
 def _url(scheme: tuple[str, ...]) -> Parser:
     def parse(value: Any) -> str:
         text = _text(value).rstrip("/")
+        if "@" in text.split("://", 1)[-1].split("/", 1)[0]:
+            # Checked first and never echoed: the URL is printed in run.json, reports and error lines.
+            raise ValueError("credentials in a URL are refused: put credentials in the auth table, by reference")
         parts = urlsplit(text)
         if parts.scheme not in scheme or not parts.netloc:
             raise ValueError(f"expected an absolute {'/'.join(scheme)} URL, got {value!r}")
@@ -266,8 +270,8 @@ def _positive_float(value: Any) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"expected a positive number, got {value!r}") from None
-    if number <= 0:
-        raise ValueError(f"expected a positive number, got {value!r}")
+    if not (0 < number < math.inf):
+        raise ValueError(f"expected a positive finite number, got {value!r}")
     return number
 
 
@@ -387,7 +391,7 @@ _AUTH_SPEC: dict[str, Parser] = {
     "token_path": _url_path,
     "refresh_path": _url_path,
     "refresh_margin": parse_duration,
-    "user_id": _int(0),
+    "user_id": _int(1),
     "email": _text,
     "role": _text,
     "ttl": parse_duration,

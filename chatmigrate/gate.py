@@ -17,6 +17,7 @@ from chatmigrate.config import Config
 from chatmigrate.errors import ChatmigrateError
 from chatmigrate.parity import run_parity, write_run
 from chatmigrate.records import RunResult, TargetInfo, Verdict
+from chatmigrate.replay import ProgressCallback
 from chatmigrate.verdict import judge_run
 
 
@@ -40,7 +41,7 @@ def run_gate(
     resume: bool = False,
     allow_writes: bool = False,
     audit_options: AuditOptions | None = None,
-    progress: bool | None = None,
+    progress: ProgressCallback | None = None,
 ) -> GateOutcome:
     """Results reach disk even when a target breaks: the verdict then says exit 3 and why.
 

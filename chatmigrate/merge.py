@@ -32,10 +32,9 @@ from chatmigrate.compare import (
 )
 from chatmigrate.errors import ConfigError, ExitCode, UsageError
 from chatmigrate.noise import RuleSpec
-from chatmigrate.parity import RUN_FILE, write_run
+from chatmigrate.parity import RUN_FILE, load_run, write_run
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo
 from chatmigrate.replay import EXCHANGES_FILE
-from chatmigrate.report import load_run
 from chatmigrate.verdict import GateLimits, judge_run
 
 RECOMPUTED_CHECKS = frozenset(

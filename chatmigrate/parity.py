@@ -17,15 +17,25 @@ from pathlib import Path
 from chatmigrate import __version__
 from chatmigrate.compare import compare_file
 from chatmigrate.config import Config
+from chatmigrate.contracts import schema_validator
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import ConfigError, TransportError
-from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict, to_dict
+from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict, from_dict, to_dict
 from chatmigrate.redact import redact_obj
-from chatmigrate.replay import ReplayOptions, ReplaySummary, Target, run_replay, targets_from_config
+from chatmigrate.replay import (
+    EXCHANGES_FILE,
+    ProgressCallback,
+    ReplayOptions,
+    ReplaySummary,
+    Target,
+    run_replay,
+    targets_from_config,
+)
 from chatmigrate.verdict import judge_run
 from chatmigrate.wsparity import run_ws_parity
 
 RUN_FILE = "run.json"
+RESULTS_SCHEMA = "results"
 
 
 @dataclass(slots=True)
@@ -45,7 +55,7 @@ def run_parity(
     resume: bool = False,
     shard: tuple[int, int] | None = None,
     allow_writes: bool = False,
-    progress: bool | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ParityOutcome:
     """Replay -> compare -> WebSocket parity. A transport failure is kept in the outcome, not raised,
     so that what was gathered is still compared and reported (the verdict then exits 3)."""
@@ -54,14 +64,14 @@ def run_parity(
     out_dir = out_dir or config.run.output_dir
     targets = targets_from_config(config)
     writes = allow_writes or config.embedded_only
-    options = ReplayOptions.from_run(config.run, allow_writes=writes, resume=resume, shard=shard, progress=progress)
+    options = ReplayOptions.from_run(config.run, allow_writes=writes, resume=resume, shard=shard, on_progress=progress)
     summary: ReplaySummary | None = None
     transport_error: str | None = None
     try:
         summary = run_replay(entries, targets, out_dir, options)
     except TransportError as error:
         transport_error = str(error)
-    comparison = compare_file(out_dir / "exchanges.jsonl", config.ignore, config.compare)
+    comparison = compare_file(out_dir / EXCHANGES_FILE, config.ignore, config.compare)
     result = RunResult(
         tool_version=__version__,
         started_at=started,
@@ -75,7 +85,7 @@ def run_parity(
         endpoints=comparison.endpoints,
     )
     if transport_error is None:
-        _add_ws_parity(result, config, writes=writes, shard=shard)
+        transport_error = _add_ws_parity(result, config, targets, writes=writes, shard=shard)
     result.finished_at = _now()
     return ParityOutcome(result=result, results_dir=out_dir, replay=summary, transport_error=transport_error)
 
@@ -93,19 +103,23 @@ def _principal_warnings(targets: Sequence[Target]) -> list[str]:
     ]
 
 
-def _add_ws_parity(result: RunResult, config: Config, *, writes: bool, shard: tuple[int, int] | None) -> None:
-    if config.ws is None or "new" not in config.targets:
-        return
+def _add_ws_parity(
+    result: RunResult, config: Config, targets: Sequence[Target], *, writes: bool, shard: tuple[int, int] | None
+) -> str | None:
+    """With the replay's own targets (their secrets resolved once); returns a transport error, if any."""
+    if config.ws is None:
+        return None
     if not writes:
         result.warnings.append("WebSocket parity skipped: it sends messages; pass --allow-writes to run it")
-        return
+        return None
     if shard is not None and shard[0] != 1:
-        return
-    sides = {target.side: target for target in targets_from_config(config)}
+        return None
+    sides = {target.side: target for target in targets}
     ws = run_ws_parity(config.ws, sides["old"], sides["new"])
     result.findings.extend(ws.findings)
     result.endpoints.extend(ws.endpoints)
     result.warnings.extend(ws.warnings)
+    return ws.transport_error
 
 
 def judge(outcome: ParityOutcome, config: Config) -> Verdict:
@@ -123,6 +137,39 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
     except OSError as error:
         raise ConfigError(f"cannot write results: {error.strerror}", file=str(path)) from None
     return path
+
+
+def load_run(results_dir: Path | str) -> RunResult:
+    """Read ``run.json`` from a results folder (or the file itself); any defect is one ConfigError."""
+    path = Path(results_dir)
+    if path.is_dir():
+        path = path / RUN_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ConfigError("no run.json here; run 'chatmigrate gate' or 'replay' first", file=str(path)) from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read results: {error}", file=str(path)) from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"not valid JSON: {error.msg}", file=str(path), line=error.lineno) from error
+    problem = _first_violation(document)
+    if problem:
+        raise ConfigError(f"not a chatmigrate run result: {problem}", file=str(path))
+    try:
+        return from_dict(RunResult, document)
+    except (ValueError, TypeError, KeyError) as error:
+        raise ConfigError(f"not a chatmigrate run result: {error}", file=str(path)) from error
+
+
+def _first_violation(document: object) -> str | None:
+    """The deepest schema violation: the one closest to its cause."""
+    errors = schema_validator(RESULTS_SCHEMA).iter_errors(document)
+    deepest = max(errors, key=lambda error: len(error.absolute_path), default=None)
+    if deepest is None:
+        return None
+    return f"{'/'.join(str(part) for part in deepest.absolute_path) or '(top level)'}: {deepest.message}"
 
 
 def _now() -> str:

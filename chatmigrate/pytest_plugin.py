@@ -177,7 +177,7 @@ class _Suite:
     def _run_parity(self) -> _Judged:
         chosen = {item.name for item in self._selected(_EntryTest)}
         entries = [e for e in self.entries if (e.id in chosen or not chosen) and self.sendable(e)]
-        outcome = run_parity(self.config, entries=entries, progress=False)
+        outcome = run_parity(self.config, entries=entries)
         verdict = judge(outcome, self.config)
         write_run(outcome.result, outcome.results_dir)
         gating = _gating(outcome.result, self.config)

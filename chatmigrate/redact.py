@@ -27,23 +27,48 @@ _FORM_FIELD = re.compile(
 )
 _PLACEHOLDER = re.compile(r"(?:[A-Za-z]+[ \t]+)?\$\{?[A-Z_][A-Z0-9_]*\}?")
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-csrftoken"})
+_SENSITIVE_HEADER_PARTS = ("token", "secret", "session", "auth", "key", "csrf")
 
 _PAIR_KEYWORDS = ("sessionid", "csrf", "password", "secret", "token", "access", "refresh")
 # A keyword followed by an assignment: prose such as "please refresh." does not wake the slow patterns.
 _PAIR_GUARD = re.compile(r"(?:sessionid|csrf|password|secret|token|access|refresh)\w*[\"']?\s*[:=]")
+_SENSITIVE_KEY_WORDS = frozenset({"sessionid", "password", "secret", "token", "access", "refresh"})
+_KEY_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 _lock = threading.Lock()
 _known: set[str] = set()
-_longest_first: tuple[str, ...] = ()
+_known_pattern: re.Pattern[str] | None = None
 
 
 def register_secret(value: str | None) -> None:
     """Remember a value that must never be printed; very short values are ignored to avoid mangling text."""
-    global _longest_first
+    global _known_pattern
     if value and len(value) >= 4:
         with _lock:
-            _known.add(value)
-            _longest_first = tuple(sorted(_known, key=len, reverse=True))
+            if value not in _known:
+                _known.add(value)
+                _known_pattern = _trie_pattern(_known)
+
+
+def _trie_pattern(secrets: Iterable[str]) -> re.Pattern[str]:
+    """One pass over the text whatever the number of secrets: a plain alternation of a hundred tokens that
+    share the ``eyJ`` prefix is ten times slower than testing each, a prefix tree is not. Optional tails are
+    greedy, so the longest secret at a position wins."""
+    trie: dict[str, Any] = {}
+    for secret in secrets:
+        node = trie
+        for char in secret:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(build(trie))
 
 
 def registered_secrets() -> frozenset[str]:
@@ -53,17 +78,16 @@ def registered_secrets() -> frozenset[str]:
 
 def forget_secrets() -> None:
     """Start over; for long-lived processes (and test suites) running several unrelated jobs."""
-    global _longest_first
+    global _known_pattern
     with _lock:
         _known.clear()
-        _longest_first = ()
+        _known_pattern = None
 
 
 def redact(text: str) -> str:
     """Cheap substring tests guard each pattern: this runs on every recorded body, on the replay hot path."""
-    for secret in _longest_first:
-        if secret in text:
-            text = text.replace(secret, MASK)
+    if _known_pattern is not None:
+        text = _known_pattern.sub(MASK, text)
     if "eyJ" in text:
         text = _JWT.sub(MASK, text)
     lower = text.lower()
@@ -85,19 +109,44 @@ def _mask_value(match: re.Match[str]) -> str:
 
 
 def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
+    """A header named like a credential (``X-Session-Token``, ``X-Api-Key``) is masked whole: its value
+    may be opaque, with no shape the text patterns would recognise."""
     items = headers.items() if isinstance(headers, Mapping) else headers
     out: dict[str, str] = {}
     for name, value in items:
-        out[name.lower()] = MASK if name.lower() in SENSITIVE_HEADERS else redact(value)
+        lower = name.lower()
+        sensitive = lower in SENSITIVE_HEADERS or any(part in lower for part in _SENSITIVE_HEADER_PARTS)
+        out[lower] = MASK if sensitive else redact(value)
     return out
 
 
+def _sensitive_key(key: str) -> bool:
+    """Whole words of the key, so ``refresh_token`` and ``X-Session-Token`` match and ``request_type`` does not."""
+    for word in _KEY_WORD.findall(key):
+        lower = word.lower()
+        if lower in _SENSITIVE_KEY_WORDS or lower.startswith("csrf"):
+            return True
+    return False
+
+
 def redact_obj(value: Any) -> Any:
-    """Deep-redact a JSON-like value (strings only; structure and numbers are kept)."""
+    """Deep-redact a JSON-like value (strings only; structure and numbers are kept). A string under a
+    sensitive key is masked whole: an opaque session id or password has no shape to recognise alone."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, list):
         return [redact_obj(item) for item in value]
     if isinstance(value, dict):
-        return {key: redact_obj(item) for key, item in value.items()}
+        return {
+            key: MASK if isinstance(item, str) and isinstance(key, str) and _sensitive_key(key) else redact_obj(item)
+            for key, item in value.items()
+        }
     return value
+
+
+def redact_parsed(text: str, parsed: Any) -> Any:
+    """``parsed`` (the JSON of ``text``) redacted; a body with nothing to hide is returned as is, unwalked."""
+    lower = text.lower()
+    if not any(keyword in lower for keyword in _PAIR_KEYWORDS) and redact(text) == text:
+        return parsed
+    return redact_obj(parsed)

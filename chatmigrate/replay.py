@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import dataclasses
 import json
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,11 +27,15 @@ from chatmigrate.config import CHAT_PATH, Config, RunOptions, TargetConfig
 from chatmigrate.corpus import shard as shard_entries
 from chatmigrate.errors import TransportError, UsageError
 from chatmigrate.records import CorpusEntry, Exchange
-from chatmigrate.redact import redact, redact_headers, redact_obj
+from chatmigrate.redact import redact, redact_headers, redact_parsed
 
 EXCHANGES_FILE = "exchanges.jsonl"
 TEXT_CAP = 16 * 1024
 _EXCHANGE_FIELDS = tuple(f.name for f in dataclasses.fields(Exchange))
+
+ProgressCallback = Callable[[int, int], None]
+"""``(done, total)`` entries: called once before the first request (``done`` counts resumed entries), then
+after each entry. The runner only reports; drawing a bar is the caller's business."""
 
 
 @dataclass(slots=True)
@@ -94,7 +97,7 @@ class ReplayOptions:
     allow_writes: bool = False
     resume: bool = False
     shard: tuple[int, int] | None = None
-    progress: bool | None = None
+    on_progress: ProgressCallback | None = None
     failure_threshold: int = 5
 
     @classmethod
@@ -113,7 +116,6 @@ class ReplayOptions:
 @dataclass(slots=True)
 class ReplaySummary:
     path: Path
-    planned: int = 0
     resumed: int = 0
     completed: int = 0
     exchanges: int = 0
@@ -143,16 +145,15 @@ async def replay(
     done = completed_on_disk(path, plans) if options.resume else set()
     pending = [entry for entry in entries if entry.id not in done]
     _check_writes(pending, targets, options.allow_writes)
-    summary = ReplaySummary(path=path, planned=len(entries), resumed=len(done))
+    summary = ReplaySummary(path=path, resumed=len(done))
     with path.open("a" if options.resume else "w", encoding="utf-8") as sink:
-        run = _Run(targets, options, sink, summary)
+        run = _Run(targets, options, sink, summary, total=len(entries))
         async with contextlib.AsyncExitStack() as stack:
             for target in targets:
                 run.clients[target.side] = await stack.enter_async_context(open_client(target, options.concurrency))
-            with _progress(options.progress, len(entries), len(done)) as advance:
-                run.advance = advance
-                await run.login()
-                await run.execute(pending)
+            await run.login()
+            run.report_progress()
+            await run.execute(pending)
     return summary
 
 
@@ -240,21 +241,6 @@ def open_client(target: Target, concurrency: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=httpx.Timeout(target.timeout), follow_redirects=False, cookies=jar, limits=limits)
 
 
-@contextlib.contextmanager
-def _progress(enabled: bool | None, total: int, already: int) -> Iterator[Callable[[], None]]:
-    """A rich bar on stderr for humans; nothing at all when stderr is a pipe or a CI log."""
-    if not (sys.stderr.isatty() if enabled is None else enabled):
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    columns = (TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("replay", total=total, completed=already)
-        yield lambda: bar.advance(task)
-
-
 class _Pacer:
     """Spaces request starts evenly: a rate limit without bursts."""
 
@@ -277,13 +263,16 @@ class _Abort(Exception):
 
 
 class _Run:
-    def __init__(self, targets: Sequence[Target], options: ReplayOptions, sink: TextIO, summary: ReplaySummary):
+    def __init__(
+        self, targets: Sequence[Target], options: ReplayOptions, sink: TextIO, summary: ReplaySummary, total: int
+    ):
         self.targets = targets
         self.options = options
         self.sink = sink
         self.summary = summary
+        self.total = total
+        self.finished = summary.resumed
         self.clients: dict[str, httpx.AsyncClient] = {}
-        self.advance: Callable[[], None] = lambda: None
         self.semaphore = asyncio.Semaphore(options.concurrency)
         self.pacer = _Pacer(options.rate_limit)
         self.failures = {target.side: 0 for target in targets}
@@ -297,6 +286,10 @@ class _Run:
                 raise TransportError(
                     f"cannot log in on target {target.side} ({target.base_url}): {_describe(error)}"
                 ) from None
+
+    def report_progress(self) -> None:
+        if self.options.on_progress is not None:
+            self.options.on_progress(self.finished, self.total)
 
     async def execute(self, entries: Sequence[CorpusEntry]) -> None:
         queue = iter(entries)
@@ -323,7 +316,8 @@ class _Run:
                 self.held.append(exchanges)
             else:
                 self._write(exchanges)
-            self.advance()
+            self.finished += 1
+            self.report_progress()
 
     def _write(self, exchanges: list[Exchange]) -> None:
         """One write and one flush per entry: a crash never leaves half an entry behind a whole one."""
@@ -371,6 +365,7 @@ class _Run:
                 await asyncio.sleep(self.options.backoff * 2 ** (retry - 1))
             await self.pacer.wait()
             async with self.semaphore:
+                record.error, record.elapsed_ms = None, 0.0
                 started = time.perf_counter()
                 try:
                     async with asyncio.timeout(target.timeout):
@@ -423,20 +418,22 @@ def _fill(record: Exchange, response: httpx.Response, data: bytes, truncated: bo
         record.error = f"body larger than {cap} bytes: cut off at the cap"
         record.text = redact(text[:TEXT_CAP])
         return
-    if _is_json_type(record.content_type):
+    if is_json_type(record.content_type):
         try:
             parsed = json.loads(text)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
+            # RecursionError: a body nested thousands deep; it must not kill the run's task group.
             record.error = record.error or f"content-type says JSON but the body is not: {error}"
             record.text = redact(text[:TEXT_CAP])
             return
         record.is_json = True
-        record.body = parsed if redact(text) == text else redact_obj(parsed)
+        record.body = redact_parsed(text, parsed)
         return
     record.text = redact(text[:TEXT_CAP]) if text else None
 
 
-def _is_json_type(content_type: str) -> bool:
+def is_json_type(content_type: str) -> bool:
+    """JSON by media type (``application/json``, ``application/problem+json``); shared with compare."""
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
 

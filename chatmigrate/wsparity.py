@@ -35,10 +35,15 @@ class WsParity:
     findings: list[Finding] = field(default_factory=list)
     endpoints: list[EndpointParity] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    transport_error: str | None = None
+    """A connection lost mid-check: the pair could not be judged, so the run exits 3 like a broken replay."""
 
 
 class _Broken(Exception):
     """A step that cannot go on; its message becomes the finding's title."""
+
+
+_TRANSPORT_ERRORS = (httpx.HTTPError, WebSocketException, OSError)
 
 
 def run_ws_parity(options: WsOptions, old: Target, new: Target) -> WsParity:
@@ -72,6 +77,9 @@ async def ws_parity(options: WsOptions, old: Target, new: Target) -> WsParity:
                     findings = await check(socket)
             except _Broken as broken:
                 findings = [_finding(name, endpoint, str(broken))]
+            except _TRANSPORT_ERRORS as error:
+                result.transport_error = f"WebSocket parity check {name}: connection lost: {_text(error)}"
+                return result
             result.findings.extend(findings)
             row.failed, row.passed = (1, 0) if findings else (0, 1)
             result.endpoints.append(row)
@@ -195,16 +203,21 @@ class _Socket:
             raise _Broken(f"the WebSocket handshake was refused ({refused.response.status_code})") from None
         except (InvalidHandshake, OSError, TimeoutError) as error:
             raise _Broken(f"cannot open the WebSocket: {_text(error)}") from None
+        try:
+            await self._greet(self.connection)
+        except BaseException:
+            # __aexit__ does not run when __aenter__ raises: the open connection is ours to close.
+            await self.connection.close()
+            raise
+        return self.connection
+
+    async def _greet(self, connection: ClientConnection) -> None:
         if self.options.auth == "jwt":
             if not self.token:
                 raise _Broken("ws.auth is jwt but the new target's auth has no access token")
-            await self.connection.send(json.dumps({"type": "auth", "token": self.token}))
-        if (
-            await _wait_for(self.connection, lambda event: event.get("type") == "connected", self.options.timeout)
-            is None
-        ):
+            await connection.send(json.dumps({"type": "auth", "token": self.token}))
+        if await _wait_for(connection, lambda event: event.get("type") == "connected", self.options.timeout) is None:
             raise _Broken("the WebSocket never said 'connected' (closed or silent after the handshake)")
-        return self.connection
 
     async def __aexit__(self, *exc: object) -> None:
         if self.connection is not None:

@@ -50,7 +50,7 @@ def subset() -> list[CorpusEntry]:
 
 
 def parity(config: Config, out: Path) -> ParityOutcome:
-    return run_parity(config, entries=subset(), out_dir=out, progress=False)
+    return run_parity(config, entries=subset(), out_dir=out)
 
 
 def failing(findings: list[Finding]) -> list[Finding]:

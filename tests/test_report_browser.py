@@ -54,7 +54,6 @@ def gate_run(tmp_path_factory: pytest.TempPathFactory) -> GateOutcome:
             reports_dir=folder / "reports",
             formats=["html"],
             audit_options=AuditOptions(budget=10),
-            progress=False,
         )
 
 

@@ -182,7 +182,7 @@ def targets(server: EmbeddedServer, new_url: str, timeout: float = 0.3) -> list[
     return [old, Target(side="new", base_url=new_url, auth=BearerAuth("static-test-token"), timeout=timeout)]
 
 
-FAST = {"concurrency": 1, "retries": 1, "backoff": 0.01, "failure_threshold": 3, "progress": False}
+FAST = {"concurrency": 1, "retries": 1, "backoff": 0.01, "failure_threshold": 3}
 
 
 def options(**changes: object) -> ReplayOptions:

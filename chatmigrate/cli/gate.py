@@ -29,6 +29,7 @@ from chatmigrate.config import (
 from chatmigrate.corpus import parse_shard
 from chatmigrate.errors import UsageError
 from chatmigrate.gate import GateOutcome, run_gate
+from chatmigrate.progress import progress_bar
 from chatmigrate.redact import redact
 from chatmigrate.server.config import ServerConfig
 
@@ -111,7 +112,10 @@ def gate_command(
     overrides = config_overrides(settings, {}, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
     chosen = report.parse_formats(formats)
     shard_spec = parse_shard(shard) if shard else None
-    with open_gate_targets(config, overrides, drift, flaw, ws_auth, allow_writes) as (loaded, target):
+    with (
+        open_gate_targets(config, overrides, drift, flaw, ws_auth, allow_writes) as (loaded, target),
+        progress_bar(progress) as on_progress,
+    ):
         outcome = run_gate(
             loaded,
             target if audit else None,
@@ -123,7 +127,7 @@ def gate_command(
             resume=resume,
             allow_writes=allow_writes,
             audit_options=audit_options_from_config(loaded, seed=seed, budget=budget),
-            progress=progress,
+            progress=on_progress,
         )
     typer.echo(summary_line(outcome))
     if outcome.verdict.exit_code == 3:

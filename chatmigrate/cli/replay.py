@@ -22,6 +22,7 @@ from chatmigrate.config import (
 )
 from chatmigrate.corpus import parse_shard
 from chatmigrate.parity import ParityOutcome, judge, run_parity, write_run
+from chatmigrate.progress import progress_bar
 from chatmigrate.records import Severity, Verdict
 from chatmigrate.redact import redact
 
@@ -87,7 +88,7 @@ def replay_command(
     }
     overrides = config_overrides(settings, flags, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
     shard_spec = parse_shard(shard) if shard else None
-    with open_config(config, overrides) as loaded:
+    with open_config(config, overrides) as loaded, progress_bar(progress) as on_progress:
         outcome = run_parity(
             loaded,
             corpus=corpus,
@@ -95,7 +96,7 @@ def replay_command(
             resume=resume,
             shard=shard_spec,
             allow_writes=allow_writes,
-            progress=progress,
+            progress=on_progress,
         )
         verdict = judge(outcome, loaded)
         write_run(outcome.result, outcome.results_dir)

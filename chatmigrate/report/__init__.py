@@ -6,16 +6,14 @@ a results folder at any time and gives the same files.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from chatmigrate.errors import ConfigError, UsageError
-from chatmigrate.records import RunResult, Severity, from_dict
+from chatmigrate.parity import load_run as load_run  # re-exported: reporters read what parity wrote
+from chatmigrate.records import RunResult, Severity
 from chatmigrate.report import html, jsonreport, junit, markdown
 from chatmigrate.report.summary import DEFAULT_FAIL_ON, redacted
-
-RUN_FILE = "run.json"
 
 Writer = Callable[..., Path]
 WRITERS: dict[str, Writer] = {
@@ -52,27 +50,3 @@ def _known(names: Iterable[str]) -> list[str]:
     if unknown:
         raise UsageError(f"unknown report format {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
     return chosen
-
-
-def load_run(results_dir: Path | str) -> RunResult:
-    """Read ``run.json`` from a results folder (or the file itself); any defect is one ConfigError."""
-    path = Path(results_dir)
-    if path.is_dir():
-        path = path / RUN_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise ConfigError("no run.json here; run 'chatmigrate gate' or 'replay' first", file=str(path)) from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read results: {error}", file=str(path)) from error
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"not valid JSON: {error.msg}", file=str(path), line=error.lineno) from error
-    problems = jsonreport.violations(document)
-    if problems:
-        raise ConfigError(f"not a chatmigrate run result: {problems[0]}", file=str(path))
-    try:
-        return from_dict(RunResult, document)
-    except (ValueError, TypeError, KeyError) as error:
-        raise ConfigError(f"not a chatmigrate run result: {error}", file=str(path)) from error
