@@ -301,7 +301,7 @@ def check_body(
     endpoint = old.endpoint
     groups: dict[tuple[DiffKind, str], tuple[Difference, int]] = {}
     for difference in diff(old.body, candidate.body):
-        if rules.suppresses(endpoint, difference) or noise.is_noise(endpoint, difference):
+        if rules.suppresses(endpoint, difference) or noise.is_noise(endpoint, difference, entry=old.entry_id):
             continue
         key = (difference.kind, difference.pattern)
         first, count = groups.get(key, (difference, 0))
@@ -587,7 +587,7 @@ def _learn(group: list[Exchange], noise: NoiseModel) -> None:
         if first is None or second is None or not (first.is_json and second.is_json):
             continue
         if first.status == second.status:
-            noise.learn(first.endpoint, side, first.body, second.body)
+            noise.learn(first.endpoint, side, first.body, second.body, entry=first.entry_id)
 
 
 def _check_entry(

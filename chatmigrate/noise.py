@@ -4,8 +4,12 @@ Noise is learned, never hard-coded: every entry is sent twice to each side, and
 whatever differs between two identical calls of the same side (a generation
 time, a request id) cannot be compared across sides either. Learned paths are
 normalised (``[3]`` and ``[id=17]`` become ``[*]``) so the entries of one
-endpoint teach each other. Declared rules come on top, each with the reason a
-reviewer will read, and a ledger says how much each one hid, so stale rules show.
+endpoint teach each other. Items that come and go in an id-matched list (a chat
+message that arrived between the two calls) are the exception: on a server with
+live traffic that happens anywhere, so it is learned for that entry alone and hides
+only items coming and going in that list, never what is inside them. Declared rules
+come on top, each with the reason a reviewer will read, and a ledger says how much
+each one hid, so stale rules show.
 """
 
 from __future__ import annotations
@@ -28,10 +32,19 @@ MAX_NOISE_PATHS_PER_ENDPOINT = 500
 _Key = tuple[str | None, ...]
 
 _SHAPE_KINDS = frozenset({DiffKind.TYPE_CHANGED, DiffKind.KEY_ADDED, DiffKind.KEY_REMOVED})
+_PRESENCE_KINDS = frozenset({DiffKind.KEY_ADDED, DiffKind.KEY_REMOVED})
 
 
 def _normalise(segments: tuple[Segment, ...]) -> _Key:
     return tuple(part if isinstance(part, str) else None for part in segments)
+
+
+def _item_list(difference: Difference) -> _Key | None:
+    """The list an item was added to or removed from; None when the difference is not an item coming or going."""
+    segments = difference.segments
+    if difference.kind in _PRESENCE_KINDS and segments and not isinstance(segments[-1], str):
+        return _normalise(segments[:-1])
+    return None
 
 
 def _key_path(key: _Key) -> str:
@@ -41,6 +54,7 @@ def _key_path(key: _Key) -> str:
 @dataclass(slots=True)
 class _Learned:
     kinds: set[DiffKind] = field(default_factory=set)
+    """What this path hides on the whole endpoint; empty for a list whose items came and went (hidden per entry)."""
     examples: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -49,16 +63,22 @@ class NoiseModel:
 
     A value that changed between two calls hides value changes there; a node whose
     type or presence changed hides everything at and below it; a length or order
-    change hides only that.
+    change hides only that. An item that came or went in an id-matched list hides,
+    for its entry only, items coming and going in that list and its length.
     """
 
     def __init__(self) -> None:
         self._learned: dict[str, dict[_Key, _Learned]] = {}
+        self._membership: dict[tuple[str, str], set[_Key]] = {}
+        """(endpoint, entry) -> lists whose items came and went between that entry's two calls."""
 
-    def learn(self, endpoint: str, side: str, first: Any, second: Any) -> None:
+    def learn(self, endpoint: str, side: str, first: Any, second: Any, *, entry: str) -> None:
         differences = diff(first, second)
         if not differences:
             return
+        lists = {key for key in map(_item_list, differences) if key is not None}
+        if lists:
+            self._membership.setdefault((endpoint, entry), set()).update(lists)
         paths = self._learned.setdefault(endpoint, {})
         for difference in differences:
             key = _normalise(difference.segments)
@@ -67,16 +87,23 @@ class NoiseModel:
                 if len(paths) >= MAX_NOISE_PATHS_PER_ENDPOINT:
                     continue
                 learned = paths[key] = _Learned()
-            learned.kinds.add(difference.kind)
+            example = f"{_example(difference.old)} then {_example(difference.new)}"
+            if _item_list(difference) is not None or (difference.kind is DiffKind.LENGTH_CHANGED and key in lists):
+                example = f"in {entry}: {example}"
+            else:
+                learned.kinds.add(difference.kind)
             examples = learned.examples.setdefault(side, [])
             if len(examples) < NOISE_EXAMPLES:
-                examples.append(f"{_example(difference.old)} then {_example(difference.new)}")
+                examples.append(example)
 
-    def is_noise(self, endpoint: str, difference: Difference) -> bool:
+    def is_noise(self, endpoint: str, difference: Difference, *, entry: str) -> bool:
+        key = _normalise(difference.segments)
+        lists = self._membership.get((endpoint, entry))
+        if lists and (key if difference.kind is DiffKind.LENGTH_CHANGED else _item_list(difference)) in lists:
+            return True
         paths = self._learned.get(endpoint)
         if not paths:
             return False
-        key = _normalise(difference.segments)
         learned = paths.get(key)
         if learned is not None and (difference.kind in learned.kinds or learned.kinds & _SHAPE_KINDS):
             return True

@@ -293,7 +293,9 @@ def test_transport_error_on_new_is_an_outcome_mismatch_with_the_error_as_evidenc
 
 
 def no_answer_on_either_side() -> list[Exchange]:
-    return pair(lambda a: exchange("old", a, error="connection refused"), lambda a: exchange("new", a, error="timed out"))
+    return pair(
+        lambda a: exchange("old", a, error="connection refused"), lambda a: exchange("new", a, error="timed out")
+    )
 
 
 def test_no_answer_is_a_high_transport_error_naming_the_side_and_the_error() -> None:
@@ -411,6 +413,46 @@ def test_entries_of_an_endpoint_teach_each_other_noise_before_comparison() -> No
 def test_without_noise_the_same_difference_is_a_finding() -> None:
     steady = noisy_pair("a-steady", ("same", "same", "other", "other"))
     assert [f.path for f in of(run(steady), "body")] == ["$.generated_at"]
+
+
+def message_arrives(body: dict[str, Any]) -> None:
+    """A player's message lands on the server between two calls of one entry."""
+    body["messages"].insert(0, dict(body["messages"][0], id=101, message="just sent"))
+    body["count"] += 1
+
+
+def rename_message_to_text(body: dict[str, Any]) -> None:
+    for item in body["messages"]:
+        item["text"] = item.pop("message")
+
+
+def live_traffic_pair(entry: str = "e1", drift: Callable[[dict[str, Any]], None] = lambda body: None) -> list[Exchange]:
+    """Old's second call sees one message more than its first; new answers after it arrived, with ``drift``."""
+    before = messages_body()
+    after = with_change(before, message_arrives)
+    drifted = with_change(after, drift)
+    return pair(
+        lambda a: exchange("old", a, after if a else before, entry=entry),
+        lambda a: exchange("new", a, drifted, entry=entry),
+    )
+
+
+def test_a_message_arriving_between_two_calls_is_not_a_finding() -> None:
+    assert of(run(live_traffic_pair()), "body") == []
+
+
+def test_a_message_arriving_between_two_calls_does_not_hide_a_renamed_field() -> None:
+    findings = {(f.kind, f.path) for f in of(run(live_traffic_pair(drift=rename_message_to_text)), "body")}
+    assert ("key_removed", "$.messages[*].message") in findings
+
+
+def test_a_message_arriving_in_one_entry_does_not_hide_a_message_missing_in_another() -> None:
+    shorter = with_change(messages_body(), lambda body: body["messages"].pop())
+    findings = of(run(live_traffic_pair("e1"), json_pair(messages_body(), shorter, entry="e2")), "body")
+    assert {(f.kind, f.path, f.subject) for f in findings} == {
+        ("key_removed", "$.messages[*]", "e2"),
+        ("length_changed", "$.messages", "e2"),
+    }
 
 
 def test_declared_rule_suppresses_and_is_counted_in_the_ledger() -> None:

@@ -27,43 +27,81 @@ def only(old: Any, new: Any) -> Difference:
 
 def test_value_that_differs_between_two_calls_is_noise_for_that_endpoint() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response("t1"), response("t2"))
-    assert noise.is_noise(ENDPOINT, only(response("a"), response("b")))
+    noise.learn(ENDPOINT, "old", response("t1"), response("t2"), entry="e1")
+    assert noise.is_noise(ENDPOINT, only(response("a"), response("b")), entry="e1")
 
 
 def test_noise_is_scoped_to_the_endpoint_that_showed_it() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response("t1"), response("t2"))
-    assert not noise.is_noise(OTHER, only(response("a"), response("b")))
+    noise.learn(ENDPOINT, "old", response("t1"), response("t2"), entry="e1")
+    assert not noise.is_noise(OTHER, only(response("a"), response("b")), entry="e1")
 
 
 def test_noise_learned_on_one_item_covers_every_item() -> None:
     first, second = response(), response()
     second["messages"][0]["timestamp"] = "changed"
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "new", first, second)
+    noise.learn(ENDPOINT, "new", first, second, entry="e1")
     old, new = response(), response()
     new["messages"][2]["timestamp"] = "other"
-    assert noise.is_noise(ENDPOINT, only(old, new))
+    assert noise.is_noise(ENDPOINT, only(old, new), entry="e1")
     assert [path.path for path in noise.paths()] == ["$.messages[*].timestamp"]
 
 
 def test_noisy_value_does_not_hide_a_type_change_there() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response("t1"), response("t2"))
-    assert not noise.is_noise(ENDPOINT, only(response("t1"), response(12345)))
+    noise.learn(ENDPOINT, "old", response("t1"), response("t2"), entry="e1")
+    assert not noise.is_noise(ENDPOINT, only(response("t1"), response(12345)), entry="e1")
 
 
 def test_field_that_comes_and_goes_hides_its_whole_subtree() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response(), response(debug={"sql": 3}))
-    assert noise.is_noise(ENDPOINT, only(response(debug={"sql": 3}), response(debug={"sql": 4})))
+    noise.learn(ENDPOINT, "old", response(), response(debug={"sql": 3}), entry="e1")
+    assert noise.is_noise(ENDPOINT, only(response(debug={"sql": 3}), response(debug={"sql": 4})), entry="e1")
+
+
+def with_arrival(body: dict[str, Any]) -> dict[str, Any]:
+    """The same response after one more chat message arrived."""
+    arrived = {"id": 4, "message": "just sent", "timestamp": "2026-01-04T00:00:00Z"}
+    return {**body, "messages": [arrived, *body["messages"]]}
+
+
+def live_traffic_noise() -> NoiseModel:
+    """Entry e1 saw a message arrive between its two calls on old."""
+    noise = NoiseModel()
+    noise.learn(ENDPOINT, "old", response(), with_arrival(response()), entry="e1")
+    return noise
+
+
+def test_item_that_arrives_between_two_calls_hides_items_coming_and_going_in_that_list() -> None:
+    noise = live_traffic_noise()
+    arrivals = diff(response(), with_arrival(response()))
+    assert [d.kind.value for d in arrivals] == ["length_changed", "key_added"]
+    assert all(noise.is_noise(ENDPOINT, d, entry="e1") for d in arrivals)
+
+
+def test_item_that_arrives_between_two_calls_does_not_hide_changes_inside_items() -> None:
+    noise = live_traffic_noise()
+    renamed = response()
+    for item in renamed["messages"]:
+        item["text"] = item.pop("message")
+    assert not any(noise.is_noise(ENDPOINT, d, entry="e1") for d in diff(response(), renamed))
+
+
+def test_item_that_arrives_between_two_calls_hides_nothing_in_another_entry() -> None:
+    noise = live_traffic_noise()
+    assert not any(noise.is_noise(ENDPOINT, d, entry="e2") for d in diff(response(), with_arrival(response())))
+
+
+def test_item_that_arrives_is_reported_as_noise_naming_its_entry() -> None:
+    reported = {path.path: path.examples for path in live_traffic_noise().paths()}
+    assert reported["$.messages[*]"][0].startswith('in e1: null then {"id": 4')
 
 
 def test_noise_paths_carry_examples_per_side() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response("t1"), response("t2"))
-    noise.learn(ENDPOINT, "new", response("t3"), response("t4"))
+    noise.learn(ENDPOINT, "old", response("t1"), response("t2"), entry="e1")
+    noise.learn(ENDPOINT, "new", response("t3"), response("t4"), entry="e1")
     reported = {(path.side, path.path): path.examples for path in noise.paths()}
     assert reported == {("new", "$.generated_at"): ['"t3" then "t4"'], ("old", "$.generated_at"): ['"t1" then "t2"']}
 
