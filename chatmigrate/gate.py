@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chatmigrate import baseline, report
-from chatmigrate.audit import AuditOptions, AuditTarget, run_audit
+from chatmigrate import __version__, baseline, report
+from chatmigrate.audit import AuditOptions, AuditOutcome, AuditTarget, run_audit
 from chatmigrate.config import Config
 from chatmigrate.errors import ChatmigrateError
 from chatmigrate.parity import run_parity, write_run
@@ -73,11 +73,48 @@ def run_gate(
         result.audit = audit.results
         result.warnings.extend(audit.warnings)
         result.targets.extend(_audit_only_targets(result.targets, audit_target))
-    result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return _finish(result, config, transport_error, parity.results_dir, reports_dir, formats)
+
+
+def run_audit_suite(
+    config: Config,
+    audit_target: AuditTarget,
+    options: AuditOptions,
+    *,
+    results_dir: Path | None = None,
+    reports_dir: Path = Path("reports"),
+    formats: Iterable[str] = report.FORMATS,
+) -> tuple[GateOutcome, AuditOutcome]:
+    """``chatmigrate audit``: the audit alone, judged, written and reported exactly as the gate would."""
+    if config.gate.baseline is not None:
+        baseline.load(config.gate.baseline)
+    result = RunResult(tool_version=__version__, started_at=_now())
+    audit = run_audit(audit_target, options)
+    result.targets = audit_target.infos()
+    result.warnings = audit.warnings
+    result.findings = audit.findings
+    result.audit = audit.results
+    outcome = _finish(result, config, audit.transport_error, results_dir or config.run.output_dir, reports_dir, formats)
+    return outcome, audit
+
+
+def _finish(
+    result: RunResult,
+    config: Config,
+    transport_error: str | None,
+    results_dir: Path,
+    reports_dir: Path,
+    formats: Iterable[str],
+) -> GateOutcome:
+    result.finished_at = _now()
     verdict = judge_run(result, config.gate.limits, baseline_path=config.gate.baseline, transport_error=transport_error)
-    write_run(result, parity.results_dir)
+    write_run(result, results_dir)
     reports = report.render(result, reports_dir, formats, fail_on=verdict.threshold)
-    return GateOutcome(result, verdict, parity.results_dir, reports)
+    return GateOutcome(result, verdict, results_dir, reports)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _audit_only_targets(known: list[TargetInfo], target: AuditTarget) -> list[TargetInfo]:

@@ -300,7 +300,7 @@ def _open_suite(config: pytest.Config, session: pytest.Session) -> _Suite:
 
 def _embedded(config: pytest.Config, drifts: list[str], flaws: list[str]) -> tuple[Config, AuditTarget]:
     """A reference server for the whole session, with the drifts and flaws asked for."""
-    from chatmigrate.cli.gate import embedded_server_config
+    from chatmigrate.targets import embedded_server_config
     from chatmigrate.embedded import EmbeddedServer
 
     server = EmbeddedServer(embedded_server_config(drifts, flaws, None)).start()

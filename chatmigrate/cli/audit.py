@@ -6,38 +6,26 @@ It is judged and reported like ``chatmigrate gate``: the config's ``[gate]`` lim
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import sys
+import time
 from collections import Counter
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from chatmigrate import __version__, report
-from chatmigrate.audit import AuditOutcome, AuditTarget, embedded_target, run_audit
+from chatmigrate import report
+from chatmigrate.audit import AuditOutcome, embedded_target
 from chatmigrate.audit.catalogue import by_id, listing
 from chatmigrate.audit.findings import KNOWN_LEGACY, NOT_APPLICABLE
 from chatmigrate.audit.target import TIERS, audit_options_from_config, target_from_config
 from chatmigrate.cli._app import app
 from chatmigrate.cli._options import config_overrides
-from chatmigrate.cli.gate import embedded_server_config
-from chatmigrate.config import (
-    Config,
-    config_from_mapping,
-    embedded_config,
-    env_defines_targets,
-    find_config,
-    load_config,
-)
 from chatmigrate.errors import UsageError
-from chatmigrate.parity import write_run
-from chatmigrate.records import RunResult, Severity, Verdict
+from chatmigrate.gate import run_audit_suite
+from chatmigrate.parity import RUN_FILE
+from chatmigrate.records import Severity, Verdict
 from chatmigrate.redact import redact
-from chatmigrate.verdict import judge_run
+from chatmigrate.targets import open_targets
 
 TARGET_CHOICES = {"new": ("new",), "old": ("old",), "proxy": ("proxy",), "ws": ("ws",), "all": TIERS}
 
@@ -48,27 +36,6 @@ def parse_tiers(targets: list[str]) -> frozenset[str] | None:
     if unknown:
         raise UsageError(f"--target must be one of {', '.join(TARGET_CHOICES)}, got {', '.join(unknown)}")
     return frozenset(tier for name in targets for tier in TARGET_CHOICES[name]) or None
-
-
-@contextlib.contextmanager
-def open_target(
-    config: Path | None, overrides: dict[str, Any], flaws: list[str], ws_auth: str | None, allow_writes: bool
-) -> Iterator[tuple[Config, AuditTarget]]:
-    """The configured targets, else an embedded reference server (with the requested flaws)."""
-    found = config or find_config()
-    if found is not None or env_defines_targets():
-        if flaws or ws_auth:
-            raise UsageError("--flaw and --ws-auth configure the embedded server; they cannot be used with a config")
-        loaded = load_config(found, overrides=overrides) if found else config_from_mapping({}, overrides=overrides)
-        yield loaded, target_from_config(loaded, allow_writes=allow_writes)
-        return
-    from chatmigrate.embedded import EmbeddedServer
-
-    server_config = embedded_server_config([], flaws, ws_auth)
-    typer.echo("chatmigrate: no config found: auditing the embedded reference server", err=True)
-    with EmbeddedServer(server_config) as server:
-        logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
-        yield embedded_config(server, overrides=overrides), embedded_target(server)
 
 
 def summary_line(outcome: AuditOutcome, verdict: Verdict, seconds: float, run_file: Path, reports: list[Path]) -> str:
@@ -124,8 +91,11 @@ def audit_command(
     tiers = parse_tiers(target)
     chosen = report.parse_formats(formats)
     overrides = config_overrides(settings, {}, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
-    started = datetime.now(UTC)
-    with open_target(config, overrides, flaw, ws_auth, allow_writes) as (loaded, audit_target):
+    started = time.perf_counter()
+    with open_targets(config, overrides, flaws=flaw, ws_auth=ws_auth) as (loaded, server):
+        if server is not None:
+            typer.echo("chatmigrate: no config found: auditing the embedded reference server", err=True)
+        audit_target = embedded_target(server) if server else target_from_config(loaded, allow_writes=allow_writes)
         options = audit_options_from_config(
             loaded,
             tiers=tiers,
@@ -135,23 +105,12 @@ def audit_command(
             ws_url_mode_severity=Severity.HIGH if ws_url_strict else None,
             cases=frozenset(case) or None,
         )
-        outcome = run_audit(audit_target, options)
-    finished = datetime.now(UTC)
-    result = RunResult(
-        tool_version=__version__,
-        started_at=started.isoformat(timespec="seconds"),
-        finished_at=finished.isoformat(timespec="seconds"),
-        targets=audit_target.infos(),
-        warnings=outcome.warnings,
-        findings=outcome.findings,
-        audit=outcome.results,
-    )
-    verdict = judge_run(
-        result, loaded.gate.limits, baseline_path=loaded.gate.baseline, transport_error=outcome.transport_error
-    )
-    run_file = write_run(result, results or loaded.run.output_dir)
-    reports = report.render(result, out, chosen, fail_on=verdict.threshold)
-    typer.echo(summary_line(outcome, verdict, (finished - started).total_seconds(), run_file, reports))
+        gated, outcome = run_audit_suite(
+            loaded, audit_target, options, results_dir=results, reports_dir=out, formats=chosen
+        )
+    verdict = gated.verdict
+    run_file = gated.results_dir / RUN_FILE
+    typer.echo(summary_line(outcome, verdict, time.perf_counter() - started, run_file, gated.reports))
     if outcome.transport_error:
         print(f"chatmigrate: error: {redact(outcome.transport_error)}", file=sys.stderr)
     return verdict.exit_code

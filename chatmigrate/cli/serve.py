@@ -9,20 +9,12 @@ import typer
 
 from chatmigrate.cli._app import app
 from chatmigrate.errors import UsageError
-from chatmigrate.server.config import DEFAULT_PASSWORD, ServerConfig
+from chatmigrate.server.config import DEFAULT_PASSWORD
 from chatmigrate.server.seed import PRINCIPALS
-from chatmigrate.server.switches import Switches, listing
+from chatmigrate.server.switches import listing
+from chatmigrate.targets import server_config
 
 MAX_PLAYERS = 10_000
-
-
-def build_server_config(drift: list[str] | None, flaw: list[str] | None, **settings: object) -> ServerConfig:
-    try:
-        switches = Switches.parse(drift, flaw)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    given = {name: value for name, value in settings.items() if value is not None}
-    return ServerConfig(switches=switches, **given)  # type: ignore[arg-type]
 
 
 @app.command()
@@ -63,7 +55,7 @@ def serve(
     if not ws_auth_timeout > 0:
         raise UsageError("--ws-auth-timeout must be a positive number of seconds")
     mode: Literal["url", "jwt"] = "url" if ws_auth == "url" else "jwt"
-    config = build_server_config(
+    config = server_config(
         drift,
         flaw,
         db_path=str(db) if db else None,
