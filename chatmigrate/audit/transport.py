@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from websockets.typing import Origin
 
 from chatmigrate.audit.probe import HttpObservation, HttpProbe, WsObservation, WsProbe
@@ -34,7 +34,7 @@ async def send_http(client: httpx.AsyncClient, probe: HttpProbe, timeout: float)
         response = await client.request(
             probe.method, probe.url, headers=list(probe.headers), content=probe.body, timeout=timeout
         )
-    except httpx.LocalProtocolError as error:
+    except (httpx.LocalProtocolError, UnicodeEncodeError) as error:
         return HttpObservation(error=f"not sent: {error}", sent=False)
     except httpx.TimeoutException as error:
         return HttpObservation(
@@ -53,7 +53,7 @@ async def send_http(client: httpx.AsyncClient, probe: HttpProbe, timeout: float)
 
 
 async def send_raw(probe: HttpProbe, timeout: float) -> HttpObservation:
-    """One HTTP/1.1 request written byte for byte (``Connection: close``), answer read to EOF."""
+    """One HTTP/1.1 request written byte for byte, text as UTF-8 (``Connection: close``), answer read to EOF."""
     parts = urlsplit(probe.url)
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
@@ -62,7 +62,7 @@ async def send_raw(probe: HttpProbe, timeout: float) -> HttpObservation:
     lines += [f"{name}: {value}" for name, value in probe.headers]
     if probe.body is not None:
         lines.append(f"Content-Length: {len(probe.body)}")
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + (probe.body or b"")
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + (probe.body or b"")
     start = time.perf_counter()
     writer = None
     try:
@@ -134,9 +134,9 @@ async def send_ws(probe: WsProbe, timeout: float) -> WsObservation:
             compression=None,
         ) as socket:
             seen.handshake_status = 101
-            if probe.first_message is not None:
-                await socket.send(probe.first_message)
             try:
+                if probe.first_message is not None:
+                    await socket.send(probe.first_message)
                 frame = await asyncio.wait_for(socket.recv(), timeout=probe.wait)
                 seen.frames.append(frame if isinstance(frame, str) else frame.decode("utf-8", "replace"))
             except TimeoutError:
@@ -147,7 +147,7 @@ async def send_ws(probe: WsProbe, timeout: float) -> WsObservation:
     except InvalidStatus as refused:
         seen.handshake_status = refused.response.status_code
         seen.handshake_body = refused.response.body.decode("utf-8", "replace") if refused.response.body else ""
-    except (OSError, InvalidHandshake, TimeoutError) as error:
+    except (OSError, WebSocketException, TimeoutError) as error:
         seen.error = f"{type(error).__name__}: {error}"
         seen.unreachable = isinstance(error, ConnectionRefusedError)
     seen.elapsed_ms = _elapsed(start)
