@@ -54,11 +54,11 @@ async def close_code(socket: ClientConnection) -> int:
         return closed.rcvd.code
 
 
-async def authenticated(server: EmbeddedServer, first_frame: str, user_id: int = 1) -> int:
+async def authenticated(server: EmbeddedServer, first_frame: str, user_id: int | None = 1) -> int:
     """Open a jwt-mode socket, send ``first_frame``; 1000 if it got the connected event, else the close code."""
     async with ws_connect(server, ws_path(1001, user_id)) as socket:
-        await socket.send(first_frame)
         try:
+            await socket.send(first_frame)  # the server may have closed already: then sending fails
             event = await receive(socket)
         except ConnectionClosed as closed:
             assert closed.rcvd is not None
@@ -170,6 +170,10 @@ def test_jwt_mode_closes_4401_for_a_refresh_token(jwt_server: EmbeddedServer) ->
 
 def test_jwt_mode_closes_4403_when_token_and_user_id_differ(jwt_server: EmbeddedServer) -> None:
     assert run(authenticated(jwt_server, auth_frame(access_token(jwt_server, "support")), user_id=1)) == 4403
+
+
+def test_jwt_mode_closes_4400_without_user_id_even_for_a_valid_token(jwt_server: EmbeddedServer) -> None:
+    assert run(authenticated(jwt_server, auth_frame(access_token(jwt_server)), user_id=None)) == 4400
 
 
 def test_jwt_mode_closes_4403_for_a_non_staff_token(jwt_server: EmbeddedServer) -> None:

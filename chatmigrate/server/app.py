@@ -23,6 +23,7 @@ from chatmigrate.server import jwt_api, legacy, pages, proxy, ws
 from chatmigrate.server.config import DEFAULT_PASSWORD, ServerConfig
 from chatmigrate.server.context import ServerContext
 from chatmigrate.server.db import Store
+from chatmigrate.server.responses import error
 from chatmigrate.server.seed import seed_store
 
 
@@ -30,7 +31,7 @@ async def _contract(request: Request) -> Response:
     root = contracts_dir().resolve()
     target = (root / request.path_params["name"]).resolve()
     if not target.is_relative_to(root) or not target.is_file() or target.suffix != ".json":
-        return JSONResponse({"status": "error", "message": "Not found", "detail": "no such contract"}, 404)
+        return error(404, "Not found", "no such contract")
     return FileResponse(target, media_type="application/json")
 
 
@@ -47,8 +48,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if request.url.path.startswith("/api/"):
         message = _HTTP_MESSAGES.get(exc.status_code, "Invalid request")
-        body = {"status": "error", "message": message, "detail": f"{request.method} {request.url.path}: {message}"}
-        return JSONResponse(body, exc.status_code, headers=exc.headers)
+        return error(exc.status_code, message, f"{request.method} {request.url.path}: {message}", exc.headers)
     if exc.status_code == 404:
         return HTMLResponse(pages.not_found_page(request.url.path), 404)
     return Response(status_code=exc.status_code, headers=exc.headers)
@@ -56,7 +56,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     """A JSON 500 without details: the reference server must never leak a traceback by accident."""
-    return JSONResponse({"status": "error", "message": "Server error", "detail": "unexpected error"}, 500)
+    return error(500, "Server error", "unexpected error")
 
 
 def open_store(config: ServerConfig) -> tuple[Store, Path | None]:
@@ -70,10 +70,10 @@ def open_store(config: ServerConfig) -> tuple[Store, Path | None]:
         store = Store(path)
         if store.is_empty():
             seed_store(store, config.seed, config.players, config.messages_per_room, config.password)
-    except sqlite3.Error as error:
+    except sqlite3.Error as problem:
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
-        raise ConfigError(f"cannot open the SQLite database ({error})", file=path) from None
+        raise ConfigError(f"cannot open the SQLite database ({problem})", file=path) from None
     return store, temp_dir
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY, username TEXT UNIQUE NOT NULL, email TEXT NOT NULL,
@@ -56,6 +58,16 @@ def check_password(password: str, encoded: str) -> bool:
         return False
     candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(iterations)).hex()
     return hmac.compare_digest(candidate, digest)
+
+
+async def check_password_in_thread(password: str, encoded: str) -> bool:
+    """PBKDF2 costs tens of milliseconds of CPU: in a worker thread the event loop keeps serving meanwhile."""
+    return await run_in_threadpool(check_password, password, encoded)
+
+
+async def hash_password_in_thread(password: str) -> str:
+    """As ``check_password_in_thread``: never hash on the event loop."""
+    return await run_in_threadpool(hash_password, password)
 
 
 def utc_now_iso() -> str:
@@ -150,23 +162,14 @@ class Store:
         return self._one("SELECT * FROM players WHERE id = ?", (player_id,))
 
     def messages(self, chatroom_id: int, limit: int, before: int | None) -> list[sqlite3.Row]:
-        """Newest first; the message's sender name is joined in so both tiers serialise alike."""
+        """Newest first."""
         return self._all(
-            "SELECT m.*, CASE WHEN m.sender = 'player' THEN p.display_name ELSE u.username END AS sender_name"
-            " FROM messages m JOIN chatrooms c ON c.id = m.chatroom_id JOIN players p ON p.id = c.player_id"
-            " LEFT JOIN users u ON u.id = m.sender_id AND m.sender = 'admin'"
-            " WHERE m.chatroom_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?",
+            _messages_where("m.chatroom_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?"),
             (chatroom_id, before if before is not None else 2**62, limit),
         )
 
     def message(self, message_id: int) -> sqlite3.Row | None:
-        rows = self._all(
-            "SELECT m.*, CASE WHEN m.sender = 'player' THEN p.display_name ELSE u.username END AS sender_name"
-            " FROM messages m JOIN chatrooms c ON c.id = m.chatroom_id JOIN players p ON p.id = c.player_id"
-            " LEFT JOIN users u ON u.id = m.sender_id AND m.sender = 'admin' WHERE m.id = ?",
-            (message_id,),
-        )
-        return rows[0] if rows else None
+        return self._one(_messages_where("m.id = ?"), (message_id,))
 
     def purchases(self, chatroom_id: int, limit: int, before: int | None) -> list[sqlite3.Row]:
         return self._all(
@@ -226,6 +229,16 @@ class Store:
         marks = ", ".join("?" for _ in rows[0])
         with self.transaction() as conn:
             conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+
+def _messages_where(condition: str) -> str:
+    """Every message read goes through here: the sender's name is joined in one way, so a page of
+    messages and a single stored message (the send answer, the broadcast) serialise alike."""
+    return (
+        "SELECT m.*, CASE WHEN m.sender = 'player' THEN p.display_name ELSE u.username END AS sender_name"
+        " FROM messages m JOIN chatrooms c ON c.id = m.chatroom_id JOIN players p ON p.id = c.player_id"
+        f" LEFT JOIN users u ON u.id = m.sender_id AND m.sender = 'admin' WHERE {condition}"
+    )
 
 
 def _user(row: sqlite3.Row | None) -> User | None:

@@ -22,8 +22,9 @@ from chatmigrate.server.chatdata import (
     parse_query,
 )
 from chatmigrate.server.context import ServerContext, context_of
-from chatmigrate.server.db import check_password
+from chatmigrate.server.db import check_password_in_thread
 from chatmigrate.server.payloads import MAX_MESSAGE_LENGTH, is_text, json_object, message_text
+from chatmigrate.server.responses import error, error_body
 from chatmigrate.server.tokens import (
     AuthFailure,
     Principal,
@@ -43,16 +44,12 @@ _FAKE_TRACEBACK = (
 )
 
 
-def error(status: int, message: str, detail: str) -> JSONResponse:
-    return JSONResponse({"status": "error", "message": message, "detail": detail}, status_code=status)
-
-
 def auth_error(ctx: ServerContext, failure: AuthFailure) -> Response:
     flaws = ctx.config.switches
     if flaws.flaw("html-401"):
         return HTMLResponse(pages.unauthorized_page(), status_code=failure.status)
     message = "Authentication failed" if failure.status == 401 else "Permission denied"
-    body: dict[str, Any] = {"status": "error", "message": message, "detail": failure.detail}
+    body = error_body(message, failure.detail)
     if flaws.flaw("echo-token") and failure.token:
         body["detail"] = f"{failure.detail}: {failure.token}"
     if flaws.flaw("stack-trace"):
@@ -79,7 +76,7 @@ async def obtain_token(request: Request) -> Response:
     if body is None or not is_text(body.get("username")) or not is_text(body.get("password")):
         return error(400, "Invalid request", "JSON body with string 'username' and 'password' required")
     user = ctx.store.user_by_username(body["username"])
-    if user is None or not user.is_active or not check_password(body["password"], user.password_hash):
+    if user is None or not user.is_active or not await check_password_in_thread(body["password"], user.password_hash):
         return auth_error(ctx, AuthFailure("No active account found with the given credentials"))
     return JSONResponse({"access": issue_access(user, ctx.config), "refresh": issue_refresh(user, ctx.config)})
 

@@ -20,7 +20,8 @@ from starlette.routing import Route
 from chatmigrate.server import pages
 from chatmigrate.server.chatdata import ChatroomNotFound, QueryError, build_response, parse_query
 from chatmigrate.server.context import ServerContext, context_of
-from chatmigrate.server.db import User, check_password, hash_password
+from chatmigrate.server.db import User, check_password_in_thread, hash_password_in_thread
+from chatmigrate.server.responses import error
 
 CSRF_ALLOWED = string.ascii_letters + string.digits
 CSRF_SECRET_LENGTH = 32
@@ -167,10 +168,10 @@ async def _login(request: Request, staff_only: bool) -> Response:
     form = await request.form()
     next_url = str(form.get("next") or next_url)
     user = ctx.store.user_by_username(str(form.get("username", "")))
-    valid = user is not None and user.is_active and check_password(str(form.get("password", "")), user.password_hash)
+    password = str(form.get("password", ""))
+    valid = user is not None and user.is_active and await check_password_in_thread(password, user.password_hash)
     if not valid or user is None or (staff_only and not user.is_staff):
-        error = "Please enter the correct username and password for a staff account."
-        return _login_form(request, next_url, error)
+        return _login_form(request, next_url, "Please enter the correct username and password for a staff account.")
     key = ctx.store.create_session(
         user.id, ctx.session_auth_hash(user.password_hash), time.time() + ctx.config.session_ttl
     )
@@ -180,13 +181,13 @@ async def _login(request: Request, staff_only: bool) -> Response:
     return response
 
 
-def _login_form(request: Request, next_url: str, error: str | None = None) -> Response:
+def _login_form(request: Request, next_url: str, problem: str | None = None) -> Response:
     secret = request.cookies.get(CSRF_COOKIE)
     if secret is None or _format_problem(secret):
         secret = _new_csrf_secret()
     if len(secret) == 2 * CSRF_SECRET_LENGTH:
         secret = _unmask(secret)
-    response = HTMLResponse(pages.login_page(_mask(secret), next_url, error))
+    response = HTMLResponse(pages.login_page(_mask(secret), next_url, problem))
     response.set_cookie(CSRF_COOKIE, secret, max_age=31_449_600, samesite="lax")
     return response
 
@@ -217,19 +218,12 @@ async def password_change(request: Request) -> Response:
     form = await request.form()
     new = str(form.get("new_password1", ""))
     if (
-        not check_password(str(form.get("old_password", "")), user.password_hash)
+        not await check_password_in_thread(str(form.get("old_password", "")), user.password_hash)
         or not new
         or (new != form.get("new_password2"))
     ):
-        return JSONResponse(
-            {
-                "status": "error",
-                "message": "Invalid request",
-                "detail": "old password wrong or new passwords differ",
-            },
-            status_code=400,
-        )
-    password_hash = hash_password(new)
+        return error(400, "Invalid request", "old password wrong or new passwords differ")
+    password_hash = await hash_password_in_thread(new)
     ctx.store.set_password(
         user.id, password_hash, request.cookies[SESSION_COOKIE], ctx.session_auth_hash(password_hash)
     )
@@ -242,8 +236,8 @@ async def chat(request: Request) -> Response:
         return _redirect_to_login(request)
     try:
         body = build_response(ctx.store, parse_query(request.query_params))
-    except QueryError as error:
-        return JSONResponse({"status": "error", "message": "Invalid request", "detail": error.detail}, status_code=400)
+    except QueryError as bad:
+        return error(400, "Invalid request", bad.detail)
     except ChatroomNotFound:
         return HTMLResponse(pages.not_found_page(request.url.path), status_code=404)
     return JSONResponse(body)

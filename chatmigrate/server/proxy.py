@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from chatmigrate.server.address import authority
 from chatmigrate.server.context import context_of
-from chatmigrate.server.jwt_api import error
+from chatmigrate.server.responses import error
 
 BACKEND_PATH = "/api/v1/admin/chat/"
 FORWARDED_PARAMS = ("chatroom_id", "limit", "before")

@@ -10,11 +10,16 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
+SEND_TIMEOUT_SECONDS = 2.0
+CLOSE_TOO_SLOW = 1008
+TOO_SLOW_REASON = "too slow to receive"
+
 
 class Rooms:
     def __init__(self) -> None:
         self._members: dict[str, set[WebSocket]] = defaultdict(set)
         self._lock = asyncio.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def join(self, room: str, socket: WebSocket) -> None:
         async with self._lock:
@@ -26,16 +31,30 @@ class Rooms:
             if not self._members[room]:
                 del self._members[room]
 
-    def count(self, room: str) -> int:
-        return len(self._members.get(room, ()))
-
     async def broadcast(self, room: str, event: dict[str, Any], exclude: WebSocket | None = None) -> None:
-        """Send to each member once; a member that fails to receive is dropped, not retried."""
+        """Send to each member once, waiting at most ``SEND_TIMEOUT_SECONDS`` for any one of them: a socket
+        that does not read must not hold up the sender's answer (the message is already committed).
+        A member that fails or times out is dropped and closed, not retried."""
         text = json.dumps(event)
         async with self._lock:
             members = [socket for socket in self._members.get(room, ()) if socket is not exclude]
-        results = await asyncio.gather(*(socket.send_text(text) for socket in members), return_exceptions=True)
+        results = await asyncio.gather(
+            *(asyncio.wait_for(socket.send_text(text), SEND_TIMEOUT_SECONDS) for socket in members),
+            return_exceptions=True,
+        )
         for socket, result in zip(members, results, strict=True):
             if isinstance(result, BaseException):
-                with contextlib.suppress(Exception):
-                    await self.leave(room, socket)
+                await self.leave(room, socket)
+                self._close_in_background(socket)
+
+    def _close_in_background(self, socket: WebSocket) -> None:
+        """The close frame queues behind everything the peer has not read yet, so waiting for it here
+        would hold up the sender again; once it goes out, the member's own task sees the disconnect and ends."""
+        task = asyncio.create_task(_close_too_slow(socket))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+
+async def _close_too_slow(socket: WebSocket) -> None:
+    with contextlib.suppress(Exception):  # already closed by the peer, by the member's task or by another send
+        await socket.close(code=CLOSE_TOO_SLOW, reason=TOO_SLOW_REASON)

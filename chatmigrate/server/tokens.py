@@ -41,32 +41,26 @@ class Principal:
     claims: dict[str, Any]
 
 
-def issue_access(user: User, config: ServerConfig, now: float | None = None) -> str:
-    issued = int(now if now is not None else time.time())
-    claims = {
-        "user_id": user.id,
-        "username": user.username,
-        "email": user.email,
-        "role": user.role,
-        "exp": issued + config.access_ttl,
-        "iat": issued,
-    }
-    return jwt.encode(claims, config.jwt_secret, algorithm=ALGORITHM)
+def issue_access(user: User, config: ServerConfig) -> str:
+    return jwt.encode(_claims(user, config.access_ttl), config.jwt_secret, algorithm=ALGORITHM)
 
 
 def issue_refresh(user: User, config: ServerConfig) -> str:
+    claims = {**_claims(user, config.refresh_ttl), "token_type": "refresh", "jti": secrets.token_hex(16)}
+    return jwt.encode(claims, config.jwt_secret, algorithm=ALGORITHM)
+
+
+def _claims(user: User, ttl: int) -> dict[str, Any]:
+    """The documented access-token claims, exactly: a refresh token only adds to them."""
     issued = int(time.time())
-    claims = {
+    return {
         "user_id": user.id,
         "username": user.username,
         "email": user.email,
         "role": user.role,
-        "exp": issued + config.refresh_ttl,
+        "exp": issued + ttl,
         "iat": issued,
-        "token_type": "refresh",
-        "jti": secrets.token_hex(16),
     }
-    return jwt.encode(claims, config.jwt_secret, algorithm=ALGORITHM)
 
 
 def token_from_headers(values: list[str], config: ServerConfig) -> tuple[str, bool]:

@@ -2,8 +2,9 @@
 
 Two auth modes: ``url`` trusts the ``user_id`` parameter (today's system, so any
 client naming a staff id *is* that user) and ``jwt`` wants ``{"type": "auth",
-"token": …}`` as the first frame (the planned system). Refusals before accept
-become an HTTP 403 handshake answer; after accept, a 44xx close code.
+"token": …}`` as the first frame (the planned system) from the user the URL names.
+Refusals before accept become an HTTP 403 handshake answer; after accept, a 44xx
+close code.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from typing import Any
 
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected, WebSocketState
 
 from chatmigrate.server.context import ServerContext, context_of
 from chatmigrate.server.db import Chatroom, User
@@ -58,13 +59,20 @@ def _room_and_user_id(socket: WebSocket, ctx: ServerContext) -> tuple[Chatroom, 
     return room, int(values[0]) if values else None
 
 
+def _required(user_id: int | None) -> int:
+    """Both modes want the URL to name the user: url mode trusts it, jwt mode checks the token against it."""
+    if user_id is None:
+        raise Refused(CLOSE_MALFORMED, "user_id is required")
+    return user_id
+
+
 def _staff(user: User | None) -> User:
     if user is None or not user.is_active or user.role not in STAFF_ROLES:
         raise Refused(CLOSE_FORBIDDEN, "not allowed")
     return user
 
 
-async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_id: int | None) -> User:
+async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_id: int) -> User:
     try:
         frame = await asyncio.wait_for(socket.receive(), timeout=ctx.config.ws_auth_timeout)
     except TimeoutError:
@@ -75,7 +83,7 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_
     if message is None or message.get("type") != "auth":
         raise Refused(CLOSE_MALFORMED, "first message must be an auth message")
     token = message.get("token")
-    if token is None and ctx.config.switches.flaw("ws-missing-token") and user_id is not None:
+    if token is None and ctx.config.switches.flaw("ws-missing-token"):
         return _staff(ctx.store.user_by_id(user_id))
     if not isinstance(token, str):
         raise Refused(CLOSE_MALFORMED, "auth message needs a token")
@@ -83,7 +91,7 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_
         principal = authenticate(token, ctx.store, ctx.config)
     except AuthFailure as failure:
         raise Refused(CLOSE_UNAUTHENTICATED, failure.detail) from None
-    if user_id is not None and principal.user.id != user_id:
+    if principal.user.id != user_id:
         raise Refused(CLOSE_FORBIDDEN, "token does not match user_id")
     return _staff(principal.user)
 
@@ -95,13 +103,11 @@ async def chat_socket(socket: WebSocket) -> None:
             raise Refused(CLOSE_FORBIDDEN, "origin not allowed")
         room, user_id = _room_and_user_id(socket, ctx)
         if ctx.config.ws_auth == "url":
-            if user_id is None:
-                raise Refused(CLOSE_MALFORMED, "user_id is required")
-            user = _staff(ctx.store.user_by_id(user_id))
+            user = _staff(ctx.store.user_by_id(_required(user_id)))
             await socket.accept()
         else:
             await socket.accept()
-            user = await _authenticate_first_frame(socket, ctx, user_id)
+            user = await _authenticate_first_frame(socket, ctx, _required(user_id))
     except Refused as refused:
         await socket.close(code=refused.code, reason=refused.reason)
         return
@@ -127,7 +133,7 @@ async def _serve_member(socket: WebSocket, ctx: ServerContext, room: Chatroom, u
             if frame["type"] == "websocket.disconnect":
                 return
             await _handle(socket, ctx, room, user, json_object(frame.get("text")))
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, WebSocketDisconnected):  # the peer left, or a broadcast dropped it as too slow
         return
     finally:
         await ctx.rooms.leave(room.name, socket)
