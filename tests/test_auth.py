@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -226,3 +227,13 @@ def test_token_inspect_of_garbage_is_a_one_line_usage_error(capsys: pytest.Captu
         main(["token", "inspect", "not-a-token"])
     _, err = capsys.readouterr()
     assert exited.value.code == 2 and err.count("\n") == 1 and "not a JWT" in err
+
+
+@pytest.mark.parametrize("exp", ["1e20", "NaN"], ids=["overflowing", "nan"])
+def test_token_inspect_of_an_exp_that_is_no_time_says_so(capsys: pytest.CaptureFixture[str], exp: str) -> None:
+    header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
+    payload = base64.urlsafe_b64encode(f'{{"user_id":1,"exp":{exp}}}'.encode()).rstrip(b"=").decode()
+    with pytest.raises(SystemExit) as exited:
+        main(["token", "inspect", f"{header}.{payload}.c2lnbmF0dXJl"])
+    out, _ = capsys.readouterr()
+    assert exited.value.code == 0 and "is not a valid time" in out

@@ -416,3 +416,28 @@ def test_a_contract_can_be_set_from_the_environment_relative_to_the_config_file(
 def test_a_broken_contract_from_the_environment_names_the_variable(tmp_path: Path) -> None:
     message = error_of(write(tmp_path, STAGING), env={"CHATMIGRATE_CONTRACTS__JWT": "nowhere.yaml"})
     assert message.startswith("environment variable CHATMIGRATE_CONTRACTS__JWT key 'contracts.jwt': ")
+
+
+def test_credentials_in_a_base_url_are_refused_without_echoing_them(tmp_path: Path) -> None:
+    text = STAGING.replace('"https://app.example.com"', '"https://bot:S3cretPw@app.example.com"')
+    message = error_of(write(tmp_path, text))
+    assert "key 'targets.proxy.base_url'" in message and "in the auth table, by reference" in message
+    assert "S3cretPw" not in message
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "key"),
+    [
+        ('timeout = "5s"', "timeout = nan", "targets.new.timeout"),
+        ("rate_limit = 20", "rate_limit = inf", "run.rate_limit"),
+        ("latency_limit = 0.5", "latency_limit = nan", "compare.latency_limit"),
+        ("latency_limit = 0.5", "latency_limit = inf", "compare.latency_limit"),
+    ],
+)
+def test_numbers_that_are_not_finite_are_refused(tmp_path: Path, before: str, after: str, key: str) -> None:
+    assert f"key '{key}': expected a positive finite" in error_of(write(tmp_path, STAGING.replace(before, after)))
+
+
+def test_a_minted_token_needs_a_user_id_of_at_least_1(tmp_path: Path) -> None:
+    text = STAGING.replace("user_id = 7", "user_id = 0")
+    assert "key 'targets.proxy.auth.user_id': expected an integer >= 1" in error_of(write(tmp_path, text))

@@ -45,3 +45,47 @@ def test_ordinary_text_is_left_alone() -> None:
 def test_shell_placeholders_in_reproducers_are_kept() -> None:
     command = "curl -H 'Authorization: Bearer $TOKEN' -b 'sessionid=$SESSIONID' https://x/api"
     assert redact(command) == command
+
+
+def test_opaque_values_under_sensitive_keys_are_masked() -> None:
+    body = {
+        "access": "opaque-0123456789",
+        "password": "hunter2hunter2",
+        "sessionid": "k2j3h4k2j3h4",
+        "refresh_token": "opaque-refresh",
+        "csrfmiddlewaretoken": "opaque-form",
+        "X-Session-Token": "opaque-header",
+        "nested": [{"accessToken": "opaque-camel"}],
+    }
+    assert redact_obj(body) == {
+        "access": MASK,
+        "password": MASK,
+        "sessionid": MASK,
+        "refresh_token": MASK,
+        "csrfmiddlewaretoken": MASK,
+        "X-Session-Token": MASK,
+        "nested": [{"accessToken": MASK}],
+    }
+
+
+def test_keys_that_only_resemble_sensitive_words_are_kept() -> None:
+    body = {"request_type": "chat_list", "has_more": "yes", "accessible": "yes", "tokens_left": "3"}
+    assert redact_obj(body) == body
+
+
+def test_headers_named_like_credentials_are_masked_whole() -> None:
+    headers = redact_headers({"X-Session-Token": "opaque", "X-Api-Key": "opaque", "X-Request-Id": "r-1"})
+    assert headers == {"x-session-token": MASK, "x-api-key": MASK, "x-request-id": "r-1"}
+
+
+def test_the_longest_of_overlapping_registered_secrets_is_masked_whole() -> None:
+    register_secret("shared-prefix-secret")
+    register_secret("shared-prefix-secret-and-more")
+    register_secret("shared-prefix-other")
+    text = "a shared-prefix-secret-and-more b shared-prefix-secret c shared-prefix-other d shared-prefix"
+    assert redact(text) == f"a {MASK} b {MASK} c {MASK} d shared-prefix"
+
+
+def test_a_registered_secret_with_regex_characters_is_matched_literally() -> None:
+    register_secret("p4ss.w*rd+(x)")
+    assert redact("p4ss.w*rd+(x) p4ssAwwrd+x") == f"{MASK} p4ssAwwrd+x"

@@ -151,6 +151,19 @@ def test_a_shard_replays_only_its_own_entries(server: EmbeddedServer, tmp_path: 
     assert summary.completed == len(groups)
 
 
+def test_progress_is_reported_before_the_first_entry_and_after_each(server: EmbeddedServer, tmp_path: Path) -> None:
+    reports: list[tuple[int, int]] = []
+    replay(server, tmp_path, on_progress=lambda done, total: reports.append((done, total)))
+    assert reports == [(done, len(SUBSET)) for done in range(len(SUBSET) + 1)]
+
+
+def test_progress_of_a_resumed_run_starts_at_the_entries_already_done(server: EmbeddedServer, tmp_path: Path) -> None:
+    replay(server, tmp_path, entries=subset()[:2])
+    reports: list[tuple[int, int]] = []
+    replay(server, tmp_path, resume=True, on_progress=lambda done, total: reports.append((done, total)))
+    assert reports[0] == (2, len(SUBSET)) and reports[-1] == (len(SUBSET), len(SUBSET))
+
+
 def test_resume_skips_complete_entries_and_cuts_a_partial_tail(server: EmbeddedServer, tmp_path: Path) -> None:
     _, groups = replay(server, tmp_path)
     lines = (tmp_path / EXCHANGES_FILE).read_text().splitlines(keepends=True)

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from chatmigrate.cli import main
 from chatmigrate.embedded import EmbeddedServer
+from chatmigrate.records import Exchange
+from chatmigrate.replay import _fill
 from chatmigrate.server.config import ServerConfig
 
 PASSWORD = "Known-Pa55word-hygiene"
 SIGNING_KEY = "known-signing-key-hygiene-0123456789abcdef"
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+OPAQUE = {"access": "opaque-0123456789abcdef", "password": "hunter2hunter2", "sessionid": "q8w7e6r5t4y3u2i1"}
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +107,14 @@ def test_no_token_appears_anywhere(gate_output: tuple[Path, str, list[str]]) -> 
     assert not JWT_SHAPE.search(printed)
     for path, text in written_text(folder):
         assert not JWT_SHAPE.search(text), path
+
+
+def test_the_runner_records_no_opaque_value_under_a_sensitive_key() -> None:
+    """A target may answer with credentials that have no recognisable shape; the clean server never does."""
+    body = json.dumps({**OPAQUE, "status": "success"}).encode()
+    headers = {"Content-Type": "application/json", "X-Session-Token": OPAQUE["sessionid"]}
+    record = Exchange(entry_id="e", side="new", attempt=0, method="GET", url="http://x/", endpoint="GET /")
+    _fill(record, httpx.Response(200, headers=headers, content=body), body, False, len(body))
+    line = json.dumps(record.body) + json.dumps(record.headers)
+    assert record.body["status"] == "success"
+    assert not any(value in line for value in OPAQUE.values())

@@ -31,6 +31,8 @@ from chatmigrate.replay import EXCHANGES_FILE, TEXT_CAP, ReplayOptions, Target, 
 
 HUGE = 50 * 1024 * 1024
 HEALTHY_BODY = json.dumps({"status": "success", "messages": []}).encode()
+OPAQUE = {"access": "opaque-0123456789abcdef", "password": "hunter2hunter2", "sessionid": "q8w7e6r5t4y3u2i1"}
+DEEP = 100_000
 
 
 class FaultServer:
@@ -133,6 +135,13 @@ class FaultServer:
         writer.close()
         return False
 
+    async def _credentials(self, writer: asyncio.StreamWriter) -> bool:
+        body = json.dumps({"status": "success", **OPAQUE}).encode()
+        return await self._answer(writer, 200, "application/json", body, f"X-Session-Token: {OPAQUE['sessionid']}\r\n")
+
+    async def _deep_json(self, writer: asyncio.StreamWriter) -> bool:
+        return await self._answer(writer, 200, "application/json", b"[" * DEEP + b"]" * DEEP)
+
     async def _html(self, writer: asyncio.StreamWriter) -> bool:
         return await self._answer(writer, 200, "text/html; charset=utf-8", b"<html><body>Sign in</body></html>")
 
@@ -221,6 +230,32 @@ def test_a_single_transport_failure_is_recorded_and_the_run_goes_on(server: Embe
     failed = [e for g in groups(tmp_path) for e in g if e.error]
     assert summary.completed == len(ENTRIES)
     assert [(e.side, e.status, (e.error or "").split(":")[0]) for e in failed] == [("new", None, "transport")]
+
+
+def test_a_retry_that_succeeds_keeps_no_trace_of_the_failed_attempt(server: EmbeddedServer, tmp_path: Path) -> None:
+    with FaultServer("reset-once", healthy=2) as flaky:
+        summary = run_replay(corpus(), targets(server, flaky.url), tmp_path, options(retries=1))
+    new = [e for g in groups(tmp_path) for e in g if e.side == "new"]
+    assert flaky.requests == len(new) + 1
+    assert summary.errors == 0 and all(e.status == 200 and e.error is None for e in new)
+
+
+def test_opaque_credentials_in_an_answer_are_not_recorded(server: EmbeddedServer, tmp_path: Path) -> None:
+    with FaultServer("credentials") as leaky:
+        run_replay(corpus()[:1], targets(server, leaky.url), tmp_path, options())
+    recorded = (tmp_path / EXCHANGES_FILE).read_text()
+    assert '"status":"success"' in recorded
+    assert not any(value in recorded for value in OPAQUE.values())
+
+
+def test_json_nested_too_deeply_to_parse_is_recorded_as_text_with_a_note(
+    server: EmbeddedServer, tmp_path: Path
+) -> None:
+    with FaultServer("deep-json") as deep:
+        summary = run_replay(corpus()[:1], targets(server, deep.url), tmp_path, options())
+    new = [e for g in groups(tmp_path) for e in g if e.side == "new"]
+    assert summary.completed == 1
+    assert all(not e.is_json and "content-type says JSON but the body is not" in (e.error or "") for e in new)
 
 
 @pytest.mark.parametrize(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import socket
 from collections.abc import Iterator
 
 import pytest
+from websockets.protocol import State
 
+from chatmigrate.auth import BearerAuth
 from chatmigrate.config import Config
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.replay import Target, targets_from_config
 from chatmigrate.server.config import ServerConfig
-from chatmigrate.wsparity import CHECK, WsParity, run_ws_parity
+from chatmigrate.wsparity import CHECK, WsParity, _Broken, _Socket, run_ws_parity
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +62,36 @@ def test_a_history_that_misses_the_message_is_a_finding_naming_the_side(scratch:
 
 
 def test_a_socket_that_cannot_be_opened_is_a_finding(server: EmbeddedServer) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        url = f"ws://127.0.0.1:{sock.getsockname()[1]}"
-    result = check(server, ws_url=url)
+    result = check(server, ws_url=refused_url("ws"))
     assert [f.kind for f in result.findings] == ["socket-to-history", "send-to-socket"]
     assert all("cannot open the WebSocket" in f.title for f in result.findings)
+
+
+def refused_url(scheme: str) -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"{scheme}://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_a_target_lost_mid_check_is_a_transport_error_not_a_crash(scratch: EmbeddedServer) -> None:
+    config = Config.embedded(scratch)
+    assert config.ws is not None
+    options = dataclasses.replace(config.ws, timeout=2.0, chatroom_id=1, player_id=1001, user_id=1)
+    gone = Target(side="old", base_url=refused_url("http"), auth=BearerAuth("static-test-token"), timeout=1.0)
+    result = run_ws_parity(options, gone, sides(scratch)["new"])
+    assert result.transport_error is not None and "socket-to-history: connection lost" in result.transport_error
+
+
+def test_a_socket_that_fails_after_connecting_is_closed(server: EmbeddedServer) -> None:
+    config = Config.embedded(server)
+    assert config.ws is not None
+    jwt_without_token = dataclasses.replace(config.ws, auth="jwt", timeout=2.0)
+    socket_ = _Socket(jwt_without_token, "/ws/cschat/P1001Chat/?user_id=1", token=None)
+
+    async def enter() -> State:
+        with pytest.raises(_Broken, match="no access token"):
+            await socket_.__aenter__()
+        assert socket_.connection is not None
+        return socket_.connection.state
+
+    assert asyncio.run(enter()) is State.CLOSED
