@@ -151,8 +151,19 @@ class EndpointParity:
     failed: int = 0
 
 
+class AuditState(str, Enum):
+    """How one audit case ended on one tier; only ``pass`` is a pass, so a case that could not run is never one."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not-applicable"
+    KNOWN_LEGACY = "known-legacy"
+
+
 @dataclass(slots=True)
 class AuditResult:
+    """``passed`` stays for readers of report.json and must agree with ``state``, the one readers here use."""
+
     case_id: str
     group: str
     tier: str
@@ -160,6 +171,11 @@ class AuditResult:
     passed: bool
     status: int | None = None
     detail: str = ""
+    state: AuditState = field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.passed != (self.state is AuditState.PASS):
+            raise ValueError(f"AuditResult {self.case_id} [{self.tier}]: passed={self.passed} but state {self.state}")
 
 
 @dataclass(slots=True)
