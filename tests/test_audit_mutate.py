@@ -2,17 +2,61 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import jwt
 from server_wire import ServerFactory, token_pair
 
 from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
-from chatmigrate.audit.forge import b64url, b64url_decode
-from chatmigrate.audit.mutate import equivalent, policy_valid
+from chatmigrate.audit.forge import Forge, b64url, b64url_decode
+from chatmigrate.audit.mutate import MutationOutcome, equivalent, policy_valid, run_mutation
+from chatmigrate.audit.rules import JudgeContext
 from chatmigrate.records import Severity
 
 GENUINE = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.YWI"
 ONLY_MUTATION = frozenset({"mutate-token"})
+SECRET = "a-signing-key-of-thirty-two-bytes"
+ENVELOPE = json.dumps({"status": "error", "message": "Authentication failed", "detail": "bad token"}).encode()
+
+
+@contextlib.contextmanager
+def cookie_setter(*, first_status: int = 401) -> Iterator[tuple[str, list[str | None]]]:
+    """A JWT endpoint that refuses every token but hands out a session cookie; it records each Cookie header."""
+    cookies: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            cookies.append(self.headers.get("Cookie"))
+            self.send_response(first_status if len(cookies) == 1 else 401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Set-Cookie", "sessionid=handed-out; Path=/")
+            self.send_header("Content-Length", str(len(ENVELOPE)))
+            self.end_headers()
+            self.wfile.write(ENVELOPE)
+
+        def log_message(self, *args: object) -> None:
+            """Quiet: the test reads the requests, not the log."""
+
+    listener = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.server_port}/api/v1/admin/chat/", cookies
+    finally:
+        listener.shutdown()
+        listener.server_close()
+
+
+def mutate_against(url: str, budget: int = 5) -> MutationOutcome:
+    now = int(time.time())
+    genuine = jwt.encode({"user_id": 1, "iat": now, "exp": now + 3600}, SECRET, algorithm="HS256")
+    return run_mutation(
+        Forge(genuine, SECRET), url, 0, JudgeContext(), seed=0, budget=budget, timeout=5, remember=lambda *_: None
+    )
 
 
 def mutate(server_with: ServerFactory, *, flaws: tuple[str, ...] = (), seed: int = 3, budget: int = 30) -> AuditOutcome:
@@ -90,3 +134,15 @@ def test_the_report_carries_the_shape_and_claims_but_never_the_token(server_with
     assert all(genuine.split(".")[2] not in text for text in texts)
     assert "$FORGED_TOKEN" in (finding.reproducer or "") and "segment(s)" in (finding.reproducer or "")
     assert "--seed 11 --budget 30" in (finding.reproducer or "")
+
+
+def test_no_mutant_carries_a_cookie_an_earlier_answer_set() -> None:
+    with cookie_setter() as (url, cookies):
+        mutate_against(url)
+    assert len(cookies) == 5 and set(cookies) == {None}
+
+
+def test_a_mutant_that_fails_once_but_not_when_sent_again_is_kept_without_violations() -> None:
+    with cookie_setter(first_status=500) as (url, _cookies):
+        outcome = mutate_against(url)
+    assert outcome.mutant is not None and outcome.violations == []

@@ -12,19 +12,20 @@ seeded, bounded by ``budget`` and use no example database, so a seed replays.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
-import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis import strategies as st
-from hypothesis.errors import NoSuchExample
+from hypothesis.errors import Flaky, NoSuchExample
 
+from chatmigrate.audit.context import no_cookie_client
 from chatmigrate.audit.forge import HMAC_HASHES, Forge, TokenNote, b64url_decode, compact_json, peek, shape_of
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe
 from chatmigrate.audit.rules import JudgeContext, Violation, judge
@@ -38,7 +39,7 @@ HEADER_ALGS: tuple[Any, ...] = ("none", "None", "HS384", "HS512", "RS256", "ES25
 
 @dataclass(frozen=True, slots=True)
 class Mutant:
-    token: str
+    token: str = field(repr=False)
     kind: str
     detail: str
     expect: Expect
@@ -198,13 +199,17 @@ def run_mutation(
 ) -> MutationOutcome:
     """Search ``budget`` mutants for one the target mishandles; shrink it and record its answer.
 
-    Blocking (hypothesis drives it), so it owns an event loop for the shared async transport.
+    Blocking (hypothesis drives it), so it owns an event loop for the shared async transport. Its
+    client stores no cookies: each mutant is judged on its own token, whatever an earlier answer set.
+    The mutant found is sent once more for the record. A target that stops failing (hypothesis then
+    gives up with ``Flaky``) leaves the last failing mutant in ``mutant`` and, if the last send was safe,
+    empty ``violations``: found but not reproduced, which is not a pass.
     """
     outcome = MutationOutcome(examples=0, seed=seed, budget=budget)
     if budget <= 0:
         return outcome
     loop = asyncio.new_event_loop()
-    client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+    client = no_cookie_client(timeout, concurrency=1)
 
     def attempt(mutant: Mutant) -> tuple[HttpProbe, HttpObservation, list[Violation]]:
         if mutant.note.real_key:
@@ -224,7 +229,10 @@ def run_mutation(
     def fails(mutant: Mutant) -> bool:
         outcome.examples += 1
         _probe, seen, violations = attempt(mutant)
-        return seen.sent and bool(violations)
+        failed = seen.sent and bool(violations)
+        if failed:
+            outcome.mutant = mutant
+        return failed
 
     config = settings(
         max_examples=budget,
@@ -235,11 +243,10 @@ def run_mutation(
         suppress_health_check=list(HealthCheck),
     )
     try:
-        minimal = find(mutants(forge, leeway), fails, settings=config, random=Random(seed))
-        outcome.mutant = minimal
-        outcome.probe, outcome.observation, outcome.violations = attempt(minimal)
-    except NoSuchExample:
-        pass
+        with contextlib.suppress(NoSuchExample, Flaky):
+            outcome.mutant = find(mutants(forge, leeway), fails, settings=config, random=Random(seed))
+        if outcome.mutant is not None:
+            outcome.probe, outcome.observation, outcome.violations = attempt(outcome.mutant)
     finally:
         loop.run_until_complete(client.aclose())
         loop.close()
