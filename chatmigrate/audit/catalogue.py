@@ -15,7 +15,7 @@ import secrets
 import string
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -1026,7 +1026,7 @@ async def _iss_aud(ctx: AuditContext, tier: str) -> Built:
 
 @dataclass(frozen=True, slots=True)
 class PasswordChange:
-    token_before: str
+    token_before: str = field(repr=False)
     session_before: LegacySession
 
 
@@ -1145,10 +1145,13 @@ async def _cookie_fallback(ctx: AuditContext, tier: str) -> Built:
     JWT_TIERS,
     "identity headers a proxy might trust, without a token",
     "X-Forwarded-User, X-Remote-User, X-User-Id, X-Auth-Request-User naming the admin",
-    "401: identity comes from the token only",
+    "401: identity comes from the token only (a non-ASCII name goes as raw UTF-8 bytes: a 400 is safe too)",
 )
 async def _identity_headers(ctx: AuditContext, tier: str) -> Built:
+    """A non-ASCII name is a header value HTTP clients refuse to encode: a raw socket sends its UTF-8 bytes."""
     name, user_id = ctx.username, str(ctx.user_id or 1)
+    raw = not name.isascii()
+    expect = Expect.REFUSED_OR_REJECTED if raw else Expect.REFUSED
     headers = (
         ("X-Forwarded-User", name),
         ("X-Remote-User", name),
@@ -1156,7 +1159,7 @@ async def _identity_headers(ctx: AuditContext, tier: str) -> Built:
         ("X-Auth-Request-User", name),
         ("Remote-User", name),
     )
-    probes = [ctx.request(tier, "identity headers, no token", headers)]
+    probes = [ctx.request(tier, "identity headers, no token", headers, expect=expect, raw=raw)]
     if ctx.forge is not None:
         bad = altered(ctx)
         probes.append(
@@ -1164,8 +1167,10 @@ async def _identity_headers(ctx: AuditContext, tier: str) -> Built:
                 tier,
                 "identity headers, bad token",
                 (*headers, ("Authorization", f"Bearer {bad.token}")),
+                expect=expect,
                 token=bad.token,
                 note=bad.note,
+                raw=raw,
             )
         )
     return probes
@@ -1260,6 +1265,7 @@ async def _legacy_deleted(ctx: AuditContext, tier: str) -> Built:
     "catalogue #47",
 )
 async def _legacy_non_staff(ctx: AuditContext, tier: str) -> Built:
+    """Django's admin login refuses non-staff users; without a session this would only repeat the no-cookie case."""
     principal = ctx.target.forbidden_principal
     if principal is None:
         return NO_FORBIDDEN
@@ -1268,9 +1274,12 @@ async def _legacy_non_staff(ctx: AuditContext, tier: str) -> Built:
         if label == "site login" and path is None:
             continue
         session = await ctx.login(principal, path)
-        cookie = f"sessionid={session.sessionid}" if session else None
-        probes.append(_session_probe(ctx, f"non-staff via {label}", cookie))
-    return probes
+        if session is not None:
+            probes.append(_session_probe(ctx, f"non-staff via {label}", f"sessionid={session.sessionid}"))
+    return probes or NotApplicable(
+        "no login gave the non-staff principal a session (the admin login refuses non-staff users; "
+        "set site_login_path to a login view that accepts any active user)"
+    )
 
 
 @case(
