@@ -86,6 +86,11 @@ class Exchange:
     error: str | None = None
 
 
+_GROUPED_CHECKS = frozenset({"json", "auth-outcome", "body", "schema"})
+"""Parity checks whose findings each stand for every entry they occurred in ("in N entries"): the subject is only
+the smallest of those entry ids, which moves as the corpus changes, so it is no part of their identity."""
+
+
 @dataclass(slots=True)
 class Finding:
     check: str
@@ -103,9 +108,11 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable identity for baselines: what was checked where, not the values seen."""
+        """Stable identity for baselines: what was checked where, not the values seen, nor (for a finding grouped
+        over entries) which entry happened to be its example."""
+        subject = None if self.check in _GROUPED_CHECKS else self.subject
         key = "|".join(
-            str(part or "") for part in (self.check, self.subject, self.endpoint, self.path, self.kind, self.side)
+            str(part or "") for part in (self.check, subject, self.endpoint, self.path, self.kind, self.side)
         )
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 

@@ -114,6 +114,11 @@ def with_change(body: dict[str, Any], change: Callable[[dict[str, Any]], None]) 
     return changed
 
 
+def rename_message_to_text(body: dict[str, Any]) -> None:
+    for item in body["messages"]:
+        item["text"] = item.pop("message")
+
+
 # classify -----------------------------------------------------------------------------------------
 
 
@@ -337,11 +342,8 @@ def test_changed_value_is_high_and_the_title_names_the_path() -> None:
 
 
 def test_renamed_field_is_a_removed_key_high_and_an_added_key_low() -> None:
-    def rename(body: dict[str, Any]) -> None:
-        for item in body["messages"]:
-            item["text"] = item.pop("message")
-
-    findings = {f.kind: f for f in of(run(json_pair(messages_body(), with_change(messages_body(), rename))), "body")}
+    renamed = with_change(messages_body(), rename_message_to_text)
+    findings = {f.kind: f for f in of(run(json_pair(messages_body(), renamed)), "body")}
     assert (findings["key_removed"].severity, findings["key_removed"].path) == (Severity.HIGH, "$.messages[*].message")
     assert (findings["key_added"].severity, findings["key_added"].path) == (Severity.LOW, "$.messages[*].text")
     assert "3 items in this entry" in (findings["key_removed"].evidence or "")
@@ -373,6 +375,15 @@ def test_large_values_in_a_finding_are_capped() -> None:
     old, new = {"blob": "a" * 5_000}, {"blob": "b" * 5_000}
     (finding,) = of(run(json_pair(old, new), value_chars=100), "body")
     assert len(finding.old) < 200 and "truncated" in finding.old
+
+
+def test_a_grouped_finding_keeps_its_fingerprint_when_an_entry_with_a_smaller_id_joins() -> None:
+    renamed = with_change(messages_body(), rename_message_to_text)
+    alone = run(json_pair(messages_body(), renamed, entry="m-room"))
+    joined = run(
+        json_pair(messages_body(), renamed, entry="a-room"), json_pair(messages_body(), renamed, entry="m-room")
+    )
+    assert {f.fingerprint for f in of(alone, "body")} == {f.fingerprint for f in of(joined, "body")}
 
 
 # Noise and ignore rules -----------------------------------------------------------------------------------
@@ -419,11 +430,6 @@ def message_arrives(body: dict[str, Any]) -> None:
     """A player's message lands on the server between two calls of one entry."""
     body["messages"].insert(0, dict(body["messages"][0], id=101, message="just sent"))
     body["count"] += 1
-
-
-def rename_message_to_text(body: dict[str, Any]) -> None:
-    for item in body["messages"]:
-        item["text"] = item.pop("message")
 
 
 def live_traffic_pair(entry: str = "e1", drift: Callable[[dict[str, Any]], None] = lambda body: None) -> list[Exchange]:

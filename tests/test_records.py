@@ -56,4 +56,18 @@ def test_fingerprints_ignore_the_values_seen() -> None:
     first = Finding("body", Severity.HIGH, "t", "e1", path="$.a", old=1, new=2)
     second = Finding("body", Severity.HIGH, "other title", "e1", path="$.a", old=3, new=4)
     assert first.fingerprint == second.fingerprint
-    assert first.fingerprint != Finding("body", Severity.HIGH, "t", "e2", path="$.a").fingerprint
+    assert first.fingerprint != Finding("body", Severity.HIGH, "t", "e1", path="$.b").fingerprint
+
+
+@pytest.mark.parametrize("check", ["json", "auth-outcome", "body", "schema"])
+def test_fingerprint_of_a_finding_grouped_over_entries_ignores_which_entry_is_its_example(check: str) -> None:
+    first = Finding(check, Severity.HIGH, "t", "entry-a", "GET /x", path="$.a", kind="k", side="new")
+    second = Finding(check, Severity.HIGH, "t", "entry-b", "GET /x", path="$.a", kind="k", side="new")
+    assert first.fingerprint == second.fingerprint
+
+
+@pytest.mark.parametrize("check", ["audit", "ws-parity", "latency", "noise", "ignore-rule"])
+def test_fingerprint_of_a_finding_about_one_subject_keeps_the_subject(check: str) -> None:
+    first = Finding(check, Severity.HIGH, "t", "expired-token", "GET /x", kind="k", side="new")
+    second = Finding(check, Severity.HIGH, "t", "forged-token", "GET /x", kind="k", side="new")
+    assert first.fingerprint != second.fingerprint
