@@ -75,6 +75,26 @@ def test_each_debug_marker_is_a_stack_trace() -> None:
         assert kinds("new", probe(), answer(401, body))["stack-trace"] is Severity.HIGH, marker
 
 
+def test_debug_words_in_the_chat_data_of_a_success_are_not_a_stack_trace() -> None:
+    chat = json.dumps({"status": "success", "messages": [{"id": 2, "message": 'Is it django? File "x" fails'}]})
+    assert kinds("new", probe(Expect.ACCEPTED), answer(200, chat)) == {}
+
+
+def test_data_with_debug_words_where_a_refusal_was_due_is_the_data_finding_alone() -> None:
+    chat = json.dumps({"status": "success", "messages": [{"id": 2, "message": "Traceback from django"}]})
+    assert kinds("new", probe(), answer(200, chat)) == {"data-returned": Severity.CRITICAL}
+
+
+def test_debug_words_in_websocket_chat_frames_are_not_a_stack_trace() -> None:
+    frames = ['{"type": "connected"}', '{"type": "message", "message": "django keeps crashing"}']
+    assert kinds("ws", ws(Expect.WS_ACCEPTED), WsObservation(handshake_status=101, frames=frames)) == {}
+
+
+def test_debug_text_in_a_websocket_close_reason_is_a_stack_trace() -> None:
+    seen = WsObservation(handshake_status=101, close_code=4401, close_reason="Traceback (most recent call last)")
+    assert kinds("ws", ws(), seen) == {"stack-trace": Severity.HIGH}
+
+
 def test_the_presented_token_echoed_is_high() -> None:
     body = json.dumps({"status": "error", "message": "Authentication failed", "detail": f"bad: {TOKEN}"})
     assert kinds("new", probe(), answer(401, body))["token-echo"] is Severity.HIGH

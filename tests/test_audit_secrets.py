@@ -6,11 +6,17 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from server_wire import ServerFactory
 
-from chatmigrate.audit import AuditOptions, embedded_target, run_audit
+from chatmigrate.audit import AuditOptions, AuditTarget, embedded_target, run_audit
+from chatmigrate.audit.catalogue import PasswordChange
+from chatmigrate.audit.context import AuditContext, LegacySession
+from chatmigrate.audit.forge import Forge, decode_unverified
+from chatmigrate.audit.mutate import Mutant
+from chatmigrate.audit.probe import Expect, HttpProbe, WsProbe
 from chatmigrate.cli import main
 from chatmigrate.records import to_dict
 
@@ -72,3 +78,35 @@ def test_the_leak_detector_recognises_a_token_signed_with_the_key() -> None:
     assert leaks(f"detail: {token}") == [f"verifiable token {token[:12]}…"]
     foreign = jwt.encode({"user_id": 1}, "another-signing-key-0123456789abcdef", algorithm="HS256")
     assert leaks(f"detail: {foreign}") == []
+
+
+def test_no_audit_record_shows_a_credential_in_its_repr() -> None:
+    token = jwt.encode({"user_id": 1, "note": "x" * 20}, SECRET, algorithm="HS256")
+    signature = token.rsplit(".", 1)[1]
+    forged = Forge(token, SECRET).real(claims={"user_id": 2})
+    session = LegacySession(sessionid=PASSWORD, csrftoken=PASSWORD)
+    records = [
+        AuditContext(
+            AuditTarget(token=token, signing_secret=SECRET),
+            AuditOptions(),
+            httpx.AsyncClient(),
+            token=token,
+            forbidden_token=token,
+            placeholders={token: "TOKEN", signature: "TOKEN_SIGNATURE"},
+        ),
+        HttpProbe(
+            "probe",
+            "POST",
+            f"http://127.0.0.1:9/chat/?token={token}",
+            Expect.REFUSED,
+            headers=(("Authorization", f"Bearer {token}"),),
+            body=f"csrfmiddlewaretoken={PASSWORD}".encode(),
+            token=token,
+        ),
+        WsProbe("socket", "ws://127.0.0.1:9/ws/", Expect.WS_REFUSED, first_message=token, token=token),
+        forged,
+        decode_unverified(token),
+        Mutant(token, "bit-flip", "none", Expect.REFUSED, forged.note),
+        PasswordChange(token, session),
+    ]
+    assert [type(record).__name__ for record in records if leaks(repr(record)) or signature in repr(record)] == []

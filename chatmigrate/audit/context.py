@@ -41,17 +41,18 @@ class AuditContext:
     target: AuditTarget
     options: AuditOptions
     client: httpx.AsyncClient
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     forge: Forge | None = None
     user_id: int | None = None
-    forbidden_token: str | None = None
+    forbidden_token: str | None = field(default=None, repr=False)
     forbidden_user_id: int | None = None
     session: LegacySession | None = None
     chatroom_id: int = 1
     player_id: int | None = None
     markers: tuple[str, ...] = ()
     canary: Canary | None = None
-    placeholders: dict[str, str] = field(default_factory=dict)
+    placeholders: dict[str, str] = field(default_factory=dict, repr=False)
+    """Secret value to placeholder name: the keys are the secrets themselves."""
     _once: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
 
     async def once(self, key: str, factory: Callable[[], Awaitable[T]]) -> T:

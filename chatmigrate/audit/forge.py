@@ -59,7 +59,7 @@ class TokenNote:
 
 @dataclass(frozen=True, slots=True)
 class Forged:
-    token: str
+    token: str = field(repr=False)
     note: TokenNote
 
 
@@ -67,7 +67,7 @@ class Forged:
 class Decoded:
     header: dict[str, Any]
     claims: dict[str, Any]
-    segments: tuple[str, ...] = field(default=())
+    segments: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def signature(self) -> str:

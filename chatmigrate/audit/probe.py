@@ -47,13 +47,15 @@ _DESCRIPTIONS = {
 
 @dataclass(frozen=True, slots=True)
 class HttpProbe:
+    """Kept out of its repr: the URL, headers, body and token, any of which may carry a real credential."""
+
     label: str
     method: str
-    url: str
+    url: str = field(repr=False)
     expect: Expect
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes | None = None
-    token: str | None = None
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    body: bytes | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
     """The token presented, so that an echo of it (or of its signature) can be recognised."""
     note: TokenNote | None = None
     breach: Severity = Severity.CRITICAL
@@ -61,7 +63,7 @@ class HttpProbe:
     reason: str | None = None
     """For CSRF probes: the reason Django's 403 page must give."""
     raw: bool = False
-    """Send over a raw socket: the header holds bytes an HTTP client refuses to send."""
+    """Send over a raw socket: a header holds bytes (or non-ASCII text) an HTTP client refuses to send."""
     timed: bool = False
     """Judge the latency against the run's median (injected-delay cases)."""
     canary: str | None = None
@@ -74,8 +76,9 @@ class WsProbe:
     url: str
     expect: Expect
     origin: str | None = None
-    first_message: str | None = None
-    token: str | None = None
+    first_message: str | None = field(default=None, repr=False)
+    """The auth message of jwt mode: it carries a token, so it stays out of the repr."""
+    token: str | None = field(default=None, repr=False)
     note: TokenNote | None = None
     breach: Severity = Severity.CRITICAL
     wait: float = 1.5

@@ -86,11 +86,16 @@ def echoed(text: str, presented: str | None, secrets: tuple[str, ...]) -> bool:
     return any(len(value) >= MIN_ECHO_LENGTH and value in text for value in candidates)
 
 
-def _hygiene(tier: str, text: str, presented: str | None, context: JudgeContext) -> list[Violation]:
-    """Debug text and echoes; a traceback inside a JSON string has its ``File \\"…\\"`` quotes escaped."""
+def _hygiene(tier: str, text: str, refusal: str, presented: str | None, context: JudgeContext) -> list[Violation]:
+    """Debug text in the refusal, echoes anywhere.
+
+    Debug words are looked for in refusals only: a success body is chat data, where a message may well
+    say "django"; data where a refusal was due is already the (critical) data finding. A traceback
+    inside a JSON string has its ``File \\"…\\"`` quotes escaped.
+    """
     found = []
     markers = DEBUG_MARKERS if tier in NEW_TIERS else LEGACY_DEBUG_MARKERS
-    unescaped = text.replace('\\"', '"')
+    unescaped = refusal.replace('\\"', '"')
     leaked = [marker for marker in markers if marker in unescaped]
     if leaked:
         found.append(Violation(Severity.HIGH, "stack-trace", f"debug text in the answer ({leaked[0]!r})"))
@@ -107,7 +112,8 @@ def _judge_http(tier: str, probe: HttpProbe, seen: HttpObservation, context: Jud
             return []
         return [Violation(Severity.MEDIUM, "no-answer", f"no HTTP answer: {seen.error}")]
     status = seen.status or 0
-    found = _hygiene(tier, seen.text, probe.token, context)
+    refusal = "" if 200 <= status < 300 else seen.text
+    found = _hygiene(tier, seen.text, refusal, probe.token, context)
     if probe.canary and probe.canary in context.fetched:
         found.append(Violation(Severity.HIGH, "outbound-fetch", f"the server fetched {probe.canary}"))
     if status >= 500:
@@ -187,8 +193,8 @@ def _csrf(probe: HttpProbe, seen: HttpObservation, status: int) -> list[Violatio
 def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> list[Violation]:
     if seen.handshake_status is None:
         return [Violation(Severity.MEDIUM, "no-answer", f"no WebSocket answer: {seen.error}")]
-    text = "\n".join([seen.handshake_body, seen.close_reason, *seen.frames])
-    found = _hygiene("ws", text, probe.token, context)
+    refusal = "\n".join([seen.handshake_body, seen.close_reason])
+    found = _hygiene("ws", "\n".join([refusal, *seen.frames]), refusal, probe.token, context)
     if seen.handshake_status >= 500 or (seen.close_code is not None and seen.close_code == 1011):
         found.append(
             Violation(Severity.HIGH, "server-error", f"handshake {seen.handshake_status}, close {seen.close_code}")
