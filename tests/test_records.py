@@ -8,6 +8,7 @@ import pytest
 
 from chatmigrate.records import (
     AuditResult,
+    AuditState,
     Exchange,
     Finding,
     RunResult,
@@ -25,7 +26,9 @@ def full_run() -> RunResult:
         started_at="2026-11-26T00:00:00+00:00",
         targets=[TargetInfo("old", "http://x", "session", "admin")],
         findings=[Finding("body", Severity.HIGH, "t", "e1", path="$.a", old=[1], new={"b": None})],
-        audit=[AuditResult("hdr-no-authorization", "header", "new", "d", passed=True, status=401)],
+        audit=[
+            AuditResult("hdr-no-authorization", "header", "new", "d", passed=True, status=401, state=AuditState.PASS)
+        ],
         verdict=Verdict(False, 1, "why", Severity.HIGH),
     )
 
