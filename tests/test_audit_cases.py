@@ -40,7 +40,9 @@ def test_identity_headers_naming_a_non_ascii_principal_are_sent_and_refused(serv
     assert [item.violations for run in runs for item in run.probes] == [[], [], [], []]
 
 
-def test_the_non_staff_session_case_is_not_applicable_when_no_login_gives_it_a_session(scratch_server: EmbeddedServer) -> None:
+def test_the_non_staff_session_case_is_not_applicable_when_no_login_gives_it_a_session(
+    scratch_server: EmbeddedServer,
+) -> None:
     target = dataclasses.replace(embedded_target(scratch_server), site_login_path=None)
     (run,) = run_case(target, "legacy-non-staff-session", "old")
     assert run.not_applicable is not None and run.probes == []

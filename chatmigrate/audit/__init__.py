@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 
 from chatmigrate.audit.canary import Canary
 from chatmigrate.audit.catalogue import CASES, CONTRACT, MUTATION, Case
@@ -35,7 +34,6 @@ def selected_cases(options: AuditOptions) -> list[Case]:
 
 async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
     cases = selected_cases(options)
-    seconds: dict[str, float] = {}
     async with contextlib.AsyncExitStack() as stack:
         client = await stack.enter_async_context(no_cookie_client(options.timeout, options.concurrency))
         ctx = AuditContext(target, options, client)
@@ -44,7 +42,7 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
             ctx.canary = await stack.enter_async_context(Canary(ctx.forge.attacker))
         runs, (mutation, contract) = await asyncio.gather(
             execute(ctx, [case for case in cases if not case.last]),
-            asyncio.to_thread(_generated, ctx, seconds),
+            asyncio.to_thread(_generated, ctx),
         )
         runs += await execute(ctx, [case for case in cases if case.last])
         fetched = frozenset(ctx.canary.fetched) if ctx.canary else frozenset()
@@ -53,7 +51,6 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
     for run in runs:
         outcome.results.append(result_of(run))
         outcome.findings.extend(findings_of(run, target, ctx.placeholders))
-        seconds[run.case.group] = seconds.get(run.case.group, 0.0) + run.seconds
     outcome.findings.extend(legacy_notes(runs))
     outcome.transport_error = unreachable(runs)
     if mutation is not None:
@@ -68,22 +65,16 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
         outcome.contract_operations = contract.operations
         outcome.warnings.extend(contract.errors)
     outcome.findings.sort(key=lambda finding: (-finding.severity.rank, finding.subject, finding.side or ""))
-    outcome.group_seconds = seconds
     return outcome
 
 
-def _generated(ctx: AuditContext, seconds: dict[str, float]) -> tuple[MutationOutcome | None, ContractOutcome | None]:
+def _generated(ctx: AuditContext) -> tuple[MutationOutcome | None, ContractOutcome | None]:
     """Hypothesis, then schemathesis, in one worker thread beside the catalogue's requests.
 
     One thread, not two: both libraries import and parse code lazily, and parsing in two
     threads at once is not safe on every Python 3.11 build.
     """
-    start = time.perf_counter()
-    mutation = _mutation(ctx, _judge_context(ctx, []))
-    middle = time.perf_counter()
-    contract = _contract(ctx)
-    seconds["mutation"], seconds["contract"] = middle - start, time.perf_counter() - middle
-    return mutation, contract
+    return _mutation(ctx, _judge_context(ctx, [])), _contract(ctx)
 
 
 def unreachable(runs: list[CaseRun]) -> str | None:

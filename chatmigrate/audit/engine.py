@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import time
 from dataclasses import dataclass, field
 
 from chatmigrate.audit.catalogue import Case
@@ -32,7 +31,6 @@ class CaseRun:
     tier: str
     probes: list[ProbeRun] = field(default_factory=list)
     not_applicable: str | None = None
-    seconds: float = 0.0
 
 
 def applicable_tiers(case: Case, ctx: AuditContext) -> list[str]:
@@ -49,7 +47,6 @@ async def execute(ctx: AuditContext, cases: list[Case]) -> list[CaseRun]:
             return await send_http(ctx.client, probe, ctx.options.timeout)
 
     async def run(case: Case, tier: str) -> CaseRun:
-        start = time.perf_counter()
         try:
             built = await case.build(ctx, tier)
         except LookupError as missing:
@@ -61,7 +58,7 @@ async def execute(ctx: AuditContext, cases: list[Case]) -> list[CaseRun]:
                 ctx.remember(probe.token, "FORGED_TOKEN")
         observations = await asyncio.gather(*(send(probe) for probe in built))
         runs = [ProbeRun(probe, seen) for probe, seen in zip(built, observations, strict=True)]
-        return CaseRun(case, tier, runs, seconds=time.perf_counter() - start)
+        return CaseRun(case, tier, runs)
 
     return list(await asyncio.gather(*(run(case, tier) for case in cases for tier in applicable_tiers(case, ctx))))
 

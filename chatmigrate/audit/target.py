@@ -73,7 +73,6 @@ class AuditTarget:
     ws_path: str = "/ws/cschat/P{player_id}Chat/"
     jwt_contract: Path | None = None
     """The user's own OpenAPI document of the JWT API (``[contracts] jwt``) for the contract run; else the built-in."""
-    description: str = ""
 
     def url_of(self, tier: str) -> str | None:
         return {"new": self.new_url, "old": self.old_url, "proxy": self.proxy_url, "ws": self.ws_url}[tier]
@@ -121,8 +120,6 @@ class AuditOptions:
 class AuditOutcome:
     findings: list[Finding]
     results: list[AuditResult]
-    group_seconds: dict[str, float] = field(default_factory=dict)
-    """Busy seconds per group (cases overlap, so they add up to more than the wall time)."""
     warnings: list[str] = field(default_factory=list)
     mutation_examples: int = 0
     contract_operations: int = 0
@@ -154,7 +151,6 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
         leeway=LEEWAY_SECONDS,
         allow_writes=True,
         site_login_path="/accounts/login/",
-        description="embedded reference server",
     )
 
 
@@ -241,6 +237,5 @@ def target_from_config(
         login_path=old.auth.login_path if old else "/admin/login/",
         proxy_routes=dict(proxy.routes) if proxy and proxy.routes else dict(DEFAULT_PROXY_ROUTES),
         jwt_contract=config.contracts.get("jwt"),
-        description=config.source or "configured targets",
         **declared,
     )
