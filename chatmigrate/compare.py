@@ -112,6 +112,17 @@ def _is_json_type(content_type: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
+def _is_json_text(text: str | None) -> bool:
+    """The runner parses only bodies labelled JSON and keeps any other as text, so JSON mislabelled shows here."""
+    if not text:
+        return False
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def _location(exchange: Exchange) -> str:
     return next((value for name, value in exchange.headers.items() if name.lower() == "location"), "")
 
@@ -224,7 +235,7 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000) -> Finding | No
             title=f"{side} answers an HTML page ({status}) where JSON was due",
         )
     content_type = exchange.content_type or "no content type"
-    if exchange.is_json:
+    if _is_json_text(exchange.text):
         return finding(
             severity=Severity.MEDIUM,
             kind="content-type",

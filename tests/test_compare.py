@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chatmigrate.auth import BearerAuth
 from chatmigrate.compare import (
     CompareOptions,
     Comparison,
@@ -20,10 +23,14 @@ from chatmigrate.compare import (
     compare_file,
     read_exchanges,
 )
+from chatmigrate.config import Config
+from chatmigrate.corpus import load_corpus
+from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
 from chatmigrate.noise import IgnoreRule
 from chatmigrate.records import Exchange, Finding, Outcome, Severity, to_dict
 from chatmigrate.redact import register_secret
+from chatmigrate.replay import ReplayOptions, Target, run_replay, targets_from_config
 
 ENDPOINT = "GET /admin/chat/ [recent_messages]"
 URLS = {
@@ -246,13 +253,51 @@ def test_redirect_to_login_on_new_side_is_high() -> None:
     assert "instead of a JSON 401" in findings["new"].title
 
 
-def test_json_body_with_a_non_json_content_type_is_medium() -> None:
-    group = pair(
-        lambda a: exchange("old", a, messages_body()),
-        lambda a: exchange("new", a, messages_body(), content_type="text/plain"),
-    )
-    (finding,) = of(run(group), "json")
-    assert (finding.severity, finding.kind, finding.new) == (Severity.MEDIUM, "content-type", "text/plain")
+class PlainTextNew:
+    """A new tier on loopback that answers every GET with ``body`` labelled text/plain."""
+
+    def __init__(self, body: bytes) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet: the test reads the recorded exchanges, not the access log."""
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+
+    def __enter__(self) -> Target:
+        self._thread.start()
+        url = f"http://127.0.0.1:{self._http.server_address[1]}"
+        return Target(side="new", base_url=url, auth=BearerAuth("static-test-token"), timeout=5.0)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+
+@pytest.mark.parametrize(
+    ("body", "severity", "kind"),
+    [
+        (json.dumps(messages_body()).encode(), Severity.MEDIUM, "content-type"),
+        (b"messages: m0, m1, m2", Severity.HIGH, "not-json"),
+    ],
+    ids=["json-labelled-text", "plain-words"],
+)
+def test_text_plain_answer_is_medium_when_its_body_is_json_and_high_when_not(
+    server: EmbeddedServer, tmp_path: Path, body: bytes, severity: Severity, kind: str
+) -> None:
+    old = next(target for target in targets_from_config(Config.embedded(server)) if target.side == "old")
+    entries = [entry for entry in load_corpus() if entry.id == "room-1-recent_messages"]
+    with PlainTextNew(body) as new:
+        summary = run_replay(entries, [old, new], tmp_path, ReplayOptions(concurrency=1, retries=0))
+    (finding,) = of(compare_file(summary.path, options=CompareOptions(schema_check=lambda *args: [])), "json")
+    assert (finding.side, finding.severity, finding.kind) == ("new", severity, kind)
 
 
 # Auth-outcome parity -------------------------------------------------------------------------------
