@@ -24,7 +24,6 @@ import pytest
 from chatmigrate import __version__, baseline
 from chatmigrate.audit import run_audit, selected_cases
 from chatmigrate.audit.catalogue import CONTRACT, MUTATION, Case
-from chatmigrate.audit.findings import NOT_APPLICABLE
 from chatmigrate.audit.target import AuditTarget, audit_options_from_config, embedded_target, target_from_config
 from chatmigrate.compare import (
     CHECK_BODY,
@@ -39,7 +38,7 @@ from chatmigrate.config import Config, embedded_config, load_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import ChatmigrateError, UsageError
 from chatmigrate.parity import judge, run_parity, write_run
-from chatmigrate.records import AuditResult, CorpusEntry, Finding, RunResult
+from chatmigrate.records import AuditResult, AuditState, CorpusEntry, Finding, RunResult
 from chatmigrate.redact import redact
 from chatmigrate.replay import EXCHANGES_FILE
 from chatmigrate.verdict import fails_gate, judge_run
@@ -146,7 +145,11 @@ class _Once:
         if isinstance(self._error, ChatmigrateError):
             raise _Failed(f"chatmigrate: {redact(str(self._error))}")
         if self._error is not None:
-            raise self._error
+            first = str(self._error).splitlines()[0] if str(self._error) else ""
+            raise _Failed(
+                f"chatmigrate: internal error: {type(self._error).__name__}: {redact(first)} "
+                "(rerun with --full-trace for the traceback)"
+            ) from self._error
         assert self._value is not None
         return self._value
 
@@ -349,7 +352,8 @@ class _Test(pytest.Item):
         return self.path, None, self.nodeid
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if isinstance(excinfo.value, _Failed):
+        """An internal error keeps its traceback for --full-trace, like the CLI's --debug."""
+        if isinstance(excinfo.value, _Failed) and not (excinfo.value.__cause__ and self.config.option.fulltrace):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 
@@ -382,7 +386,7 @@ class _CaseTest(_Test):
         result = _audit_result(judged.result.audit, self.case_id, self.tier)
         if result is None:
             pytest.skip("the audit did not run this case here (a prerequisite is missing or it is switched off)")
-        if result.detail.startswith(NOT_APPLICABLE):
+        if result.state is AuditState.NOT_APPLICABLE:
             pytest.skip(result.detail)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chatmigrate.records import (
     AuditResult,
+    AuditState,
     EndpointParity,
     Finding,
     LatencyStat,
@@ -27,6 +28,13 @@ LOGIN_PAGE = (
     "<script>window.__pwned = 'login'</script></head><body><form method=post>"
     "<input type=hidden name=csrfmiddlewaretoken value=[REDACTED]></form></body></html>"
 )
+
+
+def audit_result(
+    case_id: str, group: str, tier: str, description: str, state: AuditState, status: int | None, detail: str = ""
+) -> AuditResult:
+    """An audit result whose ``passed`` agrees with its state, as the audit records it."""
+    return AuditResult(case_id, group, tier, description, state is AuditState.PASS, status, detail, state=state)
 
 
 def purchase(item_id: int, html_content: str) -> dict[str, object]:
@@ -174,13 +182,19 @@ def failing_run() -> RunResult:
             EndpointParity(CHAT_LIST, 1, 1, 0),
         ],
         audit=[
-            AuditResult("missing-header", "header", "new", "no Authorization header", True, 401),
-            AuditResult("missing-header", "header", "proxy", "no Authorization header", True, 401),
-            AuditResult("expired-token", "claims", "new", "token past exp", False, 200, "data returned"),
-            AuditResult("expired-token", "claims", "proxy", "token past exp", True, 401),
-            AuditResult("no-session", "legacy", "old", "no sessionid cookie", True, 302),
-            AuditResult(
-                "no-session", "legacy", "new", "no sessionid cookie", True, None, "not-applicable: no sessions"
+            audit_result("missing-header", "header", "new", "no Authorization header", AuditState.PASS, 401),
+            audit_result("missing-header", "header", "proxy", "no Authorization header", AuditState.PASS, 401),
+            audit_result("expired-token", "claims", "new", "token past exp", AuditState.FAIL, 200, "data returned"),
+            audit_result("expired-token", "claims", "proxy", "token past exp", AuditState.PASS, 401),
+            audit_result("no-session", "legacy", "old", "no sessionid cookie", AuditState.PASS, 302),
+            audit_result(
+                "no-session",
+                "legacy",
+                "new",
+                "no sessionid cookie",
+                AuditState.NOT_APPLICABLE,
+                None,
+                "not-applicable: no sessions",
             ),
         ],
         stale_baseline=["0123456789abcdef"],

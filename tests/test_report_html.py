@@ -9,11 +9,11 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from report_samples import failing_run, large_run, message
+from report_samples import audit_result, failing_run, large_run, message
 
 from chatmigrate import report
 from chatmigrate.records import (
-    AuditResult,
+    AuditState,
     Finding,
     LatencyStat,
     NoisePath,
@@ -61,7 +61,7 @@ def hostile_run() -> RunResult:
         ],
         noise=[NoisePath(IMG, SCRIPT, "old", [SCRIPT, IMG])],
         rules=[RuleLedger(SCRIPT, IMG, SCRIPT, 0)],
-        audit=[AuditResult(SCRIPT, IMG, "new", SCRIPT, False, 200, IMG)],
+        audit=[audit_result(SCRIPT, IMG, "new", SCRIPT, AuditState.FAIL, 200, IMG)],
         verdict=Verdict(False, 1, f"reason {SCRIPT}"),
     )
 
@@ -146,19 +146,29 @@ def test_audit_matrix_colours_each_case_and_tier(tmp_path: Path) -> None:
     page = render(failing_run(), tmp_path)
     matrix = page[page.index('<table class="matrix">') : page.index("</table>", page.index('<table class="matrix">'))]
     rows = {
-        re.search(r'<span class="mono">([^<]+)</span>', row).group(1): re.findall(r'class="cell (pass|fail|na)"', row)  # type: ignore[union-attr]
+        re.search(r'<span class="mono">([^<]+)</span>', row).group(1): re.findall(r'class="cell ([\w-]+)"', row)  # type: ignore[union-attr]
         for row in matrix.split("<tr>")[2:]
     }
     assert rows == {
-        "expired-token": ["na", "fail", "pass"],
-        "missing-header": ["na", "pass", "pass"],
-        "no-session": ["pass", "na", "na"],
+        "expired-token": ["not-applicable", "fail", "pass"],
+        "missing-header": ["not-applicable", "pass", "pass"],
+        "no-session": ["pass", "not-applicable", "not-applicable"],
     }
 
 
 def test_audit_case_that_does_not_apply_to_a_tier_is_not_a_pass(tmp_path: Path) -> None:
     page = render(failing_run(), tmp_path)
-    assert '<td class="cell na" title="not-applicable: no sessions">n/a</td>' in page
+    assert '<td class="cell not-applicable" title="not-applicable: no sessions">n/a</td>' in page
+    assert "4 of 6 results passed, 1 failed, 0 known-legacy, 1 not applicable" in page
+
+
+def test_a_known_legacy_cell_is_neither_pass_nor_fail(tmp_path: Path) -> None:
+    run = failing_run()
+    run.audit.append(
+        audit_result("ws-url", "ws", "ws", "URL identity", AuditState.KNOWN_LEGACY, 101, "known-legacy: x")
+    )
+    page = render(run, tmp_path)
+    assert '<td class="cell known-legacy" title="known-legacy: x">legacy' in page
 
 
 def test_audit_reproducers_are_listed(tmp_path: Path) -> None:
@@ -166,6 +176,17 @@ def test_audit_reproducers_are_listed(tmp_path: Path) -> None:
     section = page[page.index('id="audit"') : page.index('id="noise"')]
     assert "Reproducers" in section
     assert "curl -H &#39;Authorization: [REDACTED]&#39;" in section
+
+
+def test_only_failing_audit_cells_list_a_reproducer(tmp_path: Path) -> None:
+    run = failing_run()
+    run.audit.append(audit_result("ws-url", "ws", "ws", "URL identity", AuditState.KNOWN_LEGACY, 101, "known-legacy"))
+    run.findings.append(
+        Finding("audit", Severity.INFO, "known-legacy: URL identity", "ws-url", side="ws", reproducer="python ws.py")
+    )
+    page = render(run, tmp_path)
+    section = page[page.index('id="audit"') : page.index('id="noise"')]
+    assert "curl -H" in section and "python ws.py" not in section
 
 
 def test_latency_chart_draws_a_bar_per_side_and_endpoint(tmp_path: Path) -> None:
@@ -217,6 +238,16 @@ def test_accepted_findings_are_marked_and_do_not_fail_the_gate(tmp_path: Path) -
     assert page.count('<span class="tag ok"') == 1
     gating = sum(1 for f in run.findings if f.severity.rank >= Severity.MEDIUM.rank) - 1
     assert page.count('<span class="tag gate"') == gating
+
+
+def test_findings_a_passing_verdict_tolerated_are_marked_tolerated_not_gate(tmp_path: Path) -> None:
+    run = failing_run()
+    run.verdict = Verdict(True, 0, "no finding over the limit (6 tolerated, threshold medium)")
+    page = render(run, tmp_path)
+    over = sum(1 for f in run.findings if f.severity.rank >= Severity.MEDIUM.rank)
+    assert page.count('<span class="tag gate"') == 0
+    assert page.count('<span class="tag warn" title="at or above medium, but the verdict passed') == over
+    assert "<dt>Fail the gate</dt><dd>0</dd>" in page
 
 
 def test_large_run_report_stays_bounded(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from report_samples import failing_run
 
 from chatmigrate.records import Finding, RunResult, Severity
 from chatmigrate.report import junit
+from chatmigrate.verdict import GateLimits, decide
 
 
 def parse(run: RunResult, fail_on: Severity = Severity.MEDIUM) -> ET.Element:
@@ -92,3 +93,26 @@ def test_control_characters_from_servers_keep_the_xml_well_formed() -> None:
     )
     root = parse(run)
     assert "bad" in (next(root.iter("failure")).get("message") or "")
+
+
+def test_an_audit_case_that_does_not_apply_to_its_tier_is_skipped_with_the_reason() -> None:
+    root = parse(failing_run())
+    case = next(c for c in root.iter("testcase") if c.get("name") == "no-session [new]")
+    skipped = case.find("skipped")
+    assert skipped is not None and skipped.get("message") == "not-applicable: no sessions"
+
+
+def test_skipped_testcases_are_counted_per_suite_and_in_total() -> None:
+    root = parse(failing_run())
+    audit = next(s for s in root.iter("testsuite") if s.get("name") == "chatmigrate.audit")
+    assert audit.get("skipped") == root.get("skipped") == "1"
+
+
+def test_a_passing_verdict_fails_no_testcase_and_marks_its_findings_tolerated() -> None:
+    run = failing_run()
+    run.verdict = decide(run.findings, GateLimits(max_findings=10))
+    root = parse(run)
+    assert run.verdict.passed
+    assert root.get("failures") == "0" and list(root.iter("failure")) == []
+    expired = next(c for c in root.iter("testcase") if c.get("name") == "expired-token [new]")
+    assert "tolerated: the verdict passed" in (expired.findtext("system-out") or "")

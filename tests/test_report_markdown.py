@@ -10,6 +10,7 @@ from report_samples import failing_run
 from chatmigrate import report
 from chatmigrate.records import Finding, RunResult, Severity, Verdict
 from chatmigrate.report import markdown
+from chatmigrate.verdict import GateLimits, decide
 
 
 def test_first_line_holds_the_verdict() -> None:
@@ -46,8 +47,48 @@ def test_server_text_cannot_inject_markup_or_break_tables() -> None:
     )
     text = markdown.render(run, Severity.MEDIUM)
     assert "<script>" not in text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| col" in text
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\| col" in text
     assert "GET /a\\|b" in text
+
+
+@pytest.mark.parametrize(
+    ("server_text", "escaped"),
+    [
+        ("![x](https://evil/p.png)", "\\!\\[x\\]\\(https://evil/p.png\\)"),
+        ("[click](https://evil/)", "\\[click\\]\\(https://evil/\\)"),
+        ("ping @admins now", "ping \\@admins now"),
+    ],
+    ids=["image", "link", "mention"],
+)
+def test_server_text_cannot_add_images_links_or_mentions(server_text: str, escaped: str) -> None:
+    run = RunResult("0.1.0", "2026-11-26T23:00:00Z", findings=[Finding("body", Severity.HIGH, server_text, "e1")])
+    run.verdict = Verdict(False, 1, server_text)
+    text = markdown.render(run, Severity.MEDIUM)
+    assert server_text not in text
+    assert f"**Reason:** {escaped}" in text and f"| {escaped} |" in text
+
+
+def test_the_count_line_calls_case_and_tier_pairs_audit_results() -> None:
+    text = markdown.render(failing_run(), Severity.MEDIUM)
+    assert "5 corpus entries, 6 audit results (one per case and tier)." in text
+
+
+def test_a_not_applicable_audit_result_is_not_counted_as_passed() -> None:
+    text = markdown.render(failing_run(), Severity.MEDIUM)
+    assert "4 of 6 audit results passed: 1 failed, 0 known-legacy, 1 not applicable." in text
+
+
+def test_a_passing_verdict_over_the_threshold_shows_its_findings_tolerated_not_failing() -> None:
+    run = failing_run()
+    run.verdict = decide(run.findings, GateLimits(max_findings=10))
+    lines = markdown.render(run, Severity.MEDIUM).splitlines()
+    assert lines[0].startswith("# chatmigrate: PASSED (exit 0)")
+    assert lines[4].startswith(
+        "0 finding(s) fail the gate (at or above **medium**), 0 accepted by the baseline, 6 tolerated"
+    )
+    findings = lines[lines.index("## Findings") + 4 :][: len(run.findings)]
+    assert [row.split(" | ")[1] for row in findings].count("tolerated") == 6
+    assert "fail" not in [row.split(" | ")[1] for row in findings]
 
 
 def test_step_summary_is_appended_when_github_sets_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,10 @@ behaviour, the HTML login redirect and Django's CSRF page, is noted once as info
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from chatmigrate.audit.catalogue import CONTRACT, MUTATION, Case
@@ -18,12 +21,12 @@ from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observat
 from chatmigrate.audit.reproducer import reproducer, scrub, shell_pair
 from chatmigrate.audit.rules import DATA_KEYS, parse_json
 from chatmigrate.audit.target import TIER_NAMES, AuditTarget
-from chatmigrate.records import AuditResult, Finding, Severity
+from chatmigrate.records import AuditResult, AuditState, Finding, Severity
 
 CHECK = "audit"
 EXCERPT = 300
-KNOWN_LEGACY = "known-legacy"
-NOT_APPLICABLE = "not-applicable"
+KNOWN_LEGACY = AuditState.KNOWN_LEGACY.value
+NOT_APPLICABLE = AuditState.NOT_APPLICABLE.value
 
 
 def endpoint_of(probe: HttpProbe, target: AuditTarget) -> str:
@@ -54,8 +57,7 @@ def observed(seen: Observation) -> str:
             return seen.error
         body = parse_json(seen.text)
         if isinstance(body, dict) and DATA_KEYS & body.keys() and body.get("status") != "error":
-            shape = ", ".join(f"{key}[{len(value)}]" if isinstance(value, list) else key for key, value in body.items())
-            excerpt = f"JSON object with {shape}"
+            excerpt = shape(body)
         else:
             excerpt = " ".join(seen.text[:EXCERPT].split())
         return f"status {seen.status}, {seen.content_type or 'no content type'}: {excerpt}"
@@ -68,27 +70,41 @@ def observed(seen: Observation) -> str:
     return f"handshake {seen.handshake_status}{close}{open_note}{frames}"
 
 
+def shape(value: Any) -> str:
+    """A JSON value as a report may show it: keys and list lengths, never the values."""
+    if isinstance(value, dict):
+        keys = ", ".join(f"{key}[{len(item)}]" if isinstance(item, list) else key for key, item in value.items())
+        return f"JSON object with {keys}"
+    if isinstance(value, list):
+        return f"JSON array of {len(value)} item(s)"
+    return f"JSON {type(value).__name__}"
+
+
 def _status(seen: Observation) -> int | None:
     if isinstance(seen, HttpObservation):
         return seen.status
     return seen.close_code if seen.close_code is not None else seen.handshake_status
 
 
-def _result(case: Case, tier: str, passed: bool, detail: str, status: int | None = None) -> AuditResult:
-    return AuditResult(case.id, case.group, tier, case.description, passed, status, detail)
+def _result(case: Case, tier: str, state: AuditState, detail: str, status: int | None = None) -> AuditResult:
+    """The detail of a not-applicable or known-legacy result opens with the state's name, for people to read."""
+    if state in (AuditState.NOT_APPLICABLE, AuditState.KNOWN_LEGACY):
+        detail = f"{state.value}: {detail}"
+    passed = state is AuditState.PASS
+    return AuditResult(case.id, case.group, tier, case.description, passed, status, detail, state=state)
 
 
 def result_of(run: CaseRun) -> AuditResult:
     if run.not_applicable is not None:
-        return _result(run.case, run.tier, True, f"{NOT_APPLICABLE}: {run.not_applicable}")
+        return _result(run.case, run.tier, AuditState.NOT_APPLICABLE, run.not_applicable)
     failing = [item for item in run.probes if item.violations]
     if not failing:
         status = _status(run.probes[0].observation) if run.probes else None
-        return _result(run.case, run.tier, True, f"{len(run.probes)} probe(s) safe", status)
+        return _result(run.case, run.tier, AuditState.PASS, f"{len(run.probes)} probe(s) safe", status)
     known = all(v.severity is Severity.INFO for item in failing for v in item.violations)
-    prefix = f"{KNOWN_LEGACY}: " if known else ""
+    state = AuditState.KNOWN_LEGACY if known else AuditState.FAIL
     detail = "; ".join(f"{item.probe.label}: {', '.join(v.message for v in item.violations)}" for item in failing)
-    return _result(run.case, run.tier, False, prefix + detail, _status(failing[0].observation))
+    return _result(run.case, run.tier, state, detail, _status(failing[0].observation))
 
 
 def findings_of(run: CaseRun, target: AuditTarget, placeholders: Mapping[str, str]) -> list[Finding]:
@@ -167,6 +183,12 @@ def legacy_notes(runs: list[CaseRun]) -> list[Finding]:
 
 
 _AUTH_SENTINEL = "__CHATMIGRATE_AUTH_HEADER__"
+_AUTH_HEADER = re.compile(
+    r"""(?:-H|--header)\s+(?:'(?i:authorization):(?:[^']|'"'"')*'|"(?i:authorization):(?:[^"\\]|\\.)*")"""
+)
+"""A curl Authorization header, single-quoted the way shlex quotes it (``'"'"'`` for a quote) or double-quoted."""
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_VALUE_SECTION = "\n\nValue:\n"
 CONTRACT_SEVERITY = {"ignored_auth": Severity.CRITICAL, "not_a_server_error": Severity.HIGH}
 
 
@@ -174,9 +196,16 @@ def mutation_records(
     outcome: MutationOutcome, target: AuditTarget, placeholders: Mapping[str, str]
 ) -> tuple[AuditResult, list[Finding]]:
     replay = f"chatmigrate audit --target new --seed {outcome.seed} --budget {outcome.budget}"
+    searched = f"{outcome.examples} examples, seed {outcome.seed}"
+    if outcome.mutant is None:
+        return _result(MUTATION, "new", AuditState.PASS, f"{searched}: every answer safe"), []
     if outcome.probe is None or outcome.observation is None or not outcome.violations:
-        detail = f"{outcome.examples} examples, seed {outcome.seed}: every answer safe"
-        return _result(MUTATION, "new", True, detail), []
+        mutant = outcome.mutant
+        found = f"{mutant.kind}: {mutant.detail}; token {mutant.note.describe()}"
+        detail = scrub(
+            f"{searched}: a failing mutant was found, not reproduced on re-send ({found}); {replay}", placeholders
+        )
+        return _result(MUTATION, "new", AuditState.FAIL, detail), []
     run = CaseRun(case=MUTATION, tier="new", probes=[ProbeRun(outcome.probe, outcome.observation, outcome.violations)])
     findings = findings_of(run, target, placeholders)
     for finding in findings:
@@ -192,7 +221,7 @@ def contract_records(
 ) -> tuple[AuditResult, list[Finding]]:
     findings = []
     for failure in outcome.failures:
-        masked = failure.curl.replace("-H 'Authorization: [Filtered]'", _AUTH_SENTINEL)
+        masked = _AUTH_HEADER.sub(_AUTH_SENTINEL, failure.curl)
         auth = "-H " + shell_pair("Authorization", ": ", "Bearer $TOKEN", placeholders)
         curl = scrub(masked, placeholders).replace(_AUTH_SENTINEL, auth)
         method, _, path = failure.operation.partition(" ")
@@ -205,11 +234,31 @@ def contract_records(
                 subject=CONTRACT.id,
                 title=scrub(f"{CONTRACT.id} {failure.operation}: {failure.check}: {failure.title}", placeholders),
                 endpoint=f"{method} {target.old_chat_path if path == target.new_chat_path else path}",
-                evidence=scrub(failure.message, placeholders)[:2000],
+                evidence=scrub(contract_evidence(failure.message), placeholders)[:2000],
                 reproducer=f"# set first: $TOKEN (docs/audit.md, 'Reproducers')\n{curl}",
             )
         )
     if outcome.errors and not outcome.cases:
-        return _result(CONTRACT, "new", True, f"{NOT_APPLICABLE}: {'; '.join(outcome.errors)}"), findings
+        return _result(CONTRACT, "new", AuditState.NOT_APPLICABLE, "; ".join(outcome.errors)), findings
     detail = f"{outcome.operations} operation(s), {outcome.cases} case(s), {len(outcome.failures)} failure(s)"
-    return _result(CONTRACT, "new", not findings, detail), findings
+    return _result(CONTRACT, "new", AuditState.FAIL if findings else AuditState.PASS, detail), findings
+
+
+def contract_evidence(message: str) -> str:
+    """schemathesis quotes the response under 'Value:' and in its first line; a report keeps the value's shape,
+    and of the quoted strings only those the schema itself holds (property and type names)."""
+    head, marker, value = message.partition(_VALUE_SECTION)
+    if not marker:
+        return message
+    schema = head.partition("Schema:")[2]
+    head = _QUOTED.sub(lambda m: m[0] if m[0] in schema else f"<string of {len(m[0]) - 2} characters>", head)
+    return f"{head}\n\nValue: {_value_shape(textwrap.dedent(value).strip())}"
+
+
+def _value_shape(text: str) -> str:
+    """schemathesis cuts long values short, which leaves JSON that no longer parses: then its top-level keys."""
+    value = parse_json(text)
+    if value is not None or text == "null":
+        return shape(value)
+    keys = re.findall(r'^ {4}"((?:[^"\\]|\\.)*)":', text, re.MULTILINE)
+    return f"JSON object with {', '.join(keys)} (cut short by schemathesis)" if keys else f"{len(text)} characters"

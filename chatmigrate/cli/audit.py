@@ -16,14 +16,13 @@ import typer
 from chatmigrate import report
 from chatmigrate.audit import AuditOutcome, embedded_target
 from chatmigrate.audit.catalogue import by_id, listing
-from chatmigrate.audit.findings import KNOWN_LEGACY, NOT_APPLICABLE
 from chatmigrate.audit.target import TIERS, audit_options_from_config, target_from_config
 from chatmigrate.cli._app import app
 from chatmigrate.cli._options import config_overrides
 from chatmigrate.errors import UsageError
 from chatmigrate.gate import run_audit_suite
 from chatmigrate.parity import RUN_FILE
-from chatmigrate.records import Severity, Verdict
+from chatmigrate.records import AuditState, Severity, Verdict
 from chatmigrate.redact import redact
 from chatmigrate.targets import open_targets
 
@@ -40,16 +39,16 @@ def parse_tiers(targets: list[str]) -> frozenset[str] | None:
 
 def summary_line(outcome: AuditOutcome, verdict: Verdict, seconds: float, run_file: Path, reports: list[Path]) -> str:
     results = outcome.results
-    skipped = sum(1 for result in results if result.detail.startswith(NOT_APPLICABLE))
-    known = sum(1 for result in results if result.detail.startswith(KNOWN_LEGACY))
-    failed = sum(1 for result in results if not result.passed) - known
+    states = Counter(result.state for result in results)
     counts = Counter(finding.severity for finding in outcome.findings)
     by_severity = ", ".join(f"{counts.get(severity, 0)} {severity.value}" for severity in Severity)
     state = "passed" if verdict.passed else "FAILED"
     html = next((f"; report {path}" for path in reports if path.suffix == ".html"), "")
     return redact(
-        f"audit {state}: {len(results)} case results ({len(results) - failed - known - skipped} safe, {failed} failed, "
-        f"{known} known-legacy, {skipped} not applicable); findings: {by_severity}; {verdict.reason}; "
+        f"audit {state}: {len(results)} case results ({states[AuditState.PASS]} safe, "
+        f"{states[AuditState.FAIL]} failed, {states[AuditState.KNOWN_LEGACY]} known-legacy, "
+        f"{states[AuditState.NOT_APPLICABLE]} not applicable); "
+        f"findings: {by_severity}; {verdict.reason}; "
         f"{outcome.mutation_examples} mutation examples, {outcome.contract_operations} contract operations; "
         f"{seconds:.1f}s; results in {run_file}{html}"
     )

@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from chatmigrate.records import AuditResult, Finding, LatencyStat, RunResult, Severity
+from chatmigrate.records import AuditResult, AuditState, Finding, LatencyStat, RunResult, Severity
 from chatmigrate.report import jsonview
 from chatmigrate.report.summary import SEVERITIES, Gate, headline, severity_counts, severity_order
 
@@ -28,7 +28,6 @@ MIN_PART_CHARS = 800
 EVIDENCE_BUDGET = 6_000_000
 CHART_ENDPOINTS = 25
 TIER_ORDER = ("old", "legacy", "new", "jwt", "proxy", "ws")
-AUDIT_NOT_APPLICABLE = "not-applicable"  # how the audit marks a case that cannot apply to a tier
 SIDE_ORDER = ("old", "new", "proxy")
 TONES = 4  # colour pairs in report.css: .t0-p50/.t0-p95 ... .t3-p50/.t3-p95
 
@@ -38,6 +37,7 @@ class FindingView:
     finding: Finding
     gate: bool
     accepted: bool
+    tolerated: bool
     old: jsonview.Snippet | None = None
     new: jsonview.Snippet | None = None
     evidence: str | None = None
@@ -76,7 +76,7 @@ class Chart:
 
 @dataclass(slots=True)
 class AuditCell:
-    state: str  # "pass", "fail" or "na"
+    state: AuditState
     status: int | None = None
     detail: str = ""
 
@@ -116,6 +116,7 @@ def render(run: RunResult, fail_on: Severity) -> str:
         counts=severity_counts(run.findings),
         gating=sum(1 for v in findings if v.gate),
         accepted=sum(1 for v in findings if v.accepted),
+        tolerated=sum(1 for v in findings if v.tolerated),
         findings=findings,
         checks=sorted({f.check for f in run.findings}),
         finding_endpoints=sorted({f.endpoint for f in run.findings if f.endpoint}),
@@ -124,7 +125,7 @@ def render(run: RunResult, fail_on: Severity) -> str:
         chart=_chart(latency, sides),
         tiers=tiers,
         audit_rows=audit_rows,
-        audit_failed=sum(1 for a in run.audit if not a.passed),
+        audit_counts={state.value: sum(1 for a in run.audit if a.state is state) for state in AuditState},
         reproducers=_reproducers(run),
         rules_unused=sum(1 for r in run.rules if r.suppressed == 0),
         css=Markup(css),
@@ -155,7 +156,7 @@ def _finding_views(run: RunResult, gate: Gate) -> list[FindingView]:
     budget = EVIDENCE_BUDGET
     views: list[FindingView] = []
     for finding in severity_order(run.findings):
-        view = FindingView(finding, gate.fails(finding), gate.is_accepted(finding))
+        view = FindingView(finding, gate.fails(finding), gate.is_accepted(finding), gate.tolerates(finding))
         if budget <= 0:
             view.omitted = _has_evidence(finding)
         else:
@@ -247,7 +248,13 @@ def _audit_matrix(results: list[AuditResult]) -> tuple[list[str], list[AuditRow]
         first = next(iter(cells.values()))
         row_cells = [_audit_cell(cells.get(tier)) for tier in tiers]
         rows.append(
-            AuditRow(case_id, first.group, first.description, row_cells, any(not c.passed for c in cells.values()))
+            AuditRow(
+                case_id,
+                first.group,
+                first.description,
+                row_cells,
+                any(c.state is AuditState.FAIL for c in cells.values()),
+            )
         )
     rows.sort(key=lambda r: (not r.failed, r.group, r.case_id))
     return tiers, rows
@@ -255,13 +262,11 @@ def _audit_matrix(results: list[AuditResult]) -> tuple[list[str], list[AuditRow]
 
 def _audit_cell(result: AuditResult | None) -> AuditCell:
     if result is None:
-        return AuditCell("na", detail="not run on this tier")
-    if result.detail.startswith(AUDIT_NOT_APPLICABLE):
-        return AuditCell("na", result.status, result.detail)
-    return AuditCell("pass" if result.passed else "fail", result.status, result.detail)
+        return AuditCell(AuditState.NOT_APPLICABLE, detail="not run on this tier")
+    return AuditCell(result.state, result.status, result.detail)
 
 
 def _reproducers(run: RunResult) -> list[Finding]:
-    """Audit findings that carry a reproducer, so a failing cell can be replayed by hand."""
-    case_ids = {r.case_id for r in run.audit}
-    return [f for f in severity_order(run.findings) if f.reproducer and f.subject in case_ids]
+    """Reproducers of the failing cells only, so they can be replayed by hand; known-legacy notes need none."""
+    failing = {(r.case_id, r.tier) for r in run.audit if r.state is AuditState.FAIL}
+    return [f for f in severity_order(run.findings) if f.reproducer and (f.subject, f.side) in failing]

@@ -4,9 +4,10 @@ Testcases are the corpus entries (suite ``chatmigrate.parity``), the audit cases
 tier (``chatmigrate.audit``) and any other subject a finding names (``chatmigrate.other``,
 e.g. a latency regression on an endpoint). Every finding belongs to exactly one testcase.
 A testcase fails (one ``<failure>`` element, all its findings in the text) when it has at
-least one finding that fails the gate (at or above the threshold and not accepted by the
-baseline); its other findings go to ``<system-out>``. So the failure count is the number of
-testcases with a gate-failing finding.
+least one finding that fails the gate (at or above the threshold, not accepted by the
+baseline, and the verdict failed); its other findings go to ``<system-out>``. So the failure
+count is the number of testcases with a gate-failing finding. An audit case that does not
+apply to its tier is ``<skipped>``, neither passed nor failed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chatmigrate.records import AuditResult, Finding, RunResult, Severity
+from chatmigrate.records import AuditResult, AuditState, Finding, RunResult, Severity
 from chatmigrate.report.summary import Gate, severity_order
 
 FILENAME = "junit.xml"
@@ -69,21 +70,23 @@ def render(run: RunResult, fail_on: Severity) -> bytes:
     gate = Gate.of(run, fail_on)
     cases = junit_cases(run)
     root = ET.Element("testsuites", name="chatmigrate")
-    total_failures = 0
+    totals = {"failure": 0, "skipped": 0}
     for suite_name in (PARITY_SUITE, AUDIT_SUITE, OTHER_SUITE):
         members = [case for case in cases if case.suite == suite_name]
         if not members:
             continue
         suite = ET.SubElement(root, "testsuite", name=suite_name)
-        failures = sum(1 for case in members if _add_case(suite, case, gate))
+        outcomes = [_add_case(suite, case, gate) for case in members]
         suite.set("tests", str(len(members)))
-        suite.set("failures", str(failures))
+        suite.set("failures", str(outcomes.count("failure")))
         suite.set("errors", "0")
-        suite.set("skipped", "0")
-        total_failures += failures
+        suite.set("skipped", str(outcomes.count("skipped")))
+        for outcome in totals:
+            totals[outcome] += outcomes.count(outcome)
     root.set("tests", str(len(cases)))
-    root.set("failures", str(total_failures))
+    root.set("failures", str(totals["failure"]))
     root.set("errors", "0")
+    root.set("skipped", str(totals["skipped"]))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -94,9 +97,11 @@ def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
     return path
 
 
-def _add_case(suite: ET.Element, case: JUnitCase, gate: Gate) -> bool:
+def _add_case(suite: ET.Element, case: JUnitCase, gate: Gate) -> str:
+    """Adds the testcase; returns how it ended: "failure", "skipped" or "passed"."""
     element = ET.SubElement(suite, "testcase", classname=case.suite, name=_clean(case.name))
     failing = case.failing(gate)
+    outcome = "failure" if failing else "passed"
     if failing:
         worst = severity_order(failing)[0]
         failure = ET.SubElement(
@@ -106,17 +111,21 @@ def _add_case(suite: ET.Element, case: JUnitCase, gate: Gate) -> bool:
             message=_clean(f"{len(failing)} finding(s) at or above {gate.fail_on.value}: {worst.title}"),
         )
         failure.text = "\n\n".join(_describe(f, gate) for f in severity_order(failing))
+    elif case.audit is not None and case.audit.state is AuditState.NOT_APPLICABLE:
+        ET.SubElement(element, "skipped", message=_clean(case.audit.detail or "not applicable on this tier"))
+        outcome = "skipped"
     passing = [f for f in case.findings if not gate.fails(f)]
     notes = [_describe_audit(case.audit)] if case.audit is not None else []
     notes += [_describe(f, gate) for f in severity_order(passing)]
     if notes:
         ET.SubElement(element, "system-out").text = "\n\n".join(notes)
-    return bool(failing)
+    return outcome
 
 
 def _describe(finding: Finding, gate: Gate) -> str:
     accepted = " (accepted by the baseline)" if gate.is_accepted(finding) else ""
-    lines = [f"[{finding.severity.value}] {finding.check}: {finding.title}{accepted}"]
+    tolerated = " (tolerated: the verdict passed within --max-findings)" if gate.tolerates(finding) else ""
+    lines = [f"[{finding.severity.value}] {finding.check}: {finding.title}{accepted}{tolerated}"]
     for label, value in (
         ("endpoint", finding.endpoint),
         ("path", finding.path),
@@ -140,9 +149,8 @@ def _describe(finding: Finding, gate: Gate) -> str:
 
 
 def _describe_audit(result: AuditResult) -> str:
-    status = "passed" if result.passed else "failed"
     return _clean(
-        f"audit {status} on {result.tier} ({result.group}, status {result.status}): "
+        f"audit {result.state.value} on {result.tier} ({result.group}, status {result.status}): "
         f"{result.description}. {result.detail}".rstrip()
     )
 

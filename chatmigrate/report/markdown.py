@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from chatmigrate.records import RunResult, Severity
+from chatmigrate.records import AuditState, RunResult, Severity
 from chatmigrate.report.summary import (
     SEVERITIES,
     Gate,
@@ -25,6 +26,8 @@ FILENAME = "summary.md"
 MAX_LISTED_FINDINGS = 50
 MAX_CELL = 160
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+_MARKDOWN_SYNTAX = re.compile(r"([\\`\[\]()!*_@#|~])")
+"""Backslash-escaped so server text cannot make images, links, mentions, emphasis or table cells."""
 
 
 def render(run: RunResult, fail_on: Severity) -> str:
@@ -34,9 +37,11 @@ def render(run: RunResult, fail_on: Severity) -> str:
     gate = Gate.of(run, fail_on)
     gating = sum(1 for f in run.findings if gate.fails(f))
     accepted = sum(1 for f in run.findings if gate.is_accepted(f))
+    tolerated = sum(1 for f in run.findings if gate.tolerates(f))
+    within = f", {tolerated} tolerated (the verdict passed within the limit)" if tolerated else ""
     lines += [
         f"{gating} finding(s) fail the gate (at or above **{fail_on.value}**), {accepted} accepted by the "
-        f"baseline; {len(run.entries)} corpus entries, {len(run.audit)} audit cases.",
+        f"baseline{within}; {len(run.entries)} corpus entries, {len(run.audit)} audit results (one per case and tier).",
         "",
     ]
     lines += _targets(run)
@@ -108,7 +113,9 @@ def _listing(run: RunResult, gate: Gate) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for f in shown:
-        state = "fail" if gate.fails(f) else "accepted" if gate.is_accepted(f) else ""
+        state = (
+            "fail" if gate.fails(f) else "tolerated" if gate.tolerates(f) else "accepted" if gate.is_accepted(f) else ""
+        )
         lines.append(
             f"| {f.severity.value} | {state} | {_cell(f.check)} | {_cell(f.endpoint)} | "
             f"{_cell(f.subject)} | {_cell(f.title)} |"
@@ -121,25 +128,33 @@ def _listing(run: RunResult, gate: Gate) -> list[str]:
 def _audit(run: RunResult) -> list[str]:
     if not run.audit:
         return []
-    failed = [a for a in run.audit if not a.passed]
-    lines = ["## Auth audit", "", f"{len(run.audit) - len(failed)} of {len(run.audit)} cases passed.", ""]
-    if failed:
-        lines += ["| case | tier | status | detail |", "|---|---|---|---|"]
+    counts = {state: sum(1 for a in run.audit if a.state is state) for state in AuditState}
+    lines = [
+        "## Auth audit",
+        "",
+        f"{counts[AuditState.PASS]} of {len(run.audit)} audit results passed: {counts[AuditState.FAIL]} failed, "
+        f"{counts[AuditState.KNOWN_LEGACY]} known-legacy, {counts[AuditState.NOT_APPLICABLE]} not applicable.",
+        "",
+    ]
+    listed = [a for a in run.audit if a.state in (AuditState.FAIL, AuditState.KNOWN_LEGACY)]
+    if listed:
+        lines += ["| case | tier | state | status | detail |", "|---|---|---|---|---|"]
         lines += [
-            f"| {_cell(a.case_id)} | {_cell(a.tier)} | {a.status if a.status is not None else ''} | "
+            f"| {_cell(a.case_id)} | {_cell(a.tier)} | {a.state.value} | {a.status if a.status is not None else ''} | "
             f"{_cell(a.detail or a.description)} |"
-            for a in failed[:MAX_LISTED_FINDINGS]
+            for a in listed[:MAX_LISTED_FINDINGS]
         ]
         lines.append("")
     return lines
 
 
 def _inline(text: str) -> str:
-    """Server-supplied text must not turn into markup when GitHub renders the summary."""
-    return html.escape(" ".join(text.split()), quote=False)
+    """Server-supplied text must not turn into markup when GitHub renders the summary: HTML as entities,
+    Markdown syntax backslash-escaped."""
+    return html.escape(_MARKDOWN_SYNTAX.sub(r"\\\1", " ".join(text.split())), quote=False)
 
 
 def _cell(text: str) -> str:
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "\u2026"
-    return _inline(text).replace("|", "\\|").replace("`", "\\`")
+    return _inline(text)

@@ -1,7 +1,8 @@
 """The facts every report format states the same way, so HTML, Markdown and JUnit never disagree.
 
 A finding "fails the gate" when its severity is at or above the threshold (medium by
-default) and the baseline did not accept it: the verdict's own rule, so a report never
+default), the baseline did not accept it and the verdict did not pass: a verdict that
+passed with such findings (``--max-findings``) tolerated them, so a report never
 disagrees with the exit code.
 """
 
@@ -21,16 +22,24 @@ SEVERITIES: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: s.rank, 
 
 @dataclass(frozen=True, slots=True)
 class Gate:
-    """The threshold plus the fingerprints the run's baseline accepted (they never fail the gate)."""
+    """The threshold, the fingerprints the run's baseline accepted (they never fail the gate), and whether the
+    verdict passed (then what is over the threshold was tolerated, not failed)."""
 
     fail_on: Severity
     accepted: frozenset[str]
+    verdict_passed: bool = False
 
     @classmethod
     def of(cls, run: RunResult, fail_on: Severity) -> Gate:
-        return cls(fail_on, frozenset(run.accepted))
+        return cls(fail_on, frozenset(run.accepted), run.verdict is not None and run.verdict.passed)
 
     def fails(self, finding: Finding) -> bool:
+        return self._over(finding) and not self.verdict_passed
+
+    def tolerates(self, finding: Finding) -> bool:
+        return self._over(finding) and self.verdict_passed
+
+    def _over(self, finding: Finding) -> bool:
         return verdict.fails_gate(finding, verdict.GateLimits(fail_on=self.fail_on), self.accepted)
 
     def is_accepted(self, finding: Finding) -> bool:
