@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from chatmigrate import auth as auth_mod
+from chatmigrate.auth import SAFE_METHODS
 from chatmigrate.config import CHAT_PATH
 from chatmigrate.contracts import schema_validator
 from chatmigrate.errors import ConfigError, TransportError, UsageError
@@ -29,7 +30,6 @@ from chatmigrate.records import CorpusEntry
 CORPUS_VERSION = 1
 DEFAULT_CORPUS = "default-corpus.yaml"
 REQUEST_TYPES = ("recent_messages", "purchases_list")
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SCHEMA = "corpus"
 PAGING_OFFSET = 10
 PAGING_MIN_ITEMS = 4

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from chatmigrate.auth import SAFE_METHODS
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import CorpusEntry
 from chatmigrate.redact import redact, redact_obj
@@ -47,7 +48,6 @@ CREDENTIAL_FIELDS = frozenset(
         "apikey",
     }
 )
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def load_har(path: Path) -> list[CorpusEntry]:

@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from chatmigrate.cli._app import app
 from chatmigrate.cli._options import config_overrides
-from chatmigrate.config import (
-    Config,
-    config_from_mapping,
-    embedded_config,
-    env_defines_targets,
-    find_config,
-    load_config,
-)
 from chatmigrate.corpus import parse_shard
 from chatmigrate.parity import ParityOutcome, judge, run_parity, write_run
 from chatmigrate.progress import progress_bar
 from chatmigrate.records import Severity, Verdict
 from chatmigrate.redact import redact
-
-
-@contextlib.contextmanager
-def open_config(path: Path | None, overrides: dict[str, Any]) -> Iterator[Config]:
-    """The config file given or found; else targets from the environment; else the embedded server."""
-    found = path or find_config()
-    if found is not None:
-        yield load_config(found, overrides=overrides)
-        return
-    if env_defines_targets():
-        yield config_from_mapping({}, overrides=overrides)
-        return
-    from chatmigrate.embedded import EmbeddedServer
-
-    typer.echo("chatmigrate: no config found: replaying against the embedded reference server", err=True)
-    with EmbeddedServer() as server:
-        yield embedded_config(server, overrides=overrides)
+from chatmigrate.targets import open_targets
 
 
 def summary_line(outcome: ParityOutcome, verdict: Verdict, fail_on: Severity) -> str:
@@ -88,7 +61,9 @@ def replay_command(
     }
     overrides = config_overrides(settings, flags, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
     shard_spec = parse_shard(shard) if shard else None
-    with open_config(config, overrides) as loaded, progress_bar(progress) as on_progress:
+    with open_targets(config, overrides) as (loaded, server), progress_bar(progress) as on_progress:
+        if server is not None:
+            typer.echo("chatmigrate: no config found: replaying against the embedded reference server", err=True)
         outcome = run_parity(
             loaded,
             corpus=corpus,
