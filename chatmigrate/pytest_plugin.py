@@ -303,8 +303,8 @@ def _open_suite(config: pytest.Config, session: pytest.Session) -> _Suite:
 
 def _embedded(config: pytest.Config, drifts: list[str], flaws: list[str]) -> tuple[Config, AuditTarget]:
     """A reference server for the whole session, with the drifts and flaws asked for."""
-    from chatmigrate.targets import embedded_server_config
     from chatmigrate.embedded import EmbeddedServer
+    from chatmigrate.targets import embedded_server_config
 
     server = EmbeddedServer(embedded_server_config(drifts, flaws, None)).start()
     config.add_cleanup(server.stop)

@@ -201,3 +201,32 @@ def test_an_unreachable_target_fails_its_tests_with_one_line_each(
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["entry 'chat-list' was not replayed: target failed at the transport level: *"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_an_internal_error_is_one_line_naming_its_type_not_a_traceback(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("replay exploded\nsecond line")
+
+    monkeypatch.setattr("chatmigrate.pytest_plugin.run_parity", broken)
+    result = inner.runpytest("--chatmigrate-config", "embedded", "-k", "chat-list")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["chatmigrate: internal error: RuntimeError: replay exploded (rerun with --full-trace*"]
+    )
+    assert "Traceback" not in result.stdout.str() and "second line" not in result.stdout.str()
+
+
+def test_an_audit_case_that_cannot_apply_is_skipped_with_its_reason(
+    inner: pytest.Pytester, server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLUGIN_TEST_PASSWORD", server.config.password)
+    auth = 'username = "admin", password_env = "PLUGIN_TEST_PASSWORD"'
+    (inner.path / "chatmigrate.toml").write_text(
+        f'[targets.old]\nbase_url = "{server.base_url}"\nauth = {{ kind = "session", {auth} }}\n\n'
+        f'[targets.new]\nbase_url = "{server.base_url}"\nauth = {{ kind = "token-endpoint", {auth} }}\n'
+    )
+    result = inner.runpytest("--chatmigrate-config", "chatmigrate.toml", "-k", "claim-exp-past", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED *not-applicable: *"])
