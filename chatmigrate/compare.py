@@ -107,7 +107,8 @@ def _is_html(exchange: Exchange) -> bool:
     return "html" in exchange.content_type.lower() or bool(exchange.text and _HTML_START.match(exchange.text))
 
 
-def _is_json_type(content_type: str) -> bool:
+def is_json_type(content_type: str) -> bool:
+    """JSON by media type (``application/json``, ``application/problem+json``); the runner shares it."""
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
 
@@ -187,7 +188,7 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000) -> Finding | No
             evidence=error,
             title=f"{side} gave no answer: {error}",
         )
-    if status == 204 or (exchange.is_json and _is_json_type(exchange.content_type)):
+    if status == 204 or (exchange.is_json and is_json_type(exchange.content_type)):
         return None
     legacy = side == PRIMARY_SIDE
     if 300 <= status < 400:

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 import httpx
 
 from chatmigrate import auth as auth_mod
+from chatmigrate.compare import is_json_type
 from chatmigrate.config import CHAT_PATH, Config, RunOptions, TargetConfig
 from chatmigrate.corpus import shard as shard_entries
 from chatmigrate.errors import TransportError, UsageError
@@ -430,12 +431,6 @@ def _fill(record: Exchange, response: httpx.Response, data: bytes, truncated: bo
         record.body = redact_parsed(text, parsed)
         return
     record.text = redact(text[:TEXT_CAP]) if text else None
-
-
-def is_json_type(content_type: str) -> bool:
-    """JSON by media type (``application/json``, ``application/problem+json``); shared with compare."""
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or media.endswith("+json")
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:

@@ -104,9 +104,12 @@ def test_different_principals_on_old_and_new_are_a_warning(scratch: EmbeddedServ
     ]
 
 
-def test_websocket_parity_runs_on_the_embedded_server(scratch: EmbeddedServer, tmp_path: Path) -> None:
-    endpoints = [row.endpoint for row in parity(Config.embedded(scratch), tmp_path).result.endpoints]
-    assert {"WS /ws/cschat/", "POST /api/v1/chat/send/"} <= set(endpoints)
+def test_websocket_parity_runs_and_passes_on_the_embedded_server(scratch: EmbeddedServer, tmp_path: Path) -> None:
+    result = parity(Config.embedded(scratch), tmp_path).result
+    rows = {row.endpoint: row for row in result.endpoints if row.endpoint.startswith(("WS ", "POST /api/v1/chat"))}
+    assert set(rows) == {"WS /ws/cschat/", "POST /api/v1/chat/send/"}
+    assert all(row.passed > 0 and row.failed == 0 for row in rows.values())
+    assert not [f for f in result.findings if f.endpoint in rows]
 
 
 def test_websocket_parity_is_skipped_where_writes_are_not_allowed(server: EmbeddedServer, tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ from chatmigrate.records import Finding, RunResult, Severity
 from chatmigrate.verdict import GateLimits, decide, judge_run
 
 
-def finding(severity: Severity, check: str = "body", subject: str = "e1") -> Finding:
+def finding(severity: Severity, check: str = "audit", subject: str = "e1") -> Finding:
+    """Audit findings keep their subject in the fingerprint, so two subjects are two findings."""
     return Finding(check=check, severity=severity, title="t", subject=subject)
 
 
@@ -19,7 +20,7 @@ def test_no_findings_pass_with_exit_0() -> None:
 def test_a_medium_finding_fails_the_default_gate_with_exit_1() -> None:
     verdict = decide([finding(Severity.MEDIUM)], GateLimits())
     assert (verdict.passed, verdict.exit_code) == (False, 1)
-    assert "1 body" in verdict.reason
+    assert "1 audit" in verdict.reason
 
 
 def test_findings_below_the_threshold_do_not_fail_the_gate() -> None:
