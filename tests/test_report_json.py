@@ -67,6 +67,21 @@ def test_run_json_of_the_wrong_shape_is_a_config_error(tmp_path: Path) -> None:
         report.load_run(write_run(tmp_path, document))
 
 
+def test_an_audit_result_passed_but_not_applicable_is_refused(tmp_path: Path) -> None:
+    document = to_dict(failing_run())
+    not_applicable = next(a for a in document["audit"] if a["state"] == "not-applicable")
+    not_applicable["passed"] = True
+    with pytest.raises(ConfigError, match="not a chatmigrate run result: audit/5/passed"):
+        report.load_run(write_run(tmp_path, document))
+
+
+def test_an_audit_result_without_a_state_is_refused(tmp_path: Path) -> None:
+    document = to_dict(failing_run())
+    del document["audit"][0]["state"]
+    with pytest.raises(ConfigError, match="not a chatmigrate run result: audit/0: 'state' is a required property"):
+        report.load_run(write_run(tmp_path, document))
+
+
 def test_unknown_format_is_a_usage_error() -> None:
     with pytest.raises(report.UsageError, match="unknown report format pdf"):
         report.parse_formats("html,pdf")
