@@ -49,6 +49,7 @@ from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import (
     AuditResult,
+    AuditState,
     CorpusEntry,
     EndpointParity,
     Finding,
@@ -251,7 +252,7 @@ def _full_run() -> RunResult:
         rules=[RuleLedger("$.generated_at", "clock", suppressed=4)],
         latency=[LatencyStat("GET /admin/chat/", "new", 2, 1.5, 2.0)],
         endpoints=[EndpointParity("GET /admin/chat/", 1, 0, 1)],
-        audit=[AuditResult("alg-none", "signature", "jwt", "alg none refused", True, 401)],
+        audit=[AuditResult("alg-none", "signature", "jwt", "alg none refused", True, 401, state=AuditState.PASS)],
         stale_baseline=["0123456789abcdef"],
         verdict=Verdict(False, 1, "1 high finding"),
     )
