@@ -134,6 +134,14 @@ def schema_validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(root, registry=_schema_registry(), format_checker=_FORMATS)
 
 
+def schema_violations(name: str, document: Any) -> list[str]:
+    """Readable violations of one of our own file schemas, deepest first: the deepest is closest to its cause."""
+    errors = sorted(schema_validator(name).iter_errors(document), key=lambda error: -len(error.absolute_path))
+    return [
+        f"{'/'.join(str(part) for part in error.absolute_path) or '(top level)'}: {error.message}" for error in errors
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class _Operation:
     method: str

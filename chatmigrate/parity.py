@@ -17,7 +17,7 @@ from pathlib import Path
 from chatmigrate import __version__
 from chatmigrate.compare import compare_file
 from chatmigrate.config import Config
-from chatmigrate.contracts import schema_validator
+from chatmigrate.contracts import schema_violations
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict, from_dict, to_dict
@@ -154,22 +154,13 @@ def load_run(results_dir: Path | str) -> RunResult:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ConfigError(f"not valid JSON: {error.msg}", file=str(path), line=error.lineno) from error
-    problem = _first_violation(document)
-    if problem:
-        raise ConfigError(f"not a chatmigrate run result: {problem}", file=str(path))
+    problems = schema_violations(RESULTS_SCHEMA, document)
+    if problems:
+        raise ConfigError(f"not a chatmigrate run result: {problems[0]}", file=str(path))
     try:
         return from_dict(RunResult, document)
     except (ValueError, TypeError, KeyError) as error:
         raise ConfigError(f"not a chatmigrate run result: {error}", file=str(path)) from error
-
-
-def _first_violation(document: object) -> str | None:
-    """The deepest schema violation: the one closest to its cause."""
-    errors = schema_validator(RESULTS_SCHEMA).iter_errors(document)
-    deepest = max(errors, key=lambda error: len(error.absolute_path), default=None)
-    if deepest is None:
-        return None
-    return f"{'/'.join(str(part) for part in deepest.absolute_path) or '(top level)'}: {deepest.message}"
 
 
 def _now() -> str:
