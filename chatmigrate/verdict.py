@@ -13,7 +13,8 @@ from pathlib import Path
 
 from chatmigrate import baseline
 from chatmigrate.errors import ExitCode
-from chatmigrate.records import Finding, RunResult, Severity, Verdict
+from chatmigrate.records import Finding, RunResult, Severity, Verdict, from_dict, to_dict
+from chatmigrate.redact import redact_obj
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,11 @@ def decide(
 def judge_run(
     result: RunResult, limits: GateLimits, *, baseline_path: Path | None = None, transport_error: str | None = None
 ) -> Verdict:
-    """Apply the baseline and limits to a run, recording accepted and stale fingerprints and the verdict on it."""
+    """Apply the baseline and limits to a run, recording accepted and stale fingerprints and the verdict on it.
+
+    Findings are redacted first, exactly as ``run.json`` will hold them: a fingerprint then means the same
+    in this run, in the file a baseline is accepted from, and in every later run."""
+    result.findings = [from_dict(Finding, redact_obj(to_dict(finding))) for finding in result.findings]
     accepted: set[str] = set()
     if baseline_path is not None:
         _, matched, stale = baseline.apply(result.findings, baseline.load(baseline_path))

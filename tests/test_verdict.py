@@ -3,7 +3,8 @@
 from pathlib import Path
 
 from chatmigrate import baseline
-from chatmigrate.records import Finding, RunResult, Severity
+from chatmigrate.records import Finding, RunResult, Severity, from_dict, to_dict
+from chatmigrate.redact import redact_obj, register_secret
 from chatmigrate.verdict import GateLimits, decide, judge_run
 
 
@@ -60,3 +61,15 @@ def test_judge_run_records_accepted_and_stale_fingerprints_and_the_threshold(tmp
     assert run.accepted == [old_finding.fingerprint]
     assert run.stale_baseline == [gone.fingerprint]
     assert run.verdict is verdict
+
+
+def test_fingerprints_are_judged_as_run_json_will_hold_them(tmp_path: Path) -> None:
+    register_secret("chat")
+    run = RunResult(
+        tool_version="t",
+        started_at="s",
+        findings=[Finding("audit", Severity.HIGH, "t", "case-1", endpoint="GET /admin/chat/")],
+    )
+    judge_run(run, GateLimits())
+    reloaded = from_dict(RunResult, redact_obj(to_dict(run)))
+    assert [f.fingerprint for f in reloaded.findings] == [f.fingerprint for f in run.findings]
