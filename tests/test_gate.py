@@ -155,3 +155,12 @@ def test_a_command_line_baseline_is_relative_to_the_working_directory(
     monkeypatch.chdir(tmp_path)
     overrides = config_overrides([], {}, fail_on=None, max_findings=None, baseline=Path("bl.json"))
     assert overrides["gate.baseline"] == str(tmp_path / "bl.json")
+
+
+def test_gate_passes_against_the_embedded_server_in_websocket_jwt_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = gate(tmp_path, capsys, "--ws-auth", "jwt")
+    assert code == 0, out + err
+    run = load_run(tmp_path / "results")
+    assert any(result.tier == "ws" and result.status and result.status >= 4000 for result in run.audit)
