@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,13 +37,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def scratch() -> Iterator[EmbeddedServer]:
-    """WebSocket parity writes chat messages: a server of its own keeps the shared ones as seeded."""
-    with EmbeddedServer() as server:
-        yield server
-
-
 def subset() -> list[CorpusEntry]:
     return [entry for entry in load_corpus() if entry.id in SUBSET]
 
@@ -73,17 +65,17 @@ def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
     assert judge(outcome, config).exit_code == 1
 
 
-def test_ten_clean_runs_give_no_parity_findings(scratch: EmbeddedServer, tmp_path: Path) -> None:
+def test_ten_clean_runs_give_no_parity_findings(scratch_server: EmbeddedServer, tmp_path: Path) -> None:
     # Latency is measured in benchmarks/, not asserted here: a loaded CI runner must not fail this test.
-    config = embedded_config(scratch, env={}, overrides={"compare.latency_floor_ms": "60000"})
+    config = embedded_config(scratch_server, env={}, overrides={"compare.latency_floor_ms": "60000"})
     runs = [parity(config, tmp_path / f"run-{n}") for n in range(10)]
     assert [failing(outcome.result.findings) for outcome in runs] == [[]] * 10
     assert all(outcome.result.noise for outcome in runs)
     assert all(judge(outcome, config).passed for outcome in runs)
 
 
-def test_the_result_names_each_side_and_its_principal(scratch: EmbeddedServer, tmp_path: Path) -> None:
-    result = parity(Config.embedded(scratch), tmp_path).result
+def test_the_result_names_each_side_and_its_principal(scratch_server: EmbeddedServer, tmp_path: Path) -> None:
+    result = parity(Config.embedded(scratch_server), tmp_path).result
     assert [(t.side, t.auth, t.principal) for t in result.targets] == [
         ("old", "session", "admin"),
         ("new", "token-endpoint", "admin"),
@@ -93,8 +85,8 @@ def test_the_result_names_each_side_and_its_principal(scratch: EmbeddedServer, t
     assert sorted(result.entries) == sorted(SUBSET)
 
 
-def test_different_principals_on_old_and_new_are_a_warning(scratch: EmbeddedServer, tmp_path: Path) -> None:
-    config = Config.embedded(scratch, proxy=False)
+def test_different_principals_on_old_and_new_are_a_warning(scratch_server: EmbeddedServer, tmp_path: Path) -> None:
+    config = Config.embedded(scratch_server, proxy=False)
     new = config.targets["new"]
     support = dataclasses.replace(new, auth=dataclasses.replace(new.auth, username="support"))
     result = parity(dataclasses.replace(config, targets={**config.targets, "new": support}), tmp_path).result
@@ -104,8 +96,10 @@ def test_different_principals_on_old_and_new_are_a_warning(scratch: EmbeddedServ
     ]
 
 
-def test_websocket_parity_runs_and_passes_on_the_embedded_server(scratch: EmbeddedServer, tmp_path: Path) -> None:
-    result = parity(Config.embedded(scratch), tmp_path).result
+def test_websocket_parity_runs_and_passes_on_the_embedded_server(
+    scratch_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    result = parity(Config.embedded(scratch_server), tmp_path).result
     rows = {row.endpoint: row for row in result.endpoints if row.endpoint.startswith(("WS ", "POST /api/v1/chat"))}
     assert set(rows) == {"WS /ws/cschat/", "POST /api/v1/chat/send/"}
     assert all(row.passed > 0 and row.failed == 0 for row in rows.values())

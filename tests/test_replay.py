@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,13 +25,6 @@ SUBSET = (
     "bad-unknown-request-type",
     "bad-limit-zero",
 )
-
-
-@pytest.fixture(scope="module")
-def scratch() -> Iterator[EmbeddedServer]:
-    """For tests that send chat messages: the shared servers stay as seeded."""
-    with EmbeddedServer() as server:
-        yield server
 
 
 def subset() -> list[CorpusEntry]:
@@ -117,8 +109,10 @@ def test_a_body_over_the_cap_is_cut_off_and_recorded_as_such(server: EmbeddedSer
     assert all(len(e.text or "") <= 1024 for e in group)
 
 
-def test_unsafe_entries_need_allow_writes_outside_the_embedded_server(scratch: EmbeddedServer, tmp_path: Path) -> None:
-    targets = [dataclasses.replace(t, embedded=False) for t in targets_from_config(Config.embedded(scratch))]
+def test_unsafe_entries_need_allow_writes_outside_the_embedded_server(
+    scratch_server: EmbeddedServer, tmp_path: Path
+) -> None:
+    targets = [dataclasses.replace(t, embedded=False) for t in targets_from_config(Config.embedded(scratch_server))]
     send = CorpusEntry(
         id="send",
         method="POST",
@@ -127,13 +121,15 @@ def test_unsafe_entries_need_allow_writes_outside_the_embedded_server(scratch: E
         body={"chatroom_id": 1, "message": "hello from a replay"},
     )
     with pytest.raises(UsageError, match="--allow-writes"):
-        replay(scratch, tmp_path, [send], targets)
+        replay(scratch_server, tmp_path, [send], targets)
     assert not (tmp_path / EXCHANGES_FILE).exists()
-    _, (group,) = replay(scratch, tmp_path, [send], targets, allow_writes=True)
+    _, (group,) = replay(scratch_server, tmp_path, [send], targets, allow_writes=True)
     assert [e.status for e in by_side(group)["new"]] == [201, 201]
 
 
-def test_the_embedded_server_takes_unsafe_entries_without_allow_writes(scratch: EmbeddedServer, tmp_path: Path) -> None:
+def test_the_embedded_server_takes_unsafe_entries_without_allow_writes(
+    scratch_server: EmbeddedServer, tmp_path: Path
+) -> None:
     send = CorpusEntry(
         id="send",
         method="POST",
@@ -141,7 +137,7 @@ def test_the_embedded_server_takes_unsafe_entries_without_allow_writes(scratch: 
         unsafe=True,
         body={"chatroom_id": 2, "message": "hello from a replay"},
     )
-    _, (group,) = replay(scratch, tmp_path, [send])
+    _, (group,) = replay(scratch_server, tmp_path, [send])
     assert [e.status for e in by_side(group)["new"]] == [201, 201]
 
 
