@@ -32,6 +32,7 @@ from chatmigrate.records import (
     NoisePath,
     Outcome,
     RuleLedger,
+    RunResult,
     Severity,
     from_dict,
 )
@@ -98,6 +99,12 @@ class Comparison:
     latency: list[LatencyStat] = field(default_factory=list)
     endpoints: list[EndpointParity] = field(default_factory=list)
     entries: list[str] = field(default_factory=list)
+
+    def into(self, result: RunResult) -> RunResult:
+        """Fill a run's parity fields from this comparison (replay and merge build runs the same way)."""
+        result.entries, result.findings, result.noise = self.entries, self.findings, self.noise
+        result.rules, result.latency, result.endpoints = self.rules, self.latency, self.endpoints
+        return result
 
 
 # Outcome classification -------------------------------------------------------------------------

@@ -98,19 +98,15 @@ def merge_results(
         os.replace(merging, out / EXCHANGES_FILE)
     finally:
         merging.unlink(missing_ok=True)
-    result = RunResult(
-        tool_version=__version__,
-        started_at=min((f.run.started_at for f in folders if f.run.started_at), default=_now()),
-        finished_at=max((f.run.finished_at for f in folders if f.run.finished_at), default=_now()),
-        targets=_targets(folders),
-        warnings=list(dict.fromkeys(warning for folder in folders for warning in folder.run.warnings)),
-        entries=comparison.entries,
-        findings=comparison.findings,
-        noise=comparison.noise,
-        rules=comparison.rules,
-        latency=comparison.latency,
-        endpoints=comparison.endpoints,
-        audit=[result for folder in folders for result in folder.run.audit],
+    result = comparison.into(
+        RunResult(
+            tool_version=__version__,
+            started_at=min((f.run.started_at for f in folders if f.run.started_at), default=_now()),
+            finished_at=max((f.run.finished_at for f in folders if f.run.finished_at), default=_now()),
+            targets=_targets(folders),
+            warnings=list(dict.fromkeys(warning for folder in folders for warning in folder.run.warnings)),
+            audit=[result for folder in folders for result in folder.run.audit],
+        )
     )
     compared = {row.endpoint for row in comparison.endpoints}
     for folder in folders:

@@ -72,17 +72,13 @@ def run_parity(
     except TransportError as error:
         transport_error = str(error)
     comparison = compare_file(out_dir / EXCHANGES_FILE, config.ignore, config.compare)
-    result = RunResult(
-        tool_version=__version__,
-        started_at=started,
-        targets=[TargetInfo(t.side, t.base_url, t.auth.kind, t.auth.principal) for t in targets],
-        warnings=_principal_warnings(targets),
-        entries=comparison.entries,
-        findings=comparison.findings,
-        noise=comparison.noise,
-        rules=comparison.rules,
-        latency=comparison.latency,
-        endpoints=comparison.endpoints,
+    result = comparison.into(
+        RunResult(
+            tool_version=__version__,
+            started_at=started,
+            targets=[TargetInfo(t.side, t.base_url, t.auth.kind, t.auth.principal) for t in targets],
+            warnings=_principal_warnings(targets),
+        )
     )
     if transport_error is None:
         transport_error = _add_ws_parity(result, config, targets, writes=writes, shard=shard)
