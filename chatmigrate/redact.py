@@ -38,16 +38,31 @@ _KEY_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _lock = threading.Lock()
 _known: set[str] = set()
 _known_pattern: re.Pattern[str] | None = None
+_pattern_stale = False
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a value that must never be printed; very short values are ignored to avoid mangling text."""
-    global _known_pattern
+    """Remember a value that must never be printed; very short values are ignored to avoid mangling text.
+
+    The matcher is rebuilt lazily, on the next ``redact``: a run registers tokens in bursts (logins,
+    refreshes) and rebuilding per registration cost more than the audit itself."""
+    global _pattern_stale
     if value and len(value) >= 4:
         with _lock:
             if value not in _known:
                 _known.add(value)
-                _known_pattern = _trie_pattern(_known)
+                _pattern_stale = True
+
+
+def _current_pattern() -> re.Pattern[str] | None:
+    """Whole JWTs are left to the JWT pattern, which masks them anyway: the prefix tree holds the rest."""
+    global _known_pattern, _pattern_stale
+    with _lock:
+        if _pattern_stale:
+            plain = [secret for secret in _known if not _JWT.fullmatch(secret)]
+            _known_pattern = _trie_pattern(plain) if plain else None
+            _pattern_stale = False
+        return _known_pattern
 
 
 def _trie_pattern(secrets: Iterable[str]) -> re.Pattern[str]:
@@ -78,16 +93,17 @@ def registered_secrets() -> frozenset[str]:
 
 def forget_secrets() -> None:
     """Start over; for long-lived processes (and test suites) running several unrelated jobs."""
-    global _known_pattern
+    global _known_pattern, _pattern_stale
     with _lock:
         _known.clear()
-        _known_pattern = None
+        _known_pattern, _pattern_stale = None, False
 
 
 def redact(text: str) -> str:
     """Cheap substring tests guard each pattern: this runs on every recorded body, on the replay hot path."""
-    if _known_pattern is not None:
-        text = _known_pattern.sub(MASK, text)
+    pattern = _current_pattern()
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
     if "eyJ" in text:
         text = _JWT.sub(MASK, text)
     lower = text.lower()

@@ -89,3 +89,15 @@ def test_the_longest_of_overlapping_registered_secrets_is_masked_whole() -> None
 def test_a_registered_secret_with_regex_characters_is_matched_literally() -> None:
     register_secret("p4ss.w*rd+(x)")
     assert redact("p4ss.w*rd+(x) p4ssAwwrd+x") == f"{MASK} p4ssAwwrd+x"
+
+
+def test_secrets_registered_between_redactions_are_all_masked() -> None:
+    register_secret("first-secret-value")
+    assert redact("first-secret-value") == MASK
+    register_secret("second-secret-value")
+    assert redact("first-secret-value second-secret-value") == f"{MASK} {MASK}"
+
+
+def test_a_registered_token_is_masked_wherever_it_appears() -> None:
+    register_secret(JWT)
+    assert JWT not in redact(f"x{JWT}y") and MASK in redact(f"x{JWT}y")
