@@ -161,8 +161,10 @@ def redact_obj(value: Any) -> Any:
 
 
 def redact_parsed(text: str, parsed: Any) -> Any:
-    """``parsed`` (the JSON of ``text``) redacted; a body with nothing to hide is returned as is, unwalked."""
-    lower = text.lower()
-    if not any(keyword in lower for keyword in _PAIR_KEYWORDS) and redact(text) == text:
+    """``parsed`` (the JSON of ``text``) redacted; a body with nothing to hide is returned as is, unwalked.
+
+    Only a sensitive word followed by an assignment can be a key whose value must go, so chat text that
+    merely says "please refresh" keeps the fast path."""
+    if not _PAIR_GUARD.search(text.lower()) and redact(text) == text:
         return parsed
     return redact_obj(parsed)
