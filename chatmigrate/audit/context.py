@@ -100,26 +100,11 @@ class AuditContext:
         label: str,
         token: str,
         *,
-        expect: Expect = Expect.REFUSED,
         scheme: str = "Bearer",
-        note: Any = None,
-        breach: Severity = Severity.CRITICAL,
-        url: str | None = None,
-        timed: bool = False,
-        canary: str | None = None,
+        **options: Any,
     ) -> HttpProbe:
-        return HttpProbe(
-            label=label,
-            method="GET",
-            url=url or self.chat_url(tier),
-            expect=expect,
-            headers=(("Authorization", f"{scheme} {token}"),),
-            token=token,
-            note=note,
-            breach=breach,
-            timed=timed,
-            canary=canary,
-        )
+        """A chat request carrying ``token`` under ``scheme`` in the Authorization header."""
+        return self.request(tier, label, (("Authorization", f"{scheme} {token}"),), token=token, **options)
 
     def request(
         self,
@@ -133,6 +118,8 @@ class AuditContext:
         breach: Severity = Severity.CRITICAL,
         raw: bool = False,
         url: str | None = None,
+        timed: bool = False,
+        canary: str | None = None,
     ) -> HttpProbe:
         return HttpProbe(
             label=label,
@@ -144,6 +131,8 @@ class AuditContext:
             note=note,
             breach=breach,
             raw=raw,
+            timed=timed,
+            canary=canary,
         )
 
     @property
