@@ -334,13 +334,6 @@ def _choice(options: tuple[str, ...]) -> Parser:
     return parse
 
 
-def _severity(value: Any) -> Severity:
-    try:
-        return Severity(str(value).lower())
-    except ValueError:
-        raise ValueError(f"expected one of {', '.join(s.value for s in Severity)}, got {value!r}") from None
-
-
 def _file_path(value: Any) -> Path:
     return Path(_text(value)).expanduser()
 
@@ -413,7 +406,7 @@ _RUN_SPEC: dict[str, Parser] = {
     "corpus": _file_path,
     "output_dir": _file_path,
 }
-_GATE_SPEC: dict[str, Parser] = {"fail_on": _severity, "max_findings": _int(0), "baseline": _file_path}
+_GATE_SPEC: dict[str, Parser] = {"fail_on": Severity.parse, "max_findings": _int(0), "baseline": _file_path}
 _WS_SPEC: dict[str, Parser] = {
     "url": _url(("ws", "wss")),
     "auth": _choice(("url", "jwt")),
@@ -440,7 +433,7 @@ _AUDIT_OPTIONS_SPEC: dict[str, Parser] = {
     "contract_examples": _int(1),
     "timeout": parse_duration,
     "concurrency": _int(1),
-    "ws_url_mode_severity": _severity,
+    "ws_url_mode_severity": Severity.parse,
     "delay_margin_ms": _non_negative_float,
 }
 _AUDIT_TARGET_SPEC: dict[str, Parser] = {

@@ -33,6 +33,14 @@ class Severity(str, Enum):
     def rank(self) -> int:
         return _SEVERITY_RANK[self]
 
+    @classmethod
+    def parse(cls, text: object) -> Severity:
+        """From user input (config, flags), case-insensitively, with the choices in the error."""
+        try:
+            return cls(str(text).strip().lower())
+        except ValueError:
+            raise ValueError(f"expected one of {', '.join(s.value for s in cls)}, got {text!r}") from None
+
 
 _SEVERITY_RANK = {
     Severity.CRITICAL: 4,

@@ -74,3 +74,9 @@ def test_fingerprint_of_a_finding_about_one_subject_keeps_the_subject(check: str
     first = Finding(check, Severity.HIGH, "t", "expired-token", "GET /x", kind="k", side="new")
     second = Finding(check, Severity.HIGH, "t", "forged-token", "GET /x", kind="k", side="new")
     assert first.fingerprint != second.fingerprint
+
+
+def test_severity_parses_user_input_case_insensitively_and_names_the_choices() -> None:
+    assert Severity.parse(" High ") is Severity.HIGH
+    with pytest.raises(ValueError, match="expected one of critical, high"):
+        Severity.parse("severe")

@@ -22,10 +22,9 @@ from chatmigrate.verdict import GateLimits
 def _limits(fail_on: str | None, max_findings: int | None) -> GateLimits:
     defaults = GateLimits()
     try:
-        severity = Severity(fail_on.strip().lower()) if fail_on else defaults.fail_on
-    except ValueError:
-        choices = ", ".join(s.value for s in Severity)
-        raise UsageError(f"--fail-on must be one of {choices}, got {fail_on!r}") from None
+        severity = Severity.parse(fail_on) if fail_on else defaults.fail_on
+    except ValueError as error:
+        raise UsageError(f"--fail-on: {error}") from None
     return GateLimits(fail_on=severity, max_findings=defaults.max_findings if max_findings is None else max_findings)
 
 

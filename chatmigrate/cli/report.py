@@ -18,9 +18,9 @@ app.add_typer(baseline_app, name="baseline")
 
 def _severity(value: str) -> Severity:
     try:
-        return Severity(value.strip().lower())
-    except ValueError:
-        raise UsageError(f"unknown severity {value!r}; choose from {', '.join(s.value for s in Severity)}") from None
+        return Severity.parse(value)
+    except ValueError as error:
+        raise UsageError(f"--fail-on: {error}") from None
 
 
 @app.command("report")
