@@ -241,8 +241,11 @@ def dump_corpus(entries: Iterable[CorpusEntry], path: Path, *, comment: str | No
             default_flow_style=None,
             width=110,
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot write the corpus: {error.strerror or error}", file=str(path)) from None
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli
 
 from chatmigrate.auth import SessionAuth
 from chatmigrate.corpus import (
@@ -164,3 +166,25 @@ def test_generating_with_a_wrong_password_is_a_config_error(server: EmbeddedServ
     with pytest.raises(ConfigError, match="login as 'admin'") as caught:
         generate_corpus(server.base_url, SessionAuth(server.base_url, "admin", "not-the-password"))
     assert "not-the-password" not in str(caught.value)
+
+
+def test_generate_from_something_that_is_not_a_url_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(["corpus", "generate", "--from-server", "not-a-url", "-o", "x.yaml"], capsys)
+    assert code == 2 and "http(s) URL" in err
+
+
+def test_writing_a_corpus_where_it_cannot_go_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = cli(["corpus", "from-har", str(_tiny_har(tmp_path)), "-o", str(blocker / "corpus.yaml")], capsys)
+    assert code == 2 and "cannot write the corpus" in err and err.count("\n") == 1
+
+
+def _tiny_har(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.har"
+    path.write_text(
+        json.dumps({"log": {"entries": [{"request": {"method": "GET", "url": "http://x/api/chat-users"}}]}})
+    )
+    return path

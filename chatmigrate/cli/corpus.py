@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import typer
 
@@ -40,6 +41,10 @@ def generate_command(
     if embedded == (from_server is not None):
         raise UsageError("give exactly one of --from-server URL or --embedded")
     if from_server is not None:
+        if urlsplit(from_server).scheme not in ("http", "https") or not urlsplit(from_server).netloc:
+            raise UsageError(
+                f"--from-server needs an http(s) URL like https://staging.example.com, got {from_server!r}"
+            )
         options = {
             "kind": auth,
             "username": username,
