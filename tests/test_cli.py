@@ -27,3 +27,15 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     for command in ("gate", "replay", "audit", "report", "baseline", "corpus", "token", "serve"):
         assert command in out
+
+
+def test_ctrl_c_inside_a_command_is_one_line_and_exit_130(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(path: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("chatmigrate.cli.corpus.load_har", interrupted)
+    code, _, err = cli(["corpus", "from-har", "capture.har", "-o", "corpus.yaml"], capsys)
+    assert code == 130
+    assert err.strip() == "chatmigrate: interrupted; results gathered so far are kept"

@@ -22,6 +22,8 @@ from chatmigrate.cli._app import app, state
 from chatmigrate.errors import ChatmigrateError, ExitCode
 from chatmigrate.redact import redact
 
+INTERRUPTED = 130
+
 
 def main(argv: list[str] | None = None) -> None:
     try:
@@ -35,15 +37,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except (typer.Abort, EOFError):
         print("chatmigrate: aborted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except ChatmigrateError as error:
         if state.debug:
             raise
         print(f"chatmigrate: error: {redact(str(error))}", file=sys.stderr)
         sys.exit(int(error.exit_code))
     except KeyboardInterrupt:
-        print("chatmigrate: interrupted; results gathered so far are kept", file=sys.stderr)
-        sys.exit(130)
+        code = INTERRUPTED
     except SystemExit:
         raise
     except Exception as error:  # the last line of defence: never a traceback without --debug
@@ -55,4 +56,6 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
         )
         sys.exit(int(ExitCode.USAGE))
+    if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into this return value
+        print("chatmigrate: interrupted; results gathered so far are kept", file=sys.stderr)
     sys.exit(code if isinstance(code, int) else 0)
