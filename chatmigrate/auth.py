@@ -8,6 +8,7 @@ fresh login. Every secret handled here is registered for redaction first.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import base64
 import json
@@ -88,7 +89,7 @@ def mint_token(
     return token
 
 
-class AuthAdapter:
+class AuthAdapter(abc.ABC):
     """Shared re-login machinery: one login at a time, and only if nobody else already redid it."""
 
     kind: ClassVar[str] = ""
@@ -98,7 +99,7 @@ class AuthAdapter:
         self.generation = 0
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
-    async def login(self, client: httpx.AsyncClient) -> None:
+    async def login(self, client: httpx.AsyncClient) -> None:  # noqa: B027  (a deliberate no-op default)
         """Obtain a fresh credential; adapters with a static credential have nothing to do."""
 
     async def prepare(self, client: httpx.AsyncClient) -> None:
@@ -120,9 +121,9 @@ class AuthAdapter:
                 await renew()
                 self.generation += 1
 
+    @abc.abstractmethod
     async def apply(self, request: httpx.Request) -> None:
         """Put the credential on the request; every adapter says how."""
-        raise NotImplementedError
 
     def needs_reauth(self, response: httpx.Response) -> bool:
         return False

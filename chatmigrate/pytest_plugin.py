@@ -11,7 +11,6 @@ parity, transport failures), so the suite passes only when no finding fails the 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from chatmigrate.parity import judge, run_parity, write_run
 from chatmigrate.records import AuditResult, AuditState, CorpusEntry, Finding, RunResult
 from chatmigrate.redact import redact
 from chatmigrate.replay import EXCHANGES_FILE
+from chatmigrate.report.text import finding_text
 from chatmigrate.verdict import fails_gate, judge_run
 
 EMBEDDED = "embedded"
@@ -424,34 +424,7 @@ def _fail_on(judged: _Judged, home: Home, what: str) -> None:
 
 def _describe(finding: Finding) -> str:
     """What a developer needs to act on a finding without opening the report."""
-    lines = [f"[{finding.severity.value}] {finding.check}: {finding.title}"]
-    place = ", ".join(
-        f"{label} {value}"
-        for label, value in (("endpoint", finding.endpoint), ("side", finding.side), ("path", finding.path))
-        if value
-    )
-    if place:
-        lines.append(f"    {place}")
-    if finding.old is not None or finding.new is not None:
-        lines.append(f"    old: {_short(finding.old, VALUE_CHARS)}")
-        lines.append(f"    new: {_short(finding.new, VALUE_CHARS)}")
-    if finding.evidence:
-        lines.append(f"    evidence: {_clip(finding.evidence, EVIDENCE_CHARS)}")
-    if finding.reproducer:
-        lines.append("    reproduce:")
-        lines += [f"      {line}" for line in finding.reproducer.splitlines()]
-    lines.append(f"    fingerprint: {finding.fingerprint}")
-    return "\n".join(lines)
-
-
-def _short(value: Any, limit: int) -> str:
-    """JSON, so that a type change (17 against "17") shows."""
-    return _clip(json.dumps(value, ensure_ascii=False, default=str), limit)
-
-
-def _clip(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else f"{flat[:limit]}… ({len(flat) - limit} more characters)"
+    return finding_text(finding, value_chars=VALUE_CHARS, evidence_chars=EVIDENCE_CHARS)
 
 
 def _now() -> str:

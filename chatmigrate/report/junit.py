@@ -12,7 +12,6 @@ apply to its tier is ``<skipped>``, neither passed nor failed.
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from chatmigrate.records import AuditResult, AuditState, Finding, RunResult, Severity
 from chatmigrate.report.summary import Gate, severity_order
+from chatmigrate.report.text import finding_text
 
 FILENAME = "junit.xml"
 PARITY_SUITE = "chatmigrate.parity"
@@ -125,24 +125,7 @@ def _add_case(suite: ET.Element, case: JUnitCase, gate: Gate) -> str:
 def _describe(finding: Finding, gate: Gate) -> str:
     accepted = " (accepted by the baseline)" if gate.is_accepted(finding) else ""
     tolerated = " (tolerated: the verdict passed within --max-findings)" if gate.tolerates(finding) else ""
-    lines = [f"[{finding.severity.value}] {finding.check}: {finding.title}{accepted}{tolerated}"]
-    for label, value in (
-        ("endpoint", finding.endpoint),
-        ("path", finding.path),
-        ("kind", finding.kind),
-        ("side", finding.side),
-        ("fingerprint", finding.fingerprint),
-    ):
-        if value:
-            lines.append(f"  {label}: {value}")
-    if finding.old is not None or finding.new is not None:
-        lines.append(f"  old: {json.dumps(finding.old, ensure_ascii=False, default=str)}")
-        lines.append(f"  new: {json.dumps(finding.new, ensure_ascii=False, default=str)}")
-    if finding.evidence:
-        lines.append(f"  evidence: {finding.evidence}")
-    if finding.reproducer:
-        lines.append(f"  reproduce: {finding.reproducer}")
-    text = "\n".join(lines)
+    text = finding_text(finding, note=accepted + tolerated)
     if len(text) > MAX_FINDING_TEXT:
         text = text[:MAX_FINDING_TEXT] + f"\n  \u2026 ({len(text) - MAX_FINDING_TEXT} more characters in report.json)"
     return _clean(text)
