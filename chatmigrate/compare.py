@@ -30,13 +30,12 @@ from chatmigrate.records import (
     Finding,
     LatencyStat,
     NoisePath,
-    Outcome,
     RuleLedger,
     RunResult,
-    Severity,
     from_dict,
 )
 from chatmigrate.redact import redact, redact_obj
+from chatmigrate.vocab import Outcome, Severity
 
 PRIMARY_SIDE = "old"
 TIERS = {"old": "legacy", "new": "jwt", "proxy": "proxy"}

@@ -23,8 +23,8 @@ from chatmigrate.compare import CompareOptions
 from chatmigrate.contracts import TIER_DOCUMENTS, openapi_contract, response_checker
 from chatmigrate.errors import ConfigError
 from chatmigrate.noise import IgnoreRule
-from chatmigrate.records import Severity
 from chatmigrate.verdict import GateLimits
+from chatmigrate.vocab import Severity
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer

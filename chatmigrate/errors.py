@@ -6,14 +6,7 @@ anything else escaping to the top level is a bug and is reported as such.
 
 from __future__ import annotations
 
-from enum import IntEnum
-
-
-class ExitCode(IntEnum):
-    OK = 0
-    GATE_FAILED = 1
-    USAGE = 2
-    TRANSPORT = 3
+from chatmigrate.vocab import ExitCode
 
 
 class ChatmigrateError(Exception):

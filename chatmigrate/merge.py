@@ -30,12 +30,13 @@ from chatmigrate.compare import (
     CompareOptions,
     compare_file,
 )
-from chatmigrate.errors import ConfigError, ExitCode, UsageError
+from chatmigrate.errors import ConfigError, UsageError
 from chatmigrate.noise import RuleSpec
 from chatmigrate.parity import RUN_FILE, load_run, write_run
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo
 from chatmigrate.replay import EXCHANGES_FILE
 from chatmigrate.verdict import GateLimits, judge_run
+from chatmigrate.vocab import ExitCode
 
 RECOMPUTED_CHECKS = frozenset(
     {CHECK_JSON, CHECK_OUTCOME, CHECK_BODY, CHECK_SCHEMA, CHECK_LATENCY, CHECK_NOISE, CHECK_IGNORE_RULE}

@@ -37,11 +37,12 @@ from chatmigrate.config import Config, embedded_config, load_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import ChatmigrateError, UsageError
 from chatmigrate.parity import judge, run_parity, write_run
-from chatmigrate.records import AuditResult, AuditState, CorpusEntry, Finding, RunResult
+from chatmigrate.records import AuditResult, CorpusEntry, Finding, RunResult
 from chatmigrate.redact import redact
 from chatmigrate.replay import EXCHANGES_FILE
 from chatmigrate.report.text import finding_text
 from chatmigrate.verdict import fails_gate, judge_run
+from chatmigrate.vocab import AuditState
 
 EMBEDDED = "embedded"
 MARKERS = {

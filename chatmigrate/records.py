@@ -17,50 +17,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
+from chatmigrate.vocab import AuditState, Severity
+
 RESULTS_SCHEMA_VERSION = 1
 
 T = TypeVar("T")
-
-
-class Severity(str, Enum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-    @classmethod
-    def parse(cls, text: object) -> Severity:
-        """From user input (config, flags), case-insensitively, with the choices in the error."""
-        try:
-            return cls(str(text).strip().lower())
-        except ValueError:
-            raise ValueError(f"expected one of {', '.join(s.value for s in cls)}, got {text!r}") from None
-
-
-_SEVERITY_RANK = {
-    Severity.CRITICAL: 4,
-    Severity.HIGH: 3,
-    Severity.MEDIUM: 2,
-    Severity.LOW: 1,
-    Severity.INFO: 0,
-}
-
-
-class Outcome(str, Enum):
-    """Auth outcome of a response, so a legacy 302-to-login and a JWT 401 compare as equal."""
-
-    OK = "ok"
-    UNAUTHENTICATED = "unauthenticated"
-    FORBIDDEN = "forbidden"
-    NOT_FOUND = "not-found"
-    CLIENT_ERROR = "client-error"
-    SERVER_ERROR = "server-error"
-    TRANSPORT_ERROR = "transport-error"
 
 
 @dataclass(slots=True)
@@ -164,15 +125,6 @@ class EndpointParity:
     entries: int = 0
     passed: int = 0
     failed: int = 0
-
-
-class AuditState(str, Enum):
-    """How one audit case ended on one tier; only ``pass`` is a pass, so a case that could not run is never one."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    NOT_APPLICABLE = "not-applicable"
-    KNOWN_LEGACY = "known-legacy"
 
 
 @dataclass(slots=True)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatmigrate import baseline
-from chatmigrate.errors import ExitCode
-from chatmigrate.records import Finding, RunResult, Severity, Verdict, from_dict, to_dict
+from chatmigrate.records import Finding, RunResult, Verdict, from_dict, to_dict
 from chatmigrate.redact import redact_obj
+from chatmigrate.vocab import ExitCode, Severity
 
 
 @dataclass(frozen=True, slots=True)

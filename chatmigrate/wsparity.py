@@ -21,9 +21,10 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus, WebSocketExce
 
 from chatmigrate import auth as auth_mod
 from chatmigrate.config import WsOptions
-from chatmigrate.records import CorpusEntry, EndpointParity, Finding, Severity
+from chatmigrate.records import CorpusEntry, EndpointParity, Finding
 from chatmigrate.redact import redact
 from chatmigrate.replay import Target, open_client
+from chatmigrate.vocab import Severity
 
 CHECK = "ws-parity"
 SOCKET_ENDPOINT = "WS /ws/cschat/"

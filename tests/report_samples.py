@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from chatmigrate.records import (
     AuditResult,
-    AuditState,
     EndpointParity,
     Finding,
     LatencyStat,
     NoisePath,
     RuleLedger,
     RunResult,
-    Severity,
     TargetInfo,
     Verdict,
 )
 from chatmigrate.verdict import GateLimits, decide
+from chatmigrate.vocab import AuditState, Severity
 
 SCRIPT_PAYLOAD = '<b>Gold pack</b><script>window.__pwned = "script"</script>'
 ONERROR_PAYLOAD = "<img src=x onerror=\"window.__pwned = 'onerror'\"> Diamond bundle"

@@ -14,7 +14,7 @@ from server_wire import ServerFactory
 from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
 from chatmigrate.audit.catalogue import CASES
 from chatmigrate.audit.findings import KNOWN_LEGACY, NOT_APPLICABLE
-from chatmigrate.records import Severity
+from chatmigrate.vocab import Severity
 
 OWN_SEED = 2024
 

@@ -11,7 +11,8 @@ from server_wire import PASSWORD
 
 from chatmigrate.audit.catalogue import CASES, GENERATED
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.records import RunResult, Severity, from_dict
+from chatmigrate.records import RunResult, from_dict
+from chatmigrate.vocab import Severity
 
 STRICT_WS = ["--target", "ws", "--ws-url-strict", "--case", "ws-impersonate-url"]
 """One case, one high finding on a clean embedded server: enough to exercise the verdict quickly."""

@@ -13,7 +13,7 @@ from chatmigrate.audit.target import audit_options_from_config, target_from_conf
 from chatmigrate.config import load_config
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
-from chatmigrate.records import Severity
+from chatmigrate.vocab import Severity
 
 CONFIG = """
 [targets.old]

@@ -14,7 +14,7 @@ from chatmigrate.audit.target import target_from_config
 from chatmigrate.config import load_config
 from chatmigrate.contracts import load_contract
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.records import Severity
+from chatmigrate.vocab import Severity
 
 CHAT = "/api/v1/admin/chat/"
 CONFIG = """

@@ -5,8 +5,8 @@ from __future__ import annotations
 from server_wire import ServerFactory
 
 from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
-from chatmigrate.records import Severity
 from chatmigrate.server.switches import FLAWS
+from chatmigrate.vocab import Severity
 
 CATCHERS = {
     "accept-expired": "claim-exp-past",

@@ -16,7 +16,7 @@ from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_a
 from chatmigrate.audit.forge import Forge, b64url, b64url_decode
 from chatmigrate.audit.mutate import MutationOutcome, equivalent, policy_valid, run_mutation
 from chatmigrate.audit.rules import JudgeContext
-from chatmigrate.records import Severity
+from chatmigrate.vocab import Severity
 
 GENUINE = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.YWI"
 ONLY_MUTATION = frozenset({"mutate-token"})

@@ -14,7 +14,7 @@ from chatmigrate.audit.mutate import Mutant, MutationOutcome
 from chatmigrate.audit.probe import Expect
 from chatmigrate.audit.target import AuditTarget
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.records import AuditState
+from chatmigrate.vocab import AuditState
 
 MESSAGE = "I can't log in on mobile"
 SCHEMA_FAILURE = (

@@ -6,7 +6,7 @@ import json
 
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, WsObservation, WsProbe
 from chatmigrate.audit.rules import JudgeContext, judge
-from chatmigrate.records import Severity
+from chatmigrate.vocab import Severity
 
 URL = "http://127.0.0.1:9/api/v1/admin/chat/?request_type=recent_messages&chatroom_id=1"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJlLW9mLXRoZS1wcmVzZW50ZWQtdG9rZW4"

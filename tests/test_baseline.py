@@ -11,7 +11,8 @@ from report_samples import failing_run
 from chatmigrate import baseline
 from chatmigrate.contracts import schema_validator
 from chatmigrate.errors import ConfigError, UsageError
-from chatmigrate.records import Finding, Severity
+from chatmigrate.records import Finding
+from chatmigrate.vocab import Severity
 
 
 def test_accept_then_apply_hides_every_accepted_finding() -> None:

@@ -28,9 +28,10 @@ from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
 from chatmigrate.noise import IgnoreRule
-from chatmigrate.records import Exchange, Finding, Outcome, Severity, to_dict
+from chatmigrate.records import Exchange, Finding, to_dict
 from chatmigrate.redact import register_secret
 from chatmigrate.replay import ReplayOptions, Target, run_replay, targets_from_config
+from chatmigrate.vocab import Outcome, Severity
 
 ENDPOINT = "GET /admin/chat/ [recent_messages]"
 URLS = {

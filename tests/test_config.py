@@ -20,7 +20,7 @@ from chatmigrate.config import (
 from chatmigrate.contracts import validate_response
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
-from chatmigrate.records import Severity
+from chatmigrate.vocab import Severity
 
 STAGING = """\
 [targets.old]

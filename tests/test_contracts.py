@@ -49,7 +49,6 @@ from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import (
     AuditResult,
-    AuditState,
     CorpusEntry,
     EndpointParity,
     Finding,
@@ -57,12 +56,12 @@ from chatmigrate.records import (
     NoisePath,
     RuleLedger,
     RunResult,
-    Severity,
     TargetInfo,
     Verdict,
     to_dict,
 )
 from chatmigrate.redact import MASK, register_secret
+from chatmigrate.vocab import AuditState, Severity
 
 SCHEMA_FILES = sorted(path.name for path in (contracts_dir() / "schemas").glob("*.json"))
 DOCUMENTS = ["openapi-legacy.json", "openapi-jwt.json", "openapi-proxy.json"]

@@ -19,9 +19,10 @@ from cli_helpers import cli
 from chatmigrate.cli import main
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.merge import merge_results
-from chatmigrate.records import RunResult, Severity
+from chatmigrate.records import RunResult
 from chatmigrate.report import load_run
 from chatmigrate.verdict import GateLimits
+from chatmigrate.vocab import Severity
 
 SHARDS = 3
 

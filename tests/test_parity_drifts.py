@@ -12,8 +12,9 @@ from chatmigrate.config import Config, embedded_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.parity import ParityOutcome, judge, run_parity
-from chatmigrate.records import CorpusEntry, Finding, Severity
+from chatmigrate.records import CorpusEntry, Finding
 from chatmigrate.server.switches import DRIFTS
+from chatmigrate.vocab import Severity
 
 SUBSET = (
     "chat-list",

@@ -6,18 +6,8 @@ import json
 
 import pytest
 
-from chatmigrate.records import (
-    AuditResult,
-    AuditState,
-    Exchange,
-    Finding,
-    RunResult,
-    Severity,
-    TargetInfo,
-    Verdict,
-    from_dict,
-    to_dict,
-)
+from chatmigrate.records import AuditResult, Exchange, Finding, RunResult, TargetInfo, Verdict, from_dict, to_dict
+from chatmigrate.vocab import AuditState, Severity
 
 
 def full_run() -> RunResult:

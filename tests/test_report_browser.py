@@ -13,9 +13,10 @@ from chatmigrate.audit import AuditOptions, embedded_target
 from chatmigrate.config import embedded_config
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.gate import GateOutcome, run_gate
-from chatmigrate.records import RunResult, Severity
+from chatmigrate.records import RunResult
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.switches import Switches
+from chatmigrate.vocab import Severity
 
 pytestmark = pytest.mark.browser
 

@@ -12,19 +12,10 @@ import pytest
 from report_samples import audit_result, failing_run, large_run, message
 
 from chatmigrate import report
-from chatmigrate.records import (
-    AuditState,
-    Finding,
-    LatencyStat,
-    NoisePath,
-    RuleLedger,
-    RunResult,
-    Severity,
-    TargetInfo,
-    Verdict,
-)
+from chatmigrate.records import Finding, LatencyStat, NoisePath, RuleLedger, RunResult, TargetInfo, Verdict
 from chatmigrate.redact import register_secret
 from chatmigrate.report import html
+from chatmigrate.vocab import AuditState, Severity
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

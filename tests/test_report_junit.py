@@ -7,9 +7,10 @@ import xml.etree.ElementTree as ET
 
 from report_samples import failing_run
 
-from chatmigrate.records import Finding, RunResult, Severity
+from chatmigrate.records import Finding, RunResult
 from chatmigrate.report import junit
 from chatmigrate.verdict import GateLimits, decide
+from chatmigrate.vocab import Severity
 
 
 def parse(run: RunResult, fail_on: Severity = Severity.MEDIUM) -> ET.Element:

@@ -8,9 +8,10 @@ import pytest
 from report_samples import failing_run
 
 from chatmigrate import report
-from chatmigrate.records import Finding, RunResult, Severity, Verdict
+from chatmigrate.records import Finding, RunResult, Verdict
 from chatmigrate.report import markdown
 from chatmigrate.verdict import GateLimits, decide
+from chatmigrate.vocab import Severity
 
 
 def test_first_line_holds_the_verdict() -> None:

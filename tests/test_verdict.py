@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from chatmigrate import baseline
-from chatmigrate.records import Finding, RunResult, Severity, from_dict, to_dict
+from chatmigrate.records import Finding, RunResult, from_dict, to_dict
 from chatmigrate.redact import redact_obj, register_secret
 from chatmigrate.verdict import GateLimits, decide, judge_run
+from chatmigrate.vocab import Severity
 
 
 def finding(severity: Severity, check: str = "audit", subject: str = "e1") -> Finding:

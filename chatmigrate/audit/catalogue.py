@@ -22,7 +22,7 @@ from urllib.parse import quote
 from chatmigrate.audit.context import AuditContext, LegacySession
 from chatmigrate.audit.forge import DROP, WEAK_SECRETS, Forge, Forged, b64url, b64url_decode, compact_json, public_jwk
 from chatmigrate.audit.probe import Expect, HttpProbe, NotApplicable, Probe, WsProbe
-from chatmigrate.records import Severity
+from chatmigrate.vocab import Severity
 
 JWT_TIERS = ("new", "proxy")
 GROUPS = {

@@ -22,8 +22,8 @@ from chatmigrate.audit.forge import Forge, decode_unverified
 from chatmigrate.audit.probe import Expect, HttpProbe
 from chatmigrate.audit.target import AuditOptions, AuditTarget, Principal
 from chatmigrate.errors import ConfigError, TransportError
-from chatmigrate.records import Severity
 from chatmigrate.redact import register_secret
+from chatmigrate.vocab import Severity
 
 _CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 MIN_MARKER_LENGTH = 12

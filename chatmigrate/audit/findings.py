@@ -21,7 +21,8 @@ from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observat
 from chatmigrate.audit.reproducer import reproducer, scrub, shell_pair
 from chatmigrate.audit.rules import DATA_KEYS, parse_json
 from chatmigrate.audit.target import TIER_NAMES, AuditTarget
-from chatmigrate.records import AuditResult, AuditState, Finding, Severity
+from chatmigrate.records import AuditResult, Finding
+from chatmigrate.vocab import AuditState, Severity
 
 CHECK = "audit"
 EXCERPT = 300

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from chatmigrate.audit.forge import TokenNote
-from chatmigrate.records import Severity
+from chatmigrate.vocab import Severity
 
 
 class Expect(str, Enum):

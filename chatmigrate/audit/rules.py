@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, Probe, WsObservation, WsProbe
-from chatmigrate.records import Severity
+from chatmigrate.vocab import Severity
 
 NEW_TIERS = frozenset({"new", "proxy", "ws"})
 DEBUG_MARKERS = ("Traceback", 'File "', "django", "Exception Value")

@@ -21,7 +21,8 @@ from chatmigrate.config import (
     PrincipalConfig,
 )
 from chatmigrate.errors import ConfigError
-from chatmigrate.records import AuditResult, Finding, Severity, TargetInfo
+from chatmigrate.records import AuditResult, Finding, TargetInfo
+from chatmigrate.vocab import Severity
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer

@@ -19,8 +19,9 @@ from chatmigrate.cli import report as _report  # noqa: F401  (registers commands
 from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)
 from chatmigrate.cli import token as _token  # noqa: F401  (registers commands)
 from chatmigrate.cli._app import app, state
-from chatmigrate.errors import ChatmigrateError, ExitCode
+from chatmigrate.errors import ChatmigrateError
 from chatmigrate.redact import redact
+from chatmigrate.vocab import ExitCode
 
 INTERRUPTED = 130
 

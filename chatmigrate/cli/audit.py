@@ -22,9 +22,10 @@ from chatmigrate.cli._options import config_overrides
 from chatmigrate.errors import UsageError
 from chatmigrate.gate import run_audit_suite
 from chatmigrate.parity import RUN_FILE
-from chatmigrate.records import AuditState, Severity, Verdict
+from chatmigrate.records import Verdict
 from chatmigrate.redact import redact
 from chatmigrate.targets import open_targets
+from chatmigrate.vocab import AuditState, Severity
 
 TARGET_CHOICES = {"new": ("new",), "old": ("old",), "proxy": ("proxy",), "ws": ("ws",), "all": TIERS}
 

@@ -14,9 +14,10 @@ from chatmigrate.config import load_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import UsageError
 from chatmigrate.merge import merge_results
-from chatmigrate.records import RunResult, Severity
+from chatmigrate.records import RunResult
 from chatmigrate.redact import redact
 from chatmigrate.verdict import GateLimits
+from chatmigrate.vocab import Severity
 
 
 def _limits(fail_on: str | None, max_findings: int | None) -> GateLimits:

@@ -12,9 +12,10 @@ from chatmigrate.cli._options import config_overrides
 from chatmigrate.corpus import parse_shard
 from chatmigrate.parity import ParityOutcome, judge, run_parity, write_run
 from chatmigrate.progress import progress_bar
-from chatmigrate.records import Severity, Verdict
+from chatmigrate.records import Verdict
 from chatmigrate.redact import redact
 from chatmigrate.targets import open_targets
+from chatmigrate.vocab import Severity
 
 
 def summary_line(outcome: ParityOutcome, verdict: Verdict, fail_on: Severity) -> str:

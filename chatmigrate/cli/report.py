@@ -9,8 +9,8 @@ import typer
 from chatmigrate import baseline, report
 from chatmigrate.cli._app import app
 from chatmigrate.errors import UsageError
-from chatmigrate.records import Severity
 from chatmigrate.report.summary import DEFAULT_FAIL_ON
+from chatmigrate.vocab import Severity
 
 baseline_app = typer.Typer(help="Accept known findings so the gate fails only on new ones.", no_args_is_help=True)
 app.add_typer(baseline_app, name="baseline")

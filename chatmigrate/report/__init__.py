@@ -11,9 +11,10 @@ from pathlib import Path
 
 from chatmigrate.errors import ConfigError, UsageError
 from chatmigrate.parity import load_run as load_run  # re-exported: reporters read what parity wrote
-from chatmigrate.records import RunResult, Severity
+from chatmigrate.records import RunResult
 from chatmigrate.report import html, jsonreport, junit, markdown
 from chatmigrate.report.summary import DEFAULT_FAIL_ON, redacted
+from chatmigrate.vocab import Severity
 
 Writer = Callable[..., Path]
 WRITERS: dict[str, Writer] = {

@@ -18,9 +18,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from chatmigrate.records import AuditResult, AuditState, Finding, LatencyStat, RunResult, Severity
+from chatmigrate.records import AuditResult, Finding, LatencyStat, RunResult
 from chatmigrate.report import jsonview
 from chatmigrate.report.summary import SEVERITIES, Gate, headline, severity_counts, severity_order
+from chatmigrate.vocab import AuditState, Severity
 
 FILENAME = "report.html"
 MAX_PART_CHARS = 6_000  # per body side or evidence page of one finding

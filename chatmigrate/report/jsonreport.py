@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from chatmigrate.contracts import schema_violations
-from chatmigrate.records import RunResult, Severity, to_dict
+from chatmigrate.records import RunResult, to_dict
+from chatmigrate.vocab import Severity
 
 FILENAME = "report.json"
 SCHEMA = "results"

@@ -17,9 +17,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chatmigrate.records import AuditResult, AuditState, Finding, RunResult, Severity
+from chatmigrate.records import AuditResult, Finding, RunResult
 from chatmigrate.report.summary import Gate, severity_order
 from chatmigrate.report.text import finding_text
+from chatmigrate.vocab import AuditState, Severity
 
 FILENAME = "junit.xml"
 PARITY_SUITE = "chatmigrate.parity"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from chatmigrate.records import AuditState, RunResult, Severity
+from chatmigrate.records import RunResult
 from chatmigrate.report.summary import (
     SEVERITIES,
     Gate,
@@ -21,6 +21,7 @@ from chatmigrate.report.summary import (
     severity_counts,
     severity_order,
 )
+from chatmigrate.vocab import AuditState, Severity
 
 FILENAME = "summary.md"
 MAX_LISTED_FINDINGS = 50

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from chatmigrate import verdict
-from chatmigrate.records import Finding, RunResult, Severity, from_dict, to_dict
+from chatmigrate.records import Finding, RunResult, from_dict, to_dict
 from chatmigrate.redact import redact_obj
+from chatmigrate.vocab import Severity
 
 DEFAULT_FAIL_ON = verdict.GateLimits().fail_on
 SEVERITIES: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: s.rank, reverse=True))
