@@ -231,7 +231,8 @@ class SessionAuth(AuthAdapter):
         """Django's answer to a dead session: a redirect to the login page."""
         if response.status_code not in _REDIRECTS:
             return False
-        return urlsplit(response.headers.get("location", "")).path.startswith(self.login_path)
+        location: str = response.headers.get("location", "")
+        return urlsplit(location).path.startswith(self.login_path)
 
 
 class BearerAuth(AuthAdapter):

@@ -717,7 +717,7 @@ def _unknown_tag(schema: dict[str, Any], instance: dict[str, Any], path: tuple[A
 
 def _message(error: ValidationError) -> str:
     """jsonschema's message, with a huge instance repr replaced by a short summary."""
-    text = error.message
+    text = str(error.message)
     shown = _repr(error.instance)
     if len(shown) > _SHORT_REPR and text.startswith(shown):
         text = _summary(error.instance) + text[len(shown) :]

@@ -271,7 +271,7 @@ def _token_matches(token: tuple[Any, ...], segment: Segment) -> bool:
     if kind == "id":
         return isinstance(segment, ItemId) and segment.value == token[1]
     # "number": a pointer segment of digits is an array index or an object key.
-    return (type(segment) is int and segment == token[1]) or segment == token[2]
+    return bool((type(segment) is int and segment == token[1]) or segment == token[2])
 
 
 def _match(tokens: tuple[tuple[Any, ...], ...], ti: int, segments: tuple[Segment, ...], si: int) -> bool:

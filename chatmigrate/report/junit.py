@@ -89,7 +89,7 @@ def render(run: RunResult, fail_on: Severity) -> bytes:
     root.set("errors", "0")
     root.set("skipped", str(totals["skipped"]))
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
 def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:

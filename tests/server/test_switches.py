@@ -364,5 +364,5 @@ def test_flaw_leaves_the_legacy_tier_alone(
 
 
 def test_reference_server_doc_describes_every_switch() -> None:
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "reference-server.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "reference-server.md").read_text(encoding="utf-8")
     assert [name for name in [*DRIFTS, *FLAWS] if f"| `{name}` |" not in doc] == []
