@@ -322,13 +322,7 @@ class _Run:
 
     def _write(self, exchanges: list[Exchange]) -> None:
         """One write and one flush per entry: a crash never leaves half an entry behind a whole one."""
-        lines = [
-            json.dumps(
-                {name: getattr(exchange, name) for name in _EXCHANGE_FIELDS}, ensure_ascii=False, separators=(",", ":")
-            )
-            for exchange in exchanges
-        ]
-        self.sink.write("".join(line + "\n" for line in lines))
+        self.sink.write(exchange_lines(exchanges))
         self.sink.flush()
         self.summary.completed += 1
         self.summary.exchanges += len(exchanges)
@@ -383,7 +377,7 @@ class _Run:
                     data, truncated = b"", False
                     record.error = f"undecodable body: {_describe(error)}"
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
-            _fill(record, response, data, truncated, self.options.body_cap)
+            record_response(record, response, data, truncated, self.options.body_cap)
             self.failures[target.side] = 0
             return record
         self._count_failure(target, record)
@@ -410,7 +404,16 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]
     return b"".join(chunks), False
 
 
-def _fill(record: Exchange, response: httpx.Response, data: bytes, truncated: bool, cap: int) -> None:
+def exchange_lines(exchanges: Iterable[Exchange]) -> str:
+    """The JSONL of an entry's exchanges, as compare reads them back."""
+    return "".join(
+        json.dumps({name: getattr(e, name) for name in _EXCHANGE_FIELDS}, ensure_ascii=False, separators=(",", ":"))
+        + "\n"
+        for e in exchanges
+    )
+
+
+def record_response(record: Exchange, response: httpx.Response, data: bytes, truncated: bool, cap: int) -> None:
     record.status = response.status_code
     record.content_type = response.headers.get("content-type", "")
     record.headers = redact_headers(response.headers.multi_items())
