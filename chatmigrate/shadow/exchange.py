@@ -9,7 +9,8 @@ import httpx
 
 from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.redact import redact
-from chatmigrate.replay import endpoint_key, record_response
+from chatmigrate.replay import endpoint_key
+from chatmigrate.responses import record_raw
 from chatmigrate.vocab import Tier
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -67,24 +68,10 @@ def exchange_of(
         elapsed_ms=elapsed_ms,
     )
     if raw[1]:
-        record_response(record, response, b"", True, cap)
+        record_raw(record, response, b"", cap)
+        record.error = f"body larger than {cap} bytes: cut off at the cap"
         return record
-    decoded = httpx.Response(response.status_code, headers=response.headers, stream=httpx.ByteStream(raw[0]))
-    chunks: list[bytes] = []
-    size = 0
-    truncated = False
-    try:
-        for chunk in decoded.iter_bytes():
-            size += len(chunk)
-            if size > cap:
-                truncated = True
-                break
-            chunks.append(chunk)
-    except httpx.DecodingError as error:
-        record.status = response.status_code
-        record.error = f"undecodable body: {error}"
-        return record
-    record_response(record, response, b"".join(chunks), truncated, cap)
+    record_raw(record, response, raw[0], cap)
     return record
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from chatmigrate.records import Exchange
-from chatmigrate.replay import exchange_lines
+from chatmigrate.responses import exchange_lines
 
 
 class ExchangeSink:
