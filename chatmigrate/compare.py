@@ -337,7 +337,7 @@ def check_body(
                 subject=old.entry_id,
                 endpoint=endpoint,
                 path=pattern,
-                kind=FindingKind(kind),
+                kind=kind,
                 tier=Tier(candidate.side),
                 old=_cap(first.old, value_chars),
                 new=_cap(first.new, value_chars),

@@ -125,7 +125,7 @@ class FindingKind(StrEnum):
     # auth-outcome: variant "before->after" (outcomes) or "400->422" (statuses)
     OUTCOME_CHANGED = "outcome-changed"
     STATUS_CHANGED = "status-changed"
-    # body: the typed JSON differences (jsondiff.DiffKind, same values)
+    # body: the typed JSON differences jsondiff finds
     VALUE_CHANGED = "value_changed"
     TYPE_CHANGED = "type_changed"
     KEY_ADDED = "key_added"
