@@ -2,9 +2,9 @@
 
 One defect often surfaces as many findings. An API that answers every refusal with an HTML page fails each
 audit case that refuses; a renamed field fails every endpoint that carries it. Findings with one
-``Finding.group_key`` (check, kind, tier, path) are one root cause, and so is a finding that another finding on
-the same case already explains (an HTML page is never the JSON error envelope). The gate counts root causes
-beside findings, and reports lead with them.
+``Finding.group_key`` (check, kind, tier, path) are one root cause, and so is a finding that another finding
+on the same case already explains (``EXPLAINED_BY``). The gate counts root causes beside findings, and reports
+lead with them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ from dataclasses import dataclass, replace
 from chatmigrate.records import AuditResult, Finding
 from chatmigrate.vocab import Check, FindingKind, Tier
 
-EXPLAINED_BY: dict[FindingKind, FindingKind] = {FindingKind.BAD_ENVELOPE: FindingKind.HTML}
-"""A kind that a finding of the other kind on the same subject and tier already explains."""
+EXPLAINED_BY: dict[FindingKind, FindingKind] = {
+    FindingKind.BAD_ENVELOPE: FindingKind.HTML,
+    FindingKind.WRONG_STATUS: FindingKind.SERVER_ERROR,
+}
+"""A kind that a finding of the other kind on the same subject and tier already explains: an HTML page is never
+the JSON error envelope, and a server error is never the status a refusal was due."""
 
 _PHRASES: dict[FindingKind, str] = {
     FindingKind.HTML: "answers {status} with an HTML page",

@@ -83,3 +83,9 @@ def test_root_causes_come_worst_first_then_widest() -> None:
 def test_the_count_line_reads_as_findings_in_root_causes() -> None:
     assert count_line(90, 3) == "90 findings in 3 root causes"
     assert count_line(1, 1) == "1 finding in 1 root cause"
+
+
+def test_a_wrong_status_on_a_case_that_failed_with_a_server_error_joins_the_server_error() -> None:
+    findings = [audit("a", FindingKind.SERVER_ERROR), audit("a", FindingKind.WRONG_STATUS, severity=Severity.MEDIUM)]
+    (cause,) = root_causes(findings)
+    assert cause.lead.kind is FindingKind.SERVER_ERROR and len(cause.findings) == 2
