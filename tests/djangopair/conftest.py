@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from djangopair.pair import DjangoSite, running_sites
+from djangopair.pairconfig import ADMIN
+
+from chatmigrate.auth import SessionAuth
+from chatmigrate.corpus import dump_corpus, generate_corpus
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +29,12 @@ def django_site(django_sites: tuple[DjangoSite, DjangoSite]) -> DjangoSite:
 def django_variant(django_sites: tuple[DjangoSite, DjangoSite]) -> DjangoSite:
     """The same site with differences planted in its JWT API (``CHATSITE_VARIANT=1``)."""
     return django_sites[1]
+
+
+@pytest.fixture(scope="session")
+def django_corpus(django_site: DjangoSite, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus ``corpus generate --from-server`` writes for the clean site; the variant shares its seed."""
+    path = tmp_path_factory.mktemp("djangopair-corpus") / "corpus.yaml"
+    auth = SessionAuth(django_site.base_url, ADMIN, django_site.password)
+    dump_corpus(generate_corpus(django_site.base_url, auth), path)
+    return path

@@ -24,15 +24,32 @@ INACTIVE_USER_ID = 5
 
 @dataclass
 class DjangoSite:
-    """One running site; ``password`` opens every seeded account, ``secret_key`` signs its tokens."""
+    """One running site; the file ``password_file`` opens every seeded account, ``secret_file`` holds the key
+    that signs its tokens (as a deployment's secret store would hand them to chatmigrate)."""
 
     base_url: str
-    password: str = field(repr=False)
-    secret_key: str = field(repr=False)
-    log: Path
-    process: subprocess.Popen[str] = field(repr=False)
+    folder: Path
+    process: subprocess.Popen[str] | None = field(default=None, repr=False)
+
+    @property
+    def password_file(self) -> Path:
+        return self.folder / "password"
+
+    @property
+    def secret_file(self) -> Path:
+        return self.folder / "secret_key"
+
+    @property
+    def password(self) -> str:
+        return self.password_file.read_text()
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "server.log"
 
     def stop(self) -> None:
+        if self.process is None:
+            return
         self.process.terminate()
         try:
             self.process.wait(STOP_SECONDS)
@@ -45,6 +62,9 @@ def start_site(folder: Path, *, variant: bool) -> DjangoSite:
     """Migrate and seed a fresh SQLite file in ``folder``, then serve; returns once requests are answered."""
     folder.mkdir(parents=True, exist_ok=True)
     password, secret_key = secrets.token_urlsafe(12), secrets.token_urlsafe(40)
+    site = DjangoSite("", folder)
+    site.password_file.write_text(password)
+    site.secret_file.write_text(secret_key)
     env = {
         **os.environ,
         "PYTHONPATH": str(HERE),
@@ -55,8 +75,7 @@ def start_site(folder: Path, *, variant: bool) -> DjangoSite:
         PASSWORD_ENV: password,
     }
     sock = bind_socket("127.0.0.1", 0)
-    log = folder / "server.log"
-    with sock, log.open("w") as log_file:
+    with sock, site.log.open("w") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "chatsite.serve", str(sock.fileno())],
             pass_fds=[sock.fileno()],
@@ -69,8 +88,9 @@ def start_site(folder: Path, *, variant: bool) -> DjangoSite:
     assert process.stdout is not None
     if process.stdout.readline().strip() != "ready":
         process.wait(STOP_SECONDS)
-        raise RuntimeError(f"the Django site did not start:\n{log.read_text()}")
-    return DjangoSite(f"http://127.0.0.1:{port}", password, secret_key, log, process)
+        raise RuntimeError(f"the Django site did not start:\n{site.log.read_text()}")
+    site.base_url, site.process = f"http://127.0.0.1:{port}", process
+    return site
 
 
 @contextlib.contextmanager
