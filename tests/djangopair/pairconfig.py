@@ -59,3 +59,8 @@ def run_gate(site: DjangoSite, corpus: Path, folder: Path) -> GateRun:
         main(["gate", "--config", str(config), "--out", str(folder / "reports"), "--no-progress"])
     code = exited.value.code
     return GateRun(code if isinstance(code, int) else 0, load_run(folder / "results"))
+
+
+def outline(findings: list[Finding]) -> list[str]:
+    """One line per finding, to read in a failed assertion."""
+    return [f"{finding.check} | {finding.kind} | {finding.severity} | {finding.title}" for finding in findings]
