@@ -41,11 +41,14 @@ def find_list(body: Any, *, id_fields: Sequence[str], key: str | None = None) ->
         objects = [item for item in value if isinstance(item, dict)]
         if not objects or len(objects) != len(value):
             continue
-        field = next((name for name in id_fields if all(name in item for item in objects)), None)
-        if field is not None:
-            return FoundList(path, field, objects)
-    where = f" at key {key!r}" if key is not None else ""
-    raise ShapeError(f"{describe(body)}; no list of objects with an id field ({_either(id_fields)}){where}")
+        id_field = next((name for name in id_fields if all(name in item for item in objects)), None)
+        if id_field is not None:
+            return FoundList(path, id_field, objects)
+    empty = [path for path, value in candidates if not value]
+    problem = f"no list of objects with an id field ({_either(id_fields)})"
+    problem += f" at key {key!r}" if key is not None else ""
+    problem += f"; empty: {', '.join(empty)}" if empty else ""
+    raise ShapeError(f"{describe(body)}; {problem}")
 
 
 def describe(body: Any) -> str:

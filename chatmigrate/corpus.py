@@ -284,11 +284,10 @@ class ChatListRequest:
     key: str | None = None
     id_field: str | None = None
 
-    @classmethod
-    def parse_query(cls, text: str) -> dict[str, str]:
-        """``request_type=chat_list&page=1`` as a dict; an empty text asks with no parameters."""
-        pairs = parse_qsl(text.lstrip("?"), keep_blank_values=True, strict_parsing=bool(text.strip("?")))
-        return dict(pairs)
+
+def parse_list_query(text: str) -> dict[str, str]:
+    """``request_type=chat_list&page=1`` as a dict; an empty text asks with no parameters. ValueError if malformed."""
+    return dict(parse_qsl(text.lstrip("?"), keep_blank_values=True, strict_parsing=bool(text.strip("?"))))
 
 
 def generate_corpus(

@@ -36,3 +36,8 @@ def test_a_list_whose_objects_lack_every_id_field_names_the_keys_found() -> None
 def test_a_named_key_is_the_only_place_looked_at() -> None:
     with pytest.raises(ShapeError, match="no list at key 'chats'"):
         find_list(USERS, id_fields=ROOM_ID_FIELDS, key="chats")
+
+
+def test_an_empty_list_is_named_as_such() -> None:
+    with pytest.raises(ShapeError, match=r"; empty: users$"):
+        find_list({"status": "success", "users": []}, id_fields=ROOM_ID_FIELDS)

@@ -50,7 +50,7 @@ def generate_command(
     if embedded == (from_server is not None):
         raise UsageError("give exactly one of --from-server URL or --embedded")
     try:
-        chat_list = corpus.ChatListRequest(corpus.ChatListRequest.parse_query(list_query), list_key, id_field)
+        chat_list = corpus.ChatListRequest(corpus.parse_list_query(list_query), list_key, id_field)
     except ValueError:
         raise UsageError(
             f"--list-query expects a query string like request_type=chat_list, got {list_query!r}"
