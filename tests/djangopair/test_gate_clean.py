@@ -12,7 +12,7 @@ from djangopair.pair import DjangoSite
 from djangopair.pairconfig import GateRun, outline, run_gate
 
 from chatmigrate.corpus import load_corpus
-from chatmigrate.vocab import ExitCode, Severity, Tier
+from chatmigrate.vocab import AuditState, ExitCode, Severity, Tier
 
 WHOLE_ISSUE = pytest.mark.djangopair_pending(
     reason="issue 9 items 1-3: declared expectations, calibrated accept/reject, legacy judged as legacy"
@@ -88,3 +88,10 @@ def test_new_answering_a_legacy_crash_with_a_400_is_info(clean_gate: GateRun) ->
 def test_the_legacy_500_is_titled_with_its_own_status(clean_gate: GateRun) -> None:
     legacy = [f for f in clean_gate.result.findings if f.check == "json" and f.side == Tier.OLD]
     assert any("(500)" in f.title for f in legacy) and any("(400)" in f.title for f in legacy)
+
+
+@pytest.mark.djangopair_pending(reason="issue 9 item 1: Django answers a successful password change with a 302")
+def test_the_password_change_cases_run_against_django_admin(clean_gate: GateRun) -> None:
+    cases = ("claim-token-after-password-change", "legacy-session-before-password-change")
+    states = {(result.case_id, result.state) for result in clean_gate.result.audit if result.case_id in cases}
+    assert states == {(case, AuditState.PASS) for case in cases}
