@@ -17,7 +17,7 @@ from chatmigrate.audit.context import AuditContext, no_cookie_client
 from chatmigrate.audit.contract import ContractOutcome, run_contract
 from chatmigrate.audit.engine import CaseRun, execute, judge_runs, median_latency
 from chatmigrate.audit.findings import contract_records, findings_of, legacy_notes, mutation_records, result_of
-from chatmigrate.audit.mutate import MutationOutcome, run_mutation
+from chatmigrate.audit.mutate import MutationOutcome, run_mutation, scratch_storage
 from chatmigrate.audit.rules import JudgeContext
 from chatmigrate.audit.target import AuditOptions, AuditOutcome, AuditTarget, Principal, embedded_target
 
@@ -74,7 +74,8 @@ def _generated(ctx: AuditContext) -> tuple[MutationOutcome | None, ContractOutco
     One thread, not two: both libraries import and parse code lazily, and parsing in two
     threads at once is not safe on every Python 3.11 build.
     """
-    return _mutation(ctx, _judge_context(ctx, [])), _contract(ctx)
+    with scratch_storage():
+        return _mutation(ctx, _judge_context(ctx, [])), _contract(ctx)
 
 
 def unreachable(runs: list[CaseRun]) -> str | None:

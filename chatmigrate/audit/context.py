@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import http.cookiejar
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
@@ -21,11 +20,11 @@ from chatmigrate.audit.canary import Canary
 from chatmigrate.audit.forge import Forge, decode_unverified
 from chatmigrate.audit.probe import Expect, HttpProbe
 from chatmigrate.audit.target import AuditOptions, AuditTarget, Principal
+from chatmigrate.django_forms import csrf_form_token
 from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.redact import register_secret
 from chatmigrate.vocab import Severity
 
-_CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 MIN_MARKER_LENGTH = 12
 T = TypeVar("T")
 
@@ -164,17 +163,11 @@ class AuditContext:
     async def login(self, principal: Principal, path: str | None = None) -> LegacySession | None:
         """Django's form login; None when the site answers the form again (bad or non-staff login)."""
         url = f"{self.target.old_url}{path or self.target.login_path}"
-        form_page = await self._call("GET", url)
-        csrftoken = _cookies(form_page).get("csrftoken", "")
-        match = _CSRF_FIELD.search(form_page.text)
-        self.remember(csrftoken, "CSRFTOKEN")
-        if not csrftoken or match is None:
-            raise ConfigError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
-        self.remember(match.group(1), "CSRF_FORM_TOKEN")
+        csrftoken, form_token = await self._login_form(url)
         form = {
             "username": principal.username,
             "password": principal.password,
-            "csrfmiddlewaretoken": match.group(1),
+            "csrfmiddlewaretoken": form_token,
             "next": self.target.old_chat_path,
         }
         answer = await self._call("POST", url, data=form, headers={"Cookie": f"csrftoken={csrftoken}", "Referer": url})
@@ -188,15 +181,17 @@ class AuditContext:
 
     async def csrf_form(self) -> tuple[str, str]:
         """A fresh (csrftoken cookie, csrfmiddlewaretoken field) pair from the login page."""
-        url = f"{self.target.old_url}{self.target.login_path}"
+        return await self._login_form(f"{self.target.old_url}{self.target.login_path}")
+
+    async def _login_form(self, url: str) -> tuple[str, str]:
         page = await self._call("GET", url)
         cookie = _cookies(page).get("csrftoken", "")
-        match = _CSRF_FIELD.search(page.text)
+        form_token = csrf_form_token(page.text)
         self.remember(cookie, "CSRFTOKEN")
-        if match is None or not cookie:
+        if form_token is None or not cookie:
             raise ConfigError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
-        self.remember(match.group(1), "CSRF_FORM_TOKEN")
-        return cookie, match.group(1)
+        self.remember(form_token, "CSRF_FORM_TOKEN")
+        return cookie, form_token
 
     async def post_form(self, url: str, form: dict[str, str], session: LegacySession) -> httpx.Response:
         cookie = f"sessionid={session.sessionid}; csrftoken={session.csrftoken}"

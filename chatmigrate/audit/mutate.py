@@ -6,7 +6,8 @@ signed with the real key (when it is known). A mutant that decodes to exactly
 the genuine token's bytes, or whose time claims are valid under the documented
 policy, may be accepted; every other mutant must be refused cleanly.
 ``hypothesis.find`` shrinks the first failure to a minimal token. Runs are
-seeded, bounded by ``budget`` and use no example database, so a seed replays.
+seeded, bounded by ``budget`` and use no example database, so a seed replays;
+``scratch_storage`` keeps hypothesis's other caches out of the user's directory.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ import asyncio
 import contextlib
 import json
 import math
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
 from hypothesis.errors import Flaky, NoSuchExample
 
 from chatmigrate.audit.context import no_cookie_client
@@ -55,6 +58,19 @@ class MutationOutcome:
     probe: HttpProbe | None = None
     observation: HttpObservation | None = None
     violations: list[Violation] | None = None
+
+
+@contextlib.contextmanager
+def scratch_storage() -> Iterator[None]:
+    """Hypothesis (and schemathesis through it) caches under ``./.hypothesis`` even with no example
+    database: point it at a directory removed afterwards, then give the host process its own back."""
+    previous = storage_directory(intent_to_write=False).path
+    with tempfile.TemporaryDirectory(prefix="chatmigrate-hypothesis-") as scratch:
+        set_hypothesis_home_dir(scratch)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(previous)
 
 
 def equivalent(token: str, genuine: str) -> bool:
