@@ -20,6 +20,7 @@ from chatmigrate.audit.findings import contract_records, findings_of, legacy_not
 from chatmigrate.audit.mutate import MutationOutcome, run_mutation, scratch_storage
 from chatmigrate.audit.rules import JudgeContext
 from chatmigrate.audit.target import AuditOptions, AuditOutcome, AuditTarget, Principal, embedded_target
+from chatmigrate.vocab import Tier
 
 __all__ = ["AuditOptions", "AuditOutcome", "AuditTarget", "Principal", "embedded_target", "run_audit"]
 
@@ -105,14 +106,14 @@ def _mutation(ctx: AuditContext, context: JudgeContext) -> MutationOutcome | Non
     if (
         not _wanted(ctx.options, MUTATION)
         or ctx.forge is None
-        or "new" not in ctx.options.tiers
+        or Tier.NEW not in ctx.options.tiers
         or not ctx.target.new_url
         or ctx.options.budget <= 0
     ):
         return None
     return run_mutation(
         ctx.forge,
-        ctx.chat_url("new"),
+        ctx.chat_url(Tier.NEW),
         ctx.target.leeway,
         context,
         seed=ctx.options.seed,
@@ -127,7 +128,7 @@ def _contract(ctx: AuditContext) -> ContractOutcome | None:
         not _wanted(ctx.options, CONTRACT)
         or not ctx.options.contract
         or ctx.token is None
-        or "new" not in ctx.options.tiers
+        or Tier.NEW not in ctx.options.tiers
         or not ctx.target.new_url
     ):
         return None

@@ -23,9 +23,11 @@ from chatmigrate.audit.target import AuditOptions, AuditTarget, Principal
 from chatmigrate.django_forms import csrf_form_token
 from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.redact import register_secret
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Severity, Tier, WsAuth
 
 MIN_MARKER_LENGTH = 12
+BEARER_TIERS = frozenset(tier for tier in Tier if tier.is_jwt)
+"""The tiers whose cases need the principal's token (the WebSocket's jwt mode and user id come from it)."""
 T = TypeVar("T")
 
 
@@ -68,12 +70,14 @@ class AuditContext:
             self.placeholders.setdefault(value, name)
 
     # -------------------------------------------------------------- URLs
-    def chat_url(self, tier: str, request_type: str = "recent_messages") -> str:
+    def chat_url(self, tier: Tier, request_type: str = "recent_messages") -> str:
         target = self.target
         room = {} if request_type == "chat_list" else {"chatroom_id": self.chatroom_id}
-        if tier == "proxy":
+        if tier is Tier.PROXY:
             return f"{target.proxy_url}{target.proxy_routes[request_type]}?{urlencode(room)}".rstrip("?")
-        base, path = (target.old_url, target.old_chat_path) if tier == "old" else (target.new_url, target.new_chat_path)
+        base, path = (
+            (target.old_url, target.old_chat_path) if tier is Tier.OLD else (target.new_url, target.new_chat_path)
+        )
         return f"{base}{path}?{urlencode({'request_type': request_type, **room})}"
 
     def ws_url(self, query: str | None = None, room: str | None = None) -> str:
@@ -86,6 +90,10 @@ class AuditContext:
         return f"{self.target.ws_url}{path}" + (f"?{query}" if query else "")
 
     @property
+    def ws_auth(self) -> WsAuth:
+        return WsAuth(self.target.ws_auth)
+
+    @property
     def origin(self) -> str:
         """The chat site's own origin: what a legitimate browser page would send."""
         parts = urlsplit(self.target.ws_url or "")
@@ -95,7 +103,7 @@ class AuditContext:
     # -------------------------------------------------------------- probes
     def bearer(
         self,
-        tier: str,
+        tier: Tier,
         label: str,
         token: str,
         *,
@@ -107,7 +115,7 @@ class AuditContext:
 
     def request(
         self,
-        tier: str,
+        tier: Tier,
         label: str,
         headers: tuple[tuple[str, str], ...] = (),
         *,
@@ -216,7 +224,7 @@ class AuditContext:
             if principal is not None:
                 self.remember(principal.password, name)
                 self.remember(quote(principal.password, safe=""), name)
-        if tiers & {"new", "proxy", "ws"}:
+        if tiers & BEARER_TIERS:
             if target.token:
                 self.token = target.token
                 self.remember(target.token, "TOKEN")
@@ -229,10 +237,10 @@ class AuditContext:
             except ValueError as error:
                 raise ConfigError(f"the access token is not a usable JWT: {error}") from None
             self.user_id = _user_id(self.token)
-        if target.forbidden_principal is not None and target.token_url and tiers & {"new", "proxy", "ws"}:
+        if target.forbidden_principal is not None and target.token_url and tiers & BEARER_TIERS:
             self.forbidden_token = await self.obtain_token(target.forbidden_principal, "NONSTAFF_TOKEN")
             self.forbidden_user_id = _user_id(self.forbidden_token)
-        if target.old_url and "old" in tiers and target.principal is not None:
+        if target.old_url and Tier.OLD in tiers and target.principal is not None:
             self.session = await self.login(target.principal)
             if self.session is None:
                 raise ConfigError(
@@ -244,7 +252,7 @@ class AuditContext:
         headers = self._auth_headers()
         if headers is None:
             return
-        tier = "new" if self.token else "old"
+        tier = Tier.NEW if self.token else Tier.OLD
         chats = _json(await self._call("GET", self.chat_url(tier, "chat_list"), headers=headers)).get("chats")
         if isinstance(chats, list) and chats and isinstance(chats[0], dict):
             self.chatroom_id = int(chats[0].get("chatroom_id", self.chatroom_id))

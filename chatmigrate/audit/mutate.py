@@ -33,6 +33,7 @@ from chatmigrate.audit.forge import HMAC_HASHES, Forge, TokenNote, b64url_decode
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe
 from chatmigrate.audit.rules import JudgeContext, Violation, judge
 from chatmigrate.audit.transport import send_http
+from chatmigrate.vocab import Tier
 
 SAFE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 TIME_CLAIMS = ("exp", "iat", "nbf")
@@ -240,7 +241,7 @@ def run_mutation(
             note=mutant.note,
         )
         seen = loop.run_until_complete(send_http(client, probe, timeout))
-        return probe, seen, judge("new", probe, seen, context)
+        return probe, seen, judge(Tier.NEW, probe, seen, context)
 
     def fails(mutant: Mutant) -> bool:
         outcome.examples += 1

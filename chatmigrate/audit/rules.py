@@ -16,9 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, Probe, WsObservation, WsProbe
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Severity, Tier
 
-NEW_TIERS = frozenset({"new", "proxy", "ws"})
 DEBUG_MARKERS = ("Traceback", 'File "', "django", "Exception Value")
 LEGACY_DEBUG_MARKERS = ("Traceback", 'File "', "Exception Value")
 DATA_KEYS = frozenset({"messages", "chats", "message"})
@@ -45,7 +44,7 @@ class JudgeContext:
     fetched: frozenset[str] = frozenset()
 
 
-def judge(tier: str, probe: Probe, observation: Observation, context: JudgeContext) -> list[Violation]:
+def judge(tier: Tier, probe: Probe, observation: Observation, context: JudgeContext) -> list[Violation]:
     if isinstance(probe, HttpProbe) and isinstance(observation, HttpObservation):
         return _judge_http(tier, probe, observation, context)
     if isinstance(probe, WsProbe) and isinstance(observation, WsObservation):
@@ -86,7 +85,7 @@ def echoed(text: str, presented: str | None, secrets: tuple[str, ...]) -> bool:
     return any(len(value) >= MIN_ECHO_LENGTH and value in text for value in candidates)
 
 
-def _hygiene(tier: str, text: str, refusal: str, presented: str | None, context: JudgeContext) -> list[Violation]:
+def _hygiene(tier: Tier, text: str, refusal: str, presented: str | None, context: JudgeContext) -> list[Violation]:
     """Debug text in the refusal, echoes anywhere.
 
     Debug words are looked for in refusals only: a success body is chat data, where a message may well
@@ -94,7 +93,7 @@ def _hygiene(tier: str, text: str, refusal: str, presented: str | None, context:
     inside a JSON string has its ``File \\"…\\"`` quotes escaped.
     """
     found = []
-    markers = DEBUG_MARKERS if tier in NEW_TIERS else LEGACY_DEBUG_MARKERS
+    markers = DEBUG_MARKERS if tier.is_jwt else LEGACY_DEBUG_MARKERS
     unescaped = refusal.replace('\\"', '"')
     leaked = [marker for marker in markers if marker in unescaped]
     if leaked:
@@ -104,7 +103,7 @@ def _hygiene(tier: str, text: str, refusal: str, presented: str | None, context:
     return found
 
 
-def _judge_http(tier: str, probe: HttpProbe, seen: HttpObservation, context: JudgeContext) -> list[Violation]:
+def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: JudgeContext) -> list[Violation]:
     if seen.error is not None:
         if probe.timed and "timeout" in seen.error.lower():
             return [Violation(Severity.CRITICAL, "injected-delay", f"no answer in time: {seen.error}")]
@@ -119,7 +118,7 @@ def _judge_http(tier: str, probe: HttpProbe, seen: HttpObservation, context: Jud
     if status >= 500:
         found.append(Violation(Severity.HIGH, "server-error", f"status {status}"))
     is_html = seen.content_type == "text/html" or seen.text.lstrip().startswith("<")
-    if tier in NEW_TIERS and is_html:
+    if tier.is_jwt and is_html:
         found.append(Violation(Severity.HIGH, "html", f"HTML answer ({seen.content_type or 'no content type'})"))
     if probe.timed and seen.elapsed_ms > context.median_ms * 10 + context.delay_margin_ms:
         found.append(
@@ -194,7 +193,7 @@ def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> lis
     if seen.handshake_status is None:
         return [Violation(Severity.MEDIUM, "no-answer", f"no WebSocket answer: {seen.error}")]
     refusal = "\n".join([seen.handshake_body, seen.close_reason])
-    found = _hygiene("ws", "\n".join([refusal, *seen.frames]), refusal, probe.token, context)
+    found = _hygiene(Tier.WS, "\n".join([refusal, *seen.frames]), refusal, probe.token, context)
     if seen.handshake_status >= 500 or (seen.close_code is not None and seen.close_code == 1011):
         found.append(
             Violation(Severity.HIGH, "server-error", f"handshake {seen.handshake_status}, close {seen.close_code}")

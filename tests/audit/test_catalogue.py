@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
-from chatmigrate.audit.catalogue import CASES, GENERATED, GROUPS, Case, by_id, listing
+from chatmigrate.audit.catalogue import CASES, GENERATED, Case, Group, by_id, catalogue_as_data, listing
+from chatmigrate.audit.catalogue.standards import reference_url
 from chatmigrate.audit.target import TIERS
 
 MINIMUM = 62
@@ -39,7 +41,7 @@ def test_case_ids_start_with_their_group_prefix() -> None:
 def test_every_case_documents_what_it_sends_and_expects() -> None:
     for case in (*CASES, *GENERATED):
         assert case.description and case.sends and case.expects, case.id
-        assert case.group in GROUPS, case.id
+        assert case.group in Group, case.id
         assert set(case.tiers) <= set(TIERS), case.id
 
 
@@ -59,6 +61,27 @@ def test_listing_prints_one_line_per_case_with_its_id_group_and_tiers() -> None:
     first = lines[0].split()
     assert first[:3] == ["hdr-no-authorization", "header", "new,proxy"]
     assert all("\n" not in line for line in lines)
+
+
+def test_every_case_names_the_standards_it_tests_against() -> None:
+    for case in (*CASES, *GENERATED):
+        assert case.tags, case.id
+        assert len(set(case.tags)) == len(case.tags), case.id
+
+
+def test_every_tag_is_a_known_standards_item() -> None:
+    tags = {tag for case in (*CASES, *GENERATED) for tag in case.tags}
+    known = re.compile(r"RFC \d+ §[\d.]+|WSTG-[A-Z]+-\d+|OWASP API\d+:2023|CWE-\d+|CVE-\d{4}-\d+")
+    assert [tag for tag in tags if not known.fullmatch(tag)] == []
+    assert [tag for tag in tags if not tag.startswith("WSTG-") and reference_url(tag) is None] == []
+
+
+def test_the_catalogue_as_data_is_plain_json_with_every_case_and_its_tags() -> None:
+    data = catalogue_as_data()
+    assert json.loads(json.dumps(data)) == data
+    assert [item["id"] for item in data] == [case.id for case in (*CASES, *GENERATED)]
+    alg_none = next(item for item in data if item["id"] == "sig-alg-none-variants")
+    assert alg_none["tiers"] == ["new", "proxy"] and "CVE-2015-9235" in alg_none["tags"]
 
 
 def test_cases_are_found_by_id() -> None:
