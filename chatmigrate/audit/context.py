@@ -236,10 +236,10 @@ class AuditContext:
                 self.forge = Forge(self.token, target.signing_secret)
             except ValueError as error:
                 raise ConfigError(f"the access token is not a usable JWT: {error}") from None
-            self.user_id = _user_id(self.token)
+            self.user_id = user_id_of(self.token)
         if target.forbidden_principal is not None and target.token_url and tiers & BEARER_TIERS:
             self.forbidden_token = await self.obtain_token(target.forbidden_principal, "NONSTAFF_TOKEN")
-            self.forbidden_user_id = _user_id(self.forbidden_token)
+            self.forbidden_user_id = user_id_of(self.forbidden_token)
         if target.old_url and Tier.OLD in tiers and target.principal is not None:
             self.session = await self.login(target.principal)
             if self.session is None:
@@ -302,6 +302,9 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _user_id(token: str) -> int | None:
+def user_id_of(token: str) -> int | None:
+    """The token's ``user_id``: an integer, or the decimal string simplejwt 5.5 issues."""
     value = decode_unverified(token).claims.get("user_id")
-    return value if isinstance(value, int) else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -40,5 +40,8 @@ class AuditPolicy:
     user_id_types: frozenset[JsonType] = frozenset({JsonType.INTEGER, JsonType.STRING})
     """JSON types of the ``user_id`` claim the target may accept for the same user: simplejwt before 5.5
     issues integers, 5.5 strings. The own id in any other type, accepted, is a low type-laxness finding."""
+    forwarded_proto_https: bool = False
+    """The legacy site takes ``X-Forwarded-Proto: https`` as a secure request (Django's SECURE_PROXY_SSL_HEADER),
+    so the no-Referer CSRF probe can be sent over plain http. Stock Django ignores the header."""
     password_change_done_path: str = "/admin/password_change/done/"
     """Where a successful legacy password change redirects (Django's 302); a 200 answer counts as done too."""

@@ -139,6 +139,12 @@ def _expectation(probe: HttpProbe, seen: HttpObservation, status: int, context: 
         if status == 200 and data:
             return []
         return [Violation(Severity.MEDIUM, "documented-behaviour", f"documented success not honoured: status {status}")]
+    if expect is Expect.INTEROPERABLE:
+        if status == 200 and data:
+            return []
+        return [
+            Violation(Severity.LOW, "interoperability", f"refused with status {status} although the standard allows it")
+        ]
     if expect is Expect.LOGIN_REDIRECT:
         return _login_redirect(probe, seen, status, data, context)
     if expect is Expect.CSRF_REJECTED:

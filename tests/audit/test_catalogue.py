@@ -90,13 +90,38 @@ def test_cases_are_found_by_id() -> None:
 
 
 def markdown_row(case: Case) -> str:
-    """The case as a row of docs/audit.md's table: id, tiers, what it checks, sends, safe outcome, source."""
-    cells = [f"`{case.id}`", ", ".join(case.tiers), case.description, case.sends, case.expects, case.ref]
+    """The case as a row of docs/audit.md's table: id, tiers, what it checks, sends, safe outcome, standards, source."""
+    cells = [
+        f"`{case.id}`",
+        ", ".join(case.tiers),
+        case.description,
+        case.sends,
+        case.expects,
+        ", ".join(case.tags),
+        case.ref,
+    ]
     escaped = [cell.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|") for cell in cells]
     return "| " + " | ".join(escaped) + " |"
 
 
+def user_documentation() -> str:
+    return (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text()
+
+
 def test_the_user_documentation_has_exactly_one_row_per_case_as_the_catalogue_says() -> None:
-    text = (Path(__file__).resolve().parents[2] / "docs" / "audit.md").read_text()
-    documented = [line for line in text.partition("\n## Cases\n")[2].splitlines() if line.startswith("| `")]
+    cases_section = user_documentation().partition("\n## Cases\n")[2].partition("\n## Standards coverage\n")[0]
+    documented = [line for line in cases_section.splitlines() if line.startswith("| `")]
     assert sorted(documented) == sorted(markdown_row(case) for case in (*CASES, *GENERATED))
+
+
+def test_the_standards_coverage_table_lists_each_item_with_exactly_the_cases_tagged_with_it() -> None:
+    section = user_documentation().partition("\n## Standards coverage\n")[2]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| ") and " | `" in line]
+    documented = {
+        re.sub(r"^\| \[?([^\]]+?)\]?(\(.*\))?$", r"\1", item): set(re.findall(r"`([^`]+)`", ids)) for item, ids in rows
+    }
+    tagged: dict[str, set[str]] = {}
+    for case in (*CASES, *GENERATED):
+        for tag in case.tags:
+            tagged.setdefault(tag, set()).add(case.id)
+    assert documented == tagged

@@ -221,3 +221,13 @@ def test_url_mode_impersonation_takes_the_declared_severity() -> None:
     assert kinds("ws", ws(Expect.WS_URL_TRUSTED), seen) == {"impersonation": Severity.INFO}
     strict = JudgeContext(ws_url_severity=Severity.HIGH)
     assert kinds("ws", ws(Expect.WS_URL_TRUSTED), seen, strict) == {"impersonation": Severity.HIGH}
+
+
+def test_a_refusal_where_the_standard_allows_success_is_a_low_interoperability_note() -> None:
+    assert kinds("new", probe(Expect.INTEROPERABLE), answer(401, ENVELOPE)) == {"interoperability": Severity.LOW}
+    assert kinds("new", probe(Expect.INTEROPERABLE), answer(200, DATA)) == {}
+
+
+def test_a_csrf_403_without_a_declared_reason_passes_whatever_the_page_says() -> None:
+    csrf = probe(Expect.CSRF_REJECTED, breach=Severity.HIGH)
+    assert kinds("old", csrf, answer(403, "<h1>Forbidden (403)</h1>", "text/html")) == {}

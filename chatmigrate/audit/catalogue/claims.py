@@ -17,7 +17,8 @@ from chatmigrate.audit.catalogue.common import (
 from chatmigrate.audit.catalogue.password_change import password_change
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.forge import DROP, b64url, b64url_decode, compact_json
-from chatmigrate.audit.probe import Expect, NotApplicable
+from chatmigrate.audit.policy import JsonType
+from chatmigrate.audit.probe import Expect, NotApplicable, Probe
 from chatmigrate.vocab import Severity, Tier
 
 cases = Cases(Group.CLAIMS)
@@ -29,13 +30,7 @@ cases = Cases(Group.CLAIMS)
     description="exp an hour in the past",
     sends="real key, exp = now - 3600",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC7519_EXP,
-        std.WSTG_JWT,
-        std.WSTG_SESSION_TIMEOUT,
-        std.API_BROKEN_AUTH,
-        std.CWE_SESSION_EXPIRATION,
-    ),
+    tags=(std.RFC7519_EXP, std.WSTG_JWT, std.WSTG_SESSION_TIMEOUT, std.API_BROKEN_AUTH, std.CWE_SESSION_EXPIRATION),
     ref="catalogue #28",
 )
 async def _exp_past(ctx: AuditContext, tier: Tier) -> Built:
@@ -52,12 +47,7 @@ async def _exp_past(ctx: AuditContext, tier: Tier) -> Built:
     description="exp just beyond the declared leeway",
     sends="real key, exp = now - leeway - 5 s",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC7519_EXP,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_SESSION_EXPIRATION,
-    ),
+    tags=(std.RFC7519_EXP, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_SESSION_EXPIRATION),
     ref="catalogue #29",
 )
 async def _exp_leeway(ctx: AuditContext, tier: Tier) -> Built:
@@ -75,12 +65,7 @@ async def _exp_leeway(ctx: AuditContext, tier: Tier) -> Built:
     description="no exp claim",
     sends="real key, exp removed",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC7519_EXP,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_SESSION_EXPIRATION,
-    ),
+    tags=(std.RFC7519_EXP, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_SESSION_EXPIRATION),
     ref="catalogue #30",
 )
 async def _exp_missing(ctx: AuditContext, tier: Tier) -> Built:
@@ -129,12 +114,7 @@ async def _time_types(ctx: AuditContext, tier: Tier) -> Built:
     description="nbf an hour in the future",
     sends="real key, nbf = now + 3600",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC7519_NBF,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_AUTHENTICATION,
-    ),
+    tags=(std.RFC7519_NBF, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_AUTHENTICATION),
     ref="catalogue #32",
 )
 async def _nbf_future(ctx: AuditContext, tier: Tier) -> Built:
@@ -150,11 +130,7 @@ async def _nbf_future(ctx: AuditContext, tier: Tier) -> Built:
     description="iat an hour in the future",
     sends="real key, iat = now + 3600",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC7519_IAT,
-        std.WSTG_JWT,
-        std.CWE_INPUT_VALIDATION,
-    ),
+    tags=(std.RFC7519_IAT, std.WSTG_JWT, std.CWE_INPUT_VALIDATION),
     ref="catalogue #33",
 )
 async def _iat_future(ctx: AuditContext, tier: Tier) -> Built:
@@ -174,12 +150,7 @@ ODD_VALUES: tuple[Any, ...] = (None, True, False, 0, "x")
     description="username / email / role set to null, true, false, 0, a string",
     sends="real key, one descriptive claim replaced",
     expects=Expect.CLEAN_EITHER,
-    tags=(
-        std.RFC7519_VALIDATION,
-        std.WSTG_JWT,
-        std.WSTG_ERROR_HANDLING,
-        std.CWE_TYPE_CONFUSION,
-    ),
+    tags=(std.RFC7519_VALIDATION, std.WSTG_JWT, std.WSTG_ERROR_HANDLING, std.CWE_TYPE_CONFUSION),
     ref="catalogue #34",
 )
 async def _odd_types(ctx: AuditContext, tier: Tier) -> Built:
@@ -227,12 +198,7 @@ async def _role_raised(ctx: AuditContext, tier: Tier) -> Built:
     description="a genuine token of a principal that may not use the API",
     sends="the non-staff principal's own valid token",
     expects=Expect.FORBIDDEN,
-    tags=(
-        std.RFC6750_ERRORS,
-        std.WSTG_AUTHZ_BYPASS,
-        std.API_BFLA,
-        std.CWE_AUTHORIZATION,
-    ),
+    tags=(std.RFC6750_ERRORS, std.WSTG_AUTHZ_BYPASS, std.API_BFLA, std.CWE_AUTHORIZATION),
     ref="catalogue #36",
 )
 async def _non_staff(ctx: AuditContext, tier: Tier) -> Built:
@@ -247,12 +213,7 @@ async def _non_staff(ctx: AuditContext, tier: Tier) -> Built:
     description="user_id of no user",
     sends="real key, user_id = 987654321",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC8725_ISSUER_SUBJECT,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_AUTHENTICATION,
-    ),
+    tags=(std.RFC8725_ISSUER_SUBJECT, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_AUTHENTICATION),
     ref="catalogue #37",
 )
 async def _unknown_user(ctx: AuditContext, tier: Tier) -> Built:
@@ -268,12 +229,7 @@ async def _unknown_user(ctx: AuditContext, tier: Tier) -> Built:
     description="user_id of a deactivated user",
     sends="real key, user_id of the inactive account",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC8725_ISSUER_SUBJECT,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_AUTHENTICATION,
-    ),
+    tags=(std.RFC8725_ISSUER_SUBJECT, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_AUTHENTICATION),
     ref="catalogue #38",
 )
 async def _inactive_user(ctx: AuditContext, tier: Tier) -> Built:
@@ -289,9 +245,11 @@ async def _inactive_user(ctx: AuditContext, tier: Tier) -> Built:
 @cases.case(
     id="claim-user-id-types",
     tiers=JWT_TIERS,
-    description="user_id as a string, a boolean, -1, huge, SQL text",
-    sends='real key, user_id = "<id>", true, 1.0, -1, 2**64, 10**30, "1 OR 1=1"',
-    expects=Expect.REFUSED,
+    description="user_id as another JSON type, negative, zero, huge, SQL text",
+    sends='real key, user_id = the own id as 1 / "1" / 1.0 / true (other than the genuine type), '
+    '-1, 0, 2**64, 10**30, "1 OR 1=1"',
+    expects="401 for every id of no user; the own id in a type the policy user_id_types lists (default integer, "
+    "string: simplejwt 5.5 issues strings) may be accepted, in another type that is a low type-laxness finding",
     tags=(
         std.RFC8725_ISSUER_SUBJECT,
         std.WSTG_JWT,
@@ -306,9 +264,19 @@ async def _user_id_types(ctx: AuditContext, tier: Tier) -> Built:
     if isinstance(forge, NotApplicable):
         return forge
     own = ctx.user_id or 1
-    lenient: list[tuple[str, Any]] = [("string id", str(own)), ("float id", float(own))]
+    genuine = JsonType.of(forge.claims.get("user_id", own))
+    same_user: list[tuple[str, Any]] = [("integer id", own), ("string id", str(own)), ("float id", float(own))]
     if own == 1:
-        lenient.append(("true", True))
+        same_user.append(("true", True))
+    declared = ctx.options.policy.user_id_types
+    probes: list[Probe] = []
+    for label, value in same_user:
+        kind = JsonType.of(value)
+        if kind is genuine:
+            continue
+        forged = forge.real(claims=forge.with_claims(user_id=value))
+        expect = Expect.CLEAN_EITHER if kind in declared else Expect.REFUSED
+        probes.append(ctx.bearer(tier, label, forged.token, note=forged.note, expect=expect, breach=Severity.LOW))
     hostile: list[tuple[str, Any]] = [
         ("-1", -1),
         ("2**64", 2**64),
@@ -316,12 +284,6 @@ async def _user_id_types(ctx: AuditContext, tier: Tier) -> Built:
         ("SQL", "1 OR 1=1"),
         ("zero", 0),
     ]
-    probes = bearers(
-        ctx,
-        tier,
-        [(label, forge.real(claims=forge.with_claims(user_id=value))) for label, value in lenient],
-        breach=Severity.MEDIUM,
-    )
     return probes + bearers(
         ctx, tier, [(label, forge.real(claims=forge.with_claims(user_id=value))) for label, value in hostile]
     )
@@ -364,12 +326,7 @@ async def _iss_aud(ctx: AuditContext, tier: Tier) -> Built:
     description="a token issued before a password change",
     sends="the spare principal's token from before its password was set again",
     expects="documented: 200 when there is no revocation (the default), 401 when the target revokes",
-    tags=(
-        std.WSTG_PASSWORD_CHANGE,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_SESSION_EXPIRATION,
-    ),
+    tags=(std.WSTG_PASSWORD_CHANGE, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_SESSION_EXPIRATION),
     ref="catalogue #41",
 )
 async def _token_after_change(ctx: AuditContext, tier: Tier) -> Built:

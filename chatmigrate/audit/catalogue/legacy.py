@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
@@ -51,11 +51,7 @@ def _session_probe(
     description="the legacy chat view with no cookie",
     sends="GET /admin/chat/ without cookies",
     expects=Expect.LOGIN_REDIRECT,
-    tags=(
-        std.WSTG_AUTH_BYPASS,
-        std.WSTG_SESSION_SCHEMA,
-        std.CWE_MISSING_AUTHENTICATION,
-    ),
+    tags=(std.WSTG_AUTH_BYPASS, std.WSTG_SESSION_SCHEMA, std.CWE_MISSING_AUTHENTICATION),
     ref="catalogue #44",
 )
 async def _legacy_no_cookie(ctx: AuditContext, tier: Tier) -> Built:
@@ -68,12 +64,7 @@ async def _legacy_no_cookie(ctx: AuditContext, tier: Tier) -> Built:
     description="a tampered, random, oversized or SQL sessionid",
     sends="sessionid with one character changed / 32 random / 200 random / ' OR '1'='1",
     expects=Expect.LOGIN_REDIRECT,
-    tags=(
-        std.WSTG_SESSION_SCHEMA,
-        std.WSTG_ERROR_HANDLING,
-        std.CWE_AUTHENTICATION,
-        std.CWE_SQL_INJECTION,
-    ),
+    tags=(std.WSTG_SESSION_SCHEMA, std.WSTG_ERROR_HANDLING, std.CWE_AUTHENTICATION, std.CWE_SQL_INJECTION),
     ref="catalogue #45",
 )
 async def _legacy_tampered(ctx: AuditContext, tier: Tier) -> Built:
@@ -97,10 +88,7 @@ async def _legacy_tampered(ctx: AuditContext, tier: Tier) -> Built:
     description="a session that was logged out",
     sends="log in, POST /admin/logout/, reuse the old sessionid",
     expects=Expect.LOGIN_REDIRECT,
-    tags=(
-        std.WSTG_LOGOUT,
-        std.CWE_SESSION_EXPIRATION,
-    ),
+    tags=(std.WSTG_LOGOUT, std.CWE_SESSION_EXPIRATION),
     ref="catalogue #46",
 )
 async def _legacy_deleted(ctx: AuditContext, tier: Tier) -> Built:
@@ -120,11 +108,7 @@ async def _legacy_deleted(ctx: AuditContext, tier: Tier) -> Built:
     description="the session of a valid user who is not staff",
     sends="log in as the non-staff principal (admin and site login), GET /admin/chat/",
     expects=Expect.LOGIN_REDIRECT,
-    tags=(
-        std.WSTG_AUTHZ_BYPASS,
-        std.API_BFLA,
-        std.CWE_AUTHORIZATION,
-    ),
+    tags=(std.WSTG_AUTHZ_BYPASS, std.API_BFLA, std.CWE_AUTHORIZATION),
     ref="catalogue #47",
 )
 async def _legacy_non_staff(ctx: AuditContext, tier: Tier) -> Built:
@@ -151,11 +135,7 @@ async def _legacy_non_staff(ctx: AuditContext, tier: Tier) -> Built:
     description="a session created before a password change",
     sends="the spare principal's earlier session after its password was set again",
     expects=Expect.LOGIN_REDIRECT,
-    tags=(
-        std.WSTG_PASSWORD_CHANGE,
-        std.WSTG_SESSION_TIMEOUT,
-        std.CWE_SESSION_EXPIRATION,
-    ),
+    tags=(std.WSTG_PASSWORD_CHANGE, std.WSTG_SESSION_TIMEOUT, std.CWE_SESSION_EXPIRATION),
     ref="catalogue #48",
 )
 async def _legacy_before_change(ctx: AuditContext, tier: Tier) -> Built:
@@ -191,7 +171,7 @@ def _csrf_probe(
         expect=Expect.CSRF_REJECTED,
         headers=all_headers,
         body=body.encode(),
-        reason=reason,
+        reason=reason if ctx.options.policy.csrf_failure_reason else None,
         breach=Severity.HIGH,
     )
 
@@ -205,11 +185,8 @@ def _referer(ctx: AuditContext) -> tuple[tuple[str, str], ...]:
     tiers=(Tier.OLD,),
     description="a login POST without the csrftoken cookie",
     sends="POST /admin/login/ with the form token but no cookie",
-    expects="403 'CSRF cookie not set.'",
-    tags=(
-        std.WSTG_CSRF,
-        std.CWE_CSRF,
-    ),
+    expects="403; with the policy csrf_failure_reason, the page says 'CSRF cookie not set.'",
+    tags=(std.WSTG_CSRF, std.CWE_CSRF),
     ref="catalogue #49",
 )
 async def _csrf_cookie_missing(ctx: AuditContext, tier: Tier) -> Built:
@@ -222,11 +199,8 @@ async def _csrf_cookie_missing(ctx: AuditContext, tier: Tier) -> Built:
     tiers=(Tier.OLD,),
     description="a login POST with the cookie but no token",
     sends="POST /admin/login/ with csrftoken cookie, no csrfmiddlewaretoken, no X-CSRFToken",
-    expects="403 'CSRF token missing.'",
-    tags=(
-        std.WSTG_CSRF,
-        std.CWE_CSRF,
-    ),
+    expects="403; with the policy csrf_failure_reason, the page says 'CSRF token missing.'",
+    tags=(std.WSTG_CSRF, std.CWE_CSRF),
     ref="catalogue #50",
 )
 async def _csrf_token_missing(ctx: AuditContext, tier: Tier) -> Built:
@@ -239,11 +213,8 @@ async def _csrf_token_missing(ctx: AuditContext, tier: Tier) -> Built:
     tiers=(Tier.OLD,),
     description="a CSRF token of the wrong length, bad characters, or wrong",
     sends="csrfmiddlewaretoken 'abc' / 64 chars with '!' / a well-formed token for another secret",
-    expects="403 with Django's matching reason",
-    tags=(
-        std.WSTG_CSRF,
-        std.CWE_CSRF,
-    ),
+    expects="403; with the policy csrf_failure_reason, the page gives Django's matching reason",
+    tags=(std.WSTG_CSRF, std.CWE_CSRF),
     ref="catalogue #51",
 )
 async def _csrf_malformed(ctx: AuditContext, tier: Tier) -> Built:
@@ -264,18 +235,18 @@ async def _csrf_malformed(ctx: AuditContext, tier: Tier) -> Built:
     id="legacy-csrf-bad-origin",
     tiers=(Tier.OLD,),
     description="a foreign Origin, or no Referer on a secure request",
-    sends="Origin: https://evil.example / X-Forwarded-Proto: https without Referer",
-    expects="403 'Origin checking failed - …' / 'Referer checking failed - no Referer.'",
-    tags=(
-        std.WSTG_CSRF,
-        std.CWE_CSRF,
-        std.CWE_ORIGIN_VALIDATION,
-    ),
+    sends="Origin: https://evil.example / no Referer over https (or with X-Forwarded-Proto: https where the "
+    "policy forwarded_proto_https says the site honours it)",
+    expects="403; with the policy csrf_failure_reason, 'Origin checking failed - …' / "
+    "'Referer checking failed - no Referer.'",
+    tags=(std.WSTG_CSRF, std.CWE_CSRF, std.CWE_ORIGIN_VALIDATION),
     ref="catalogue #52",
 )
 async def _csrf_origin(ctx: AuditContext, tier: Tier) -> Built:
+    """Django checks the Referer on secure requests only: over plain http the no-Referer probe is sent only
+    where the site takes ``X-Forwarded-Proto: https`` as secure (Django's SECURE_PROXY_SSL_HEADER)."""
     cookie, token = await ctx.csrf_form()
-    return [
+    probes = [
         _csrf_probe(
             ctx,
             "foreign Origin",
@@ -283,16 +254,21 @@ async def _csrf_origin(ctx: AuditContext, tier: Tier) -> Built:
             cookie=cookie,
             token=token,
             headers=(("Origin", EVIL_ORIGIN),),
-        ),
-        _csrf_probe(
-            ctx,
-            "secure, no Referer",
-            "Referer checking failed - no Referer.",
-            cookie=cookie,
-            token=token,
-            headers=(("X-Forwarded-Proto", "https"),),
-        ),
+        )
     ]
+    secure = urlsplit(ctx.target.old_url or "").scheme == "https"
+    if secure or ctx.options.policy.forwarded_proto_https:
+        probes.append(
+            _csrf_probe(
+                ctx,
+                "secure, no Referer",
+                "Referer checking failed - no Referer.",
+                cookie=cookie,
+                token=token,
+                headers=() if secure else (("X-Forwarded-Proto", "https"),),
+            )
+        )
+    return probes
 
 
 @cases.case(
@@ -324,10 +300,7 @@ async def _session_on_jwt(ctx: AuditContext, tier: Tier) -> Built:
     description="a valid JWT sent to the legacy chat view",
     sends="Authorization: Bearer <valid>, no cookie",
     expects=Expect.LOGIN_REDIRECT,
-    tags=(
-        std.WSTG_AUTH_BYPASS,
-        std.CWE_AUTHENTICATION,
-    ),
+    tags=(std.WSTG_AUTH_BYPASS, std.CWE_AUTHENTICATION),
     ref="catalogue #54",
 )
 async def _jwt_on_legacy(ctx: AuditContext, tier: Tier) -> Built:

@@ -22,11 +22,7 @@ cases = Cases(Group.PERSISTENCE)
     description="the genuine token, session and socket still work after every other case",
     sends="the valid credential of each tier, once all other cases have run",
     expects="200 JSON with data (legacy: the session's JSON; ws: connected)",
-    tags=(
-        std.RFC6750_HEADER,
-        std.RFC7519_VALIDATION,
-        std.WSTG_SESSION_SCHEMA,
-    ),
+    tags=(std.RFC6750_HEADER, std.RFC7519_VALIDATION, std.WSTG_SESSION_SCHEMA),
     ref="catalogue #42",
     last=True,
 )

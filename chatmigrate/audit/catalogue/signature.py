@@ -27,13 +27,7 @@ cases = Cases(Group.SIGNATURE)
     description="the signature's bytes changed",
     sends="<header>.<payload>.<signature with its last or first byte flipped>",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC7515_VALIDATION,
-        std.RFC8725_VALIDATE_CRYPTO,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_SIGNATURE,
-    ),
+    tags=(std.RFC7515_VALIDATION, std.RFC8725_VALIDATE_CRYPTO, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_SIGNATURE),
     ref="catalogue #15",
 )
 async def _altered_signature(ctx: AuditContext, tier: Tier) -> Built:
@@ -188,12 +182,7 @@ async def _weak_secrets(ctx: AuditContext, tier: Tier) -> Built:
     description="HS384 / HS512 signed with the real secret",
     sends="genuine claims, alg HS384 or HS512, real key",
     expects="401: the algorithm is pinned to HS256",
-    tags=(
-        std.RFC8725_VERIFY_ALGORITHM,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_DOWNGRADE,
-    ),
+    tags=(std.RFC8725_VERIFY_ALGORITHM, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_DOWNGRADE),
     ref="catalogue #21",
 )
 async def _alg_not_pinned(ctx: AuditContext, tier: Tier) -> Built:
@@ -279,13 +268,7 @@ async def _jku_x5u(ctx: AuditContext, tier: Tier) -> Built:
     description="kid pointing at /dev/null, signed with an empty key",
     sends="kid ../../../../../../dev/null and /dev/null, HMAC key ''",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC7515_KID,
-        std.RFC8725_UNTRUSTED_CLAIMS,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_PATH_TRAVERSAL,
-    ),
+    tags=(std.RFC7515_KID, std.RFC8725_UNTRUSTED_CLAIMS, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_PATH_TRAVERSAL),
     ref="catalogue #24",
 )
 async def _kid_traversal(ctx: AuditContext, tier: Tier) -> Built:
@@ -349,13 +332,7 @@ async def _kid_sql(ctx: AuditContext, tier: Tier) -> Built:
     description="kid carrying a shell command that sleeps 10 s",
     sends="kid |sleep 10, $(sleep 10), `sleep 10`, ;sleep 10",
     expects="401 without the injected delay (latency vs run median)",
-    tags=(
-        std.RFC7515_KID,
-        std.RFC8725_INDIRECT_ATTACKS,
-        std.WSTG_JWT,
-        std.WSTG_COMMAND_INJECTION,
-        std.CWE_OS_COMMAND,
-    ),
+    tags=(std.RFC7515_KID, std.RFC8725_INDIRECT_ATTACKS, std.WSTG_JWT, std.WSTG_COMMAND_INJECTION, std.CWE_OS_COMMAND),
     ref="catalogue #26",
 )
 async def _kid_command(ctx: AuditContext, tier: Tier) -> Built:
@@ -376,11 +353,7 @@ async def _kid_command(ctx: AuditContext, tier: Tier) -> Built:
     description="an otherwise valid token with an unknown critical header",
     sends="header {crit: [x], x: y}, real key",
     expects=Expect.REFUSED,
-    tags=(
-        std.RFC7515_CRIT,
-        std.WSTG_JWT,
-        std.CWE_INPUT_VALIDATION,
-    ),
+    tags=(std.RFC7515_CRIT, std.WSTG_JWT, std.CWE_INPUT_VALIDATION),
     ref="catalogue #27",
 )
 async def _crit(ctx: AuditContext, tier: Tier) -> Built:

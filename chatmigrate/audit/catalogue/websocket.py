@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from urllib.parse import quote
 
@@ -13,8 +12,7 @@ from chatmigrate.audit.catalogue.common import (
     altered,
 )
 from chatmigrate.audit.catalogue.sockets import auth_message, valid_first, ws_probe, ws_ready, ws_timeout
-from chatmigrate.audit.context import AuditContext
-from chatmigrate.audit.forge import b64url_decode
+from chatmigrate.audit.context import AuditContext, user_id_of
 from chatmigrate.audit.probe import Expect, NotApplicable, Probe
 from chatmigrate.vocab import Severity, Tier, WsAuth
 
@@ -27,11 +25,7 @@ cases = Cases(Group.WEBSOCKET)
     description="the chat socket without a user_id",
     sends="url mode: no user_id; jwt mode: no user_id and no auth message",
     expects=Expect.WS_REFUSED,
-    tags=(
-        std.WSTG_WEBSOCKETS,
-        std.API_BROKEN_AUTH,
-        std.CWE_MISSING_AUTHENTICATION,
-    ),
+    tags=(std.WSTG_WEBSOCKETS, std.API_BROKEN_AUTH, std.CWE_MISSING_AUTHENTICATION),
     ref="catalogue #55",
 )
 async def _ws_no_user(ctx: AuditContext, tier: Tier) -> Built:
@@ -48,13 +42,7 @@ async def _ws_no_user(ctx: AuditContext, tier: Tier) -> Built:
     description="naming another user in the URL",
     sends="url mode: user_id of the admin with no credential; jwt mode: tokens that do not match the URL's user_id",
     expects="url mode: reported as impersonation (known-legacy, see docs/audit.md); jwt mode: refused",
-    tags=(
-        std.WSTG_WEBSOCKETS,
-        std.WSTG_IDOR,
-        std.API_BROKEN_AUTH,
-        std.CWE_USER_CONTROLLED_KEY,
-        std.CWE_SPOOFING,
-    ),
+    tags=(std.WSTG_WEBSOCKETS, std.WSTG_IDOR, std.API_BROKEN_AUTH, std.CWE_USER_CONTROLLED_KEY, std.CWE_SPOOFING),
     ref="catalogue #56",
 )
 async def _ws_impersonate(ctx: AuditContext, tier: Tier) -> Built:
@@ -105,8 +93,8 @@ async def _other_staff_id(ctx: AuditContext) -> int | None:
     if spare is None or ctx.target.token_url is None:
         return None
     token = await ctx.once("spare-token", lambda: ctx.obtain_token(spare, "SPARE_TOKEN"))
-    value = json.loads(b64url_decode(token.split(".")[1])).get("user_id")
-    return value if isinstance(value, int) and value != ctx.user_id else None
+    value = user_id_of(token)
+    return value if value != ctx.user_id else None
 
 
 @cases.case(
@@ -115,12 +103,7 @@ async def _other_staff_id(ctx: AuditContext) -> int | None:
     description="valid credentials from a foreign browser Origin",
     sends="Origin: https://evil.example, and the site's origin as a prefix of a foreign host",
     expects=Expect.WS_REFUSED,
-    tags=(
-        std.RFC6455_ORIGIN,
-        std.WSTG_WEBSOCKETS,
-        std.CWE_WEBSOCKET_ORIGIN,
-        std.CWE_ORIGIN_VALIDATION,
-    ),
+    tags=(std.RFC6455_ORIGIN, std.WSTG_WEBSOCKETS, std.CWE_WEBSOCKET_ORIGIN, std.CWE_ORIGIN_VALIDATION),
     ref="catalogue #57",
 )
 async def _ws_origin_foreign(ctx: AuditContext, tier: Tier) -> Built:
@@ -140,12 +123,7 @@ async def _ws_origin_foreign(ctx: AuditContext, tier: Tier) -> Built:
     description="Origin: null, no Origin, and the site's own origin",
     sends="valid credentials with Origin null / without Origin / with the site's origin",
     expects="documented: null refused; absent (non-browser client) and own origin connect",
-    tags=(
-        std.RFC6455_ORIGIN,
-        std.WSTG_WEBSOCKETS,
-        std.CWE_WEBSOCKET_ORIGIN,
-        std.CWE_ORIGIN_VALIDATION,
-    ),
+    tags=(std.RFC6455_ORIGIN, std.WSTG_WEBSOCKETS, std.CWE_WEBSOCKET_ORIGIN, std.CWE_ORIGIN_VALIDATION),
     ref="catalogue #58",
 )
 async def _ws_origin_null(ctx: AuditContext, tier: Tier) -> Built:
@@ -172,13 +150,7 @@ def _jwt_mode(ctx: AuditContext) -> NotApplicable | None:
     description="an invalid, expired or alg-none token in the first message",
     sends="{type: auth, token: <bad signature | expired | alg none>}",
     expects=Expect.WS_REFUSED,
-    tags=(
-        std.WSTG_WEBSOCKETS,
-        std.WSTG_JWT,
-        std.API_BROKEN_AUTH,
-        std.CWE_SIGNATURE,
-        std.CWE_SESSION_EXPIRATION,
-    ),
+    tags=(std.WSTG_WEBSOCKETS, std.WSTG_JWT, std.API_BROKEN_AUTH, std.CWE_SIGNATURE, std.CWE_SESSION_EXPIRATION),
     ref="catalogue #59",
 )
 async def _ws_invalid_token(ctx: AuditContext, tier: Tier) -> Built:
@@ -205,12 +177,7 @@ async def _ws_invalid_token(ctx: AuditContext, tier: Tier) -> Built:
     description="a malformed first message, or none in time",
     sends="not JSON / {} / {type: auth} / {type: auth, token: null} / a chat message / silence",
     expects=Expect.WS_REFUSED,
-    tags=(
-        std.WSTG_WEBSOCKETS,
-        std.API_BROKEN_AUTH,
-        std.CWE_MISSING_AUTHENTICATION,
-        std.CWE_INPUT_VALIDATION,
-    ),
+    tags=(std.WSTG_WEBSOCKETS, std.API_BROKEN_AUTH, std.CWE_MISSING_AUTHENTICATION, std.CWE_INPUT_VALIDATION),
     ref="catalogue #60",
 )
 async def _ws_malformed(ctx: AuditContext, tier: Tier) -> Built:
@@ -235,12 +202,7 @@ async def _ws_malformed(ctx: AuditContext, tier: Tier) -> Built:
     description="user_id repeated, negative or SQL text",
     sends="user_id=<other>&user_id=<admin> (both orders), -1, 1 OR 1=1",
     expects=Expect.WS_REFUSED,
-    tags=(
-        std.WSTG_WEBSOCKETS,
-        std.WSTG_SQL_INJECTION,
-        std.CWE_INPUT_VALIDATION,
-        std.CWE_SQL_INJECTION,
-    ),
+    tags=(std.WSTG_WEBSOCKETS, std.WSTG_SQL_INJECTION, std.CWE_INPUT_VALIDATION, std.CWE_SQL_INJECTION),
     ref="catalogue #61",
 )
 async def _ws_user_id(ctx: AuditContext, tier: Tier) -> Built:
@@ -266,12 +228,7 @@ async def _ws_user_id(ctx: AuditContext, tier: Tier) -> Built:
     description="a chatroom path that is not P<number>Chat",
     sends="P../Chat, Pabc Chat, P0Chat, P-1Chat, a 20-digit id",
     expects="handshake refused or 44xx close, never 5xx",
-    tags=(
-        std.WSTG_WEBSOCKETS,
-        std.WSTG_ERROR_HANDLING,
-        std.CWE_PATH_TRAVERSAL,
-        std.CWE_INPUT_VALIDATION,
-    ),
+    tags=(std.WSTG_WEBSOCKETS, std.WSTG_ERROR_HANDLING, std.CWE_PATH_TRAVERSAL, std.CWE_INPUT_VALIDATION),
     ref="catalogue #62",
 )
 async def _ws_room(ctx: AuditContext, tier: Tier) -> Built:
