@@ -19,7 +19,7 @@ from chatmigrate.audit.engine import CaseRun, ProbeRun
 from chatmigrate.audit.mutate import MutationOutcome
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, WsObservation
 from chatmigrate.audit.reproducer import reproducer, scrub, shell_pair
-from chatmigrate.audit.rules import DATA_KEYS, parse_json
+from chatmigrate.audit.rules import DATA_KEYS, AuditKind, parse_json
 from chatmigrate.audit.target import AuditTarget
 from chatmigrate.records import AuditResult, Finding
 from chatmigrate.vocab import AuditState, Severity, Tier
@@ -147,12 +147,12 @@ def legacy_notes(runs: list[CaseRun]) -> list[Finding]:
     for expect, kind, title in (
         (
             Expect.LOGIN_REDIRECT,
-            "legacy-login-redirect",
+            AuditKind.LEGACY_LOGIN_REDIRECT,
             "the legacy tier answers auth failures with a 302 to its HTML login page (expected legacy behaviour)",
         ),
         (
             Expect.CSRF_REJECTED,
-            "legacy-csrf-page",
+            AuditKind.LEGACY_CSRF_PAGE,
             "the legacy tier answers CSRF failures with Django's HTML 403 page (expected legacy behaviour)",
         ),
     ):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,10 +25,35 @@ DATA_KEYS = frozenset({"messages", "chats", "message"})
 MIN_ECHO_LENGTH = 16
 
 
+class AuditKind(StrEnum):
+    """What a probe's answer broke: the ``kind`` of an audit finding (part of its fingerprint)."""
+
+    ACCEPTED = "accepted"
+    BAD_ENVELOPE = "bad-envelope"
+    CSRF_BYPASSED = "csrf-bypassed"
+    CSRF_REASON = "csrf-reason"
+    DATA_RETURNED = "data-returned"
+    DOCUMENTED_BEHAVIOUR = "documented-behaviour"
+    HTML = "html"
+    IMPERSONATION = "impersonation"
+    INJECTED_DELAY = "injected-delay"
+    INTEROPERABILITY = "interoperability"
+    LEFT_OPEN = "left-open"
+    NO_ANSWER = "no-answer"
+    OUTBOUND_FETCH = "outbound-fetch"
+    REDIRECT = "redirect"
+    SERVER_ERROR = "server-error"
+    STACK_TRACE = "stack-trace"
+    TOKEN_ECHO = "token-echo"
+    WRONG_STATUS = "wrong-status"
+    LEGACY_LOGIN_REDIRECT = "legacy-login-redirect"
+    LEGACY_CSRF_PAGE = "legacy-csrf-page"
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     severity: Severity
-    kind: str
+    kind: AuditKind
     message: str
 
 
@@ -97,34 +123,36 @@ def _hygiene(tier: Tier, text: str, refusal: str, presented: str | None, context
     unescaped = refusal.replace('\\"', '"')
     leaked = [marker for marker in markers if marker in unescaped]
     if leaked:
-        found.append(Violation(Severity.HIGH, "stack-trace", f"debug text in the answer ({leaked[0]!r})"))
+        found.append(Violation(Severity.HIGH, AuditKind.STACK_TRACE, f"debug text in the answer ({leaked[0]!r})"))
     if echoed(text, presented, context.secrets):
-        found.append(Violation(Severity.HIGH, "token-echo", "the presented token (or its signature) is echoed"))
+        found.append(Violation(Severity.HIGH, AuditKind.TOKEN_ECHO, "the presented token (or its signature) is echoed"))
     return found
 
 
 def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: JudgeContext) -> list[Violation]:
     if seen.error is not None:
         if probe.timed and "timeout" in seen.error.lower():
-            return [Violation(Severity.CRITICAL, "injected-delay", f"no answer in time: {seen.error}")]
+            return [Violation(Severity.CRITICAL, AuditKind.INJECTED_DELAY, f"no answer in time: {seen.error}")]
         if probe.raw and probe.expect is Expect.REFUSED_OR_REJECTED:
             return []
-        return [Violation(Severity.MEDIUM, "no-answer", f"no HTTP answer: {seen.error}")]
+        return [Violation(Severity.MEDIUM, AuditKind.NO_ANSWER, f"no HTTP answer: {seen.error}")]
     status = seen.status or 0
     refusal = "" if 200 <= status < 300 else seen.text
     found = _hygiene(tier, seen.text, refusal, probe.token, context)
     if probe.canary and probe.canary in context.fetched:
-        found.append(Violation(Severity.HIGH, "outbound-fetch", f"the server fetched {probe.canary}"))
+        found.append(Violation(Severity.HIGH, AuditKind.OUTBOUND_FETCH, f"the server fetched {probe.canary}"))
     if status >= 500:
-        found.append(Violation(Severity.HIGH, "server-error", f"status {status}"))
+        found.append(Violation(Severity.HIGH, AuditKind.SERVER_ERROR, f"status {status}"))
     is_html = seen.content_type == "text/html" or seen.text.lstrip().startswith("<")
     if tier.is_jwt and is_html:
-        found.append(Violation(Severity.HIGH, "html", f"HTML answer ({seen.content_type or 'no content type'})"))
+        found.append(
+            Violation(Severity.HIGH, AuditKind.HTML, f"HTML answer ({seen.content_type or 'no content type'})")
+        )
     if probe.timed and seen.elapsed_ms > context.median_ms * 10 + context.delay_margin_ms:
         found.append(
             Violation(
                 Severity.CRITICAL,
-                "injected-delay",
+                AuditKind.INJECTED_DELAY,
                 f"answered in {seen.elapsed_ms:.0f} ms against a run median of {context.median_ms:.0f} ms",
             )
         )
@@ -138,12 +166,20 @@ def _expectation(probe: HttpProbe, seen: HttpObservation, status: int, context: 
     if expect is Expect.ACCEPTED:
         if status == 200 and data:
             return []
-        return [Violation(Severity.MEDIUM, "documented-behaviour", f"documented success not honoured: status {status}")]
+        return [
+            Violation(
+                Severity.MEDIUM, AuditKind.DOCUMENTED_BEHAVIOUR, f"documented success not honoured: status {status}"
+            )
+        ]
     if expect is Expect.INTEROPERABLE:
         if status == 200 and data:
             return []
         return [
-            Violation(Severity.LOW, "interoperability", f"refused with status {status} although the standard allows it")
+            Violation(
+                Severity.LOW,
+                AuditKind.INTEROPERABILITY,
+                f"refused with status {status} although the standard allows it",
+            )
         ]
     if expect is Expect.LOGIN_REDIRECT:
         return _login_redirect(probe, seen, status, data, context)
@@ -154,21 +190,23 @@ def _expectation(probe: HttpProbe, seen: HttpObservation, status: int, context: 
             return []
         allowed = {400, 401, 403}
     elif data:
-        return [Violation(probe.breach, "data-returned", f"protected data returned with status {status}")]
+        return [Violation(probe.breach, AuditKind.DATA_RETURNED, f"protected data returned with status {status}")]
     elif 200 <= status < 300:
-        return [Violation(probe.breach, "accepted", f"accepted with status {status}")]
+        return [Violation(probe.breach, AuditKind.ACCEPTED, f"accepted with status {status}")]
     else:
         allowed = {Expect.REFUSED: {401}, Expect.FORBIDDEN: {403}, Expect.REFUSED_OR_REJECTED: {401, 400, 431}}[expect]
     found = []
     if status not in allowed:
         wanted = " or ".join(str(code) for code in sorted(allowed))
-        found.append(Violation(Severity.MEDIUM, "wrong-status", f"status {status}, expected {wanted}"))
+        found.append(Violation(Severity.MEDIUM, AuditKind.WRONG_STATUS, f"status {status}, expected {wanted}"))
     if status in (401, 403) and not is_envelope(seen.text):
         found.append(
-            Violation(Severity.MEDIUM, "bad-envelope", "body is not the JSON error envelope {status, message, detail}")
+            Violation(
+                Severity.MEDIUM, AuditKind.BAD_ENVELOPE, "body is not the JSON error envelope {status, message, detail}"
+            )
         )
     if seen.header("location"):
-        found.append(Violation(Severity.MEDIUM, "redirect", "answer carries a Location redirect"))
+        found.append(Violation(Severity.MEDIUM, AuditKind.REDIRECT, "answer carries a Location redirect"))
     return found
 
 
@@ -176,33 +214,39 @@ def _login_redirect(
     probe: HttpProbe, seen: HttpObservation, status: int, data: bool, context: JudgeContext
 ) -> list[Violation]:
     if data:
-        return [Violation(probe.breach, "data-returned", f"protected data returned with status {status}")]
+        return [Violation(probe.breach, AuditKind.DATA_RETURNED, f"protected data returned with status {status}")]
     location = urlsplit(seen.header("location") or "")
     if status == 302 and location.path == context.login_path and "next=" in location.query:
         return []
     if 200 <= status < 300 and seen.content_type == "application/json":
-        return [Violation(probe.breach, "accepted", f"accepted with status {status}")]
-    return [Violation(Severity.MEDIUM, "wrong-status", f"status {status}, expected 302 to {context.login_path}?next=…")]
+        return [Violation(probe.breach, AuditKind.ACCEPTED, f"accepted with status {status}")]
+    return [
+        Violation(
+            Severity.MEDIUM, AuditKind.WRONG_STATUS, f"status {status}, expected 302 to {context.login_path}?next=…"
+        )
+    ]
 
 
 def _csrf(probe: HttpProbe, seen: HttpObservation, status: int) -> list[Violation]:
     if status < 400:
-        return [Violation(probe.breach, "csrf-bypassed", f"unsafe request proceeded with status {status}")]
+        return [Violation(probe.breach, AuditKind.CSRF_BYPASSED, f"unsafe request proceeded with status {status}")]
     if status != 403:
-        return [Violation(Severity.MEDIUM, "wrong-status", f"status {status}, expected 403")]
+        return [Violation(Severity.MEDIUM, AuditKind.WRONG_STATUS, f"status {status}, expected 403")]
     if probe.reason and probe.reason not in html.unescape(seen.text):
-        return [Violation(Severity.MEDIUM, "csrf-reason", f"403 without the reason {probe.reason!r}")]
+        return [Violation(Severity.MEDIUM, AuditKind.CSRF_REASON, f"403 without the reason {probe.reason!r}")]
     return []
 
 
 def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> list[Violation]:
     if seen.handshake_status is None:
-        return [Violation(Severity.MEDIUM, "no-answer", f"no WebSocket answer: {seen.error}")]
+        return [Violation(Severity.MEDIUM, AuditKind.NO_ANSWER, f"no WebSocket answer: {seen.error}")]
     refusal = "\n".join([seen.handshake_body, seen.close_reason])
     found = _hygiene(Tier.WS, "\n".join([refusal, *seen.frames]), refusal, probe.token, context)
     if seen.handshake_status >= 500 or (seen.close_code is not None and seen.close_code == 1011):
         found.append(
-            Violation(Severity.HIGH, "server-error", f"handshake {seen.handshake_status}, close {seen.close_code}")
+            Violation(
+                Severity.HIGH, AuditKind.SERVER_ERROR, f"handshake {seen.handshake_status}, close {seen.close_code}"
+            )
         )
     connected = seen.handshake_status == 101 and bool(seen.frames)
     if probe.expect is Expect.WS_ACCEPTED:
@@ -210,7 +254,7 @@ def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> lis
             found.append(
                 Violation(
                     Severity.MEDIUM,
-                    "documented-behaviour",
+                    AuditKind.DOCUMENTED_BEHAVIOUR,
                     f"documented connection refused (handshake {seen.handshake_status}, close {seen.close_code})",
                 )
             )
@@ -220,21 +264,21 @@ def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> lis
             found.append(
                 Violation(
                     context.ws_url_severity,
-                    "impersonation",
+                    AuditKind.IMPERSONATION,
                     "the URL user_id alone opened the chat: impersonation is possible",
                 )
             )
         return found
     if connected:
         found.append(
-            Violation(probe.breach, "data-returned", f"{len(seen.frames)} frame(s) received before any refusal")
+            Violation(probe.breach, AuditKind.DATA_RETURNED, f"{len(seen.frames)} frame(s) received before any refusal")
         )
     elif seen.handshake_status == 101:
         if seen.still_open:
-            found.append(Violation(Severity.MEDIUM, "left-open", "connection neither refused nor closed"))
+            found.append(Violation(Severity.MEDIUM, AuditKind.LEFT_OPEN, "connection neither refused nor closed"))
         elif seen.close_code is None or not 4400 <= seen.close_code <= 4499:
             found.append(
-                Violation(Severity.MEDIUM, "wrong-status", f"closed with code {seen.close_code}, expected 44xx")
+                Violation(Severity.MEDIUM, AuditKind.WRONG_STATUS, f"closed with code {seen.close_code}, expected 44xx")
             )
     return found
 
