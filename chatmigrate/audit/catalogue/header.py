@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
@@ -13,10 +14,20 @@ from chatmigrate.audit.catalogue.common import (
 )
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.forge import b64url
-from chatmigrate.audit.probe import Expect
+from chatmigrate.audit.probe import Expect, Probe
 from chatmigrate.vocab import Severity, Tier
 
 cases = Cases(Group.HEADER)
+
+
+def genuine_in(ctx: AuditContext, tier: Tier, values: dict[str, str], **options: Any) -> list[Probe]:
+    """The genuine token inside odd Authorization values (label: value); accepted, that is lenient parsing,
+    so medium unless ``options`` say otherwise."""
+    options.setdefault("breach", Severity.MEDIUM)
+    return [
+        ctx.request(tier, label, (("Authorization", value),), token=ctx.token, **options)
+        for label, value in values.items()
+    ]
 
 
 @cases.case(
@@ -85,22 +96,9 @@ async def _bearer_no_token(ctx: AuditContext, tier: Tier) -> Built:
 async def _three_parts(ctx: AuditContext, tier: Tier) -> Built:
     if ctx.token is None:
         return NO_TOKEN
-    return [
-        ctx.request(
-            tier,
-            "trailing part",
-            (("Authorization", f"Bearer {ctx.token} extra"),),
-            token=ctx.token,
-            breach=Severity.MEDIUM,
-        ),
-        ctx.request(
-            tier,
-            "leading part",
-            (("Authorization", f"Bearer extra {ctx.token}"),),
-            token=ctx.token,
-            breach=Severity.MEDIUM,
-        ),
-    ]
+    return genuine_in(
+        ctx, tier, {"trailing part": f"Bearer {ctx.token} extra", "leading part": f"Bearer extra {ctx.token}"}
+    )
 
 
 @cases.case(
@@ -162,12 +160,9 @@ async def _scheme_case_forged(ctx: AuditContext, tier: Tier) -> Built:
 async def _whitespace(ctx: AuditContext, tier: Tier) -> Built:
     if ctx.token is None:
         return NO_TOKEN
-    return [
-        ctx.request(
-            tier, "two spaces", (("Authorization", f"Bearer  {ctx.token}"),), token=ctx.token, expect=Expect.ACCEPTED
-        ),
-        ctx.request(tier, "tab", (("Authorization", f"Bearer\t{ctx.token}"),), token=ctx.token, expect=Expect.ACCEPTED),
-    ]
+    return genuine_in(
+        ctx, tier, {"two spaces": f"Bearer  {ctx.token}", "tab": f"Bearer\t{ctx.token}"}, expect=Expect.ACCEPTED
+    )
 
 
 @cases.case(
@@ -232,22 +227,11 @@ async def _comma_joined(ctx: AuditContext, tier: Tier) -> Built:
     if ctx.token is None:
         return NO_TOKEN
     bad = altered(ctx).token
-    return [
-        ctx.request(
-            tier,
-            "bad, valid",
-            (("Authorization", f"Bearer {bad}, Bearer {ctx.token}"),),
-            token=ctx.token,
-            breach=Severity.MEDIUM,
-        ),
-        ctx.request(
-            tier,
-            "valid, bad",
-            (("Authorization", f"Bearer {ctx.token}, Bearer {bad}"),),
-            token=ctx.token,
-            breach=Severity.MEDIUM,
-        ),
-    ]
+    return genuine_in(
+        ctx,
+        tier,
+        {"bad, valid": f"Bearer {bad}, Bearer {ctx.token}", "valid, bad": f"Bearer {ctx.token}, Bearer {bad}"},
+    )
 
 
 @cases.case(
@@ -271,38 +255,15 @@ async def _trailing_junk(ctx: AuditContext, tier: Tier) -> Built:
         return NO_TOKEN
     token = ctx.token
     return [
-        ctx.request(
-            tier, "trailing dot", (("Authorization", f"Bearer {token}."),), token=token, breach=Severity.MEDIUM
-        ),
-        ctx.request(
-            tier, "trailing %20", (("Authorization", f"Bearer {token}%20"),), token=token, breach=Severity.MEDIUM
-        ),
-        ctx.request(
+        *genuine_in(ctx, tier, {"trailing dot": f"Bearer {token}.", "trailing %20": f"Bearer {token}%20"}),
+        *genuine_in(
+            ctx,
             tier,
-            "trailing NUL",
-            (("Authorization", f"Bearer {token}\x00"),),
-            token=token,
-            breach=Severity.MEDIUM,
+            {"trailing NUL": f"Bearer {token}\x00", "obs-fold continuation": f"Bearer {token}\r\n extra"},
             raw=True,
             expect=Expect.REFUSED_OR_REJECTED,
         ),
-        ctx.request(
-            tier,
-            "obs-fold continuation",
-            (("Authorization", f"Bearer {token}\r\n extra"),),
-            token=token,
-            breach=Severity.MEDIUM,
-            raw=True,
-            expect=Expect.REFUSED_OR_REJECTED,
-        ),
-        ctx.request(
-            tier,
-            "bare LF",
-            (("Authorization", f"Bearer {token}\n"),),
-            token=token,
-            raw=True,
-            expect=Expect.CLEAN_EITHER,
-        ),
+        *genuine_in(ctx, tier, {"bare LF": f"Bearer {token}\n"}, raw=True, expect=Expect.CLEAN_EITHER),
     ]
 
 
