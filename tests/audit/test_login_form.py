@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +13,7 @@ from starlette.routing import Route
 
 from chatmigrate.audit import AuditOptions, AuditTarget, Principal
 from chatmigrate.audit.context import AuditContext, no_cookie_client
-from chatmigrate.embedded import bind_socket, uvicorn_server
+from chatmigrate.embedded import LoopbackServer
 
 COOKIE = "c" * 32
 FORM_TOKEN = "f" * 64
@@ -40,19 +39,8 @@ async def _login(request: Request) -> Response:
 
 @pytest.fixture(scope="module")
 def single_quoted_site() -> Iterator[str]:
-    app = Starlette(routes=[Route("/admin/login/", _login, methods=["GET", "POST"])])
-    sock = bind_socket("127.0.0.1", 0)
-    server = uvicorn_server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(1500):
-        if server.started:
-            break
-        threading.Event().wait(0.01)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with LoopbackServer(Starlette(routes=[Route("/admin/login/", _login, methods=["GET", "POST"])])) as site:
+        yield site.base_url
 
 
 def test_the_audit_logs_in_through_a_single_quoted_login_page(single_quoted_site: str) -> None:
