@@ -43,5 +43,8 @@ class AuditPolicy:
     forwarded_proto_https: bool = False
     """The legacy site takes ``X-Forwarded-Proto: https`` as a secure request (Django's SECURE_PROXY_SSL_HEADER),
     so the no-Referer CSRF probe can be sent over plain http. Stock Django ignores the header."""
+    audience: str | None = None
+    """The ``aud`` the JWT API checks (simplejwt's AUDIENCE). Declared, a token for another audience must be
+    refused (high); unset, as simplejwt's default, ``aud`` is not checked and either answer passes if clean."""
     password_change_done_path: str = "/admin/password_change/done/"
     """Where a successful legacy password change redirects (Django's 302); a 200 answer counts as done too."""

@@ -111,3 +111,12 @@ def test_the_no_referer_probe_needs_https_or_a_declared_forwarded_proto(server: 
     assert list(expectations(plain)) == ["foreign Origin"]
     assert list(expectations(forwarded)) == ["foreign Origin", "secure, no Referer"]
     assert [item.violations for run in forwarded for item in run.probes] == [[], []]
+
+
+def test_a_foreign_audience_must_be_refused_only_where_an_audience_is_declared(server: EmbeddedServer) -> None:
+    target = embedded_target(server)
+    (plain,) = run_case(target, "claim-iss-aud", "new")
+    (declared,) = run_case(target, "claim-iss-aud", "new", policy=AuditPolicy(audience="chat-admin"))
+    assert expectations([plain])["foreign aud"] is Expect.CLEAN_EITHER
+    assert expectations([declared])["foreign aud"] is Expect.REFUSED
+    assert [item.violations for item in (*plain.probes, *declared.probes)] == [[], [], [], []]

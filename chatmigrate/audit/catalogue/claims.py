@@ -294,7 +294,8 @@ async def _user_id_types(ctx: AuditContext, tier: Tier) -> Built:
     tiers=JWT_TIERS,
     description="a foreign audience or issuer",
     sends="real key, aud = https://evil.example; iss = https://evil.example",
-    expects="aud: 401; iss: 401 when the target declares an issuer, otherwise either answer, clean",
+    expects="401 for a foreign aud when the policy declares an audience, for a foreign iss when the target "
+    "declares an issuer; otherwise either answer, clean (simplejwt checks neither unless configured)",
     tags=(
         std.RFC7519_ISS,
         std.RFC7519_AUD,
@@ -314,8 +315,9 @@ async def _iss_aud(ctx: AuditContext, tier: Tier) -> Built:
     aud = forge.real(claims=forge.with_claims(aud=EVIL_ORIGIN))
     iss = forge.real(claims=forge.with_claims(iss=EVIL_ORIGIN))
     iss_expect = Expect.REFUSED if ctx.target.issuer else Expect.CLEAN_EITHER
+    aud_expect = Expect.REFUSED if ctx.options.policy.audience else Expect.CLEAN_EITHER
     return [
-        ctx.bearer(tier, "foreign aud", aud.token, note=aud.note, breach=Severity.HIGH),
+        ctx.bearer(tier, "foreign aud", aud.token, note=aud.note, breach=Severity.HIGH, expect=aud_expect),
         ctx.bearer(tier, "foreign iss", iss.token, note=iss.note, breach=Severity.HIGH, expect=iss_expect),
     ]
 
