@@ -9,16 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatmigrate.audit.catalogue import (
-    claims,
-    header,
-    legacy,
-    operations,
-    persistence,
-    proxy,
-    signature,
-    websocket,
-)
+from chatmigrate.audit.catalogue import claims, header, legacy, operations, persistence, proxy, signature, websocket
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Case, Group
 from chatmigrate.audit.catalogue.generated import CONTRACT, GENERATED, MUTATION
 from chatmigrate.audit.catalogue.password_change import PasswordChange

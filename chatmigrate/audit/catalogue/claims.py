@@ -8,12 +8,7 @@ from typing import Any
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
-from chatmigrate.audit.catalogue.common import (
-    EVIL_ORIGIN,
-    NO_FORBIDDEN,
-    bearers,
-    real_forge,
-)
+from chatmigrate.audit.catalogue.common import EVIL_ORIGIN, NO_FORBIDDEN, bearers, real_forge
 from chatmigrate.audit.catalogue.password_change import password_change
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.forge import DROP, b64url, b64url_decode, compact_json

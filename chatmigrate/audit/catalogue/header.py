@@ -7,11 +7,7 @@ from typing import Any
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
-from chatmigrate.audit.catalogue.common import (
-    NO_TOKEN,
-    altered,
-    bearers,
-)
+from chatmigrate.audit.catalogue.common import NO_TOKEN, altered, bearers
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.forge import b64url
 from chatmigrate.audit.probe import Expect, Probe

@@ -8,12 +8,7 @@ from urllib.parse import quote, urlsplit
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
-from chatmigrate.audit.catalogue.common import (
-    EVIL_ORIGIN,
-    NO_FORBIDDEN,
-    NO_SESSION,
-    NO_TOKEN,
-)
+from chatmigrate.audit.catalogue.common import EVIL_ORIGIN, NO_FORBIDDEN, NO_SESSION, NO_TOKEN
 from chatmigrate.audit.catalogue.password_change import password_change
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.probe import Expect, HttpProbe, NotApplicable

@@ -6,9 +6,7 @@ import json
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
-from chatmigrate.audit.catalogue.common import (
-    altered,
-)
+from chatmigrate.audit.catalogue.common import altered
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.probe import Expect, HttpProbe, Probe
 from chatmigrate.vocab import Tier

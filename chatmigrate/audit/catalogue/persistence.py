@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import Built, Cases, Group
-from chatmigrate.audit.catalogue.common import (
-    NO_SESSION,
-    NO_TOKEN,
-)
+from chatmigrate.audit.catalogue.common import NO_SESSION, NO_TOKEN
 from chatmigrate.audit.catalogue.sockets import valid_first, ws_probe, ws_ready
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.probe import Expect, HttpProbe

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
-from chatmigrate.audit.catalogue.common import (
-    NO_SESSION,
-    NO_TOKEN,
-    altered,
-)
+from chatmigrate.audit.catalogue.common import NO_SESSION, NO_TOKEN, altered
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.probe import Expect
 from chatmigrate.vocab import Tier

@@ -6,13 +6,7 @@ import time
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
-from chatmigrate.audit.catalogue.common import (
-    NO_SECRET,
-    NO_TOKEN,
-    altered,
-    bearers,
-    flip_byte,
-)
+from chatmigrate.audit.catalogue.common import NO_SECRET, NO_TOKEN, altered, bearers, flip_byte
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.forge import WEAK_SECRETS, public_jwk
 from chatmigrate.audit.probe import Expect

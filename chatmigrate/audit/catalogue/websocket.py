@@ -7,10 +7,7 @@ from urllib.parse import quote
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import Built, Cases, Group
-from chatmigrate.audit.catalogue.common import (
-    EVIL_ORIGIN,
-    altered,
-)
+from chatmigrate.audit.catalogue.common import EVIL_ORIGIN, altered
 from chatmigrate.audit.catalogue.sockets import auth_message, valid_first, ws_probe, ws_ready, ws_timeout
 from chatmigrate.audit.context import AuditContext, user_id_of
 from chatmigrate.audit.probe import Expect, NotApplicable, Probe
