@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chatmigrate.audit.policy import AuditPolicy
 from chatmigrate.config import (
     AUDIT_TIERS,
     CHAT_PATH,
@@ -115,6 +116,7 @@ class AuditOptions:
     """Only these case ids (empty: all)."""
     groups: frozenset[str] = frozenset()
     """Only these groups (empty: all)."""
+    policy: AuditPolicy = field(default_factory=AuditPolicy)
 
 
 @dataclass(slots=True)
