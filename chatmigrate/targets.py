@@ -22,9 +22,29 @@ from chatmigrate.config import (
     load_config,
 )
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.errors import UsageError
+from chatmigrate.errors import ConfigError, UsageError
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.switches import Switches
+
+
+def preflight(config: Config) -> Config:
+    """What plain data cannot tell: every ignore rule compiles and every own contract document loads.
+    Checked before any request is sent, each error at its config key."""
+    from chatmigrate.contracts import openapi_contract
+    from chatmigrate.noise import RuleBook
+
+    for index, rule in enumerate(config.ignore):
+        try:
+            RuleBook([rule])
+        except ConfigError as error:
+            message = str(error).split(": ", 1)[-1]
+            raise config.error_at(("ignore", str(index), error.key or "path"), message) from None
+    for tier, path in config.contracts.documents.items():
+        try:
+            openapi_contract(path)
+        except ConfigError as error:
+            raise config.error_at(("contracts", tier), str(error)) from None
+    return config
 
 
 def server_config(drifts: Sequence[str], flaws: Sequence[str], **settings: Any) -> ServerConfig:
@@ -64,7 +84,8 @@ def open_targets(
     if found is not None or env_defines_targets():
         if drifts or flaws or ws_auth:
             raise UsageError("--drift, --flaw and --ws-auth configure the embedded server; not usable with a config")
-        yield (load_config(found, overrides=overrides) if found else config_from_mapping({}, overrides=overrides)), None
+        loaded = load_config(found, overrides=overrides) if found else config_from_mapping({}, overrides=overrides)
+        yield preflight(loaded), None
         return
     with EmbeddedServer(embedded_server_config(drifts, flaws, ws_auth)) as server:
         logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
