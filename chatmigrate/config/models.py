@@ -65,22 +65,38 @@ class AuthConfig(Section):
     """`[targets.<side>.auth]`: how one target authenticates; which keys matter depends on `kind`."""
 
     kind: Annotated[AuthKind, v.one_of(*AUTH_KINDS)] = key(doc="`session`, `bearer`, `token-endpoint` or `mint`")
-    username: Annotated[str, v.TEXT] | None = key(None, "who to log in as (mint: the `username` claim)")
-    password_env: Annotated[str, v.ENV_NAME] | None = key(None, "the password, by reference: a variable's name")
-    password_file: Annotated[Path, v.FILE, v.RELATIVE] | None = key(None, "the password, by reference: a file")
-    token_env: Annotated[str, v.ENV_NAME] | None = key(None, "a static bearer token (`bearer`), by reference")
-    token_file: Annotated[Path, v.FILE, v.RELATIVE] | None = key(None, "a static bearer token, in a file")
-    secret_env: Annotated[str, v.ENV_NAME] | None = key(None, "the HS256 signing secret (`mint`), by reference")
-    secret_file: Annotated[Path, v.FILE, v.RELATIVE] | None = key(None, "the HS256 signing secret, in a file")
-    base_url: Annotated[str, v.HTTP_URL] | None = key(None, "where to log in, when not at the target's base_url")
-    login_path: Annotated[str, v.URL_PATH] = key("/admin/login/", "Django admin login page (`session`)")
-    token_path: Annotated[str, v.URL_PATH] = key("/api/v1/auth/token/", "token endpoint (`token-endpoint`)")
-    refresh_path: Annotated[str, v.URL_PATH] = key("/api/v1/auth/token/refresh/", "refresh endpoint")
-    refresh_margin: Annotated[float, v.duration(v.HOUR)] = key(30.0, "refresh a token this long before it expires")
-    user_id: Annotated[int, v.between(1, v.MAX_ID)] | None = key(None, "`user_id` claim (`mint`)")
-    email: Annotated[str, v.TEXT] | None = key(None, "`email` claim (`mint`)")
-    role: Annotated[str, v.TEXT] = key("admin", "`role` claim (`mint`)")
-    ttl: Annotated[float, v.duration(v.YEAR)] = key(900.0, "lifetime of a minted token")
+    username: Annotated[str, v.TEXT] | None = key(
+        None, "session, token-endpoint, mint: who to log in as (mint: the `username` claim)"
+    )
+    password_env: Annotated[str, v.ENV_NAME] | None = key(
+        None, "session, token-endpoint: the password, by reference (a variable's name)"
+    )
+    password_file: Annotated[Path, v.FILE, v.RELATIVE] | None = key(
+        None, "session, token-endpoint: the password, by reference (a file)"
+    )
+    token_env: Annotated[str, v.ENV_NAME] | None = key(None, "bearer: a ready-made access token, by reference")
+    token_file: Annotated[Path, v.FILE, v.RELATIVE] | None = key(None, "bearer: a ready-made access token, in a file")
+    secret_env: Annotated[str, v.ENV_NAME] | None = key(None, "mint: the HS256 signing secret, by reference")
+    secret_file: Annotated[Path, v.FILE, v.RELATIVE] | None = key(None, "mint: the HS256 signing secret, in a file")
+    base_url: Annotated[str, v.HTTP_URL] | None = key(
+        None,
+        "session, token-endpoint: where the login or token endpoints live when not on the target itself "
+        "(a proxy whose tokens come from the backend) [default: the target's]",
+    )
+    login_path: Annotated[str, v.URL_PATH] = key("/admin/login/", "session: Django's login page")
+    token_path: Annotated[str, v.URL_PATH] = key(
+        "/api/v1/auth/token/", "token-endpoint: `{username, password}` -> `{access, refresh}`"
+    )
+    refresh_path: Annotated[str, v.URL_PATH] = key(
+        "/api/v1/auth/token/refresh/", "token-endpoint: `{refresh}` -> `{access}`"
+    )
+    refresh_margin: Annotated[float, v.duration(v.HOUR)] = key(
+        30.0, "token-endpoint, mint: renew this long before `exp`"
+    )
+    user_id: Annotated[int, v.between(1, v.MAX_ID)] | None = key(None, "mint: `user_id` claim")
+    email: Annotated[str, v.TEXT] | None = key(None, "mint: `email` claim")
+    role: Annotated[str, v.TEXT] = key("admin", "mint: `role` claim")
+    ttl: Annotated[float, v.duration(v.YEAR)] = key(900.0, "mint: lifetime of minted tokens")
     password: str | None = internal(doc="the embedded server's own password, never read from a file")
     secret: str | None = internal(doc="the embedded server's own signing key, never read from a file")
 

@@ -234,7 +234,7 @@ def duration(maximum: float, *, zero: bool = False) -> Check:
 
 
 def number(maximum: float = math.inf, *, zero: bool = False) -> Check:
-    top = "" if maximum == math.inf else f" .. {maximum:g}"
+    top = "" if maximum == math.inf else f" .. {maximum:.0f}"
     return Check(f"number {'>= 0' if zero else '> 0'}{top}", _number(maximum, zero=zero))
 
 

@@ -1,0 +1,24 @@
+"""docs/configuration.md's key table is generated from the config models and cannot drift from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chatmigrate.config.reference import REGENERATE, keys, rendered
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+
+
+def test_the_documented_key_table_is_the_one_the_models_generate() -> None:
+    document = DOC.read_text(encoding="utf-8")
+    assert rendered(document) == document, f"docs/configuration.md's key table is out of date: run {REGENERATE}"
+
+
+def test_every_key_says_what_it_means() -> None:
+    undocumented = [".".join(path) for path, info in keys() if not info.description]
+    assert undocumented == []
+
+
+def test_every_documented_key_is_one_the_loader_accepts() -> None:
+    document = DOC.read_text(encoding="utf-8")
+    assert all(f"| `{path[-1]}` |" in document for path, _ in keys())
