@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from chatmigrate.config.load import ENV_PREFIX, table_model, user_fields
-from chatmigrate.config.models import AUDIT_TIERS, Config
+from chatmigrate.config.models import Config
 from chatmigrate.config.values import Check
+from chatmigrate.vocab import AUDIT_TIERS
 
 BEGIN = "<!-- BEGIN GENERATED KEY TABLE: python -m chatmigrate.config.reference docs/configuration.md -->"
 END = "<!-- END GENERATED KEY TABLE -->"
