@@ -26,6 +26,9 @@ from chatmigrate.errors import ConfigError, UsageError
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.switches import Switches
 
+PASSWORD_ENV = "CHATMIGRATE_PASSWORD"
+SECRET_ENV = "CHATMIGRATE_JWT_SECRET"
+
 
 def preflight(config: Config) -> Config:
     """What plain data cannot tell: every ignore rule compiles and every own contract document loads.
@@ -56,6 +59,24 @@ def server_config(drifts: Sequence[str], flaws: Sequence[str], **settings: Any) 
     return ServerConfig(switches=switches, **{name: value for name, value in settings.items() if value is not None})
 
 
+MIN_SECRET_CHARS = 32
+"""HS256 needs a key of at least 256 bits (RFC 7518, 3.2): anything shorter is guessable offline."""
+
+
+def signing_secret(value: str | None) -> str | None:
+    """A given signing key, refused when empty or too short; None (not given) means a random one per start."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise UsageError("the JWT signing key must not be empty")
+    if len(value) < MIN_SECRET_CHARS:
+        raise UsageError(
+            f"the JWT signing key must be at least {MIN_SECRET_CHARS} characters (HS256 needs 256 bits), "
+            f"got {len(value)}"
+        )
+    return value
+
+
 def embedded_server_config(drifts: Sequence[str], flaws: Sequence[str], ws_auth: str | None) -> ServerConfig:
     """The embedded server takes ``CHATMIGRATE_PASSWORD`` and ``CHATMIGRATE_JWT_SECRET`` as ``serve`` does."""
     if (ws_auth or "url") not in ("url", "jwt"):
@@ -64,8 +85,8 @@ def embedded_server_config(drifts: Sequence[str], flaws: Sequence[str], ws_auth:
         drifts,
         flaws,
         ws_auth=ws_auth or "url",
-        password=os.environ.get("CHATMIGRATE_PASSWORD") or None,
-        jwt_secret=os.environ.get("CHATMIGRATE_JWT_SECRET") or None,
+        password=os.environ.get(PASSWORD_ENV) or None,
+        jwt_secret=signing_secret(os.environ.get(SECRET_ENV)),
     )
 
 

@@ -13,6 +13,7 @@ from chatmigrate.config.load import (
     embedded_config,
     env_defines_targets,
     find_config,
+    gate_from_overrides,
     load_config,
 )
 from chatmigrate.config.models import (
@@ -66,6 +67,7 @@ __all__ = [
     "embedded_config",
     "env_defines_targets",
     "find_config",
+    "gate_from_overrides",
     "load_config",
     "parse_duration",
 ]

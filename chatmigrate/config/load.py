@@ -24,6 +24,7 @@ from chatmigrate.config.models import (
     AuditConfig,
     AuthConfig,
     Config,
+    GateOptions,
     embedded_targets,
 )
 from chatmigrate.config.source import Source
@@ -284,3 +285,19 @@ def _extra(info: Any) -> dict[str, Any]:
 def _toml_error_line(message: str) -> int | None:
     match = re.search(r"line (\d+)", message)
     return int(match.group(1)) if match else None
+
+
+def gate_from_overrides(overrides: Mapping[str, Any]) -> GateOptions:
+    """``[gate]`` from flags alone, for a command that judges without a config file (``merge``)."""
+    source = Source()
+    values: dict[str, Any] = {}
+    for dotted, value in overrides.items():
+        section, _, name = dotted.partition(".")
+        source.origins[(section, name)] = f"command line ({dotted})"
+        if section != "gate" or name not in GateOptions.model_fields:
+            raise source.error("only [gate] keys apply without --config", (section, name))
+        values[name] = value
+    try:
+        return GateOptions.model_validate(values, context={"base_dir": Path.cwd()})
+    except ValidationError as error:
+        raise _prefixed(source.invalid(error), "gate") from None

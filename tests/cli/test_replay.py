@@ -40,7 +40,7 @@ def write_corpus(path: Path) -> Path:
 def replay_args(tmp_path: Path, server: EmbeddedServer, *extra: str) -> list[str]:
     config = write_config(tmp_path / "chatmigrate.toml", server)
     corpus = write_corpus(tmp_path / "corpus.jsonl")
-    return ["replay", "--config", str(config), "--corpus", str(corpus), "--out", str(tmp_path / "out"), *extra]
+    return ["replay", "--config", str(config), "--corpus", str(corpus), "--results", str(tmp_path / "out"), *extra]
 
 
 @pytest.mark.usefixtures("secrets_env")
@@ -118,7 +118,7 @@ def test_unsafe_entries_against_a_configured_target_need_allow_writes(
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text('{"id": "send", "method": "POST", "path": "/api/v1/chat/send/", "body": {"chatroom_id": 1}}\n')
     config = write_config(tmp_path / "chatmigrate.toml", server)
-    code, _, err = cli(["replay", "--config", str(config), "--corpus", str(corpus), "--out", str(tmp_path)], capsys)
+    code, _, err = cli(["replay", "--config", str(config), "--corpus", str(corpus), "--results", str(tmp_path)], capsys)
     assert code == 2 and "--allow-writes" in err
 
 
