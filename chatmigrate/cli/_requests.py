@@ -75,12 +75,13 @@ class AuditRequest:
 
 @dataclass(frozen=True, slots=True)
 class MergeRequest:
+    """Folders to join; the merged results folder, corpus and gate come from ``overrides`` and the config."""
+
     folders: tuple[Path, ...]
-    results: Path
-    reports: ReportsRequest
+    out: Path | None
+    formats: str
     config: Path | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
-    corpus: Path | None = None
 
 
 def shard_of(text: str | None) -> tuple[int, int] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -13,8 +14,9 @@ from chatmigrate.cli._app import app
 from chatmigrate.cli._requests import MergeRequest, ReportsRequest
 from chatmigrate.config import gate_from_overrides, load_config
 from chatmigrate.corpus import load_corpus
+from chatmigrate.errors import UsageError
 from chatmigrate.merge import merge_results
-from chatmigrate.records import RunResult
+from chatmigrate.records import CorpusEntry, RunResult
 from chatmigrate.redact import redact
 from chatmigrate.targets import preflight
 from chatmigrate.vocab import ExitCode
@@ -41,48 +43,43 @@ def summary_line(result: RunResult, folders: int, out: Path, reports: list[Path]
 def merge_command(
     ctx: typer.Context,
     dirs: list[Path] = typer.Argument(..., help="Results folders: replay shards, optionally an audit folder."),
-    results: Path = typer.Option(..., "--results", help="Folder for the merged exchanges.jsonl and run.json."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Reports folder [default: the --results folder]."),
+    results: opt.Results = None,
+    out: Path | None = typer.Option(None, "--out", "-o", help="Reports folder [default: the results folder]."),
     formats: opt.Formats = ",".join(report.FORMATS),
     config: opt.ConfigFile = None,
-    corpus: Path | None = typer.Option(
-        None, "--corpus", help="Check the shards cover exactly this corpus (with --config: run.corpus)."
-    ),
+    corpus: opt.Corpus = None,
     fail_on: opt.FailOn = None,
     max_findings: opt.MaxFindings = None,
     baseline: opt.Baseline = None,
     debug: opt.Debug = False,
 ) -> int:
-    """Join 'replay --shard K/N' results (and an 'audit' folder), compare again, judge, write every report."""
-    reports = ReportsRequest.parse(out or results, formats)
+    """Join 'replay --shard K/N' results (and an 'audit' folder), compare again, judge, write every report.
+    Without --config, --results is required and --corpus (if given) is checked to be covered exactly."""
     overrides = opt.settings_overrides(ctx, None)
-    return merge(MergeRequest(tuple(dirs), results, reports, config, overrides, corpus))
+    if config is None and results is None:
+        raise UsageError("give --results FOLDER for the merged run (or --config with run.output_dir)")
+    return merge(MergeRequest(tuple(dirs), out, formats, config, overrides))
 
 
 def merge(request: MergeRequest) -> int:
     if request.config is not None:
         loaded = preflight(load_config(request.config, overrides=request.overrides))
-        result = merge_results(
-            list(request.folders),
-            request.results,
-            rules=loaded.ignore,
-            options=loaded.compare,
-            limits=loaded.gate.limits,
-            baseline_path=loaded.gate.baseline,
-            corpus=load_corpus(request.corpus or loaded.run.corpus),
-        )
+        results, limits, baseline_path = loaded.run.output_dir, loaded.gate.limits, loaded.gate.baseline
+        compared: dict[str, Any] = {"rules": loaded.ignore, "options": loaded.compare}
+        corpus: list[CorpusEntry] | None = load_corpus(loaded.run.corpus)
     else:
-        gate = gate_from_overrides(request.overrides)
-        result = merge_results(
-            list(request.folders),
-            request.results,
-            limits=gate.limits,
-            baseline_path=gate.baseline,
-            corpus=load_corpus(request.corpus) if request.corpus is not None else None,
-        )
+        given = dict(request.overrides)
+        results, corpus_path = Path(given.pop("run.output_dir")), given.pop("run.corpus", None)
+        gate = gate_from_overrides(given)
+        limits, baseline_path, compared = gate.limits, gate.baseline, {}
+        corpus = load_corpus(Path(corpus_path)) if corpus_path is not None else None
+    result = merge_results(
+        list(request.folders), results, limits=limits, baseline_path=baseline_path, corpus=corpus, **compared
+    )
     assert result.verdict is not None
-    written = report.render(result, request.reports.out, request.reports.formats, fail_on=result.verdict.threshold)
-    typer.echo(summary_line(result, len(request.folders), request.results, written))
+    reports = ReportsRequest.parse(request.out or results, request.formats)
+    written = report.render(result, reports.out, reports.formats, fail_on=result.verdict.threshold)
+    typer.echo(summary_line(result, len(request.folders), results, written))
     if result.verdict.exit_code == ExitCode.TRANSPORT:
         print(f"chatmigrate: error: {redact(result.verdict.reason)}", file=sys.stderr)
     return result.verdict.exit_code
