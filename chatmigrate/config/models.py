@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from chatmigrate.config import values as v
@@ -97,8 +98,8 @@ class AuthConfig(Section):
     email: Annotated[str, v.TEXT] | None = key(None, "mint: `email` claim")
     role: Annotated[str, v.TEXT] = key("admin", "mint: `role` claim")
     ttl: Annotated[float, v.duration(v.YEAR)] = key(900.0, "mint: lifetime of minted tokens")
-    password: str | None = internal(doc="the embedded server's own password, never read from a file")
-    secret: str | None = internal(doc="the embedded server's own signing key, never read from a file")
+    password: SkipJsonSchema[str | None] = internal(doc="the embedded server's own password, never read from a file")
+    secret: SkipJsonSchema[str | None] = internal(doc="the embedded server's own signing key, never read from a file")
 
     @model_validator(mode="after")
     def _references(self) -> AuthConfig:
@@ -120,7 +121,7 @@ class TargetConfig(Section):
     (the JWT API) are required, `proxy` (the Next.js routes) is optional. The corpus holds canonical (legacy)
     paths; each target maps them to its own."""
 
-    side: Tier = internal(Tier.OLD, "the table's name")
+    side: SkipJsonSchema[Tier] = internal(Tier.OLD, "the table's name")
     base_url: Annotated[str, v.HTTP_URL] = key(
         doc="`http(s)://host[:port][/prefix]`; credentials in the URL are refused (it is printed in reports)"
     )
@@ -136,7 +137,7 @@ class TargetConfig(Section):
         factory=dict,
     )
     timeout: Annotated[float, v.duration(v.HOUR)] | None = key(None, "per-request timeout here [default: run.timeout]")
-    embedded: bool = internal(False, "the embedded reference server, whose database is throwaway")
+    embedded: SkipJsonSchema[bool] = internal(False, "the embedded reference server, whose database is throwaway")
 
 
 class RunOptions(Section):
@@ -180,10 +181,10 @@ class CompareOptions(Section):
     max_paths_per_endpoint: Annotated[int, v.between(1, 1_000_000)] = key(
         100, "distinct findings per check, endpoint and side before the rest are counted together"
     )
-    contracts: dict[str, Annotated[Path, v.FILE, v.RELATIVE]] = internal(
+    contracts: SkipJsonSchema[dict[str, Annotated[Path, v.FILE, v.RELATIVE]]] = internal(
         {}, "the user's own OpenAPI documents by tier, from `[contracts]`"
     )
-    schema_check: SchemaCheck | None = internal(doc="a caller's own schema check instead of the contracts")
+    schema_check: SkipJsonSchema[SchemaCheck | None] = internal(doc="a caller's own check, not the contracts")
 
 
 class IgnoreRule(Section):
@@ -328,8 +329,8 @@ class Config(Section):
     ws: WsOptions | None = key(None)
     audit: AuditConfig = key(factory=AuditConfig)
     contracts: Contracts = key(factory=Contracts)
-    source: str | None = internal(doc="the file read, or what stood in for one")
-    located: Source | None = internal(doc="where each value came from, for errors found after loading")
+    source: SkipJsonSchema[str | None] = internal(doc="the file read, or what stood in for one")
+    located: SkipJsonSchema[Source | None] = internal(doc="where each value came from, for errors found after loading")
 
     @model_validator(mode="before")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chatmigrate.config import Config
 from chatmigrate.config.reference import REGENERATE, keys, rendered
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
@@ -22,3 +23,10 @@ def test_every_key_says_what_it_means() -> None:
 def test_every_documented_key_is_one_the_loader_accepts() -> None:
     document = DOC.read_text(encoding="utf-8")
     assert all(f"| `{path[-1]}` |" in document for path, _ in keys())
+
+
+def test_the_json_schema_holds_the_keys_a_user_writes_and_nothing_the_program_fills_in() -> None:
+    run = Config.model_json_schema()["$defs"]["RunOptions"]["properties"]
+    compare = Config.model_json_schema()["$defs"]["CompareOptions"]["properties"]
+    assert "concurrency" in run and run["concurrency"]["description"] == "requests in flight per target"
+    assert "schema_check" not in compare and "contracts" not in compare
