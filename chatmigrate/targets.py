@@ -25,6 +25,7 @@ from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError, UsageError
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.switches import Switches
+from chatmigrate.vocab import WsAuth
 
 PASSWORD_ENV = "CHATMIGRATE_PASSWORD"
 SECRET_ENV = "CHATMIGRATE_JWT_SECRET"
@@ -79,12 +80,13 @@ def signing_secret(value: str | None) -> str | None:
 
 def embedded_server_config(drifts: Sequence[str], flaws: Sequence[str], ws_auth: str | None) -> ServerConfig:
     """The embedded server takes ``CHATMIGRATE_PASSWORD`` and ``CHATMIGRATE_JWT_SECRET`` as ``serve`` does."""
-    if (ws_auth or "url") not in ("url", "jwt"):
-        raise UsageError("--ws-auth must be 'url' or 'jwt'")
+    modes = [mode.value for mode in WsAuth]
+    if (ws_auth or WsAuth.URL) not in modes:
+        raise UsageError(f"--ws-auth must be {' or '.join(repr(mode) for mode in modes)}")
     return server_config(
         drifts,
         flaws,
-        ws_auth=ws_auth or "url",
+        ws_auth=ws_auth or WsAuth.URL.value,
         password=os.environ.get(PASSWORD_ENV) or None,
         jwt_secret=signing_secret(os.environ.get(SECRET_ENV)),
     )

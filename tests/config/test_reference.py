@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from chatmigrate.config import Config
@@ -30,3 +32,13 @@ def test_the_json_schema_holds_the_keys_a_user_writes_and_nothing_the_program_fi
     compare = Config.model_json_schema()["$defs"]["CompareOptions"]["properties"]
     assert "concurrency" in run and run["concurrency"]["description"] == "requests in flight per target"
     assert "schema_check" not in compare and "contracts" not in compare
+
+
+def test_config_is_plain_data_at_the_bottom_of_the_import_graph() -> None:
+    code = (
+        "import sys, chatmigrate.config, chatmigrate.config.reference\n"
+        "above = ('compare', 'noise', 'verdict', 'contracts', 'replay', 'audit', 'report', 'cli')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[1:2] and m.split('.')[1] in above))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
