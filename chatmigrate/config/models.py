@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from chatmigrate.config import values as v
 from chatmigrate.config.source import Source
 from chatmigrate.errors import ConfigError
-from chatmigrate.vocab import AUDIT_TIERS, Severity, Tier, WsAuth
+from chatmigrate.vocab import AUDIT_TIERS, SIDES, Severity, Tier, WsAuth
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
@@ -344,7 +344,8 @@ class Config(Section):
             for side in (Tier.OLD, Tier.NEW):
                 if side not in targets:
                     raise invalid(f"target {side.value!r} is required", f"targets.{side.value}")
-            raw["targets"] = {side: _target_defaults(side, table) for side, table in targets.items()}
+            ordered = sorted(targets, key=lambda side: SIDES.index(side) if side in SIDES else len(SIDES))
+            raw["targets"] = {side: _target_defaults(side, targets[side]) for side in ordered}
         contracts, compare = raw.get("contracts"), raw.get("compare", {})
         if isinstance(contracts, dict) and isinstance(compare, dict):
             raw["compare"] = {**compare, "contracts": contracts}
