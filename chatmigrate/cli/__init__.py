@@ -23,7 +23,7 @@ from chatmigrate.errors import ChatmigrateError
 from chatmigrate.redact import redact
 from chatmigrate.vocab import ExitCode
 
-INTERRUPTED = 130
+INTERRUPTED = int(ExitCode.INTERRUPTED)
 
 
 def _split(args: list[str]) -> tuple[list[str], list[str], list[str]]:

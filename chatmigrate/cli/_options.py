@@ -30,7 +30,7 @@ def keyed(key: str, *decls: str, convert: Callable[[Any], Any] = lambda value: v
     """A typer option that sets config key ``key``; declared by the key, whose ``cli`` names the option."""
     info = KEYS[key]
     name = cli_option(info)
-    if name is None or not (decls or (name,))[0].split("/")[0] == name:
+    if name is None or (decls or (name,))[0].split("/")[0] != name:
         raise LookupError(f"config key {key} declares no option {decls or name}")
     OPTION_KEYS[name] = key
 
