@@ -28,22 +28,27 @@ REGENERATE = "python -m chatmigrate.config.reference docs/configuration.md"
 
 
 def sections(
-    model: type[BaseModel] = Config, path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], type[BaseModel]]]:
-    """Every table a config can hold, by key path (``<side>`` for any target), in declaration order."""
+    model: type[BaseModel] = Config, path: tuple[str, ...] = (), doc: str = ""
+) -> Iterator[tuple[tuple[str, ...], type[BaseModel], str]]:
+    """Every table a config can hold, by key path (``<side>`` for any target), in declaration order, with what
+    it is for: the model's docstring, and for a policy table (the audit's principals) the key's meaning too."""
     if path:
-        yield path, model
+        yield path, model, doc
     for name, info in user_fields(model).items():
         shape = table_model(info.annotation)
         if shape is None:
             continue
         kind, child = shape
-        yield from sections(child, (*path, name, "<side>") if kind == "dict" else (*path, name))
+        meaning = inspect.cleandoc(child.__doc__ or "").replace("\n", " ")
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get("policy"):
+            meaning = f"{meaning} {_sentence(info.description)}."
+        yield from sections(child, (*path, name, "<side>") if kind == "dict" else (*path, name), meaning)
 
 
 def keys() -> Iterator[tuple[tuple[str, ...], FieldInfo]]:
     """Every key a user can write, by path: the leaves of the tables."""
-    for path, model in sections():
+    for path, model, _ in sections():
         for name, info in user_fields(model).items():
             if table_model(info.annotation) is None:
                 yield (*path, name), info
@@ -63,13 +68,12 @@ def env_var(path: tuple[str, ...]) -> str:
 def key_table() -> str:
     """The generated markdown: one table per section, its docstring above it."""
     out: list[str] = []
-    for path, model in sections():
+    for path, model, doc in sections():
         fields = {name: info for name, info in user_fields(model).items() if table_model(info.annotation) is None}
         if not fields:
             continue
         title = "[[" + ".".join(path) + "]]" if path == ("ignore",) else "[" + ".".join(path) + "]"
-        doc = _TITLE.sub("", inspect.cleandoc(model.__doc__ or "").replace("\n", " "))
-        out += [f"### `{title}`", "", doc, ""]
+        out += [f"### `{title}`", "", _sentence(_TITLE.sub("", doc)), ""]
         out += ["| key | accepts | default | environment variable | option | meaning |", "|---|---|---|---|---|---|"]
         for name, info in fields.items():
             option = cli_option(info)
@@ -86,6 +90,11 @@ def key_table() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _sentence(text: str | None) -> str:
+    text = (text or "").strip()
+    return text[:1].upper() + text[1:]
+
+
 def _accepts(info: FieldInfo) -> str:
     checks = [item for item in info.metadata if isinstance(item, Check)]
     if not checks:
@@ -100,6 +109,8 @@ def _default(info: FieldInfo) -> str:
     value: Any = info.get_default(call_default_factory=True)
     if value is None or value == {} or value == []:
         return "none"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
     if value == frozenset(AUDIT_TIERS):
         return "`all`"
     if isinstance(value, Enum):
