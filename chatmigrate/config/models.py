@@ -303,6 +303,35 @@ class AuditConfig(Section):
     password_change_path: Annotated[str, v.URL_PATH] = key(
         "/admin/password_change/", "policy: Django admin password change (spare principal)", policy=True
     )
+    password_change_done_path: Annotated[str, v.URL_PATH] = key(
+        "/admin/password_change/done/",
+        "policy: where a successful password change redirects (Django's 302)",
+        policy=True,
+    )
+    bearer_scheme_case_insensitive: Annotated[bool, v.FLAG] = key(
+        False,
+        "policy: `bearer` and `BEARER` work like `Bearer` (RFC 7235 §2.1); simplejwt takes `Bearer` only, so by "
+        "default a refusal is a low interoperability note",
+        policy=True,
+    )
+    csrf_failure_reason: Annotated[bool, v.FLAG] = key(
+        False,
+        "policy: the legacy 403 page states Django's CSRF failure reason (Django does with DEBUG=True)",
+        policy=True,
+    )
+    forwarded_proto_https: Annotated[bool, v.FLAG] = key(
+        False,
+        "policy: the legacy site takes `X-Forwarded-Proto: https` as secure (Django's SECURE_PROXY_SSL_HEADER)",
+        policy=True,
+    )
+    user_id_types: Annotated[frozenset[str], v.JSON_TYPES] = key(
+        frozenset({"integer", "string"}),
+        "policy: JSON types of `user_id` the API may accept for the same user (simplejwt 5.5 issues strings)",
+        policy=True,
+    )
+    audience: Annotated[str, v.TEXT] | None = key(
+        None, "policy: the `aud` your API checks (simplejwt's AUDIENCE); unset, `aud` is not checked", policy=True
+    )
 
 
 class Contracts(Section):

@@ -200,6 +200,19 @@ def _tiers(value: Any) -> frozenset[Tier]:
     return frozenset(AUDIT_TIERS) if "all" in names else frozenset(Tier(name) for name in names)
 
 
+JSON_TYPE_NAMES = ("integer", "string", "number", "boolean")
+
+
+def _json_types(value: Any) -> frozenset[str]:
+    """A list, or comma-separated text for the environment."""
+    if isinstance(value, str) and not value.lstrip().startswith("["):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    names = value if isinstance(value, frozenset | set) else decode_json(value, list)
+    if not names or any(name not in JSON_TYPE_NAMES for name in names):
+        raise ValueError(f"expected a list of {', '.join(JSON_TYPE_NAMES)}, got {value!r}")
+    return frozenset(str(name) for name in names)
+
+
 def _severity(value: Any) -> Severity:
     return value if isinstance(value, Severity) else Severity.parse(value)
 
@@ -254,6 +267,7 @@ PATH_MAP = Check("table path -> path", _path_map)
 ROUTES = Check("table name -> path", _routes)
 TIERS = Check("list of " + ", ".join(AUDIT_TIERS) + " or all", _tiers)
 SEVERITY = Check(" | ".join(Severity), _severity)
+JSON_TYPES = Check("list of " + ", ".join(JSON_TYPE_NAMES), _json_types)
 RATE = Check("number > 0, 0 = unlimited", _rate)
 LEEWAY = Check("whole seconds 0 .. 1d", _whole_seconds)
 RELATIVE = AfterValidator(_relative)
