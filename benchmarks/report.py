@@ -7,8 +7,9 @@ Two runs are rendered by the real reporters. The realistic one is compared from 
 (``entries`` x 4 exchanges, one entry in ten drifted, as benchmarks/compare.py writes it) and judged: grouped
 findings keep its report small. The heavy one is the test-suite's ``large_run`` sample (5,000 findings over
 2,000 endpoints, every tenth with whole 50-message bodies and a 20 kB HTML page), the most a report holds.
-Chromium (Debian's, at /usr/bin/chromium) opens ``report.html`` from disk and the time to the ``load`` event is measured, then the same
-for a plain ``<pre>`` page of equal byte size: the ratio says what the report's own structure and script cost.
+Chromium (Debian's, at /usr/bin/chromium) opens ``report.html`` from disk and the time to the ``load`` event
+is measured, then the same for a plain ``<pre>`` page of equal byte size: the ratio says what the report's own
+structure and script cost.
 Medians over rounds are printed, never asserted. Targets: at most 20 MB and at most 10 s.
 """
 
