@@ -164,7 +164,7 @@ def test_drifts_need_the_embedded_server(inner: pytest.Pytester) -> None:
     (inner.path / "chatmigrate.toml").write_text("")
     result = inner.runpytest("--chatmigrate-config", "chatmigrate.toml", "--chatmigrate-drift", "rename-field")
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(["chatmigrate: --chatmigrate-drift and --chatmigrate-flaw *embedded*"])
+    result.stdout.fnmatch_lines(["chatmigrate: error: --chatmigrate-drift and --chatmigrate-flaw *embedded*"])
 
 
 def test_a_config_file_runs_parity_and_audit_against_its_targets(
@@ -209,7 +209,7 @@ def test_an_internal_error_is_one_line_naming_its_type_not_a_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("replay exploded\nsecond line")
 
-    monkeypatch.setattr("chatmigrate.pytest_plugin.run_parity", broken)
+    monkeypatch.setattr("chatmigrate.api.run_parity", broken)
     result = inner.runpytest("--chatmigrate-config", "embedded", "-k", "chat-list")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(

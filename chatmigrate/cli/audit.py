@@ -6,6 +6,7 @@ It is judged and reported like ``chatmigrate gate``: the config's ``[gate]`` lim
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -21,9 +22,10 @@ from chatmigrate.cli._app import app
 from chatmigrate.cli._options import config_overrides
 from chatmigrate.errors import UsageError
 from chatmigrate.gate import run_audit_suite
-from chatmigrate.parity import RUN_FILE
 from chatmigrate.records import Verdict
 from chatmigrate.redact import redact
+from chatmigrate.report.markdown import step_summary_path
+from chatmigrate.results import RUN_FILE
 from chatmigrate.targets import open_targets
 from chatmigrate.vocab import AuditState, Severity
 
@@ -105,9 +107,17 @@ def audit_command(
             ws_url_mode_severity=Severity.HIGH if ws_url_strict else None,
             cases=frozenset(case) or None,
         )
-        gated, outcome = run_audit_suite(
-            loaded, audit_target, options, results_dir=results, reports_dir=out, formats=chosen
+        gated = run_audit_suite(
+            loaded,
+            audit_target,
+            options,
+            results_dir=results,
+            reports_dir=out,
+            formats=chosen,
+            step_summary=step_summary_path(os.environ),
         )
+    outcome = gated.audit
+    assert outcome is not None
     verdict = gated.verdict
     run_file = gated.results_dir / RUN_FILE
     typer.echo(summary_line(outcome, verdict, time.perf_counter() - started, run_file, gated.reports))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from chatmigrate.corpus import parse_shard
 from chatmigrate.gate import GateOutcome, run_gate
 from chatmigrate.progress import progress_bar
 from chatmigrate.redact import redact
+from chatmigrate.report.markdown import step_summary_path
 from chatmigrate.targets import open_targets
 
 
@@ -69,6 +71,7 @@ def gate_command(
                 results_dir=results,
                 reports_dir=out,
                 formats=chosen,
+                step_summary=step_summary_path(os.environ),
                 corpus=corpus,
                 shard=shard_spec,
                 resume=resume,

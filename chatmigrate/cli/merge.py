@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from chatmigrate.errors import UsageError
 from chatmigrate.merge import merge_results
 from chatmigrate.records import RunResult
 from chatmigrate.redact import redact
+from chatmigrate.report.markdown import step_summary_path
 from chatmigrate.verdict import GateLimits
 from chatmigrate.vocab import Severity
 
@@ -80,7 +82,9 @@ def merge_command(
             corpus=load_corpus(corpus) if corpus is not None else None,
         )
     assert result.verdict is not None
-    written = report.render(result, reports or out, chosen, fail_on=result.verdict.threshold)
+    written = report.render(
+        result, reports or out, chosen, fail_on=result.verdict.threshold, step_summary=step_summary_path(os.environ)
+    )
     typer.echo(summary_line(result, len(dirs), out, written))
     if result.verdict.exit_code == 3:
         print(f"chatmigrate: error: {redact(result.verdict.reason)}", file=sys.stderr)

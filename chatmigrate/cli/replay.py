@@ -10,7 +10,7 @@ import typer
 from chatmigrate.cli._app import app
 from chatmigrate.cli._options import config_overrides
 from chatmigrate.corpus import parse_shard
-from chatmigrate.parity import ParityOutcome, judge, run_parity, write_run
+from chatmigrate.parity import ParityOutcome, run_parity
 from chatmigrate.progress import progress_bar
 from chatmigrate.records import Verdict
 from chatmigrate.redact import redact
@@ -74,8 +74,7 @@ def replay_command(
             allow_writes=allow_writes,
             progress=on_progress,
         )
-        verdict = judge(outcome, loaded)
-        write_run(outcome.result, outcome.results_dir)
+        verdict = outcome.verdict
         typer.echo(summary_line(outcome, verdict, loaded.gate.limits.fail_on))
     if outcome.transport_error:
         print(f"chatmigrate: error: {redact(outcome.transport_error)}", file=sys.stderr)

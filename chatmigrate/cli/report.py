@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from chatmigrate import baseline, report
 from chatmigrate.cli._app import app
 from chatmigrate.errors import UsageError
+from chatmigrate.report.markdown import step_summary_path
 from chatmigrate.report.summary import DEFAULT_FAIL_ON
 from chatmigrate.vocab import Severity
 
@@ -41,7 +43,7 @@ def report_command(
     run = report.load_run(results_dir)
     threshold = _severity(fail_on) if fail_on else (run.verdict.threshold if run.verdict else DEFAULT_FAIL_ON)
     target = out or (results_dir if results_dir.is_dir() else results_dir.parent)
-    for path in report.render(run, target, chosen, fail_on=threshold):
+    for path in report.render(run, target, chosen, fail_on=threshold, step_summary=step_summary_path(os.environ)):
         typer.echo(str(path))
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from chatmigrate.records import AuditResult, Finding, RunResult
 from chatmigrate.report.summary import Gate, severity_order
@@ -90,12 +89,6 @@ def render(run: RunResult, fail_on: Severity) -> bytes:
     root.set("skipped", str(totals["skipped"]))
     ET.indent(root)
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
-
-
-def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
-    path = out_dir / FILENAME
-    path.write_bytes(render(run, fail_on))
-    return path
 
 
 def _add_case(suite: ET.Element, case: JUnitCase, gate: Gate) -> str:
