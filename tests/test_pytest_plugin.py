@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpcore  # noqa: F401  (see below)
 import pytest
 
+import chatmigrate
 from chatmigrate import baseline
 from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
@@ -30,6 +33,7 @@ RECENT = ("room-1-recent_messages", "room-2-recent_messages")
 PASSWORD = "plugin-test-password-0d1e"
 SIGNING_KEY = "plugin-test-signing-key-7f3a9c"
 SIGNED_TOKEN = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{16,}")
+HEAVY = ("httpx", "starlette", "schemathesis", "hypothesis", "jinja2", "websockets", "uvicorn", "jsonschema")
 
 
 @pytest.fixture
@@ -63,6 +67,14 @@ def test_without_the_option_the_plugin_adds_nothing(inner: pytest.Pytester) -> N
     result = inner.runpytest("--collect-only", "-q")
     assert result.ret == 0
     assert [line for line in result.outlines if "::" in line] == ["test_own.py::test_own"]
+
+
+def test_the_entry_point_imports_nothing_heavy() -> None:
+    """Every pytest run of a project with chatmigrate installed imports it, whether it uses chatmigrate or not."""
+    script = f"import sys, chatmigrate.pytest_plugin; print([m for m in {HEAVY!r} if m in sys.modules])"
+    repo = Path(chatmigrate.__file__).resolve().parent.parent
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_one_test_per_corpus_entry_and_per_audit_case_with_readable_ids(inner: pytest.Pytester) -> None:
