@@ -1,4 +1,4 @@
-"""Reporters: render a finished run (``run.json``) as HTML, JSON, JUnit XML and Markdown.
+"""Reporters: render a finished run (``run.json``) as HTML, JSON, JUnit XML, Markdown and SARIF.
 
 Each format is a ``Reporter``: a file name and a pure rendering of the ``RunResult``. They never touch
 the network or the disk; ``render`` here writes what they return (to a temp file renamed into place,
@@ -13,7 +13,7 @@ from typing import Protocol
 
 from chatmigrate.errors import ResultsError, UsageError
 from chatmigrate.records import RunResult
-from chatmigrate.report import html, jsonreport, junit, markdown
+from chatmigrate.report import html, jsonreport, junit, markdown, sarif
 from chatmigrate.report.summary import DEFAULT_FAIL_ON, redacted
 from chatmigrate.results import load_run as load_run  # re-exported: reporters read what the runs wrote
 from chatmigrate.results import write_file
@@ -28,7 +28,7 @@ class Reporter(Protocol):
     def render(self, run: RunResult, fail_on: Severity) -> str | bytes: ...
 
 
-REPORTERS: Mapping[str, Reporter] = {"html": html, "json": jsonreport, "junit": junit, "md": markdown}
+REPORTERS: Mapping[str, Reporter] = {"html": html, "json": jsonreport, "junit": junit, "md": markdown, "sarif": sarif}
 FORMATS: tuple[str, ...] = tuple(REPORTERS)
 
 
