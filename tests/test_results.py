@@ -106,29 +106,18 @@ def test_whole_files_are_renamed_into_place_leaving_no_temp_files(tmp_path: Path
 
 
 @pytest.mark.usefixtures("secrets_env")
-def test_resume_refuses_random_bytes_with_exit_2_and_leaves_them_intact(
-    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("content", [RANDOM_BYTES, FOREIGN_JSONL], ids=["random-bytes", "foreign-jsonl"])
+def test_replay_resume_refuses_a_file_it_did_not_write_with_exit_2_and_leaves_it_intact(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
 ) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    (out / EXCHANGES_FILE).write_bytes(RANDOM_BYTES)
+    (out / EXCHANGES_FILE).write_bytes(content)
     code, _, err = cli(replay_cli(server, tmp_path, out, "--resume"), capsys)
     assert code == 2
-    assert err.count("\n") == 1 and "not a chatmigrate results folder" in err
-    assert (out / EXCHANGES_FILE).read_bytes() == RANDOM_BYTES
+    assert err.count("\n") == 1 and "not a chatmigrate results folder" in err and "left untouched" in err
+    assert (out / EXCHANGES_FILE).read_bytes() == content
     assert sorted(path.name for path in out.iterdir()) == [EXCHANGES_FILE]
-
-
-@pytest.mark.usefixtures("secrets_env")
-def test_resume_refuses_another_tools_jsonl_with_exit_2_and_leaves_it_intact(
-    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / EXCHANGES_FILE).write_bytes(FOREIGN_JSONL)
-    code, _, err = cli(replay_cli(server, tmp_path, out, "--resume"), capsys)
-    assert code == 2 and "left untouched" in err
-    assert (out / EXCHANGES_FILE).read_bytes() == FOREIGN_JSONL
 
 
 @pytest.mark.parametrize("content", [RANDOM_BYTES, FOREIGN_JSONL], ids=["random-bytes", "foreign-jsonl"])
@@ -152,14 +141,17 @@ def test_resume_refuses_a_journal_with_a_foreign_line_in_the_middle(server: Embe
     assert (tmp_path / EXCHANGES_FILE).read_bytes() == spliced
 
 
-def test_resume_refuses_a_symlinked_journal_and_leaves_its_target(server: EmbeddedServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("resume", [True, False], ids=["resumed", "fresh"])
+def test_a_symlinked_journal_is_refused_and_its_target_untouched(
+    server: EmbeddedServer, tmp_path: Path, resume: bool
+) -> None:
     victim = outside_file(tmp_path)
     out = tmp_path / "out"
     replay(server, out)
     (out / EXCHANGES_FILE).unlink()
     (out / EXCHANGES_FILE).symlink_to(victim)
     with pytest.raises(ResultsError, match="symlink"):
-        replay(server, out, resume=True)
+        replay(server, out, resume=resume)
     assert victim.read_bytes() == b"not chatmigrate's to overwrite\n"
 
 
@@ -169,17 +161,6 @@ def test_a_fresh_run_refuses_a_folder_holding_results_it_did_not_write(server: E
         replay(server, tmp_path)
     assert (tmp_path / EXCHANGES_FILE).read_bytes() == FOREIGN_JSONL
     assert not (tmp_path / MANIFEST_FILE).exists()
-
-
-def test_a_fresh_run_refuses_a_symlinked_journal_and_leaves_its_target(server: EmbeddedServer, tmp_path: Path) -> None:
-    victim = outside_file(tmp_path)
-    out = tmp_path / "out"
-    replay(server, out)
-    (out / EXCHANGES_FILE).unlink()
-    (out / EXCHANGES_FILE).symlink_to(victim)
-    with pytest.raises(ResultsError, match="symlink"):
-        replay(server, out)
-    assert victim.read_bytes() == b"not chatmigrate's to overwrite\n"
 
 
 def test_a_fresh_run_replaces_the_journal_of_an_earlier_run(server: EmbeddedServer, tmp_path: Path) -> None:
