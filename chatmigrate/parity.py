@@ -15,6 +15,7 @@ from chatmigrate.compare import compare_file
 from chatmigrate.config import Config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import TransportError
+from chatmigrate.recorded import Recorded
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict
 from chatmigrate.replay import ProgressCallback, ReplayOptions, ReplaySummary, Target, run_replay, targets_from_config
 from chatmigrate.results import EXCHANGES_FILE, timestamp, write_run
@@ -48,17 +49,29 @@ def run_parity(
     shard: tuple[int, int] | None = None,
     allow_writes: bool = False,
     progress: ProgressCallback | None = None,
+    recorded: Sequence[Recorded] | None = None,
 ) -> ParityOutcome:
     """Replay -> compare -> WebSocket parity, judged (``outcome.verdict``) and written to ``run.json``.
 
     A transport failure is kept in the outcome, not raised, so that what was gathered is still compared,
-    judged and reported (the verdict then exits 3)."""
+    judged and reported (the verdict then exits 3). With ``recorded`` traffic, its requests are the corpus
+    and its answers stand for old: only the other sides are called."""
     started = timestamp()
+    targets = targets_from_config(config)
+    if recorded is not None:
+        entries = [pair.entry for pair in recorded]
+        targets = [target for target in targets if target.side != Tier.OLD]
     entries = list(entries) if entries is not None else load_corpus(corpus or config.run.corpus)
     out_dir = out_dir or config.run.output_dir
-    targets = targets_from_config(config)
     writes = allow_writes or config.embedded_only
-    options = ReplayOptions.from_run(config.run, allow_writes=writes, resume=resume, shard=shard, on_progress=progress)
+    options = ReplayOptions.from_run(
+        config.run,
+        allow_writes=writes,
+        resume=resume,
+        shard=shard,
+        on_progress=progress,
+        recorded={pair.entry.id: [pair.old] for pair in recorded or ()},
+    )
     summary: ReplaySummary | None = None
     transport_error: str | None = None
     try:
@@ -74,7 +87,9 @@ def run_parity(
             warnings=_principal_warnings(targets),
         )
     )
-    if transport_error is None:
+    if recorded is not None and config.ws is not None:
+        result.warnings.append("WebSocket parity skipped: a recorded capture holds HTTP traffic only")
+    elif transport_error is None:
         transport_error = _add_ws_parity(result, config, targets, writes=writes, shard=shard)
     result.finished_at = timestamp()
     outcome = ParityOutcome(result=result, results_dir=out_dir, replay=summary, transport_error=transport_error)

@@ -11,19 +11,18 @@ intact with a one-line error (exit 2).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from chatmigrate import __version__
 from chatmigrate.errors import ResultsError
-from chatmigrate.records import Exchange, RunResult, from_dict, to_dict
+from chatmigrate.records import RunResult, from_dict, to_dict
 from chatmigrate.redact import redact_obj
 
 EXCHANGES_FILE = "exchanges.jsonl"
@@ -33,7 +32,6 @@ RESULTS_SCHEMA = "results"
 LAYOUT = 1
 """Version of the folder layout in the manifest; bumped when a file's meaning changes."""
 
-_EXCHANGE_FIELDS = tuple(f.name for f in dataclasses.fields(Exchange))
 _REQUIRED_FIELDS = frozenset({"entry_id", "side", "attempt", "method", "url", "endpoint"})
 _RECORD_START = b'{"entry_id":'
 """How every line we write begins: a partial last line that does not is not a cut-off write of ours."""
@@ -203,15 +201,10 @@ class ExchangeLog:
                 file=str(self.path),
             )
 
-    def write(self, exchanges: Sequence[Exchange]) -> None:
-        lines = (
-            json.dumps(
-                {name: getattr(exchange, name) for name in _EXCHANGE_FIELDS}, ensure_ascii=False, separators=(",", ":")
-            )
-            for exchange in exchanges
-        )
+    def write(self, lines: str) -> None:
+        """One entry's JSONL lines (``responses.exchange_lines``), in one write and one flush."""
         assert self._sink is not None, "write inside 'with log:'"
-        self._sink.write("".join(line + "\n" for line in lines))
+        self._sink.write(lines)
         self._sink.flush()
 
 
