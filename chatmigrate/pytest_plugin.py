@@ -21,7 +21,7 @@ import pytest
 
 from chatmigrate.errors import ChatmigrateError, UsageError, one_line
 from chatmigrate.redact import redact
-from chatmigrate.vocab import AuditState
+from chatmigrate.vocab import AuditState, ExitCode
 
 if TYPE_CHECKING:
     from chatmigrate.api import AuditTarget, Config, Finding, RunResult, Verdict
@@ -173,7 +173,7 @@ class _Suite:
         owned = {entry.id for entry in self.entries}
         entry_homes = _file(gating, lambda f: shown.get(_key(f)) or [f.subject if f.subject in owned else None])
         judged = _Judged(outcome.result, gating, entry_homes)
-        judged.problem = _problem(outcome.verdict, outcome.transport_error)
+        judged.problem = _problem(outcome.verdict)
         judged.note = f"{len(outcome.result.entries)} entries replayed; results in {outcome.results_dir}"
         return judged
 
@@ -188,7 +188,7 @@ class _Suite:
         gating = _gating(outcome.result, self.config)
         case_homes = _file(gating, lambda f: [home if (home := (f.subject, f.side or "")) in owned else None])
         judged = _Judged(outcome.result, gating, case_homes)
-        judged.problem = _problem(outcome.verdict, outcome.audit.transport_error if outcome.audit else None)
+        judged.problem = _problem(outcome.verdict)
         judged.note = f"{len(outcome.result.audit)} case results; results in {results}"
         return judged
 
@@ -218,9 +218,9 @@ def _gating(result: RunResult, config: Config) -> list[Finding]:
     return [finding for finding in result.findings if fails_gate(finding, config.gate.limits, accepted)]
 
 
-def _problem(verdict: Verdict, transport_error: str | None) -> str | None:
+def _problem(verdict: Verdict) -> str | None:
     """A target that broke mid-run fails the run-wide test with the verdict's reason."""
-    return verdict.reason if transport_error else None
+    return verdict.reason if verdict.exit_code == ExitCode.TRANSPORT else None
 
 
 def _file(findings: list[Finding], homes: Callable[[Finding], Iterable[Home]]) -> dict[Home, list[Finding]]:
