@@ -19,18 +19,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from chatmigrate.errors import ChatmigrateError, UsageError, one_line
-from chatmigrate.redact import redact
-from chatmigrate.vocab import AuditState, ExitCode
-
 if TYPE_CHECKING:
     from chatmigrate.api import AuditTarget, Config, Finding, RunResult, Verdict
     from chatmigrate.audit.catalogue import Case
     from chatmigrate.records import AuditResult, CorpusEntry
 
 # This module is the pytest11 entry point: every pytest run of a project with chatmigrate installed imports
-# it. It imports only what stays light (no httpx, starlette, schemathesis, hypothesis or jinja2); the suite's
-# machinery is imported when --chatmigrate-config asks for it.
+# it. At import it loads only pytest and the standard library; chatmigrate itself (even its errors, which
+# compile the redaction patterns) is imported inside the hooks and tests that --chatmigrate-config adds.
 
 EMBEDDED = "embedded"
 AUDIT_RESULTS = "audit"
@@ -93,6 +89,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     suite = config.stash.get(_SUITE, None)
     lines = suite.summary() if suite is not None else []
     if lines:
+        from chatmigrate.redact import redact
+
         terminalreporter.write_sep("-", "chatmigrate")
         for line in lines:
             terminalreporter.write_line(redact(line))
@@ -132,6 +130,8 @@ class _Once:
             except Exception as error:
                 self._error = error
         if self._error is not None:
+            from chatmigrate.errors import ChatmigrateError, one_line
+
             cause = None if isinstance(self._error, ChatmigrateError) else self._error
             suffix = " (rerun with --full-trace for the traceback)" if cause else ""
             raise _Failed(f"chatmigrate: {one_line(self._error)}{suffix}") from cause
@@ -220,6 +220,8 @@ def _gating(result: RunResult, config: Config) -> list[Finding]:
 
 def _problem(verdict: Verdict) -> str | None:
     """A target that broke mid-run fails the run-wide test with the verdict's reason."""
+    from chatmigrate.vocab import ExitCode
+
     return verdict.reason if verdict.exit_code == ExitCode.TRANSPORT else None
 
 
@@ -272,6 +274,7 @@ def _open_suite(config: pytest.Config, session: pytest.Session) -> _Suite:
     from chatmigrate.audit import selected_cases
     from chatmigrate.audit.catalogue import CONTRACT, MUTATION
     from chatmigrate.corpus import load_corpus
+    from chatmigrate.errors import UsageError
 
     value: str = config.getoption("chatmigrate_config")
     drifts: list[str] = config.getoption("chatmigrate_drift")
@@ -304,6 +307,8 @@ def _open_suite(config: pytest.Config, session: pytest.Session) -> _Suite:
 
 class _Root(pytest.Collector):
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        from chatmigrate.errors import ChatmigrateError, one_line
+
         try:
             suite = _open_suite(self.config, self.session)
         except ChatmigrateError as error:
@@ -371,6 +376,8 @@ class _CaseTest(_Test):
         self.tier = tier
 
     def runtest(self) -> None:
+        from chatmigrate.vocab import AuditState
+
         judged = self.suite.audit.get()
         _fail_on(judged, (self.case_id, self.tier), f"audit case {self.case_id} on {self.tier}")
         result = _audit_result(judged.result.audit, self.case_id, self.tier)
@@ -407,6 +414,8 @@ def _audit_result(results: list[AuditResult], case_id: str, tier: str) -> AuditR
 def _fail_on(judged: _Judged, home: Home, what: str) -> None:
     findings = judged.failing.get(home)
     if findings:
+        from chatmigrate.redact import redact
+
         threshold = judged.result.verdict.threshold.value if judged.result.verdict else ""
         head = f"{what}: {len(findings)} finding(s) at or above {threshold}, not accepted by the baseline"
         raise _Failed(redact("\n\n".join([head, *(_describe(finding) for finding in findings)])))
