@@ -99,13 +99,28 @@ def claim(folder: Path) -> None:
         return
     for name in (EXCHANGES_FILE, RUN_FILE):
         if (folder / name).exists() or (folder / name).is_symlink():
-            raise ResultsError(
-                f"holds a {name} that chatmigrate did not write (no {MANIFEST_FILE}): "
-                "refusing to touch it; give another results folder",
-                file=str(folder),
-            )
+            _check_earlier_run(folder / name)
     manifest = {"tool": "chatmigrate", "layout": LAYOUT, "tool_version": __version__, "created_at": timestamp()}
     write_file(folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
+
+
+def _check_earlier_run(path: Path) -> None:
+    """A folder from a version that wrote no manifest is adopted only when its files read as ours."""
+    try:
+        check_output(path)
+        if path.name == RUN_FILE:
+            load_run(path)
+        else:
+            with path.open("rb") as source:
+                first = source.readline()
+            if first:
+                _record(first, path, 1)
+    except ResultsError:
+        raise ResultsError(
+            f"holds a {path.name} that chatmigrate did not write (no {MANIFEST_FILE}): "
+            "refusing to touch it; give another results folder",
+            file=str(path.parent),
+        ) from None
 
 
 def is_ours(folder: Path) -> bool:

@@ -163,6 +163,16 @@ def test_a_fresh_run_refuses_a_folder_holding_results_it_did_not_write(server: E
     assert not (tmp_path / MANIFEST_FILE).exists()
 
 
+def test_a_folder_written_before_manifests_existed_is_adopted_by_a_fresh_run(
+    server: EmbeddedServer, tmp_path: Path
+) -> None:
+    replay(server, tmp_path)
+    write_run(failing_run(), tmp_path)
+    (tmp_path / MANIFEST_FILE).unlink()
+    replay(server, tmp_path)
+    assert is_ours(tmp_path)
+
+
 def test_a_fresh_run_replaces_the_journal_of_an_earlier_run(server: EmbeddedServer, tmp_path: Path) -> None:
     replay(server, tmp_path)
     first = (tmp_path / EXCHANGES_FILE).read_bytes()
