@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chatmigrate.api import AuditTarget, Config, Finding, RunResult, Verdict
     from chatmigrate.audit.catalogue import Case
     from chatmigrate.records import AuditResult, CorpusEntry
+    from chatmigrate.vocab import Tier
 
 # This module is the pytest11 entry point: every pytest run of a project with chatmigrate installed imports
 # it. At import it loads only pytest and the standard library; chatmigrate itself (even its errors, which
@@ -146,7 +147,7 @@ class _Suite:
     config: Config
     target: AuditTarget
     entries: list[CorpusEntry]
-    cases: list[tuple[Case, str]]
+    cases: list[tuple[Case, Tier]]
     session: pytest.Session
     parity: _Once = field(init=False)
     audit: _Once = field(init=False)
@@ -186,7 +187,7 @@ class _Suite:
         outcome = api.run_audit(self.config, self.target, options, results_dir=results, formats=())
         owned = {(case.id, tier) for case, tier in self.cases}
         gating = _gating(outcome.result, self.config)
-        case_homes = _file(gating, lambda f: [home if (home := (f.subject, f.side or "")) in owned else None])
+        case_homes = _file(gating, lambda f: [home if (home := (f.subject, f.tier or "")) in owned else None])
         judged = _Judged(outcome.result, gating, case_homes)
         judged.problem = _problem(outcome.verdict)
         judged.note = f"{len(outcome.result.audit)} case results; results in {results}"
@@ -235,7 +236,7 @@ def _file(findings: list[Finding], homes: Callable[[Finding], Iterable[Home]]) -
 
 def _key(finding: Finding) -> tuple[str, ...]:
     """What the compare stage groups one finding by across entries."""
-    return (finding.check, finding.endpoint, finding.path or "", finding.kind or "", finding.side or "")
+    return (finding.endpoint, *finding.group_key)
 
 
 def _entries_showing(results: Path, findings: list[Finding], config: Config) -> dict[tuple[str, ...], list[str]]:

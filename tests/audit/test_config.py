@@ -8,12 +8,13 @@ import pytest
 from server_wire import PASSWORD, ServerFactory
 
 from chatmigrate.audit import AuditOptions, Principal, run_audit
-from chatmigrate.audit.findings import NOT_APPLICABLE
 from chatmigrate.audit.target import audit_options_from_config, target_from_config
 from chatmigrate.config import load_config
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import AuditState, Severity
+
+NOT_APPLICABLE = AuditState.NOT_APPLICABLE
 
 CONFIG = """
 [targets.old]
