@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import httpx
 
@@ -28,8 +28,7 @@ from chatmigrate.errors import TransportError, UsageError
 from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.redact import redact
 from chatmigrate.responses import exchange_lines, record_response
-
-EXCHANGES_FILE = "exchanges.jsonl"
+from chatmigrate.results import EXCHANGES_FILE, ExchangeLog, Plan
 
 ProgressCallback = Callable[[int, int], None]
 """``(done, total)`` entries: called once before the first request (``done`` counts resumed entries), then
@@ -140,15 +139,13 @@ async def replay(
     """Replay ``entries`` on every target into ``out_dir/exchanges.jsonl``; returns what was done."""
     if options.shard is not None:
         entries = shard_entries(entries, *options.shard)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / EXCHANGES_FILE
-    plans = {entry.id: planned_requests(entry, targets, options.repeats) for entry in entries}
-    done = completed_on_disk(path, plans) if options.resume else set()
-    pending = [entry for entry in entries if entry.id not in done]
+    plans: Plan = {entry.id: planned_requests(entry, targets, options.repeats) for entry in entries}
+    log = ExchangeLog(out_dir, plans, resume=options.resume)
+    pending = [entry for entry in entries if entry.id not in log.done]
     _check_writes(pending, targets, options.allow_writes)
-    summary = ReplaySummary(path=path, resumed=len(done))
-    with path.open("a" if options.resume else "w", encoding="utf-8") as sink:
-        run = _Run(targets, options, sink, summary, total=len(entries))
+    summary = ReplaySummary(path=out_dir / EXCHANGES_FILE, resumed=len(log.done))
+    with log:
+        run = _Run(targets, options, log, summary, total=len(entries))
         async with contextlib.AsyncExitStack() as stack:
             for target in targets:
                 run.clients[target.side] = await stack.enter_async_context(open_client(target, options.concurrency))
@@ -178,61 +175,6 @@ def _check_writes(entries: Iterable[CorpusEntry], targets: Sequence[Target], all
             f"{first.path}) and target {outside[0]} is not the embedded server: "
             "pass --allow-writes to send them"
         )
-
-
-def completed_on_disk(path: Path, plans: dict[str, list[tuple[str, int]]]) -> set[str]:
-    """Entries already complete in the JSONL; a partial tail (line or entry) is cut off so appends stay clean."""
-    if not path.exists():
-        return set()
-    done: set[str] = set()
-    good_end = 0
-    offset = 0
-    group: tuple[str, set[tuple[str, int]]] | None = None
-    with path.open("rb") as source:
-        for raw in source:
-            record = _parse_line(raw)
-            if record is None:
-                break
-            entry_id, pair = record
-            if group is not None and group[0] != entry_id:
-                _close_group(group, plans, done, path)
-                good_end = offset
-                group = None
-            group = group or (entry_id, set())
-            group[1].add(pair)
-            offset += len(raw)
-    if group is not None and _is_complete(group, plans):
-        done.add(group[0])
-        good_end = offset
-    with path.open("r+b") as sink:
-        sink.truncate(good_end)
-    return done
-
-
-def _parse_line(raw: bytes) -> tuple[str, tuple[str, int]] | None:
-    if not raw.endswith(b"\n"):
-        return None
-    try:
-        record = json.loads(raw)
-        return str(record["entry_id"]), (str(record["side"]), int(record["attempt"]))
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _is_complete(group: tuple[str, set[tuple[str, int]]], plans: dict[str, list[tuple[str, int]]]) -> bool:
-    plan = plans.get(group[0])
-    return plan is None or set(plan) == group[1]
-
-
-def _close_group(
-    group: tuple[str, set[tuple[str, int]]], plans: dict[str, list[tuple[str, int]]], done: set[str], path: Path
-) -> None:
-    if not _is_complete(group, plans):
-        raise UsageError(
-            f"{path}: entry {group[0]!r} was recorded with other targets or repeats than this "
-            "run; resume with the same config, or write to a new --out folder"
-        )
-    done.add(group[0])
 
 
 def open_client(target: Target, concurrency: int) -> httpx.AsyncClient:
@@ -265,11 +207,11 @@ class _Abort(Exception):
 
 class _Run:
     def __init__(
-        self, targets: Sequence[Target], options: ReplayOptions, sink: TextIO, summary: ReplaySummary, total: int
+        self, targets: Sequence[Target], options: ReplayOptions, log: ExchangeLog, summary: ReplaySummary, total: int
     ):
         self.targets = targets
         self.options = options
-        self.sink = sink
+        self.log = log
         self.summary = summary
         self.total = total
         self.finished = summary.resumed
@@ -321,9 +263,7 @@ class _Run:
             self.report_progress()
 
     def _write(self, exchanges: list[Exchange]) -> None:
-        """One write and one flush per entry: a crash never leaves half an entry behind a whole one."""
-        self.sink.write(exchange_lines(exchanges))
-        self.sink.flush()
+        self.log.write(exchange_lines(exchanges))
         self.summary.completed += 1
         self.summary.exchanges += len(exchanges)
         self.summary.errors += sum(1 for exchange in exchanges if exchange.error)

@@ -12,7 +12,7 @@ from chatmigrate.compare import group_exchanges, read_exchanges
 from chatmigrate.config import Config
 from chatmigrate.corpus import load_corpus, shard
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.errors import UsageError
+from chatmigrate.errors import ResultsError, UsageError
 from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.redact import registered_secrets
 from chatmigrate.replay import EXCHANGES_FILE, ReplayOptions, ReplaySummary, Target, run_replay, targets_from_config
@@ -173,5 +173,5 @@ def test_resume_skips_complete_entries_and_cuts_a_partial_tail(server: EmbeddedS
 
 def test_resume_with_other_repeats_is_refused(server: EmbeddedServer, tmp_path: Path) -> None:
     replay(server, tmp_path)
-    with pytest.raises(UsageError, match="other targets or repeats"):
+    with pytest.raises(ResultsError, match="other targets or repeats"):
         replay(server, tmp_path, resume=True, repeats=3)

@@ -9,7 +9,7 @@ import typer
 from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
 from chatmigrate.cli._requests import ReplayRequest, TargetsRequest, shard_of
-from chatmigrate.parity import ParityOutcome, judge, run_parity, write_run
+from chatmigrate.parity import ParityOutcome, run_parity
 from chatmigrate.progress import progress_bar
 from chatmigrate.recorded import load_gor
 from chatmigrate.records import Verdict
@@ -85,8 +85,7 @@ def replay(request: ReplayRequest) -> int:
             allow_writes=request.allow_writes,
             progress=on_progress,
         )
-        verdict = judge(outcome, loaded)
-        write_run(outcome.result, outcome.results_dir)
+        verdict = outcome.verdict
         typer.echo(summary_line(outcome, verdict, loaded.gate.limits.fail_on))
     if outcome.transport_error:
         print(f"chatmigrate: error: {redact(outcome.transport_error)}", file=sys.stderr)
