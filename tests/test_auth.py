@@ -20,7 +20,6 @@ from chatmigrate.auth import (
     SessionAuth,
     TokenEndpointAuth,
     build_auth,
-    inspect_token,
     mint_token,
     send,
 )
@@ -29,6 +28,7 @@ from chatmigrate.config import AuthConfig
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
 from chatmigrate.redact import MASK
+from chatmigrate.tokeninspect import inspect_token
 
 T = TypeVar("T")
 LEGACY_CHAT = "/admin/chat/"
