@@ -21,6 +21,7 @@ from chatmigrate.audit.canary import Canary
 from chatmigrate.audit.forge import Forge, decode_unverified
 from chatmigrate.audit.probe import Expect, HttpProbe
 from chatmigrate.audit.target import AuditOptions, AuditTarget, Principal
+from chatmigrate.bounded import fetch
 from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.redact import register_secret
 from chatmigrate.vocab import Severity
@@ -169,7 +170,7 @@ class AuditContext:
         match = _CSRF_FIELD.search(form_page.text)
         self.remember(csrftoken, "CSRFTOKEN")
         if not csrftoken or match is None:
-            raise ConfigError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
+            raise TransportError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
         self.remember(match.group(1), "CSRF_FORM_TOKEN")
         form = {
             "username": principal.username,
@@ -194,7 +195,7 @@ class AuditContext:
         match = _CSRF_FIELD.search(page.text)
         self.remember(cookie, "CSRFTOKEN")
         if match is None or not cookie:
-            raise ConfigError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
+            raise TransportError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
         self.remember(match.group(1), "CSRF_FORM_TOKEN")
         return cookie, match.group(1)
 
@@ -204,7 +205,8 @@ class AuditContext:
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
-            return await self.client.request(method, url, timeout=self.options.timeout, **kwargs)
+            request = self.client.build_request(method, url, **kwargs)
+            return await fetch(self.client, request, timeout=self.options.timeout)
         except httpx.HTTPError as error:
             raise TransportError(f"{method} {url}: {type(error).__name__}: {error}") from None
 
