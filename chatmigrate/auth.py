@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import jwt
 
-from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES, MAX_REDIRECTS, fetch
+from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES, MAX_REDIRECTS, BadAnswer, describe, fetch
 from chatmigrate.config import CHAT_PATH, AuthConfig
 from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.redact import register_secret
@@ -156,9 +156,11 @@ class AuthAdapter(abc.ABC):
                 timeout=self.bounds.timeout,
                 max_redirects=redirects,
             )
+        except BadAnswer as error:
+            raise TransportError(f"{what} at {request.url}: {error}") from None
         except httpx.HTTPError as error:
             raise TransportError(
-                f"{what} at {request.url}: cannot reach it or read its answer ({_describe(error)})"
+                f"{what} at {request.url}: cannot reach it or get a usable answer ({describe(error)})"
             ) from None
 
 
@@ -482,8 +484,3 @@ def _strict_text(response: httpx.Response, what: str) -> str:
             f"{what} at {response.url}: status {response.status_code}, "
             f"the body is not valid {response.encoding or 'utf-8'} text"
         ) from None
-
-
-def _describe(error: BaseException) -> str:
-    detail = str(error).splitlines()[0] if str(error) else ""
-    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__

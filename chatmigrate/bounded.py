@@ -34,6 +34,10 @@ class BodyTooLarge(httpx.TransportError):
         self.limit = limit
 
 
+class BadAnswer(httpx.TransportError):
+    """An answer whose status arrived but that cannot be used: too large, cut off, too slow, redirecting forever."""
+
+
 class _Counter:
     def __init__(self, limit: int) -> None:
         self.limit, self.total = limit, 0
@@ -122,19 +126,30 @@ async def fetch(
     ``timeout`` bounds the whole exchange, so a target dripping a byte a second cannot hold it open.
     The result is an ordinary read response: ``.text``, ``.json()`` and ``.cookies`` work.
     """
+    statuses: list[int] = []
     try:
         async with asyncio.timeout(timeout):
-            return await _fetch(client, request, limit, max_redirects)
+            return await _fetch(client, request, limit, max_redirects, statuses)
     except TimeoutError:
-        raise httpx.ReadTimeout(f"no complete answer within {timeout:g}s", request=request) from None
+        problem = f"no complete answer within {timeout:g}s"
+        if statuses:
+            raise BadAnswer(f"status {statuses[-1]}, {problem}", request=request) from None
+        raise httpx.ReadTimeout(problem, request=request) from None
 
 
-async def _fetch(client: httpx.AsyncClient, request: httpx.Request, limit: int, max_redirects: int) -> httpx.Response:
+async def _fetch(
+    client: httpx.AsyncClient, request: httpx.Request, limit: int, max_redirects: int, statuses: list[int]
+) -> httpx.Response:
     history: list[httpx.Response] = []
     while True:
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING
         response = await client.send(request, stream=True, follow_redirects=False)
-        body = await read_bounded(response, limit)
+        statuses.append(response.status_code)
+        try:
+            body = await read_bounded(response, limit)
+        except httpx.HTTPError as error:
+            reason = str(error) if isinstance(error, BodyTooLarge) else describe(error)
+            raise BadAnswer(f"status {response.status_code}, {reason}", request=request) from None
         whole = httpx.Response(
             response.status_code,
             headers=[
@@ -149,6 +164,13 @@ async def _fetch(client: httpx.AsyncClient, request: httpx.Request, limit: int, 
         if response.next_request is None or not max_redirects:
             return whole
         if len(history) >= max_redirects:
-            raise httpx.TooManyRedirects(f"more than {max_redirects} redirects", request=request)
+            raise BadAnswer(f"status {response.status_code}, more than {max_redirects} redirects", request=request)
         history.append(whole)
         request = response.next_request
+
+
+def describe(error: BaseException) -> str:
+    """One line for a failed exchange: the kind of failure, then what it said."""
+    detail = str(error).splitlines()[0] if str(error) else ""
+    name = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+    return f"{name}: {detail}" if detail else name

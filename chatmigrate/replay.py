@@ -24,7 +24,7 @@ from typing import Any, TextIO
 import httpx
 
 from chatmigrate import auth as auth_mod
-from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, iter_bounded
+from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, describe, iter_bounded
 from chatmigrate.compare import is_json_type
 from chatmigrate.config import CHAT_PATH, Config, RunOptions, TargetConfig
 from chatmigrate.corpus import shard as shard_entries
@@ -444,6 +444,4 @@ def _first_leaf(group: BaseExceptionGroup) -> BaseException:
 
 
 def _describe(error: BaseException) -> str:
-    detail = str(error).splitlines()[0] if str(error) else ""
-    name = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
-    return redact(f"{name}: {detail}" if detail else name)
+    return redact(describe(error))
