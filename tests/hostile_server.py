@@ -10,22 +10,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gzip
 import json
 import threading
+import time
 import zlib
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 
+import jwt
+
 LOGIN_PATH = "/admin/login/"
-OLD_CHAT, NEW_CHAT, TOKEN_PATH = "/admin/chat/", "/api/v1/admin/chat/", "/api/v1/auth/token/"
+OLD_CHAT, NEW_CHAT = "/admin/chat/", "/api/v1/admin/chat/"
+TOKEN_PATH, REFRESH_PATH = "/api/v1/auth/token/", "/api/v1/auth/token/refresh/"
 ROUTES = {
     "login": {LOGIN_PATH},
     "old": {OLD_CHAT},
     "new": {NEW_CHAT},
     "sides": {OLD_CHAT, NEW_CHAT},
     "token": {TOKEN_PATH},
+    "refresh": {REFRESH_PATH},
 }
-CHAT_LIST = json.dumps({"status": "success", "request_type": "chat_list", "chats": []}).encode()
+CHAT_LIST = json.dumps(
+    {
+        "status": "success",
+        "request_type": "chat_list",
+        "chats": [],
+        "count": 0,
+        "generated_at": "2026-01-01T00:00:00Z",
+        "request_id": "r1",
+    }
+).encode()
 CSRF = "c" * 32
 LOGIN_FORM = f'<form><input type="hidden" name="csrfmiddlewaretoken" value="{CSRF}"></form>'.encode()
 ONE_GB = 1 << 30
@@ -112,6 +127,20 @@ async def _redirect_loop(writer: Writer, path: str) -> None:
     await answer(writer, 302, "text/html", b"", f"Location: {path}")
 
 
+def _encoded(encoding: str, pack: Callable[[bytes], bytes]) -> Callable[[Writer, str], Awaitable[None]]:
+    """Not a fault: a correct compressed answer, to show that bounding bodies did not break decoding."""
+
+    async def fault(writer: Writer, path: str) -> None:
+        await answer(writer, 200, "application/json", pack(CHAT_LIST), f"Content-Encoding: {encoding}")
+
+    return fault
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
 async def _refuse(writer: Writer, path: str) -> None:
     """What Django does with a wrong password: the form again, 200, and an error on it."""
     await answer(writer, 200, "text/html; charset=utf-8", LOGIN_FORM + b"<p class=errornote>Please enter the correct")
@@ -130,6 +159,10 @@ FAULTS: dict[str, Callable[[Writer, str], Awaitable[None]]] = {
     "truncated": _truncated,
     "bad-utf8": _bad_utf8,
     "redirect-loop": _redirect_loop,
+    "gzip": _encoded("gzip", gzip.compress),
+    "deflate": _encoded("deflate", zlib.compress),
+    "raw-deflate": _encoded("deflate", _raw_deflate),
+    "gzip-twice": _encoded("gzip, gzip", lambda data: gzip.compress(gzip.compress(data))),
 }
 
 
@@ -140,10 +173,11 @@ class HostileServer:
     """Healthy everywhere except ``where`` (a key of ``ROUTES``), which answers with ``fault``.
 
     The fault ``refuse`` is the one healthy refusal: the login form posted back with an error.
+    ``times`` limits the fault to the first N matching requests (a target that recovers).
     """
 
-    def __init__(self, fault: str, where: str) -> None:
-        self.fault, self.where = fault, where
+    def __init__(self, fault: str, where: str, times: int | None = None) -> None:
+        self.fault, self.where, self.times = fault, where, times
         self.port = 0
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -196,7 +230,8 @@ class HostileServer:
                 )
                 await reader.readexactly(length)
                 path = target.decode().split("?")[0]
-                if self.fault in FAULTS and path in ROUTES[self.where] and method == self._method:
+                if self.fault in FAULTS and path in ROUTES[self.where] and method == self._method and self.times != 0:
+                    self.times = None if self.times is None else self.times - 1
                     await FAULTS[self.fault](writer, path)
                     if self.fault in UNFINISHED:
                         return
@@ -205,7 +240,7 @@ class HostileServer:
 
     @property
     def _method(self) -> bytes:
-        return b"POST" if self.where == "token" else b"GET"
+        return b"POST" if self.where in ("token", "refresh") else b"GET"
 
     async def _healthy(self, writer: Writer, method: bytes, path: str) -> None:
         if path == LOGIN_PATH and method == b"POST":
@@ -214,6 +249,9 @@ class HostileServer:
                 return
             cookies = (f"Set-Cookie: sessionid={'s' * 32}; HttpOnly", f"Set-Cookie: csrftoken={CSRF}")
             await answer(writer, 302, "text/html", b"", "Location: /admin/chat/", *cookies)
+        elif path == TOKEN_PATH:
+            access = jwt.encode({"username": "admin", "exp": int(time.time()) + 600}, "hostile-key-" * 4)
+            await answer(writer, 200, "application/json", json.dumps({"access": access, "refresh": "r" * 40}).encode())
         elif path == LOGIN_PATH:
             await answer(writer, 200, "text/html; charset=utf-8", LOGIN_FORM, f"Set-Cookie: csrftoken={CSRF}")
         else:

@@ -85,7 +85,7 @@ def run_child(args: list[str], env: dict[str, str], work: Path) -> ChildRun:
     return ChildRun(child.returncode, (work / "stderr").read_text(), peak, work / "results")
 
 
-def configure(target: HostileServer, work: Path) -> list[str]:
+def configure(target: HostileServer, work: Path, retries: int = 0) -> list[str]:
     """The replay command line against ``target``: one chat_list entry, one call per side, 3 s per exchange."""
     corpus = work / "corpus.jsonl"
     corpus.write_text(json.dumps({"id": "chat-list", "query": {"request_type": "chat_list"}}) + "\n")
@@ -95,7 +95,8 @@ def configure(target: HostileServer, work: Path) -> list[str]:
         'auth = { kind = "session", username = "admin", password_env = "CM_HOSTILE_PASSWORD" }\n'
         f'[targets.new]\nbase_url = "{target.url}"\n'
         'auth = { kind = "bearer", token_env = "CM_HOSTILE_TOKEN" }\n'
-        '[run]\ntimeout = "3s"\nretries = 0\nrepeats = 1\n'
+        '[run]\ntimeout = "3s"\nrepeats = 1\nbackoff = 0.01\n'
+        f"retries = {retries}\n"
     )
     return ["replay", "--config", str(config), "--corpus", str(corpus), "--out", str(work / "results"), "--no-progress"]
 
@@ -112,9 +113,11 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-def replay_in_process(fault: str, where: str, work: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    with HostileServer(fault, where) as target:
-        code, _, err = cli(configure(target, work), capsys)
+def replay_in_process(
+    target: HostileServer, work: Path, capsys: pytest.CaptureFixture[str], retries: int = 0
+) -> tuple[int, str]:
+    with target:
+        code, _, err = cli(configure(target, work, retries), capsys)
     return code, err
 
 
@@ -128,9 +131,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, s
         yield dict(zip(CHILD_CASES, pool.map(one, CHILD_CASES), strict=True))
 
 
+def exchanges(results: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (results / EXCHANGES_FILE).read_text().splitlines()]
+
+
 def side_error(results: Path, side: str) -> str:
-    records = [json.loads(line) for line in (results / EXCHANGES_FILE).read_text().splitlines()]
-    return next(str(record["error"]) for record in records if record["side"] == side)
+    return next(str(record["error"]) for record in exchanges(results) if record["side"] == side)
 
 
 @pytest.mark.parametrize("case", CHILD_CASES, ids=[f"{fault}-at-{where}" for fault, where in CHILD_CASES])
@@ -167,7 +173,7 @@ def test_a_hostile_body_on_a_side_is_recorded_on_its_exchange_and_fails_the_run(
 def test_a_broken_login_page_exits_3_with_one_line_naming_the_side_the_url_and_the_status(
     fault: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, err = replay_in_process(fault, "login", tmp_path, capsys)
+    code, err = replay_in_process(HostileServer(fault, "login"), tmp_path, capsys)
     assert (code, err.count("\n")) == (3, 1)
     assert "target old" in err and f"{LOGIN_PATH}: {LOGIN_CAUSE[fault]}" in err
 
@@ -176,7 +182,7 @@ def test_a_broken_login_page_exits_3_with_one_line_naming_the_side_the_url_and_t
 def test_an_explicit_refusal_of_the_credentials_at_login_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, err = replay_in_process("refuse", "login", tmp_path, capsys)
+    code, err = replay_in_process(HostileServer("refuse", "login"), tmp_path, capsys)
     assert (code, err.count("\n")) == (2, 1)
     assert "refused: the login form came back" in err
 
@@ -186,8 +192,27 @@ def test_an_explicit_refusal_of_the_credentials_at_login_exits_2(
 def test_a_broken_answer_on_both_sides_is_recorded_on_each_exchange_and_fails_the_run(
     fault: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _ = replay_in_process(fault, "sides", tmp_path, capsys)
+    code, _ = replay_in_process(HostileServer(fault, "sides"), tmp_path, capsys)
     assert code == 1
     assert [side_error(tmp_path / "results", side)[: len(SIDE_ERROR[fault])] for side in SIDES] == [
         SIDE_ERROR[fault]
     ] * 2
+
+
+@pytest.mark.usefixtures("credentials")
+def test_a_login_fault_is_retried_like_any_transport_error_and_the_run_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = replay_in_process(HostileServer("503", "login", times=1), tmp_path, capsys, retries=1)
+    assert (code, err) == (0, "")
+    assert [record["status"] for record in exchanges(tmp_path / "results")] == [200, 200]
+
+
+@pytest.mark.usefixtures("credentials")
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw-deflate", "gzip-twice"])
+def test_a_compressed_answer_is_still_decoded_and_read_as_json(
+    encoding: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = replay_in_process(HostileServer(encoding, "sides"), tmp_path, capsys)
+    assert code == 0
+    assert [(record["error"], record["is_json"]) for record in exchanges(tmp_path / "results")] == [(None, True)] * 2
