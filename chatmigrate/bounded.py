@@ -88,21 +88,36 @@ def _through(inflater: _Inflater, pieces: Iterable[bytes]) -> Iterator[bytes]:
         yield from inflater.feed(piece)
 
 
+def _inflaters(content_encoding: str, limit: int) -> list[_Inflater]:
+    """Decoders in the order they apply: the last encoding named was applied last, so it comes off first."""
+    encodings = [value.strip().lower() for value in content_encoding.split(",")]
+    return [_Inflater(value, limit) for value in reversed(encodings) if value in ("gzip", "deflate")]
+
+
+def _decoded(inflaters: list[_Inflater], chunk: bytes) -> Iterator[bytes]:
+    pieces: Iterable[bytes] = (chunk,)
+    for inflater in inflaters:
+        pieces = _through(inflater, pieces)
+    return iter(pieces)
+
+
 async def iter_bounded(response: httpx.Response, limit: int = DEFAULT_MAX_BODY_BYTES) -> AsyncIterator[bytes]:
     """The decoded body of a streamed response, in pieces; raw bytes and every decoding stage are counted."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit, declared=int(declared))
-    encodings = [value.strip().lower() for value in response.headers.get("content-encoding", "").split(",")]
-    inflaters = [_Inflater(value, limit) for value in reversed(encodings) if value in ("gzip", "deflate")]
+    inflaters = _inflaters(response.headers.get("content-encoding", ""), limit)
     raw = _Counter(limit)
     async for chunk in response.aiter_raw():
         raw.add(len(chunk))
-        pieces: Iterable[bytes] = (chunk,)
-        for inflater in inflaters:
-            pieces = _through(inflater, pieces)
-        for piece in pieces:
+        for piece in _decoded(inflaters, chunk):
             yield piece
+
+
+def decode_bounded(raw: bytes, content_encoding: str, limit: int = DEFAULT_MAX_BODY_BYTES) -> bytes:
+    """A body already in memory (a capture, a proxied answer), decoded under the same limit as a streamed one."""
+    _Counter(limit).add(len(raw))
+    return b"".join(_decoded(_inflaters(content_encoding, limit), raw))
 
 
 async def read_bounded(response: httpx.Response, limit: int = DEFAULT_MAX_BODY_BYTES) -> bytes:
