@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import jwt
 
-from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES, MAX_REDIRECTS, BadAnswer, describe, fetch
+from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES, MAX_REDIRECTS, BadAnswer, describe, fetch, read_whole
 from chatmigrate.config import CHAT_PATH, AuthConfig
 from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.redact import register_secret
@@ -165,24 +165,32 @@ class AuthAdapter(abc.ABC):
 
 
 async def send(
-    client: httpx.AsyncClient, auth: AuthAdapter, build: Callable[[], httpx.Request], *, stream: bool = False
+    client: httpx.AsyncClient,
+    auth: AuthAdapter,
+    build: Callable[[], httpx.Request],
+    *,
+    stream: bool = False,
+    limit: int = DEFAULT_MAX_BODY_BYTES,
 ) -> httpx.Response:
-    """Send with auth; when the credential turns out dead, log in again and retry exactly once."""
+    """Send with auth; when the credential turns out dead, log in again and retry exactly once.
+
+    Unless the caller streams (and bounds the body itself), the answer is read whole within ``limit``.
+    """
     generation = auth.generation
-    response = await _send_once(client, auth, build, stream)
-    if not auth.needs_reauth(response):
-        return response
-    await response.aclose()
-    await auth.reauthenticate(client, generation)
-    return await _send_once(client, auth, build, stream)
+    response = await _send_once(client, auth, build)
+    if auth.needs_reauth(response):
+        await response.aclose()
+        await auth.reauthenticate(client, generation)
+        response = await _send_once(client, auth, build)
+    return response if stream else await read_whole(response, limit)
 
 
 async def _send_once(
-    client: httpx.AsyncClient, auth: AuthAdapter, build: Callable[[], httpx.Request], stream: bool
+    client: httpx.AsyncClient, auth: AuthAdapter, build: Callable[[], httpx.Request]
 ) -> httpx.Response:
     request = build()
     await auth.apply(request)
-    return await client.send(request, stream=stream)
+    return await client.send(request, stream=True)
 
 
 class SessionAuth(AuthAdapter):

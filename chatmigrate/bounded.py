@@ -160,21 +160,7 @@ async def _fetch(
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING
         response = await client.send(request, stream=True, follow_redirects=False)
         statuses.append(response.status_code)
-        try:
-            body = await read_bounded(response, limit)
-        except httpx.HTTPError as error:
-            reason = str(error) if isinstance(error, BodyTooLarge) else describe(error)
-            raise BadAnswer(f"status {response.status_code}, {reason}", request=request) from None
-        whole = httpx.Response(
-            response.status_code,
-            headers=[
-                (name, value)
-                for name, value in response.headers.multi_items()
-                if name.lower() not in ("content-encoding", "content-length")
-            ],
-            content=body,
-            request=request,
-        )
+        whole = await read_whole(response, limit)
         whole.history = list(history)
         if response.next_request is None or not max_redirects:
             return whole
@@ -182,6 +168,28 @@ async def _fetch(
             raise BadAnswer(f"status {response.status_code}, more than {max_redirects} redirects", request=request)
         history.append(whole)
         request = response.next_request
+
+
+async def read_whole(response: httpx.Response, limit: int = DEFAULT_MAX_BODY_BYTES) -> httpx.Response:
+    """A streamed response read whole under the limit, as an ordinary read response (decoded already).
+
+    A body that cannot be read is a ``BadAnswer`` naming the status, which did arrive.
+    """
+    try:
+        body = await read_bounded(response, limit)
+    except httpx.HTTPError as error:
+        reason = str(error) if isinstance(error, BodyTooLarge) else describe(error)
+        raise BadAnswer(f"status {response.status_code}, {reason}", request=response.request) from None
+    return httpx.Response(
+        response.status_code,
+        headers=[
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length")
+        ],
+        content=body,
+        request=response.request,
+    )
 
 
 def describe(error: BaseException) -> str:
