@@ -7,6 +7,7 @@ what goes wrong and ``where`` says at which route: the login page, the old chat 
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import functools
@@ -17,6 +18,7 @@ import time
 import zlib
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Self
 
 import jwt
 
@@ -169,26 +171,22 @@ FAULTS: dict[str, Callable[[Writer, str], Awaitable[None]]] = {
 UNFINISHED = frozenset({"endless", "1gb", "drip", "truncated"})
 
 
-class HostileServer:
-    """Healthy everywhere except ``where`` (a key of ``ROUTES``), which answers with ``fault``.
+class LoopbackTcpServer(abc.ABC):
+    """A raw asyncio TCP server on an ephemeral loopback port, in its own thread, for one ``with`` block."""
 
-    The fault ``refuse`` is the one healthy refusal: the login form posted back with an error.
-    ``times`` limits the fault to the first N matching requests (a target that recovers).
-    """
-
-    def __init__(self, fault: str, where: str, times: int | None = None) -> None:
-        self.fault, self.where, self.times = fault, where, times
+    def __init__(self) -> None:
         self.port = 0
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._server: asyncio.Server | None = None
         self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> HostileServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         self._ready.wait(10)
         return self
@@ -200,13 +198,29 @@ class HostileServer:
 
     async def _main(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
-        self.port = server.sockets[0].getsockname()[1]
+        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         await self._stop.wait()
-        server.close()
+        self._server.close()
         for task in asyncio.all_tasks() - {asyncio.current_task()}:
             task.cancel()
+
+    @abc.abstractmethod
+    async def _connection(self, reader: asyncio.StreamReader, writer: Writer) -> None:
+        """Serve one client connection."""
+
+
+class HostileServer(LoopbackTcpServer):
+    """Healthy everywhere except ``where`` (a key of ``ROUTES``), which answers with ``fault``.
+
+    The fault ``refuse`` is the one healthy refusal: the login form posted back with an error.
+    ``times`` limits the fault to the first N matching requests (a target that recovers).
+    """
+
+    def __init__(self, fault: str, where: str, times: int | None = None) -> None:
+        super().__init__()
+        self.fault, self.where, self.times = fault, where, times
 
     async def _connection(self, reader: asyncio.StreamReader, writer: Writer) -> None:
         try:

@@ -12,12 +12,11 @@ import contextlib
 import json
 import socket
 import struct
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 import pytest
+from hostile_server import LoopbackTcpServer
 
 from chatmigrate.auth import BearerAuth
 from chatmigrate.cli import main
@@ -36,43 +35,14 @@ OPAQUE = {"access": "opaque-0123456789abcdef", "password": "hunter2hunter2", "se
 DEEP = 100_000
 
 
-class FaultServer:
+class FaultServer(LoopbackTcpServer):
     """HTTP/1.1 on loopback: answers ``healthy`` requests with JSON, then misbehaves as ``fault`` says."""
 
     def __init__(self, fault: str, healthy: int = 0) -> None:
+        super().__init__()
         self.fault, self.healthy = fault, healthy
         self.requests = 0
         self.bytes_sent = 0
-        self.port = 0
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._server: asyncio.Server | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        self._ready.wait(5)
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(5)
-
-    async def _main(self) -> None:
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        self._ready.set()
-        await self._stop.wait()
-        self._server.close()
-        for task in asyncio.all_tasks() - {asyncio.current_task()}:
-            task.cancel()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
