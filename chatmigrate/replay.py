@@ -379,13 +379,13 @@ class _Run:
             async with self.semaphore:
                 record.error, record.elapsed_ms = None, 0.0
                 started = time.perf_counter()
-                data: list[bytes] = []
+                data = bytearray()
                 try:
                     async with asyncio.timeout(target.timeout):
                         response = await auth_mod.send(client, target.auth, build, stream=True)
                         try:
                             async for piece in iter_bounded(response, self.options.max_body_bytes):
-                                data.append(piece)
+                                data += piece
                         finally:
                             await response.aclose()
                 except BodyTooLarge as error:
@@ -397,7 +397,7 @@ class _Run:
                 except httpx.DecodingError as error:
                     record.error = f"undecodable body: {_describe(error)}"
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
-            record_response(record, response, b"".join(data))
+            record_response(record, response, data)
             self.failures[target.side] = 0
             return record
         self._count_failure(target, record)

@@ -30,7 +30,7 @@ def exchange_lines(exchanges: Iterable[Exchange]) -> str:
     )
 
 
-def record_response(record: Exchange, response: httpx.Response, data: bytes) -> None:
+def record_response(record: Exchange, response: httpx.Response, data: bytes | bytearray) -> None:
     """Status, headers and the body as JSON or text; a record already in error (a body over the limit) keeps
     what was read as text only. JSON must be valid in its charset: mojibake is not silently replaced."""
     record.status = response.status_code
