@@ -35,18 +35,18 @@ from chatmigrate.records import (
     from_dict,
 )
 from chatmigrate.redact import redact, redact_obj
-from chatmigrate.vocab import Outcome, Severity
+from chatmigrate.vocab import Check, FindingKind, Outcome, Severity, Tier
 
 PRIMARY_SIDE = "old"
 TIERS = {"old": "legacy", "new": "jwt", "proxy": "proxy"}
 
-CHECK_JSON = "json"
-CHECK_OUTCOME = "auth-outcome"
-CHECK_BODY = "body"
-CHECK_SCHEMA = "schema"
-CHECK_LATENCY = "latency"
-CHECK_NOISE = "noise"
-CHECK_IGNORE_RULE = "ignore-rule"
+CHECK_JSON = Check.JSON
+CHECK_OUTCOME = Check.AUTH_OUTCOME
+CHECK_BODY = Check.BODY
+CHECK_SCHEMA = Check.SCHEMA
+CHECK_LATENCY = Check.LATENCY
+CHECK_NOISE = Check.NOISE
+CHECK_IGNORE_RULE = Check.IGNORE_RULE
 
 SchemaCheck = Callable[[str, str, str, int, Any], list[str]]
 """(tier, method, path, status, body) -> readable violations; empty when conformant."""
@@ -185,12 +185,12 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000) -> Finding | No
     """
     status = exchange.status
     side = exchange.side
-    finding = partial(Finding, check=CHECK_JSON, subject=exchange.entry_id, endpoint=exchange.endpoint, side=side)
+    finding = partial(Finding, check=CHECK_JSON, subject=exchange.entry_id, endpoint=exchange.endpoint, tier=Tier(side))
     if status is None:
         error = exchange.error or "no error recorded"
         return finding(
             severity=Severity.HIGH,
-            kind=Outcome.TRANSPORT_ERROR.value,
+            kind=FindingKind.TRANSPORT_ERROR,
             evidence=error,
             title=f"{side} gave no answer: {error}",
         )
@@ -202,20 +202,20 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000) -> Finding | No
         if not _is_login_redirect(exchange):
             return finding(
                 severity=Severity.HIGH,
-                kind="redirect",
+                kind=FindingKind.REDIRECT,
                 evidence=location,
                 title=f"{side} answers a {status} redirect where JSON was due",
             )
         if legacy:
             return finding(
                 severity=Severity.INFO,
-                kind="login-redirect",
+                kind=FindingKind.LOGIN_REDIRECT,
                 evidence=location,
                 title=f"old answers {status} to the login page (expected legacy behaviour)",
             )
         return finding(
             severity=Severity.HIGH,
-            kind="login-redirect",
+            kind=FindingKind.LOGIN_REDIRECT,
             evidence=location,
             title=f"{side} answers {status} to a login page instead of a JSON 401",
         )
@@ -224,20 +224,20 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000) -> Finding | No
         if legacy and _is_login_page(exchange):
             return finding(
                 severity=Severity.INFO,
-                kind="login-page",
+                kind=FindingKind.LOGIN_PAGE,
                 evidence=page,
                 title=f"old answers an HTML login page ({status}) (expected legacy behaviour)",
             )
         if legacy and status == 404:
             return finding(
                 severity=Severity.INFO,
-                kind="html-404",
+                kind=FindingKind.HTML_404,
                 evidence=page,
                 title="old answers an HTML 404 page (expected legacy behaviour)",
             )
         return finding(
             severity=Severity.HIGH,
-            kind="html",
+            kind=FindingKind.HTML,
             evidence=page,
             title=f"{side} answers an HTML page ({status}) where JSON was due",
         )
@@ -245,14 +245,14 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000) -> Finding | No
     if _is_json_text(exchange.text):
         return finding(
             severity=Severity.MEDIUM,
-            kind="content-type",
+            kind=FindingKind.CONTENT_TYPE,
             old="application/json",
             new=content_type,
             title=f"{side} answers JSON labelled {content_type!r} ({status})",
         )
     return finding(
         severity=Severity.HIGH,
-        kind="not-json",
+        kind=FindingKind.NOT_JSON,
         evidence=page,
         title=f"{side} answers a non-JSON body ({content_type}, {status}) where JSON was due",
     )
@@ -267,14 +267,15 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
         check=CHECK_OUTCOME,
         subject=old.entry_id,
         endpoint=old.endpoint,
-        side=side,
+        tier=Tier(side),
         old=old.status,
         new=candidate.status,
     )
     if before != after:
         return finding(
             severity=Severity.HIGH if after is Outcome.SERVER_ERROR else Severity.MEDIUM,
-            kind=f"{before.value}->{after.value}",
+            kind=FindingKind.OUTCOME_CHANGED,
+            variant=f"{before.value}->{after.value}",
             evidence=redact(candidate.error or old.error or "") or None,
             title=f"auth outcome differs: old {before.value} ({_status(old)}), "
             f"{side} {after.value} ({_status(candidate)})",
@@ -282,7 +283,8 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
     if old.status != candidate.status and old.is_json and candidate.is_json:
         return finding(
             severity=Severity.MEDIUM,
-            kind=f"status {old.status}->{candidate.status}",
+            kind=FindingKind.STATUS_CHANGED,
+            variant=f"{old.status}->{candidate.status}",
             title=f"same outcome ({after.value}) but status {old.status} on old, {candidate.status} on {side}",
         )
     return None
@@ -335,8 +337,8 @@ def check_body(
                 subject=old.entry_id,
                 endpoint=endpoint,
                 path=pattern,
-                kind=kind.value,
-                side=candidate.side,
+                kind=kind,
+                tier=Tier(candidate.side),
                 old=_cap(first.old, value_chars),
                 new=_cap(first.new, value_chars),
                 evidence=f"{kind.value}{items}",
@@ -363,9 +365,10 @@ def check_schema(exchange: Exchange, schema_check: SchemaCheck) -> list[Finding]
             severity=Severity.MEDIUM,
             subject=exchange.entry_id,
             endpoint=exchange.endpoint,
-            side=exchange.side,
+            tier=Tier(exchange.side),
             path=_violation_path(violation),
-            kind=_violation_kind(violation),
+            kind=FindingKind.SCHEMA_VIOLATION,
+            variant=_violation_kind(violation),
             title=f"{exchange.side} {exchange.status} response breaks the {tier} contract: {violation}",
         )
         for violation in schema_check(tier, exchange.method, path, exchange.status, exchange.body)
@@ -439,8 +442,8 @@ def check_latency(stats: list[LatencyStat], options: CompareOptions) -> list[Fin
                     severity=Severity.MEDIUM,
                     subject=stat.endpoint,
                     endpoint=stat.endpoint,
-                    side=stat.side,
-                    kind="p95",
+                    tier=Tier(stat.side),
+                    kind=FindingKind.P95,
                     old=base.p95_ms,
                     new=stat.p95_ms,
                     title=f"p95 latency {stat.p95_ms:.0f} ms on {stat.side} vs {base.p95_ms:.0f} ms on old ({ratio})",
@@ -454,12 +457,13 @@ def check_latency(stats: list[LatencyStat], options: CompareOptions) -> list[Fin
 @dataclass(slots=True)
 class _Bucket:
     finding: Finding
-    entries: int = 0
-    seen_in: str | None = None
+    findings: int = 0
+    shown_by: set[str] = field(default_factory=set)
+    """The entries it occurred in; sorted into ``Finding.entries`` so a report can mark every one of them."""
 
 
 class _FindingBook:
-    """One finding per (check, endpoint, path, kind, side), counting the entries it occurred in.
+    """One finding per endpoint and root cause (``Finding.group_key``), naming the entries it occurred in.
 
     The kept instance is the one from the smallest entry id, so output does not depend on
     the order in which a concurrent runner wrote entries.
@@ -467,15 +471,15 @@ class _FindingBook:
 
     def __init__(self, max_per_group: int) -> None:
         self._max = max_per_group
-        self._buckets: dict[tuple[str, str, str, str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, ...], _Bucket] = {}
         self._distinct: dict[tuple[str, str, str], int] = {}
         self._overflow: dict[tuple[str, str, str], _Bucket] = {}
 
     def add(self, finding: Finding) -> None:
-        key = (finding.check, finding.endpoint, finding.path or "", finding.kind or "", finding.side or "")
+        key = (finding.endpoint, *finding.group_key)
         bucket = self._buckets.get(key)
         if bucket is None:
-            group = (finding.check, finding.endpoint, finding.side or "")
+            group = (finding.check, finding.endpoint, finding.tier or "")
             if self._distinct.get(group, 0) >= self._max:
                 self._add_overflow(group, finding)
                 return
@@ -483,34 +487,35 @@ class _FindingBook:
             bucket = self._buckets[key] = _Bucket(finding)
         elif finding.subject < bucket.finding.subject:
             bucket.finding = finding
-        if bucket.seen_in != finding.subject:
-            bucket.entries += 1
-            bucket.seen_in = finding.subject
+        bucket.shown_by.add(finding.subject)
 
     def _add_overflow(self, group: tuple[str, str, str], finding: Finding) -> None:
         bucket = self._overflow.get(group)
         if bucket is None:
             bucket = self._overflow[group] = _Bucket(
-                replace(finding, path=None, kind="overflow", old=None, new=None, evidence=None)
+                replace(finding, path=None, kind=FindingKind.OVERFLOW, variant=None, old=None, new=None, evidence=None)
             )
         else:
             if finding.severity.rank > bucket.finding.severity.rank:
                 bucket.finding.severity = finding.severity
             bucket.finding.subject = min(bucket.finding.subject, finding.subject)
-        bucket.entries += 1
+        bucket.findings += 1
+        bucket.shown_by.add(finding.subject)
 
     def findings(self) -> list[Finding]:
         out = []
         for bucket in self._buckets.values():
             finding = bucket.finding
-            noun = "entry" if bucket.entries == 1 else "entries"
-            out.append(replace(finding, title=f"{finding.title} (in {bucket.entries} {noun})"))
+            count = len(bucket.shown_by)
+            noun = "entry" if count == 1 else "entries"
+            out.append(replace(finding, title=f"{finding.title} (in {count} {noun})", entries=sorted(bucket.shown_by)))
         for (check, endpoint, side), bucket in self._overflow.items():
             out.append(
                 replace(
                     bucket.finding,
-                    title=f"{bucket.entries} more {check} findings on {side or 'any side'} "
+                    title=f"{bucket.findings} more {check} findings on {side or 'any side'} "
                     f"for {endpoint}, beyond {self._max} distinct ones",
+                    entries=sorted(bucket.shown_by),
                 )
             )
         return out
@@ -533,7 +538,8 @@ def _sort_key(finding: Finding) -> tuple[Any, ...]:
         finding.endpoint,
         finding.path or "",
         finding.kind or "",
-        finding.side or "",
+        finding.variant or "",
+        finding.tier or "",
         finding.subject,
     )
 
@@ -643,7 +649,7 @@ def _noise_findings(paths: list[NoisePath]) -> list[Finding]:
             subject=endpoint,
             endpoint=endpoint,
             path=path,
-            kind="learned",
+            kind=FindingKind.LEARNED,
             title=f"{path} differs between two identical calls on {', '.join(n.side for n in sides)}: learned as noise",
             evidence="\n".join(f"{n.side}: {'; '.join(n.examples)}" for n in sides),
         )
@@ -659,7 +665,7 @@ def _unused_rule_findings(rules: RuleBook) -> list[Finding]:
             subject=rule.path,
             endpoint=rule.endpoint or "",
             path=rule.path,
-            kind="unused",
+            kind=FindingKind.UNUSED,
             evidence=f"reason given: {rule.reason}",
             title=f"ignore rule {rule.path} suppressed nothing: remove it or fix its path",
         )

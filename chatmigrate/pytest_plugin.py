@@ -213,7 +213,7 @@ class _Suite:
         )
         owned = {(case.id, tier) for case, tier in self.cases}
         gating = _gating(result, self.config)
-        case_homes = _file(gating, lambda f: [home if (home := (f.subject, f.side or "")) in owned else None])
+        case_homes = _file(gating, lambda f: [home if (home := (f.subject, f.tier or "")) in owned else None])
         judged = _Judged(result, gating, case_homes)
         if outcome.transport_error:
             judged.problem = verdict.reason
@@ -254,7 +254,7 @@ def _file(findings: list[Finding], homes: Callable[[Finding], Iterable[Home]]) -
 
 def _key(finding: Finding) -> tuple[str, ...]:
     """What the compare stage groups one finding by across entries."""
-    return (finding.check, finding.endpoint, finding.path or "", finding.kind or "", finding.side or "")
+    return (finding.endpoint, *finding.group_key)
 
 
 def _entries_showing(exchanges: Path, findings: list[Finding], config: Config) -> dict[tuple[str, ...], list[str]]:

@@ -87,6 +87,83 @@ class AuditState(StrEnum):
     KNOWN_LEGACY = "known-legacy"
 
 
+class Check(StrEnum):
+    """What produced a finding. The per-entry parity checks (``json``, ``auth-outcome``, ``body``, ``schema``) are
+    judged on each corpus entry, and one finding of theirs stands for every entry it occurred in."""
+
+    JSON = "json"
+    AUTH_OUTCOME = "auth-outcome"
+    BODY = "body"
+    SCHEMA = "schema"
+    LATENCY = "latency"
+    NOISE = "noise"
+    IGNORE_RULE = "ignore-rule"
+    AUDIT = "audit"
+    WS_PARITY = "ws-parity"
+
+    @property
+    def per_entry(self) -> bool:
+        return self in _PER_ENTRY_CHECKS
+
+
+_PER_ENTRY_CHECKS = frozenset({Check.JSON, Check.AUTH_OUTCOME, Check.BODY, Check.SCHEMA})
+
+
+class FindingKind(StrEnum):
+    """What a finding is about, within its check. Kinds that come in many variants (an outcome transition, a
+    contract rule) are one member here, and the variant travels beside it (``Finding.variant``)."""
+
+    # json: what came back where JSON was due
+    TRANSPORT_ERROR = "transport-error"
+    REDIRECT = "redirect"
+    LOGIN_REDIRECT = "login-redirect"
+    LOGIN_PAGE = "login-page"
+    HTML_404 = "html-404"
+    HTML = "html"
+    CONTENT_TYPE = "content-type"
+    NOT_JSON = "not-json"
+    # auth-outcome: variant "before->after" (outcomes) or "400->422" (statuses)
+    OUTCOME_CHANGED = "outcome-changed"
+    STATUS_CHANGED = "status-changed"
+    # body: the typed JSON differences jsondiff finds
+    VALUE_CHANGED = "value_changed"
+    TYPE_CHANGED = "type_changed"
+    KEY_ADDED = "key_added"
+    KEY_REMOVED = "key_removed"
+    LENGTH_CHANGED = "length_changed"
+    ORDER_ONLY = "order_only"
+    # schema: variant is the broken rule, without the offending value
+    SCHEMA_VIOLATION = "schema-violation"
+    # latency, noise, ignore rules, and the cap on distinct findings of any check
+    P95 = "p95"
+    LEARNED = "learned"
+    UNUSED = "unused"
+    OVERFLOW = "overflow"
+    # audit: one per broken property of a refusal (HTML and REDIRECT above too)
+    STACK_TRACE = "stack-trace"
+    TOKEN_ECHO = "token-echo"
+    INJECTED_DELAY = "injected-delay"
+    NO_ANSWER = "no-answer"
+    OUTBOUND_FETCH = "outbound-fetch"
+    SERVER_ERROR = "server-error"
+    DOCUMENTED_BEHAVIOUR = "documented-behaviour"
+    DATA_RETURNED = "data-returned"
+    ACCEPTED = "accepted"
+    WRONG_STATUS = "wrong-status"
+    BAD_ENVELOPE = "bad-envelope"
+    CSRF_BYPASSED = "csrf-bypassed"
+    CSRF_REASON = "csrf-reason"
+    LEFT_OPEN = "left-open"
+    IMPERSONATION = "impersonation"
+    LEGACY_LOGIN_REDIRECT = "legacy-login-redirect"
+    LEGACY_CSRF_PAGE = "legacy-csrf-page"
+    # audit, contract case: variant is the schemathesis check that failed
+    CONTRACT_CHECK = "contract-check"
+    # ws-parity: which round trip lost the message
+    SOCKET_TO_HISTORY = "socket-to-history"
+    SEND_TO_SOCKET = "send-to-socket"
+
+
 class WsAuth(StrEnum):
     """How the chat WebSocket authenticates: today's URL parameter, or a JWT in the first message."""
 

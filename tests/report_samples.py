@@ -15,7 +15,7 @@ from chatmigrate.records import (
     Verdict,
 )
 from chatmigrate.verdict import GateLimits, decide
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.vocab import AuditState, Check, FindingKind, Severity, Tier
 
 SCRIPT_PAYLOAD = '<b>Gold pack</b><script>window.__pwned = "script"</script>'
 ONERROR_PAYLOAD = "<img src=x onerror=\"window.__pwned = 'onerror'\"> Diamond bundle"
@@ -84,69 +84,93 @@ def failing_run() -> RunResult:
     }
     findings = [
         Finding(
-            "body",
+            Check.BODY,
             Severity.HIGH,
             "key removed on new: /messages",
             "purchases-room-1",
             PURCHASES,
             path="/messages",
-            kind="key-removed",
+            kind=FindingKind.KEY_REMOVED,
+            tier=Tier.NEW,
             old=old_body,
             new=new_body,
         ),
         Finding(
-            "body",
+            Check.BODY,
             Severity.LOW,
             "key added on new: /purchases",
             "purchases-room-1",
             PURCHASES,
             path="/purchases",
-            kind="key-added",
+            kind=FindingKind.KEY_ADDED,
+            tier=Tier.NEW,
             old=old_body,
             new=new_body,
         ),
         Finding(
-            "body",
+            Check.BODY,
             Severity.HIGH,
             "key removed on new: /messages/0/message",
             "messages-room-1",
             MESSAGES,
             path="/messages/0/message",
-            kind="key-removed",
+            kind=FindingKind.KEY_REMOVED,
+            tier=Tier.NEW,
             old="hi there",
             new=None,
         ),
         Finding(
-            "content-type",
+            Check.JSON,
             Severity.HIGH,
             "HTML page instead of JSON on new",
             "unknown-room",
             "GET /admin/chat/ [recent_messages]",
-            side="new",
+            kind=FindingKind.HTML,
+            tier=Tier.NEW,
             evidence=LOGIN_PAGE,
         ),
         Finding(
-            "status",
+            Check.AUTH_OUTCOME,
             Severity.MEDIUM,
             "status 404 on old, 400 on new",
             "unknown-room",
             MESSAGES,
-            kind="status-mismatch",
+            kind=FindingKind.STATUS_CHANGED,
+            variant="404->400",
+            tier=Tier.NEW,
             old=404,
             new=400,
         ),
-        Finding("outcome", Severity.INFO, "legacy redirects to the login page", "chat-list", CHAT_LIST, side="old"),
         Finding(
-            "audit",
+            Check.JSON,
+            Severity.INFO,
+            "legacy redirects to the login page",
+            "chat-list",
+            CHAT_LIST,
+            kind=FindingKind.LOGIN_REDIRECT,
+            tier=Tier.OLD,
+        ),
+        Finding(
+            Check.AUDIT,
             Severity.CRITICAL,
             "expired token accepted: data returned",
             "expired-token",
             MESSAGES,
-            side="new",
+            kind=FindingKind.DATA_RETURNED,
+            tier=Tier.NEW,
+            probes=1,
             reproducer="curl -H 'Authorization: Bearer [REDACTED]' "
             "'http://127.0.0.1:8001/api/v1/admin/chat/?chatroom_id=1'",
         ),
-        Finding("latency", Severity.MEDIUM, "p95 latency 3.1x old", CHAT_LIST, CHAT_LIST, side="new"),
+        Finding(
+            Check.LATENCY,
+            Severity.MEDIUM,
+            "p95 latency 3.1x old",
+            CHAT_LIST,
+            CHAT_LIST,
+            kind=FindingKind.P95,
+            tier=Tier.NEW,
+        ),
     ]
     return RunResult(
         tool_version="0.1.0",
@@ -211,13 +235,14 @@ def large_run(findings: int = 5_000, endpoints: int = 2_000) -> RunResult:
     def finding(n: int) -> Finding:
         whole = n % 10 == 0
         return Finding(
-            "body",
+            Check.BODY,
             severities[n % len(severities)],
             f"value changed: $.messages[{n % 50}].message",
             f"entry-{n}",
             names[n % endpoints],
             path=f"$.messages[{n % 50}].message",
-            kind="value_changed",
+            kind=FindingKind.VALUE_CHANGED,
+            tier=Tier.NEW,
             old=body if whole else message(n % 50, "old " + SCRIPT_PAYLOAD),
             new=body if whole else message(n % 50, "new " + ONERROR_PAYLOAD),
             evidence=("<html>" + "y" * 20_000) if whole else None,

@@ -189,7 +189,7 @@ def test_html_page_on_new_side_is_high_and_kept_as_evidence() -> None:
         lambda a: exchange("new", a, status=200, content_type="text/html", text=page),
     )
     (finding,) = of(run(group), "json")
-    assert (finding.severity, finding.side, finding.kind, finding.evidence) == (Severity.HIGH, "new", "html", page)
+    assert (finding.severity, finding.tier, finding.kind, finding.evidence) == (Severity.HIGH, "new", "html", page)
     assert "HTML page" in finding.title
 
 
@@ -213,7 +213,7 @@ def test_legacy_redirect_to_login_is_expected_and_only_info() -> None:
     )
     comparison = run(group)
     (finding,) = of(comparison, "json")
-    assert (finding.severity, finding.side, finding.kind) == (Severity.INFO, "old", "login-redirect")
+    assert (finding.severity, finding.tier, finding.kind) == (Severity.INFO, "old", "login-redirect")
     assert finding.evidence == "Location: /admin/login/?next=/admin/chat/"
     assert of(comparison, "auth-outcome") == []
 
@@ -241,7 +241,7 @@ def test_html_404_page_on_new_side_is_high() -> None:
         lambda a: exchange("old", a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
         lambda a: exchange("new", a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
     )
-    assert [(f.side, f.severity) for f in of(run(group), "json")] == [("new", Severity.HIGH), ("old", Severity.INFO)]
+    assert [(f.tier, f.severity) for f in of(run(group), "json")] == [("new", Severity.HIGH), ("old", Severity.INFO)]
 
 
 def test_redirect_to_login_on_new_side_is_high() -> None:
@@ -249,7 +249,7 @@ def test_redirect_to_login_on_new_side_is_high() -> None:
         lambda a: exchange("old", a, status=302, headers={"location": "/admin/login/"}),
         lambda a: exchange("new", a, status=302, headers={"location": "/admin/login/"}),
     )
-    findings = {f.side: f for f in of(run(group), "json")}
+    findings = {f.tier: f for f in of(run(group), "json")}
     assert (findings["new"].severity, findings["old"].severity) == (Severity.HIGH, Severity.INFO)
     assert "instead of a JSON 401" in findings["new"].title
 
@@ -298,7 +298,7 @@ def test_text_plain_answer_is_medium_when_its_body_is_json_and_high_when_not(
     with PlainTextNew(body) as new:
         summary = run_replay(entries, [old, new], tmp_path, ReplayOptions(concurrency=1, retries=0))
     (finding,) = of(compare_file(summary.path, options=CompareOptions(schema_check=lambda *args: [])), "json")
-    assert (finding.side, finding.severity, finding.kind) == ("new", severity, kind)
+    assert (finding.tier, finding.severity, finding.kind) == ("new", severity, kind)
 
 
 # Auth-outcome parity -------------------------------------------------------------------------------
@@ -311,7 +311,7 @@ def test_outcome_mismatch_is_medium_and_names_both_outcomes_and_statuses() -> No
     (finding,) = of(run(group), "auth-outcome")
     assert finding.severity is Severity.MEDIUM
     assert finding.title.startswith("auth outcome differs: old ok (200), new forbidden (403)")
-    assert (finding.old, finding.new, finding.kind) == (200, 403, "ok->forbidden")
+    assert (finding.old, finding.new, finding.kind, finding.variant) == (200, 403, "outcome-changed", "ok->forbidden")
 
 
 def test_server_error_where_old_succeeded_is_high() -> None:
@@ -326,7 +326,7 @@ def test_same_outcome_with_other_status_on_json_both_sides_is_medium() -> None:
     error = {"status": "error", "message": "Invalid request"}
     group = pair(lambda a: exchange("old", a, error, status=400), lambda a: exchange("new", a, error, status=422))
     (finding,) = of(run(group), "auth-outcome")
-    assert (finding.severity, finding.kind) == (Severity.MEDIUM, "status 400->422")
+    assert (finding.severity, finding.kind, finding.variant) == (Severity.MEDIUM, "status-changed", "400->422")
     assert "same outcome (client-error) but status 400 on old, 422 on new" in finding.title
 
 
@@ -340,7 +340,7 @@ def test_bodies_are_not_diffed_when_outcomes_differ() -> None:
 def test_transport_error_on_new_is_an_outcome_mismatch_with_the_error_as_evidence() -> None:
     group = pair(lambda a: exchange("old", a, messages_body()), lambda a: exchange("new", a, error="timed out"))
     (finding,) = of(run(group), "auth-outcome")
-    assert (finding.kind, finding.evidence) == ("ok->transport-error", "timed out")
+    assert (finding.kind, finding.variant, finding.evidence) == ("outcome-changed", "ok->transport-error", "timed out")
 
 
 def no_answer_on_either_side() -> list[Exchange]:
@@ -351,7 +351,7 @@ def no_answer_on_either_side() -> list[Exchange]:
 
 def test_no_answer_is_a_high_transport_error_naming_the_side_and_the_error() -> None:
     findings = of(run(no_answer_on_either_side()), "json")
-    assert [(f.side, f.severity, f.kind, f.evidence) for f in findings] == [
+    assert [(f.tier, f.severity, f.kind, f.evidence) for f in findings] == [
         ("new", Severity.HIGH, "transport-error", "timed out"),
         ("old", Severity.HIGH, "transport-error", "connection refused"),
     ]
@@ -556,7 +556,7 @@ def test_schema_violation_is_a_medium_finding_for_that_side() -> None:
         return ["$.messages[0].id: '100' is not of type 'integer'"] if tier == "jwt" else []
 
     (finding,) = of(run(json_pair(messages_body(), messages_body()), schema_check=schema_check), "schema")
-    assert (finding.severity, finding.side) == (Severity.MEDIUM, "new")
+    assert (finding.severity, finding.tier) == (Severity.MEDIUM, "new")
     assert "breaks the jwt contract: $.messages[0].id" in finding.title
 
 
@@ -595,7 +595,7 @@ def test_published_contracts_are_the_default_schema_check() -> None:
     string_ids = with_change(conformant, lambda b: b["messages"][0].update(id="7"))
     comparison = compare_exchanges([json_pair(conformant, string_ids)])
     (finding,) = of(comparison, "schema")
-    assert (finding.side, finding.path) == ("new", "$.messages[*].id")
+    assert (finding.tier, finding.path) == ("new", "$.messages[*].id")
 
 
 def test_schema_check_is_skipped_for_non_json_responses() -> None:
@@ -629,7 +629,7 @@ def timed_entries(old_ms: float, new_ms: float, count: int) -> list[list[Exchang
 
 def test_p95_regression_past_limit_and_floor_is_medium() -> None:
     (finding,) = of(run(*timed_entries(20, 200, 5)), "latency")
-    assert (finding.severity, finding.side, finding.old, finding.new) == (Severity.MEDIUM, "new", 20, 200)
+    assert (finding.severity, finding.tier, finding.old, finding.new) == (Severity.MEDIUM, "new", 20, 200)
     assert finding.title == "p95 latency 200 ms on new vs 20 ms on old (10.0x)"
 
 
@@ -690,7 +690,7 @@ def test_endpoint_table_counts_passed_and_failed_entries() -> None:
 def test_proxy_side_is_compared_against_old_too() -> None:
     new = with_change(messages_body(), lambda b: b["messages"][0].update(message="edited"))
     group = json_pair(messages_body(), messages_body()) + [exchange("proxy", a, new) for a in (0, 1)]
-    assert [(f.side, f.path) for f in of(run(group), "body")] == [("proxy", "$.messages[*].message")]
+    assert [(f.tier, f.path) for f in of(run(group), "body")] == [("proxy", "$.messages[*].message")]
 
 
 def test_registered_secrets_never_reach_findings() -> None:

@@ -61,7 +61,7 @@ from chatmigrate.records import (
     to_dict,
 )
 from chatmigrate.redact import MASK, register_secret
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.vocab import AuditState, FindingKind, Severity, Tier
 
 SCHEMA_FILES = sorted(path.name for path in (contracts_dir() / "schemas").glob("*.json"))
 DOCUMENTS = ["openapi-legacy.json", "openapi-jwt.json", "openapi-proxy.json"]
@@ -241,8 +241,8 @@ def _full_run() -> RunResult:
                 "e1",
                 endpoint="GET /admin/chat/",
                 path="$.messages[0].id",
-                kind="type-changed",
-                side="new",
+                kind=FindingKind.TYPE_CHANGED,
+                tier=Tier.NEW,
                 old=7,
                 new="7",
             )
@@ -269,7 +269,7 @@ def test_a_run_result_still_in_progress_conforms_to_the_results_schema() -> None
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        ({"schema_version": 2}, "schema_version"),
+        ({"schema_version": 3}, "schema_version"),
         ({"started_at": "yesterday"}, "started_at"),
         ({"surprise": True}, ""),
     ],

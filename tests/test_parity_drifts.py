@@ -61,7 +61,7 @@ def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
     config = dataclasses.replace(Config.embedded(server_with(drifts=(drift,))), ws=None)
     outcome = parity(config, tmp_path)
     check, path, kind = EXPECTED[drift]
-    named = [(f.check, f.path, f.kind) for f in outcome.result.findings if f.side == "new"]
+    named = [(f.check, f.path, f.variant or f.kind) for f in outcome.result.findings if f.tier == "new"]
     assert (check, path, kind) in named
     assert judge(outcome, config).exit_code == 1
 

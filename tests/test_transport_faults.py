@@ -2,7 +2,7 @@
 
 A broken target stops the run with one line and exit 3, keeps every finished entry on disk, and
 ``resume`` completes the run once the target is healthy. A misbehaving *answer* (HTML, a 5xx,
-broken JSON, a redirect, a 50 MB body) is data: recorded, never retried, and the run goes on.
+broken JSON, a redirect, a 50 MB body over the limit) is data: recorded, never retried, and the run goes on.
 """
 
 from __future__ import annotations
@@ -263,12 +263,14 @@ def test_a_redirect_is_recorded_not_followed(server: EmbeddedServer, tmp_path: P
     assert odd.requests == 2
 
 
-def test_a_50_mb_body_is_cut_at_the_cap_without_reading_it_all(server: EmbeddedServer, tmp_path: Path) -> None:
+def test_a_50_mb_body_is_recorded_as_too_large_without_reading_it(server: EmbeddedServer, tmp_path: Path) -> None:
     with FaultServer("huge") as huge:
-        summary = run_replay(corpus()[:1], targets(server, huge.url, timeout=10), tmp_path, options())
+        summary = run_replay(
+            corpus()[:1], targets(server, huge.url, timeout=10), tmp_path, options(max_body_bytes=1024 * 1024)
+        )
     new = [e for g in groups(tmp_path) for e in g if e.side == "new"]
     assert summary.completed == 1
-    assert all(e.status == 200 and e.body is None and "larger than" in (e.error or "") for e in new)
+    assert all(e.status == 200 and e.body is None and (e.error or "").startswith("too-large: ") for e in new)
     assert all(len(e.text or "") <= TEXT_CAP for e in new)
     assert huge.bytes_sent < HUGE / 2
 

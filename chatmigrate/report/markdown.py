@@ -12,19 +12,20 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from chatmigrate.records import RunResult
+from chatmigrate.records import Finding, RunResult
 from chatmigrate.report.summary import (
     SEVERITIES,
     Gate,
     check_severity_table,
     headline,
     severity_counts,
-    severity_order,
 )
+from chatmigrate.rootcause import RootCause, count_line, root_causes
 from chatmigrate.vocab import AuditState, Severity
 
 FILENAME = "summary.md"
 MAX_LISTED_FINDINGS = 50
+MAX_SEEN_ON = 60
 MAX_CELL = 160
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 _MARKDOWN_SYNTAX = re.compile(r"([\\`\[\]()!*_@#|~])")
@@ -36,18 +37,21 @@ def render(run: RunResult, fail_on: Severity) -> str:
     if run.verdict is not None:
         lines += [f"**Reason:** {_inline(run.verdict.reason)}", ""]
     gate = Gate.of(run, fail_on)
-    gating = sum(1 for f in run.findings if gate.fails(f))
+    causes = root_causes(run.findings, run.audit)
+    failing = [f for f in run.findings if gate.fails(f)]
+    failing_causes = sum(1 for cause in causes if any(gate.fails(f) for f in cause.findings))
+    gating = count_line(len(failing), failing_causes) if failing else "0 findings"
     accepted = sum(1 for f in run.findings if gate.is_accepted(f))
     tolerated = sum(1 for f in run.findings if gate.tolerates(f))
     within = f", {tolerated} tolerated (the verdict passed within the limit)" if tolerated else ""
     lines += [
-        f"{gating} finding(s) fail the gate (at or above **{fail_on.value}**), {accepted} accepted by the "
+        f"{gating} fail the gate (at or above **{fail_on.value}**), {accepted} accepted by the "
         f"baseline{within}; {len(run.entries)} corpus entries, {len(run.audit)} audit results (one per case and tier).",
         "",
     ]
+    lines += _causes(causes, gate)
     lines += _targets(run)
     lines += _by_check(run)
-    lines += _listing(run, gate)
     lines += _audit(run)
     if run.stale_baseline:
         lines += [
@@ -102,28 +106,37 @@ def _by_check(run: RunResult) -> list[str]:
     return [*lines, ""]
 
 
-def _listing(run: RunResult, gate: Gate) -> list[str]:
-    if not run.findings:
+def _causes(causes: list[RootCause], gate: Gate) -> list[str]:
+    """Root causes worst first, each with what it was seen on: one defect reads as one row, not ninety."""
+    if not causes:
         return []
-    ordered = severity_order(run.findings)
-    shown = ordered[:MAX_LISTED_FINDINGS]
     lines = [
-        "## Findings",
+        "## Root causes",
         "",
-        "| severity | gate | check | endpoint | subject | title |",
+        "| severity | gate | root cause | check | endpoint | seen on |",
         "|---|---|---|---|---|---|",
     ]
-    for f in shown:
-        state = (
-            "fail" if gate.fails(f) else "tolerated" if gate.tolerates(f) else "accepted" if gate.is_accepted(f) else ""
-        )
+    for cause in causes[:MAX_LISTED_FINDINGS]:
+        seen = cause.subjects
+        listed = ", ".join(_cell(subject) for subject in seen[:MAX_SEEN_ON])
+        more = f" \u2026 and {len(seen) - MAX_SEEN_ON} more" if len(seen) > MAX_SEEN_ON else ""
+        endpoints = sorted({f.endpoint for f in cause.findings})
+        where = _cell(endpoints[0]) if len(endpoints) == 1 else f"{len(endpoints)} endpoints"
         lines.append(
-            f"| {f.severity.value} | {state} | {_cell(f.check)} | {_cell(f.endpoint)} | "
-            f"{_cell(f.subject)} | {_cell(f.title)} |"
+            f"| {cause.lead.severity.value} | {_state(cause.findings, gate)} | {_cell(cause.headline)} | "
+            f"{_cell(cause.lead.check)} | {where} | {cause.extent}: {listed}{more} |"
         )
-    if len(ordered) > len(shown):
-        lines += ["", f"\u2026 and {len(ordered) - len(shown)} more; see report.html or report.json."]
+    if len(causes) > MAX_LISTED_FINDINGS:
+        lines += ["", f"\u2026 and {len(causes) - MAX_LISTED_FINDINGS} more; see report.html or report.json."]
     return [*lines, ""]
+
+
+def _state(findings: tuple[Finding, ...], gate: Gate) -> str:
+    if any(gate.fails(f) for f in findings):
+        return "fail"
+    if any(gate.tolerates(f) for f in findings):
+        return "tolerated"
+    return "accepted" if all(gate.is_accepted(f) for f in findings) else ""
 
 
 def _audit(run: RunResult) -> list[str]:

@@ -15,7 +15,7 @@ from chatmigrate import report
 from chatmigrate.records import Finding, LatencyStat, NoisePath, RuleLedger, RunResult, TargetInfo, Verdict
 from chatmigrate.redact import register_secret
 from chatmigrate.report import html
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.vocab import AuditState, FindingKind, Severity, Tier
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -113,7 +113,7 @@ def test_differing_path_is_highlighted_in_whole_bodies(tmp_path: Path) -> None:
                 "e1",
                 "GET /admin/chat/",
                 path="$.messages[1].message",
-                kind="value_changed",
+                kind=FindingKind.VALUE_CHANGED,
                 old=old,
                 new=new,
             ),
@@ -173,7 +173,7 @@ def test_only_failing_audit_cells_list_a_reproducer(tmp_path: Path) -> None:
     run = failing_run()
     run.audit.append(audit_result("ws-url", "ws", "ws", "URL identity", AuditState.KNOWN_LEGACY, 101, "known-legacy"))
     run.findings.append(
-        Finding("audit", Severity.INFO, "known-legacy: URL identity", "ws-url", side="ws", reproducer="python ws.py")
+        Finding("audit", Severity.INFO, "known-legacy: URL identity", "ws-url", tier=Tier.WS, reproducer="python ws.py")
     )
     page = render(run, tmp_path)
     section = page[page.index('id="audit"') : page.index('id="noise"')]
