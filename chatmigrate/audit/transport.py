@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from websockets.typing import Origin
 
 from chatmigrate.audit.probe import HttpObservation, HttpProbe, WsObservation, WsProbe
-from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES, BodyTooLarge, iter_bounded
+from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, iter_bounded
 
 MAX_BODY = 256 * 1024
 
@@ -40,6 +40,8 @@ async def send_http(
     try:
         async with asyncio.timeout(timeout):
             request = client.build_request(probe.method, probe.url, headers=list(probe.headers), content=probe.body)
+            if not any(name.lower() == "accept-encoding" for name, _ in probe.headers):
+                request.headers["Accept-Encoding"] = ACCEPT_ENCODING
             response = await client.send(request, stream=True)
             seen.status, seen.headers = response.status_code, list(response.headers.multi_items())
             try:
