@@ -11,7 +11,6 @@ from __future__ import annotations
 import abc
 import asyncio
 import os
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -24,13 +23,13 @@ import jwt
 
 from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES, MAX_REDIRECTS, BadAnswer, describe, fetch, read_whole
 from chatmigrate.config import CHAT_PATH, AuthConfig
+from chatmigrate.django_forms import FORM_TOKEN as _FORM_TOKEN
 from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.redact import register_secret
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: no CSRF header needed, and a corpus may send them anywhere."""
-_FORM_TOKEN = re.compile(r"name=[\"']csrfmiddlewaretoken[\"']\s+value=[\"']([^\"']+)[\"']")
 
 
 class AuthFailed(ConfigError):

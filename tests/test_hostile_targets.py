@@ -98,7 +98,16 @@ def configure(target: HostileServer, work: Path, retries: int = 0) -> list[str]:
         '[run]\ntimeout = "3s"\nrepeats = 1\nbackoff = 0.01\n'
         f"retries = {retries}\n"
     )
-    return ["replay", "--config", str(config), "--corpus", str(corpus), "--out", str(work / "results"), "--no-progress"]
+    return [
+        "replay",
+        "--config",
+        str(config),
+        "--corpus",
+        str(corpus),
+        "--results",
+        str(work / "results"),
+        "--no-progress",
+    ]
 
 
 def replay_in_child(fault: str, where: str, work: Path) -> ChildRun:
