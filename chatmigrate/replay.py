@@ -1,6 +1,7 @@
 """The replay runner: send every corpus entry to every side, twice, and stream the exchanges to disk.
 
-Memory stays bounded whatever the corpus size: bodies are read up to a cap and
+Memory stays bounded whatever the corpus size or the target's answers: a body over
+``max_body_bytes`` (on the wire or decoded) is recorded as ``too-large``, not read, and
 each entry's exchanges are written (contiguously, flushed) as soon as it is
 complete, so compare can stream the file and ``resume`` can pick up after a
 crash or Ctrl-C. Retries are for transport failures only: an HTTP status,
@@ -22,6 +23,7 @@ from typing import Any
 import httpx
 
 from chatmigrate import auth as auth_mod
+from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, describe, iter_bounded
 from chatmigrate.config import CHAT_PATH, Config, RunOptions, TargetConfig
 from chatmigrate.corpus import shard as shard_entries
 from chatmigrate.errors import TransportError, UsageError
@@ -49,11 +51,13 @@ class Target:
 
     @classmethod
     def from_config(cls, config: TargetConfig, run: RunOptions) -> Target:
+        timeout = config.timeout or run.timeout
+        bounds = auth_mod.LoginBounds(max_body_bytes=run.body_cap, timeout=timeout)
         return cls(
             side=config.side,
             base_url=config.base_url.rstrip("/"),
-            auth=auth_mod.build_auth(config.auth, config.base_url),
-            timeout=config.timeout or run.timeout,
+            auth=auth_mod.build_auth(config.auth, config.base_url, bounds=bounds),
+            timeout=timeout,
             path_map=dict(config.path_map),
             routes=dict(config.routes),
             embedded=config.embedded,
@@ -90,7 +94,7 @@ class ReplayOptions:
     retries: int = 2
     backoff: float = 0.2
     repeats: int = 2
-    body_cap: int = 2 * 1024 * 1024
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     allow_writes: bool = False
     resume: bool = False
     shard: tuple[int, int] | None = None
@@ -108,7 +112,7 @@ class ReplayOptions:
             retries=run.retries,
             backoff=run.backoff,
             repeats=run.repeats,
-            body_cap=run.body_cap,
+            max_body_bytes=run.body_cap,
             **changes,
         )
 
@@ -181,7 +185,13 @@ def open_client(target: Target, concurrency: int) -> httpx.AsyncClient:
     """Cookies are the auth adapter's business: the client's own jar accepts none."""
     jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(timeout=httpx.Timeout(target.timeout), follow_redirects=False, cookies=jar, limits=limits)
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(target.timeout),
+        follow_redirects=False,
+        cookies=jar,
+        limits=limits,
+        headers={"Accept-Encoding": ACCEPT_ENCODING},
+    )
 
 
 class _Pacer:
@@ -222,13 +232,17 @@ class _Run:
         self.held: list[list[Exchange]] = []
 
     async def login(self) -> None:
+        """A login that fails at the transport level is retried like a request; a refusal is not."""
         for target in self.targets:
-            try:
-                await target.auth.prepare(self.clients[target.side])
-            except httpx.HTTPError as error:
-                raise TransportError(
-                    f"cannot log in on target {target.side} ({target.base_url}): {_describe(error)}"
-                ) from None
+            for retry in range(self.options.retries + 1):
+                if retry:
+                    await asyncio.sleep(self.options.backoff * 2 ** (retry - 1))
+                try:
+                    await target.auth.prepare(self.clients[target.side])
+                    break
+                except TransportError as error:
+                    if retry == self.options.retries:
+                        raise TransportError(f"cannot log in on target {target.side}: {error}") from None
 
     def report_progress(self) -> None:
         if self.options.on_progress is not None:
@@ -305,22 +319,25 @@ class _Run:
             async with self.semaphore:
                 record.error, record.elapsed_ms = None, 0.0
                 started = time.perf_counter()
+                data = bytearray()
                 try:
                     async with asyncio.timeout(target.timeout):
                         response = await auth_mod.send(client, target.auth, build, stream=True)
                         try:
-                            data, truncated = await _read_capped(response, self.options.body_cap)
+                            async for piece in iter_bounded(response, self.options.max_body_bytes):
+                                data += piece
                         finally:
                             await response.aclose()
-                except (httpx.TransportError, TimeoutError) as error:
+                except BodyTooLarge as error:
+                    record.error = str(error)
+                except (httpx.TransportError, TimeoutError, TransportError) as error:
                     record.error = f"transport: {_describe(error)}"
                     record.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
                     continue
                 except httpx.DecodingError as error:
-                    data, truncated = b"", False
                     record.error = f"undecodable body: {_describe(error)}"
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
-            record_response(record, response, data, truncated, self.options.body_cap)
+            record_response(record, response, data)
             self.failures[target.side] = 0
             return record
         self._count_failure(target, record)
@@ -335,24 +352,10 @@ class _Run:
             )
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    """At most ``cap`` bytes: a 50 MB answer is cut off and closed, not buffered."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > cap:
-            return b"".join(chunks)[:cap], True
-    return b"".join(chunks), False
-
-
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:
     first = group.exceptions[0]
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def _describe(error: BaseException) -> str:
-    detail = str(error).splitlines()[0] if str(error) else ""
-    name = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
-    return redact(f"{name}: {detail}" if detail else name)
+    return redact(describe(error))

@@ -104,7 +104,7 @@ def test_recorded_exchanges_carry_no_credentials(server: EmbeddedServer, tmp_pat
 
 def test_a_body_over_the_cap_is_cut_off_and_recorded_as_such(server: EmbeddedServer, tmp_path: Path) -> None:
     entries = [entry for entry in subset() if entry.id == "room-1-recent_messages"]
-    _, (group,) = replay(server, tmp_path, entries, body_cap=1024)
+    _, (group,) = replay(server, tmp_path, entries, max_body_bytes=1024)
     assert all(e.status == 200 and e.body is None and "larger than 1024 bytes" in (e.error or "") for e in group)
     assert all(len(e.text or "") <= 1024 for e in group)
 
