@@ -52,7 +52,7 @@ class Target:
     @classmethod
     def from_config(cls, config: TargetConfig, run: RunOptions) -> Target:
         timeout = config.timeout or run.timeout
-        bounds = auth_mod.LoginBounds(max_body_bytes=run.body_cap, timeout=timeout)
+        bounds = auth_mod.LoginBounds(max_body_bytes=run.max_body_bytes, timeout=timeout)
         return cls(
             side=config.side,
             base_url=config.base_url.rstrip("/"),
@@ -112,7 +112,7 @@ class ReplayOptions:
             retries=run.retries,
             backoff=run.backoff,
             repeats=run.repeats,
-            max_body_bytes=run.body_cap,
+            max_body_bytes=run.max_body_bytes,
             **changes,
         )
 

@@ -79,7 +79,7 @@ def replay(request: ReplayRequest) -> int:
             typer.echo("chatmigrate: no config found: replaying against the embedded reference server", err=True)
         outcome = run_parity(
             loaded,
-            recorded=load_gor(request.recorded, body_cap=loaded.run.body_cap) if request.recorded else None,
+            recorded=load_gor(request.recorded, max_body_bytes=loaded.run.max_body_bytes) if request.recorded else None,
             resume=request.resume,
             shard=request.shard,
             allow_writes=request.allow_writes,
