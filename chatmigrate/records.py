@@ -74,6 +74,8 @@ class Finding:
     new: Any = None
     evidence: str | None = None
     reproducer: str | None = None
+    accept_toml: str | None = None
+    """chatmigrate.toml lines that accept this finding once their ``reason`` is filled in."""
 
     @property
     def fingerprint(self) -> str:
@@ -100,6 +102,8 @@ class NoisePath:
     path: str
     side: str
     examples: list[str] = field(default_factory=list)
+    ignore_toml: str = ""
+    """The ``[[ignore]]`` block that would declare this path, for a reviewer who prefers it declared."""
 
 
 @dataclass(slots=True)
