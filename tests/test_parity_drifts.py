@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from pathlib import Path
 
 import pytest
 from server_wire import ServerFactory
 
+from chatmigrate.compare import NormaliseRule
 from chatmigrate.config import Config, embedded_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.parity import ParityOutcome, judge, run_parity
 from chatmigrate.records import CorpusEntry, Finding
 from chatmigrate.server.switches import DRIFTS
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Drift, Severity, Tier
 
 SUBSET = (
     "chat-list",
@@ -26,15 +28,21 @@ SUBSET = (
 )
 # drift -> (check, path, kind) of the finding that must name it on the new side
 EXPECTED = {
-    "rename-field": ("body", "$.messages[*].message", "key_removed"),
-    "timestamp-format": ("body", "$.messages[*].timestamp", "type_changed"),
-    "reverse-order": ("body", "$.messages", "order_only"),
-    "purchases-key": ("body", "$.messages", "key_removed"),
-    "string-ids": ("body", "$.messages[*].id", "type_changed"),
-    "limit-off-by-one": ("body", "$.messages", "length_changed"),
-    "html-404": ("json", None, "html"),
-    "status-change": ("auth-outcome", None, "not-found->client-error"),
-    "slow-messages": ("latency", None, "p95"),
+    Drift.RENAME_FIELD: ("body", "$.messages[*].message", "key_removed"),
+    Drift.TIMESTAMP_FORMAT: ("body", "$.messages[*].timestamp", "same_instant"),
+    Drift.REVERSE_ORDER: ("body", "$.messages", "order_only"),
+    Drift.PURCHASES_KEY: ("body", "$.messages", "key_removed"),
+    Drift.STRING_IDS: ("body", "$.messages[*].id", "numeric_string_id"),
+    Drift.LIMIT_OFF_BY_ONE: ("body", "$.messages", "length_changed"),
+    Drift.HTML_404: ("json", None, "html-404"),
+    Drift.STATUS_CHANGE: ("auth-outcome", None, "not-found 404->client-error 400"),
+    Drift.SLOW_MESSAGES: ("latency", None, "p95"),
+}
+RECENT_MESSAGES = "GET /admin/chat/ [recent_messages]"
+# drift -> what the title of its same-meaning finding must say, and the severity a strict client's risk earns
+SAME_MEANING = {
+    Drift.TIMESTAMP_FORMAT: ("is the same instant written differently on new: string -> number", Severity.HIGH),
+    Drift.STRING_IDS: ("is the same id as a string instead of a number on new", Severity.HIGH),
 }
 
 
@@ -61,9 +69,38 @@ def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
     config = dataclasses.replace(Config.embedded(server_with(drifts=(drift,))), ws=None)
     outcome = parity(config, tmp_path)
     check, path, kind = EXPECTED[drift]
-    named = [(f.check, f.path, f.kind) for f in outcome.result.findings if f.side == "new"]
+    named = [(f.check, f.path, f.kind) for f in outcome.result.findings if f.side == Tier.NEW]
     assert (check, path, kind) in named
     assert judge(outcome, config).exit_code == 1
+
+
+@pytest.mark.parametrize("drift", sorted(SAME_MEANING))
+def test_a_same_meaning_drift_is_titled_for_what_it_is_and_offers_the_block_that_accepts_it(
+    server_with: ServerFactory, tmp_path: Path, drift: Drift
+) -> None:
+    config = dataclasses.replace(Config.embedded(server_with(drifts=(drift,))), ws=None)
+    _, path, kind = EXPECTED[drift]
+    findings = [
+        f
+        for f in parity(config, tmp_path).result.findings
+        if (f.side, f.endpoint, f.path, f.kind) == (Tier.NEW, RECENT_MESSAGES, path, kind)
+    ]
+    phrase, severity = SAME_MEANING[drift]
+    assert [(f.severity, phrase in f.title) for f in findings] == [(severity, True)]
+    normalise = tomllib.loads(findings[0].accept_toml or "")["compare"]["normalise"]
+    assert normalise == [{"kind": kind, "path": path, "endpoint": RECENT_MESSAGES, "reason": ""}]
+
+
+def test_a_same_meaning_drift_accepted_by_its_blocks_leaves_only_the_contract_findings(
+    server_with: ServerFactory, tmp_path: Path
+) -> None:
+    config = dataclasses.replace(Config.embedded(server_with(drifts=(Drift.STRING_IDS,))), ws=None)
+    offered = {f.accept_toml for f in parity(config, tmp_path / "first").result.findings if f.check == "body"}
+    blocks = [tomllib.loads(text or "")["compare"]["normalise"][0] for text in sorted(offered, key=str)]
+    rules = tuple(NormaliseRule(**dict(block, reason="clients read ids as text since v4")) for block in blocks)
+    accepting = dataclasses.replace(config, compare=dataclasses.replace(config.compare, normalise=rules))
+    findings = failing(parity(accepting, tmp_path / "second").result.findings)
+    assert {(f.check, f.path) for f in findings} == {("schema", "$.messages[*].id")}
 
 
 def test_ten_clean_runs_give_no_parity_findings(scratch_server: EmbeddedServer, tmp_path: Path) -> None:

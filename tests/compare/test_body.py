@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from typing import Any
 
 from exchange_samples import (
+    ENDPOINT,
     exchange,
     json_pair,
     messages_body,
@@ -167,3 +169,20 @@ def test_rule_that_suppressed_nothing_is_flagged() -> None:
     (finding,) = of(comparison, "ignore-rule")
     assert (finding.severity, finding.kind, finding.path) == (Severity.INFO, "unused", "$.gone")
     assert comparison.rules[0].suppressed == 0
+
+
+def test_each_learned_noise_path_offers_the_ignore_block_that_declares_it() -> None:
+    comparison = run(noisy_pair("e1", ("t1", "t2", "t3", "t4")))
+    (finding,) = of(comparison, "noise")
+    block = {"ignore": [{"path": "$.generated_at", "endpoint": ENDPOINT, "reason": ""}]}
+    assert tomllib.loads(finding.accept_toml or "") == block
+    assert [tomllib.loads(path.ignore_toml) for path in comparison.noise] == [block, block]
+
+
+def test_the_offered_ignore_block_with_its_reason_filled_in_is_a_working_rule() -> None:
+    (finding,) = of(run(noisy_pair("e1", ("t1", "t2", "t3", "t4"))), "noise")
+    rule = IgnoreRule(**dict(tomllib.loads(finding.accept_toml or "")["ignore"][0], reason="generation time"))
+    declared = run(
+        json_pair(dict(messages_body(), generated_at="t1"), dict(messages_body(), generated_at="t2")), rules=(rule,)
+    )
+    assert (declared.findings, declared.rules[0].suppressed) == ([], 1)
