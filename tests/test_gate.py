@@ -43,6 +43,7 @@ def test_gate_writes_results_and_every_report_format(tmp_path: Path, capsys: pyt
         "report.json",
         "junit.xml",
         "summary.md",
+        "sarif.json",
     }
     run = load_run(tmp_path / "results")
     assert run.entries and run.audit and run.verdict is not None and run.verdict.passed

@@ -103,6 +103,7 @@ def test_merge_prints_one_line_and_writes_run_json_and_every_report(
         "report.json",
         "junit.xml",
         "summary.md",
+        "sarif.json",
     }
 
 

@@ -45,7 +45,7 @@ def merge_command(
     dirs: list[Path] = typer.Argument(..., help="Results folders: replay shards, optionally an audit folder."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the merged exchanges.jsonl and run.json."),
     reports: Path | None = typer.Option(None, "--reports", help="Reports folder [default: OUT]."),
-    formats: str = typer.Option(",".join(report.FORMATS), "--format", "-f", help="html, json, junit, md."),
+    formats: str = typer.Option(",".join(report.FORMATS), "--format", "-f", help="html, json, junit, md, sarif."),
     config: Path | None = typer.Option(
         None, "--config", "-c", help="Ignore rules, compare options, gate limits and corpus [default: built-in]."
     ),

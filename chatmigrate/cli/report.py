@@ -28,7 +28,7 @@ def report_command(
     results_dir: Path = typer.Argument(..., help="Results folder holding run.json."),
     out: Path | None = typer.Option(None, "-o", "--out", help="Where to write the reports [default: RESULTS_DIR]."),
     formats: str = typer.Option(
-        ",".join(report.FORMATS), "--format", "-f", help="Comma-separated: html, json, junit, md."
+        ",".join(report.FORMATS), "--format", "-f", help="Comma-separated: html, json, junit, md, sarif."
     ),
     fail_on: str | None = typer.Option(
         None,

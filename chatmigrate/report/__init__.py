@@ -1,4 +1,4 @@
-"""Reporters: render a finished run (``run.json``) as HTML, JSON, JUnit XML and Markdown.
+"""Reporters: render a finished run (``run.json``) as HTML, JSON, JUnit XML, Markdown and SARIF.
 
 They read only the ``RunResult``, never the network, so a report can be re-rendered from
 a results folder at any time and gives the same files.
@@ -12,7 +12,7 @@ from pathlib import Path
 from chatmigrate.errors import ConfigError, UsageError
 from chatmigrate.parity import load_run as load_run  # re-exported: reporters read what parity wrote
 from chatmigrate.records import RunResult
-from chatmigrate.report import html, jsonreport, junit, markdown
+from chatmigrate.report import html, jsonreport, junit, markdown, sarif
 from chatmigrate.report.summary import DEFAULT_FAIL_ON, redacted
 from chatmigrate.vocab import Severity
 
@@ -22,6 +22,7 @@ WRITERS: dict[str, Writer] = {
     "json": jsonreport.write,
     "junit": junit.write,
     "md": markdown.write,
+    "sarif": sarif.write,
 }
 FORMATS: tuple[str, ...] = tuple(WRITERS)
 

@@ -112,6 +112,7 @@ def test_a_clean_embedded_server_passes_with_exit_0_and_every_report_by_default(
         "junit.xml",
         "report.html",
         "report.json",
+        "sarif.json",
         "summary.md",
     ]
     assert f"report {Path('reports') / 'report.html'}" in out

@@ -38,7 +38,9 @@ def test_rerender_from_disk_equals_the_first_render(tmp_path: Path) -> None:
     results = write_run(tmp_path / "results", to_dict(failing_run()))
     again = report.render(report.load_run(results), tmp_path / "again", report.FORMATS)
     assert (
-        [p.name for p in first] == [p.name for p in again] == ["report.html", "report.json", "junit.xml", "summary.md"]
+        [p.name for p in first]
+        == [p.name for p in again]
+        == ["report.html", "report.json", "junit.xml", "summary.md", "sarif.json"]
     )
     for one, other in zip(first, again, strict=True):
         assert one.read_bytes() == other.read_bytes(), one.name
