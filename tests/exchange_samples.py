@@ -13,12 +13,13 @@ from chatmigrate.compare import (
 )
 from chatmigrate.noise import IgnoreRule
 from chatmigrate.records import Exchange, Finding
+from chatmigrate.vocab import Tier
 
 ENDPOINT = "GET /admin/chat/ [recent_messages]"
 URLS = {
-    "old": "http://old.test/admin/chat/?chatroom_id=1",
-    "new": "http://new.test/api/v1/admin/chat/?chatroom_id=1",
-    "proxy": "http://proxy.test/api/chat-messages?chatroom_id=1",
+    Tier.OLD: "http://old.test/admin/chat/?chatroom_id=1",
+    Tier.NEW: "http://new.test/api/v1/admin/chat/?chatroom_id=1",
+    Tier.PROXY: "http://proxy.test/api/chat-messages?chatroom_id=1",
 }
 LOGIN_PAGE = (
     "<!DOCTYPE html><html><head><title>Log in | Django site admin</title></head><body>"
@@ -83,8 +84,8 @@ def pair(old: Callable[[int], Exchange], new: Callable[[int], Exchange]) -> list
 
 def json_pair(old_body: Any, new_body: Any, *, entry: str = "e1", **kwargs: Any) -> list[Exchange]:
     return pair(
-        lambda a: exchange("old", a, old_body, entry=entry, **kwargs),
-        lambda a: exchange("new", a, new_body, entry=entry, **kwargs),
+        lambda a: exchange(Tier.OLD, a, old_body, entry=entry, **kwargs),
+        lambda a: exchange(Tier.NEW, a, new_body, entry=entry, **kwargs),
     )
 
 
@@ -113,5 +114,7 @@ def noisy_pair(entry: str, stamps: tuple[str, str, str, str], **kwargs: Any) -> 
     bodies = [dict(messages_body(), generated_at=stamp) for stamp in stamps]
     return [
         exchange(side, attempt, body, entry=entry, **kwargs)
-        for (side, attempt), body in zip([("old", 0), ("old", 1), ("new", 0), ("new", 1)], bodies, strict=True)
+        for (side, attempt), body in zip(
+            [(Tier.OLD, 0), (Tier.OLD, 1), (Tier.NEW, 0), (Tier.NEW, 1)], bodies, strict=True
+        )
     ]

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Protocol
 from chatmigrate.compare.kinds import SameMeaning
 from chatmigrate.errors import ConfigError
 from chatmigrate.jsondiff import Difference, DiffKind, Segment
-from chatmigrate.noise import DeclaredRule, RuleBook, toml_string
+from chatmigrate.noise import DeclaredRule, RuleBook, RuleSpec, toml_string
 
 _TIMESTAMP = re.compile(
     r"(?P<main>\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2})?)(?:[.,](?P<fraction>\d+))?"
@@ -103,20 +103,11 @@ def same_meaning(difference: Difference) -> SameMeaning | None:
     return SameMeaning.DECIMAL_STRING
 
 
-class NormaliseSpec(Protocol):
-    """Anything shaped like a ``[[compare.normalise]]`` entry (a config model, say)."""
+class NormaliseSpec(RuleSpec, Protocol):
+    """Anything shaped like a ``[[compare.normalise]]`` entry (a config model, say): a rule with a kind."""
 
     @property
     def kind(self) -> str: ...
-
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def reason(self) -> str: ...
-
-    @property
-    def endpoint(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from exchange_samples import (
 
 from chatmigrate.noise import IgnoreRule
 from chatmigrate.records import Exchange
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Severity, Tier
 
 # Body parity ------------------------------------------------------------------------------------------
 
@@ -92,8 +92,8 @@ def test_field_that_differs_between_attempts_is_noise_not_a_finding() -> None:
 def test_learned_noise_is_reported_with_examples_and_as_info() -> None:
     comparison = run(noisy_pair("e1", ("t1", "t2", "t3", "t4")))
     assert [(n.side, n.path, n.examples) for n in comparison.noise] == [
-        ("new", "$.generated_at", ['"t3" then "t4"']),
-        ("old", "$.generated_at", ['"t1" then "t2"']),
+        (Tier.NEW, "$.generated_at", ['"t3" then "t4"']),
+        (Tier.OLD, "$.generated_at", ['"t1" then "t2"']),
     ]
     (finding,) = of(comparison, "noise")
     assert (finding.severity, finding.path) == (Severity.INFO, "$.generated_at")
@@ -123,8 +123,8 @@ def live_traffic_pair(entry: str = "e1", drift: Callable[[dict[str, Any]], None]
     after = with_change(before, message_arrives)
     drifted = with_change(after, drift)
     return pair(
-        lambda a: exchange("old", a, after if a else before, entry=entry),
-        lambda a: exchange("new", a, drifted, entry=entry),
+        lambda a: exchange(Tier.OLD, a, after if a else before, entry=entry),
+        lambda a: exchange(Tier.NEW, a, drifted, entry=entry),
     )
 
 

@@ -11,15 +11,15 @@ from exchange_samples import (
 )
 
 from chatmigrate.records import Exchange
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Severity, Tier
 
 # Latency -------------------------------------------------------------------------------------------------------
 
 
 def timed_entry(entry: str, old_ms: float, new_ms: float) -> list[Exchange]:
     return pair(
-        lambda a: exchange("old", a, messages_body(), entry=entry, elapsed_ms=old_ms),
-        lambda a: exchange("new", a, messages_body(), entry=entry, elapsed_ms=new_ms),
+        lambda a: exchange(Tier.OLD, a, messages_body(), entry=entry, elapsed_ms=old_ms),
+        lambda a: exchange(Tier.NEW, a, messages_body(), entry=entry, elapsed_ms=new_ms),
     )
 
 
@@ -29,7 +29,7 @@ def timed_entries(old_ms: float, new_ms: float, count: int) -> list[list[Exchang
 
 def test_p95_regression_past_limit_and_floor_is_medium() -> None:
     (finding,) = of(run(*timed_entries(20, 200, 5)), "latency")
-    assert (finding.severity, finding.side, finding.old, finding.new) == (Severity.MEDIUM, "new", 20, 200)
+    assert (finding.severity, finding.side, finding.old, finding.new) == (Severity.MEDIUM, Tier.NEW, 20, 200)
     assert finding.title == "p95 latency 200 ms on new vs 20 ms on old (10.0x)"
 
 
@@ -49,5 +49,5 @@ def test_latency_limit_is_configurable() -> None:
 def test_latency_percentiles_are_reported_per_endpoint_and_side() -> None:
     groups = [timed_entry(f"e{i}", float(i + 1), 10.0) for i in range(10)]
     stats = {stat.side: stat for stat in run(*groups).latency}
-    assert (stats["old"].count, stats["old"].p50_ms, stats["old"].p95_ms) == (20, 5.5, 10.0)
-    assert (stats["new"].p50_ms, stats["new"].p95_ms) == (10.0, 10.0)
+    assert (stats[Tier.OLD].count, stats[Tier.OLD].p50_ms, stats[Tier.OLD].p95_ms) == (20, 5.5, 10.0)
+    assert (stats[Tier.NEW].p50_ms, stats[Tier.NEW].p95_ms) == (10.0, 10.0)

@@ -30,7 +30,7 @@ from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.records import Exchange
 from chatmigrate.replay import ReplayOptions, Target, run_replay, targets_from_config
-from chatmigrate.vocab import Outcome, Severity
+from chatmigrate.vocab import Outcome, Severity, Tier
 
 # classify -----------------------------------------------------------------------------------------
 
@@ -50,26 +50,26 @@ from chatmigrate.vocab import Outcome, Severity
     ],
 )
 def test_status_codes_map_to_auth_outcomes(status: int, outcome: Outcome) -> None:
-    assert classify(exchange("new", body={}, status=status)) is outcome
+    assert classify(exchange(Tier.NEW, body={}, status=status)) is outcome
 
 
 @pytest.mark.parametrize("status", [302, 303])
 def test_redirect_to_a_login_url_is_unauthenticated(status: int) -> None:
-    redirect = exchange("old", status=status, headers={"location": "/admin/login/?next=/admin/chat/"})
+    redirect = exchange(Tier.OLD, status=status, headers={"location": "/admin/login/?next=/admin/chat/"})
     assert classify(redirect) is Outcome.UNAUTHENTICATED
 
 
 def test_redirect_elsewhere_is_a_client_error() -> None:
-    assert classify(exchange("old", status=302, headers={"location": "/admin/"})) is Outcome.CLIENT_ERROR
+    assert classify(exchange(Tier.OLD, status=302, headers={"location": "/admin/"})) is Outcome.CLIENT_ERROR
 
 
 def test_html_login_form_with_200_is_unauthenticated() -> None:
-    page = exchange("old", content_type="text/html; charset=utf-8", text=LOGIN_PAGE)
+    page = exchange(Tier.OLD, content_type="text/html; charset=utf-8", text=LOGIN_PAGE)
     assert classify(page) is Outcome.UNAUTHENTICATED
 
 
 def test_transport_failure_is_a_transport_error() -> None:
-    assert classify(exchange("new", error="connection refused")) is Outcome.TRANSPORT_ERROR
+    assert classify(exchange(Tier.NEW, error="connection refused")) is Outcome.TRANSPORT_ERROR
 
 
 # JSON check ------------------------------------------------------------------------------------------
@@ -78,18 +78,24 @@ def test_transport_failure_is_a_transport_error() -> None:
 def test_html_page_on_new_side_is_high_and_kept_as_evidence() -> None:
     page = "<!DOCTYPE html><html><body><h1>Server Error</h1></body></html>"
     group = pair(
-        lambda a: exchange("old", a, messages_body()),
-        lambda a: exchange("new", a, status=200, content_type="text/html", text=page),
+        lambda a: exchange(Tier.OLD, a, messages_body()),
+        lambda a: exchange(Tier.NEW, a, status=200, content_type="text/html", text=page),
     )
     (finding,) = of(run(group), "json")
-    assert (finding.severity, finding.side, finding.kind, finding.evidence) == (Severity.HIGH, "new", "html-200", page)
+    assert (finding.severity, finding.side, finding.kind, finding.evidence) == (
+        Severity.HIGH,
+        Tier.NEW,
+        "html-200",
+        page,
+    )
     assert "HTML page" in finding.title
 
 
 def test_html_evidence_is_truncated_to_the_evidence_limit() -> None:
     page = "<html>" + "".join(f"<p>row {i}</p>" for i in range(4_000)) + "</html>"
     group = pair(
-        lambda a: exchange("old", a, messages_body()), lambda a: exchange("new", a, content_type="text/html", text=page)
+        lambda a: exchange(Tier.OLD, a, messages_body()),
+        lambda a: exchange(Tier.NEW, a, content_type="text/html", text=page),
     )
     (finding,) = of(run(group, evidence_chars=20_000), "json")
     assert finding.evidence is not None
@@ -101,20 +107,20 @@ def test_html_evidence_is_truncated_to_the_evidence_limit() -> None:
 
 def test_legacy_redirect_to_login_is_expected_and_only_info() -> None:
     group = pair(
-        lambda a: exchange("old", a, status=302, headers={"location": "/admin/login/?next=/admin/chat/"}),
-        lambda a: exchange("new", a, {"status": "error", "message": "Authentication failed"}, status=401),
+        lambda a: exchange(Tier.OLD, a, status=302, headers={"location": "/admin/login/?next=/admin/chat/"}),
+        lambda a: exchange(Tier.NEW, a, {"status": "error", "message": "Authentication failed"}, status=401),
     )
     comparison = run(group)
     (finding,) = of(comparison, "json")
-    assert (finding.severity, finding.side, finding.kind) == (Severity.INFO, "old", "login-redirect-302")
+    assert (finding.severity, finding.side, finding.kind) == (Severity.INFO, Tier.OLD, "login-redirect-302")
     assert finding.evidence == "Location: /admin/login/?next=/admin/chat/"
     assert of(comparison, "auth-outcome") == []
 
 
 def test_legacy_html_login_page_is_expected_and_only_info() -> None:
     group = pair(
-        lambda a: exchange("old", a, content_type="text/html", text=LOGIN_PAGE),
-        lambda a: exchange("new", a, {"status": "error"}, status=401),
+        lambda a: exchange(Tier.OLD, a, content_type="text/html", text=LOGIN_PAGE),
+        lambda a: exchange(Tier.NEW, a, {"status": "error"}, status=401),
     )
     (finding,) = of(run(group), "json")
     assert (finding.severity, finding.kind, finding.evidence) == (Severity.INFO, "login-page-200", LOGIN_PAGE)
@@ -122,8 +128,8 @@ def test_legacy_html_login_page_is_expected_and_only_info() -> None:
 
 def test_legacy_html_404_page_is_expected_and_only_info() -> None:
     group = pair(
-        lambda a: exchange("old", a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
-        lambda a: exchange("new", a, {"status": "error", "message": "Not found"}, status=404),
+        lambda a: exchange(Tier.OLD, a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
+        lambda a: exchange(Tier.NEW, a, {"status": "error", "message": "Not found"}, status=404),
     )
     comparison = run(group)
     assert [(f.check, f.severity, f.kind) for f in comparison.findings] == [("json", Severity.INFO, "html-404")]
@@ -131,20 +137,23 @@ def test_legacy_html_404_page_is_expected_and_only_info() -> None:
 
 def test_html_404_page_on_new_side_is_high() -> None:
     group = pair(
-        lambda a: exchange("old", a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
-        lambda a: exchange("new", a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
+        lambda a: exchange(Tier.OLD, a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
+        lambda a: exchange(Tier.NEW, a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
     )
-    assert [(f.side, f.severity) for f in of(run(group), "json")] == [("new", Severity.HIGH), ("old", Severity.INFO)]
+    assert [(f.side, f.severity) for f in of(run(group), "json")] == [
+        (Tier.NEW, Severity.HIGH),
+        (Tier.OLD, Severity.INFO),
+    ]
 
 
 def test_redirect_to_login_on_new_side_is_high() -> None:
     group = pair(
-        lambda a: exchange("old", a, status=302, headers={"location": "/admin/login/"}),
-        lambda a: exchange("new", a, status=302, headers={"location": "/admin/login/"}),
+        lambda a: exchange(Tier.OLD, a, status=302, headers={"location": "/admin/login/"}),
+        lambda a: exchange(Tier.NEW, a, status=302, headers={"location": "/admin/login/"}),
     )
     findings = {f.side: f for f in of(run(group), "json")}
-    assert (findings["new"].severity, findings["old"].severity) == (Severity.HIGH, Severity.INFO)
-    assert "instead of a JSON 401" in findings["new"].title
+    assert (findings[Tier.NEW].severity, findings[Tier.OLD].severity) == (Severity.HIGH, Severity.INFO)
+    assert "instead of a JSON 401" in findings[Tier.NEW].title
 
 
 class PlainTextNew:
@@ -168,7 +177,7 @@ class PlainTextNew:
     def __enter__(self) -> Target:
         self._thread.start()
         url = f"http://127.0.0.1:{self._http.server_address[1]}"
-        return Target(side="new", base_url=url, auth=BearerAuth("static-test-token"), timeout=5.0)
+        return Target(side=Tier.NEW, base_url=url, auth=BearerAuth("static-test-token"), timeout=5.0)
 
     def __exit__(self, *exc_info: object) -> None:
         self._http.shutdown()
@@ -186,12 +195,12 @@ class PlainTextNew:
 def test_text_plain_answer_is_medium_when_its_body_is_json_and_high_when_not(
     server: EmbeddedServer, tmp_path: Path, body: bytes, severity: Severity, kind: str
 ) -> None:
-    old = next(target for target in targets_from_config(Config.embedded(server)) if target.side == "old")
+    old = next(target for target in targets_from_config(Config.embedded(server)) if target.side == Tier.OLD)
     entries = [entry for entry in load_corpus() if entry.id == "room-1-recent_messages"]
     with PlainTextNew(body) as new:
         summary = run_replay(entries, [old, new], tmp_path, ReplayOptions(concurrency=1, retries=0))
     (finding,) = of(compare_file(summary.path, options=CompareOptions(schema_check=lambda *args: [])), "json")
-    assert (finding.side, finding.severity, finding.kind) == ("new", severity, kind)
+    assert (finding.side, finding.severity, finding.kind) == (Tier.NEW, severity, kind)
 
 
 # Auth-outcome parity -------------------------------------------------------------------------------
@@ -199,7 +208,8 @@ def test_text_plain_answer_is_medium_when_its_body_is_json_and_high_when_not(
 
 def test_outcome_mismatch_is_medium_and_names_both_outcomes_and_statuses() -> None:
     group = pair(
-        lambda a: exchange("old", a, messages_body()), lambda a: exchange("new", a, {"status": "error"}, status=403)
+        lambda a: exchange(Tier.OLD, a, messages_body()),
+        lambda a: exchange(Tier.NEW, a, {"status": "error"}, status=403),
     )
     (finding,) = of(run(group), "auth-outcome")
     assert finding.severity is Severity.MEDIUM
@@ -209,7 +219,8 @@ def test_outcome_mismatch_is_medium_and_names_both_outcomes_and_statuses() -> No
 
 def test_server_error_where_old_succeeded_is_high() -> None:
     group = pair(
-        lambda a: exchange("old", a, messages_body()), lambda a: exchange("new", a, {"detail": "boom"}, status=500)
+        lambda a: exchange(Tier.OLD, a, messages_body()),
+        lambda a: exchange(Tier.NEW, a, {"detail": "boom"}, status=500),
     )
     (finding,) = of(run(group), "auth-outcome")
     assert finding.severity is Severity.HIGH
@@ -217,7 +228,7 @@ def test_server_error_where_old_succeeded_is_high() -> None:
 
 def test_same_outcome_with_other_status_on_json_both_sides_is_medium() -> None:
     error = {"status": "error", "message": "Invalid request"}
-    group = pair(lambda a: exchange("old", a, error, status=400), lambda a: exchange("new", a, error, status=422))
+    group = pair(lambda a: exchange(Tier.OLD, a, error, status=400), lambda a: exchange(Tier.NEW, a, error, status=422))
     (finding,) = of(run(group), "auth-outcome")
     assert (finding.severity, finding.kind) == (Severity.MEDIUM, "status 400->422")
     assert "same outcome (client-error) but status 400 on old, 422 on new" in finding.title
@@ -225,28 +236,29 @@ def test_same_outcome_with_other_status_on_json_both_sides_is_medium() -> None:
 
 def test_bodies_are_not_diffed_when_outcomes_differ() -> None:
     group = pair(
-        lambda a: exchange("old", a, messages_body()), lambda a: exchange("new", a, {"status": "error"}, status=401)
+        lambda a: exchange(Tier.OLD, a, messages_body()),
+        lambda a: exchange(Tier.NEW, a, {"status": "error"}, status=401),
     )
     assert of(run(group), "body") == []
 
 
 def test_transport_error_on_new_is_an_outcome_mismatch_with_the_error_as_evidence() -> None:
-    group = pair(lambda a: exchange("old", a, messages_body()), lambda a: exchange("new", a, error="timed out"))
+    group = pair(lambda a: exchange(Tier.OLD, a, messages_body()), lambda a: exchange(Tier.NEW, a, error="timed out"))
     (finding,) = of(run(group), "auth-outcome")
     assert (finding.kind, finding.evidence) == ("ok 200->transport-error", "timed out")
 
 
 def no_answer_on_either_side() -> list[Exchange]:
     return pair(
-        lambda a: exchange("old", a, error="connection refused"), lambda a: exchange("new", a, error="timed out")
+        lambda a: exchange(Tier.OLD, a, error="connection refused"), lambda a: exchange(Tier.NEW, a, error="timed out")
     )
 
 
 def test_no_answer_is_a_high_transport_error_naming_the_side_and_the_error() -> None:
     findings = of(run(no_answer_on_either_side()), "json")
     assert [(f.side, f.severity, f.kind, f.evidence) for f in findings] == [
-        ("new", Severity.HIGH, "transport-error", "timed out"),
-        ("old", Severity.HIGH, "transport-error", "connection refused"),
+        (Tier.NEW, Severity.HIGH, "transport-error", "timed out"),
+        (Tier.OLD, Severity.HIGH, "transport-error", "connection refused"),
     ]
     assert [f.title for f in findings] == [
         "new gave no answer: timed out (in 1 entry)",
@@ -260,9 +272,9 @@ def test_entry_with_no_answer_on_either_side_counts_as_failed() -> None:
 
 
 def test_unparseable_json_is_high_and_still_classified_by_its_status() -> None:
-    broken = exchange("new", text='{"status": "succ', content_type="application/json")
+    broken = exchange(Tier.NEW, text='{"status": "succ', content_type="application/json")
     broken.error = "content-type says JSON but the body is not"
-    group = pair(lambda a: exchange("old", a, messages_body()), lambda a: broken)
+    group = pair(lambda a: exchange(Tier.OLD, a, messages_body()), lambda a: broken)
     comparison = run(group)
     assert classify(broken) is Outcome.OK
     assert [(f.check, f.severity, f.kind) for f in comparison.findings] == [("json", Severity.HIGH, "not-json-200")]

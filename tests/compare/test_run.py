@@ -28,6 +28,7 @@ from chatmigrate.compare import (
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import Exchange, to_dict
 from chatmigrate.redact import register_secret
+from chatmigrate.vocab import Tier
 
 # A clean pair --------------------------------------------------------------------------------------
 
@@ -77,15 +78,16 @@ def test_endpoint_table_counts_passed_and_failed_entries() -> None:
 
 def test_proxy_side_is_compared_against_old_too() -> None:
     new = with_change(messages_body(), lambda b: b["messages"][0].update(message="edited"))
-    group = json_pair(messages_body(), messages_body()) + [exchange("proxy", a, new) for a in (0, 1)]
-    assert [(f.side, f.path) for f in of(run(group), "body")] == [("proxy", "$.messages[*].message")]
+    group = json_pair(messages_body(), messages_body()) + [exchange(Tier.PROXY, a, new) for a in (0, 1)]
+    assert [(f.side, f.path) for f in of(run(group), "body")] == [(Tier.PROXY, "$.messages[*].message")]
 
 
 def test_registered_secrets_never_reach_findings() -> None:
     register_secret("s3cr3t-session-value")
     page = "<html><body>session s3cr3t-session-value expired</body></html>"
     group = pair(
-        lambda a: exchange("old", a, messages_body()), lambda a: exchange("new", a, content_type="text/html", text=page)
+        lambda a: exchange(Tier.OLD, a, messages_body()),
+        lambda a: exchange(Tier.NEW, a, content_type="text/html", text=page),
     )
     (finding,) = of(run(group), "json")
     assert "s3cr3t-session-value" not in (finding.evidence or "")
@@ -135,10 +137,10 @@ def test_recorded_lines_orjson_refuses_are_still_read(tmp_path: Path) -> None:
     record = to_dict(
         Exchange(
             "e1",
-            "old",
+            Tier.OLD,
             0,
             "GET",
-            URLS["old"],
+            URLS[Tier.OLD],
             ENDPOINT,
             200,
             "application/json",
