@@ -80,10 +80,11 @@ class Child:
         self.process.join(timeout=15)
 
 
-def start_child(target: Callable[[Connection], None]) -> Child:
+def start_child(target: Callable[..., None], *args: object) -> Child:
+    """``target(conn, *args)`` in a spawned process; it sends its port, then waits for "stop"."""
     context = get_context("spawn")
     parent, child = context.Pipe()
-    process = context.Process(target=target, args=(child,), daemon=True)
+    process = context.Process(target=target, args=(child, *args), daemon=True)
     process.start()
     return Child(parent.recv(), parent, process)
 

@@ -11,9 +11,10 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Self
 
 import uvicorn
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from chatmigrate.errors import TransportError, UsageError
 from chatmigrate.server.address import authority
@@ -43,7 +44,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_server(app: Starlette) -> uvicorn.Server:
+def uvicorn_server(app: ASGIApp) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
         log_level="warning",
@@ -56,17 +57,18 @@ def uvicorn_server(app: Starlette) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-class EmbeddedServer:
-    """Context manager: ``with EmbeddedServer(config) as server: server.base_url``."""
+class LoopbackServer:
+    """Context manager: any ASGI app on uvicorn, on an ephemeral loopback port, in a background thread."""
 
-    def __init__(self, config: ServerConfig | None = None, host: str = "127.0.0.1") -> None:
-        self.config = config or ServerConfig()
+    name = "loopback server"
+
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1") -> None:
+        self.app = app
         self.host = host
         self.port = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
-        self.app = create_app(self.config)
 
     @property
     def base_url(self) -> str:
@@ -76,19 +78,19 @@ class EmbeddedServer:
     def ws_url(self) -> str:
         return f"ws://{authority(self.host, self.port)}"
 
-    def start(self) -> EmbeddedServer:
+    def start(self) -> Self:
         sock = bind_socket(self.host, 0)
         self.port = sock.getsockname()[1]
         self._socket = sock
         self._server = uvicorn_server(self.app)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="chatmigrate-embedded", daemon=True
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"chatmigrate-{self.name}", daemon=True
         )
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise TransportError("embedded reference server failed to start")
+                raise TransportError(f"{self.name} failed to start")
             time.sleep(0.01)
         return self
 
@@ -101,10 +103,20 @@ class EmbeddedServer:
             with contextlib.suppress(OSError):
                 self._socket.close()
 
-    def __enter__(self) -> EmbeddedServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class EmbeddedServer(LoopbackServer):
+    """Context manager: ``with EmbeddedServer(config) as server: server.base_url``."""
+
+    name = "embedded reference server"
+
+    def __init__(self, config: ServerConfig | None = None, host: str = "127.0.0.1") -> None:
+        self.config = config or ServerConfig()
+        super().__init__(create_app(self.config), host)

@@ -77,7 +77,7 @@ def har_requests_to_corpus(requests: Iterable[dict[str, Any]]) -> list[CorpusEnt
     seen: set[str] = set()
     corpus: list[CorpusEntry] = []
     for request in requests:
-        entry = _to_entry(request, len(corpus) + 1)
+        entry = to_entry(request, len(corpus) + 1)
         if entry is None:
             continue
         key = json.dumps([entry.method, entry.path, entry.query, entry.body], sort_keys=True)
@@ -87,7 +87,8 @@ def har_requests_to_corpus(requests: Iterable[dict[str, Any]]) -> list[CorpusEnt
     return corpus
 
 
-def _to_entry(request: dict[str, Any], number: int) -> CorpusEntry | None:
+def to_entry(request: dict[str, Any], number: int, source: str = "har") -> CorpusEntry | None:
+    """A HAR-shaped request (method, url, postData) as a canonical corpus entry, or None if it is not a chat call."""
     method = str(request.get("method", "GET")).upper()
     parts = urlsplit(request["url"])
     query = {
@@ -96,12 +97,12 @@ def _to_entry(request: dict[str, Any], number: int) -> CorpusEntry | None:
     if parts.path == SEND_PATH and method == "POST":
         body = _json_body(request)
         return CorpusEntry(
-            id=f"har-{number:03d}-send",
+            id=f"{source}-{number:03d}-send",
             method="POST",
             path=SEND_PATH,
             query=query,
             body=body,
-            tags=["har", "send"],
+            tags=[source, "send"],
             unsafe=True,
         )
     if parts.path not in _CHAT_PATHS or method not in SAFE_METHODS:
@@ -110,11 +111,11 @@ def _to_entry(request: dict[str, Any], number: int) -> CorpusEntry | None:
     query["request_type"] = request_type
     room = query.get("chatroom_id", "all")
     return CorpusEntry(
-        id=f"har-{number:03d}-{request_type}-{room}",
+        id=f"{source}-{number:03d}-{request_type}-{room}",
         method=method,
         path=CANONICAL_CHAT,
         query=dict(sorted(query.items())),
-        tags=["har", request_type],
+        tags=[source, request_type],
         unsafe=False,
     )
 

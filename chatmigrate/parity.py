@@ -20,6 +20,7 @@ from chatmigrate.config import Config
 from chatmigrate.contracts import schema_violations
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import ConfigError, TransportError
+from chatmigrate.recorded import Recorded
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict, from_dict, to_dict
 from chatmigrate.redact import redact_obj
 from chatmigrate.replay import (
@@ -32,6 +33,7 @@ from chatmigrate.replay import (
     targets_from_config,
 )
 from chatmigrate.verdict import judge_run
+from chatmigrate.vocab import Tier
 from chatmigrate.wsparity import run_ws_parity
 
 RUN_FILE = "run.json"
@@ -56,15 +58,27 @@ def run_parity(
     shard: tuple[int, int] | None = None,
     allow_writes: bool = False,
     progress: ProgressCallback | None = None,
+    recorded: Sequence[Recorded] | None = None,
 ) -> ParityOutcome:
     """Replay -> compare -> WebSocket parity. A transport failure is kept in the outcome, not raised,
-    so that what was gathered is still compared and reported (the verdict then exits 3)."""
+    so that what was gathered is still compared and reported (the verdict then exits 3). With ``recorded``
+    traffic, its requests are the corpus and its answers stand for old: only the other sides are called."""
     started = _now()
+    targets = targets_from_config(config)
+    if recorded is not None:
+        entries = [pair.entry for pair in recorded]
+        targets = [target for target in targets if target.side != Tier.OLD]
     entries = list(entries) if entries is not None else load_corpus(corpus or config.run.corpus)
     out_dir = out_dir or config.run.output_dir
-    targets = targets_from_config(config)
     writes = allow_writes or config.embedded_only
-    options = ReplayOptions.from_run(config.run, allow_writes=writes, resume=resume, shard=shard, on_progress=progress)
+    options = ReplayOptions.from_run(
+        config.run,
+        allow_writes=writes,
+        resume=resume,
+        shard=shard,
+        on_progress=progress,
+        recorded={pair.entry.id: [pair.old] for pair in recorded or ()},
+    )
     summary: ReplaySummary | None = None
     transport_error: str | None = None
     try:
@@ -80,7 +94,9 @@ def run_parity(
             warnings=_principal_warnings(targets),
         )
     )
-    if transport_error is None:
+    if recorded is not None and config.ws is not None:
+        result.warnings.append("WebSocket parity skipped: a recorded capture holds HTTP traffic only")
+    elif transport_error is None:
         transport_error = _add_ws_parity(result, config, targets, writes=writes, shard=shard)
     result.finished_at = _now()
     return ParityOutcome(result=result, results_dir=out_dir, replay=summary, transport_error=transport_error)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
@@ -23,16 +22,14 @@ from typing import Any, TextIO
 import httpx
 
 from chatmigrate import auth as auth_mod
-from chatmigrate.compare import is_json_type
 from chatmigrate.config import CHAT_PATH, Config, RunOptions, TargetConfig
 from chatmigrate.corpus import shard as shard_entries
 from chatmigrate.errors import TransportError, UsageError
 from chatmigrate.records import CorpusEntry, Exchange
-from chatmigrate.redact import redact, redact_headers, redact_parsed
+from chatmigrate.redact import redact
+from chatmigrate.responses import exchange_lines, record_response
 
 EXCHANGES_FILE = "exchanges.jsonl"
-TEXT_CAP = 16 * 1024
-_EXCHANGE_FIELDS = tuple(f.name for f in dataclasses.fields(Exchange))
 
 ProgressCallback = Callable[[int, int], None]
 """``(done, total)`` entries: called once before the first request (``done`` counts resumed entries), then
@@ -100,6 +97,9 @@ class ReplayOptions:
     shard: tuple[int, int] | None = None
     on_progress: ProgressCallback | None = None
     failure_threshold: int = 5
+    recorded: Mapping[str, Sequence[Exchange]] = field(default_factory=dict)
+    """Exchanges already recorded per entry id (a capture's answers from old): written with the entry's group,
+    in place of calling the side they were recorded on."""
 
     @classmethod
     def from_run(cls, run: RunOptions, **changes: Any) -> ReplayOptions:
@@ -322,13 +322,7 @@ class _Run:
 
     def _write(self, exchanges: list[Exchange]) -> None:
         """One write and one flush per entry: a crash never leaves half an entry behind a whole one."""
-        lines = [
-            json.dumps(
-                {name: getattr(exchange, name) for name in _EXCHANGE_FIELDS}, ensure_ascii=False, separators=(",", ":")
-            )
-            for exchange in exchanges
-        ]
-        self.sink.write("".join(line + "\n" for line in lines))
+        self.sink.write(exchange_lines(exchanges))
         self.sink.flush()
         self.summary.completed += 1
         self.summary.exchanges += len(exchanges)
@@ -343,7 +337,10 @@ class _Run:
             return [await self._exchange(target, entry, attempt, url) for attempt in range(self.options.repeats)]
 
         per_side = await asyncio.gather(*(side(target) for target in self.targets))
-        return [exchange for exchanges in per_side for exchange in exchanges]
+        return [
+            *self.options.recorded.get(entry.id, ()),
+            *(exchange for exchanges in per_side for exchange in exchanges),
+        ]
 
     async def _exchange(self, target: Target, entry: CorpusEntry, attempt: int, url: httpx.URL) -> Exchange:
         client = self.clients[target.side]
@@ -383,7 +380,7 @@ class _Run:
                     data, truncated = b"", False
                     record.error = f"undecodable body: {_describe(error)}"
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
-            _fill(record, response, data, truncated, self.options.body_cap)
+            record_response(record, response, data, truncated, self.options.body_cap)
             self.failures[target.side] = 0
             return record
         self._count_failure(target, record)
@@ -408,29 +405,6 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]
         if size > cap:
             return b"".join(chunks)[:cap], True
     return b"".join(chunks), False
-
-
-def _fill(record: Exchange, response: httpx.Response, data: bytes, truncated: bool, cap: int) -> None:
-    record.status = response.status_code
-    record.content_type = response.headers.get("content-type", "")
-    record.headers = redact_headers(response.headers.multi_items())
-    text = data.decode(response.encoding or "utf-8", errors="replace")
-    if truncated:
-        record.error = f"body larger than {cap} bytes: cut off at the cap"
-        record.text = redact(text[:TEXT_CAP])
-        return
-    if is_json_type(record.content_type):
-        try:
-            parsed = json.loads(text)
-        except (ValueError, RecursionError) as error:
-            # RecursionError: a body nested thousands deep; it must not kill the run's task group.
-            record.error = record.error or f"content-type says JSON but the body is not: {error}"
-            record.text = redact(text[:TEXT_CAP])
-            return
-        record.is_json = True
-        record.body = redact_parsed(text, parsed)
-        return
-    record.text = redact(text[:TEXT_CAP]) if text else None
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:

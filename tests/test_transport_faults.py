@@ -27,7 +27,8 @@ from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import TransportError
 from chatmigrate.records import CorpusEntry, Exchange
-from chatmigrate.replay import EXCHANGES_FILE, TEXT_CAP, ReplayOptions, Target, replay, run_replay, targets_from_config
+from chatmigrate.replay import EXCHANGES_FILE, ReplayOptions, Target, replay, run_replay, targets_from_config
+from chatmigrate.responses import TEXT_CAP
 
 HUGE = 50 * 1024 * 1024
 HEALTHY_BODY = json.dumps({"status": "success", "messages": []}).encode()
