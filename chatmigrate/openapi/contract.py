@@ -20,6 +20,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from chatmigrate.errors import ConfigError
+from chatmigrate.jsondiff import json_type
 from chatmigrate.openapi.documents import read_document, retrieve_file, retrieve_file_contents
 from chatmigrate.openapi.explain import FORMATS, BodyCheck, NoFastExplanation, message, short_repr
 
@@ -334,15 +335,9 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    return "null" if value is None else f"a {type(value).__name__}"
+    """The JSON type with its article, for "must be an object, not an array"."""
+    name = json_type(value)
+    return name if value is None else f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _escape(token: str) -> str:
