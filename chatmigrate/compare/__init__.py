@@ -18,6 +18,7 @@ from chatmigrate.compare.kinds import (
     CHECK_NORMALISE_RULE,
     CHECK_OUTCOME,
     CHECK_SCHEMA,
+    AnswerKind,
     SameMeaning,
 )
 from chatmigrate.compare.latency import check_latency
@@ -36,6 +37,7 @@ __all__ = [
     "CHECK_NORMALISE_RULE",
     "CHECK_OUTCOME",
     "CHECK_SCHEMA",
+    "AnswerKind",
     "CompareOptions",
     "Comparison",
     "NormaliseRule",

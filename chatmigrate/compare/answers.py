@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from chatmigrate.compare.kinds import CHECK_JSON, CHECK_OUTCOME
+from chatmigrate.compare.kinds import CHECK_JSON, CHECK_OUTCOME, AnswerKind
 from chatmigrate.compare.outcome import (
     classify,
     is_html,
@@ -75,7 +75,7 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000, *, crash_fixed:
     if legacy and crash_fixed:
         return finding(
             severity=Severity.INFO,
-            kind=f"legacy-crash-{status}",
+            kind=AnswerKind.LEGACY_CRASH.at(status),
             title=f"old crashes with a {status} where new answers a clean 4xx ({FIXED_CRASH})",
         )
     if is_html(exchange):
@@ -84,7 +84,7 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000, *, crash_fixed:
     if is_json_text(exchange.text):
         return finding(
             severity=Severity.MEDIUM,
-            kind=f"content-type-{status}",
+            kind=AnswerKind.CONTENT_TYPE.at(status),
             evidence=None,
             old="application/json",
             new=content_type,
@@ -92,7 +92,7 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000, *, crash_fixed:
         )
     return finding(
         severity=Severity.HIGH,
-        kind=f"not-json-{status}",
+        kind=AnswerKind.NOT_JSON.at(status),
         title=f"{side} answers a non-JSON body ({content_type}, {status}) where JSON was due",
     )
 
@@ -102,18 +102,18 @@ def _redirect(exchange: Exchange, status: int, legacy: bool, finding: partial[Fi
     if not is_login_redirect(exchange):
         return finding(
             severity=Severity.HIGH,
-            kind=f"redirect-{status}",
+            kind=AnswerKind.REDIRECT.at(status),
             title=f"{exchange.side} answers a {status} redirect where JSON was due",
         )
     if legacy:
         return finding(
             severity=Severity.INFO,
-            kind=f"login-redirect-{status}",
+            kind=AnswerKind.LOGIN_REDIRECT.at(status),
             title=f"old answers {status} to the login page ({LEGACY})",
         )
     return finding(
         severity=Severity.HIGH,
-        kind=f"login-redirect-{status}",
+        kind=AnswerKind.LOGIN_REDIRECT.at(status),
         title=f"{exchange.side} answers {status} to a login page instead of a JSON 401",
     )
 
@@ -122,18 +122,18 @@ def _html(exchange: Exchange, status: int, legacy: bool, finding: partial[Findin
     if legacy and is_login_page(exchange):
         return finding(
             severity=Severity.INFO,
-            kind=f"login-page-{status}",
+            kind=AnswerKind.LOGIN_PAGE.at(status),
             title=f"old answers an HTML login page ({status}) ({LEGACY})",
         )
     if legacy and 400 <= status < 500:
         return finding(
             severity=Severity.INFO,
-            kind=f"html-{status}",
+            kind=AnswerKind.HTML.at(status),
             title=f"old answers an HTML {status} page ({LEGACY})",
         )
     return finding(
         severity=Severity.HIGH,
-        kind=f"html-{status}",
+        kind=AnswerKind.HTML.at(status),
         title=f"{exchange.side} answers an HTML page ({status}) where JSON was due",
     )
 
@@ -161,7 +161,7 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
     if fixes_legacy_crash(old, [candidate]):
         return finding(
             severity=Severity.INFO,
-            kind=f"fixed-crash {old.status}->{candidate.status}",
+            kind=AnswerKind.FIXED_CRASH.between(old.status, candidate.status),
             title=f"{FIXED_CRASH}: {statuses}",
         )
     if before != after:
@@ -174,13 +174,13 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
     if is_server_error(candidate):
         return finding(
             severity=Severity.HIGH,
-            kind=f"server-error {candidate.status}",
+            kind=AnswerKind.SERVER_ERROR.at(candidate.status or 0),
             title=f"{side} answers a server error ({candidate.status}), as old did ({old.status}): a 5xx never passes",
         )
     if old.status != candidate.status and old.is_json and candidate.is_json:
         return finding(
             severity=Severity.MEDIUM,
-            kind=f"status {old.status}->{candidate.status}",
+            kind=AnswerKind.STATUS.between(old.status, candidate.status),
             title=f"same outcome ({after.value}) but status {old.status} on old, {candidate.status} on {side}",
         )
     return None

@@ -18,6 +18,30 @@ CHECK_IGNORE_RULE = "ignore-rule"
 CHECK_NORMALISE_RULE = "normalise-rule"
 
 
+class AnswerKind(StrEnum):
+    """What the JSON and auth-outcome checks found; a finding's kind is one of these with its status (``html-404``,
+    ``fixed-crash 500->400``), so entries that answered differently never share one finding or one title."""
+
+    HTML = "html"
+    NOT_JSON = "not-json"
+    CONTENT_TYPE = "content-type"
+    REDIRECT = "redirect"
+    LOGIN_REDIRECT = "login-redirect"
+    LOGIN_PAGE = "login-page"
+    LEGACY_CRASH = "legacy-crash"
+    FIXED_CRASH = "fixed-crash"
+    SERVER_ERROR = "server-error"
+    STATUS = "status"
+
+    def at(self, status: int) -> str:
+        """The kind of a finding about one answer: ``html-404``."""
+        return f"{self.value}-{status}"
+
+    def between(self, old: int | None, new: int | None) -> str:
+        """The kind of a finding about a pair of answers: ``status 400->422``."""
+        return f"{self.value} {old}->{new}"
+
+
 class SameMeaning(StrEnum):
     """Body differences that change how a value is written but not what it means; each is its own finding kind."""
 

@@ -75,7 +75,7 @@ def test_a_new_5xx_fails_even_when_old_crashed_alike() -> None:
         lambda a: exchange(Tier.NEW, a, {"detail": "boom"}, status=500),
     )
     (finding,) = of(run(group), "auth-outcome")
-    assert (finding.severity, finding.kind) == (Severity.HIGH, "server-error 500")
+    assert (finding.severity, finding.kind) == (Severity.HIGH, "server-error-500")
     assert finding.title.startswith("new answers a server error (500), as old did (500)")
 
 
