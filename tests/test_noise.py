@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from chatmigrate.errors import ConfigError
 from chatmigrate.jsondiff import Difference, diff
-from chatmigrate.noise import IgnoreRule, NoiseModel, RuleBook
+from chatmigrate.noise import IgnoreRule, NoiseModel, RuleBook, ignore_block
 from chatmigrate.vocab import Tier
 
 ENDPOINT = "GET /admin/chat/ [recent_messages]"
@@ -208,3 +209,15 @@ def test_rule_book_accepts_rule_shaped_entries_and_validates_them() -> None:
     assert RuleBook([ConfigEntry("$.x", "why")]).rules == [IgnoreRule("$.x", "why")]
     with pytest.raises(ConfigError):
         RuleBook([ConfigEntry("$.x", "")])
+
+
+@pytest.mark.parametrize(
+    "path", ['$["a key"].b', "$.caf\u00e9", '$["quote \\" and \\\\ back"]', "$['\x7f']", "$.emoji\U0001f600"]
+)
+def test_an_ignore_block_reads_back_as_the_path_it_declares(path: str) -> None:
+    block = tomllib.loads(ignore_block(path, "GET /admin/chat/ [chat_list]"))
+    assert block == {"ignore": [{"path": path, "endpoint": "GET /admin/chat/ [chat_list]", "reason": ""}]}
+
+
+def test_an_ignore_block_without_an_endpoint_covers_every_endpoint() -> None:
+    assert ignore_block("$.generated_at") == '[[ignore]]\npath = "$.generated_at"\nreason = ""\n'
