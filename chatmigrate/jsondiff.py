@@ -16,17 +16,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, TypeAlias
 
+from chatmigrate.vocab import FindingKind
 
-class DiffKind(str, Enum):
-    VALUE_CHANGED = "value_changed"
-    TYPE_CHANGED = "type_changed"
-    KEY_ADDED = "key_added"
-    KEY_REMOVED = "key_removed"
-    LENGTH_CHANGED = "length_changed"
-    ORDER_ONLY = "order_only"
+DiffKind: TypeAlias = FindingKind
+"""A difference's kind is the body finding kind it becomes (``value_changed`` … ``order_only``)."""
 
 
 @dataclass(frozen=True, slots=True)

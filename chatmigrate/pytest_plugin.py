@@ -24,15 +24,7 @@ from chatmigrate import __version__, baseline
 from chatmigrate.audit import run_audit, selected_cases
 from chatmigrate.audit.catalogue import CONTRACT, MUTATION, Case
 from chatmigrate.audit.target import AuditTarget, audit_options_from_config, embedded_target, target_from_config
-from chatmigrate.compare import (
-    CHECK_BODY,
-    CHECK_JSON,
-    CHECK_OUTCOME,
-    CHECK_SCHEMA,
-    compare_exchanges,
-    group_exchanges,
-    read_exchanges,
-)
+from chatmigrate.compare import compare_exchanges, group_exchanges, read_exchanges
 from chatmigrate.config import Config, embedded_config, load_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import ChatmigrateError, UsageError
@@ -56,8 +48,6 @@ EVIDENCE_CHARS = 600
 ItemT = TypeVar("ItemT", bound=pytest.Item)
 Home = str | tuple[str, str] | None
 """Where a finding is filed: an entry id, an audit (case id, tier), or None for the run-wide test."""
-ENTRY_CHECKS = frozenset({CHECK_JSON, CHECK_OUTCOME, CHECK_BODY, CHECK_SCHEMA})
-"""Checks made on one entry's exchanges (the others judge the run as a whole)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -213,7 +203,7 @@ class _Suite:
         )
         owned = {(case.id, tier) for case, tier in self.cases}
         gating = _gating(result, self.config)
-        case_homes = _file(gating, lambda f: [home if (home := (f.subject, f.side or "")) in owned else None])
+        case_homes = _file(gating, lambda f: [home if (home := (f.subject, f.tier or "")) in owned else None])
         judged = _Judged(result, gating, case_homes)
         if outcome.transport_error:
             judged.problem = verdict.reason
@@ -254,7 +244,7 @@ def _file(findings: list[Finding], homes: Callable[[Finding], Iterable[Home]]) -
 
 def _key(finding: Finding) -> tuple[str, ...]:
     """What the compare stage groups one finding by across entries."""
-    return (finding.check, finding.endpoint, finding.path or "", finding.kind or "", finding.side or "")
+    return (finding.endpoint, *finding.group_key)
 
 
 def _entries_showing(exchanges: Path, findings: list[Finding], config: Config) -> dict[tuple[str, ...], list[str]]:
@@ -264,7 +254,7 @@ def _entries_showing(exchanges: Path, findings: list[Finding], config: Config) -
     fail. Each entry compared alone learns noise from itself only, so it shows at least what the
     run found in it; keeping only the run's findings drops what the run's noise learning excused.
     """
-    wanted = {_key(finding) for finding in findings if finding.check in ENTRY_CHECKS}
+    wanted = {_key(finding) for finding in findings if finding.check.per_entry}
     shown: dict[tuple[str, ...], list[str]] = {}
     if not wanted:
         return shown

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -17,9 +18,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.vocab import AuditState, Check, FindingKind, Severity, Tier
 
-RESULTS_SCHEMA_VERSION = 1
+RESULTS_SCHEMA_VERSION = 2
+"""2: a finding's ``side`` is ``tier``; kinds with variants carry them in ``variant``; ``entries`` and ``probes``
+say what a finding stands for. Version 1 files are still read."""
 
 T = TypeVar("T")
 
@@ -55,37 +58,99 @@ class Exchange:
     error: str | None = None
 
 
-_GROUPED_CHECKS = frozenset({"json", "auth-outcome", "body", "schema"})
-"""Parity checks whose findings each stand for every entry they occurred in ("in N entries"): the subject is only
-the smallest of those entry ids, which moves as the corpus changes, so it is no part of their identity."""
-
-
 @dataclass(slots=True)
 class Finding:
-    check: str
+    """One defect. ``old`` / ``new`` hold the two sides' values for parity checks, and the expectation and the
+    observation for the audit. A per-entry parity finding stands for every entry in ``entries`` (``subject`` is the
+    first), an audit finding for ``probes`` probes of its case on ``tier``.
+
+    ``check``, ``kind`` and ``tier`` may be given as their string values; they are held as vocabulary members.
+    """
+
+    check: Check
     severity: Severity
     title: str
     subject: str
     endpoint: str = ""
     path: str | None = None
-    kind: str | None = None
-    side: str | None = None
+    kind: FindingKind | None = None
+    variant: str | None = None
+    """What tells findings of one kind apart where the kind has many: ``ok->unauthenticated``, a broken rule."""
+    tier: Tier | None = None
     old: Any = None
     new: Any = None
     evidence: str | None = None
     reproducer: str | None = None
+    entries: list[str] = field(default_factory=list)
+    probes: int = 0
     accept_toml: str | None = None
     """chatmigrate.toml lines that accept this finding once their ``reason`` is filled in."""
+
+    def __post_init__(self) -> None:
+        self.check = Check(self.check)
+        if self.tier is not None:
+            self.tier = Tier(self.tier)
+        if self.kind is not None and not isinstance(self.kind, FindingKind):
+            self.kind, variant = read_kind(self.check, str(self.kind))
+            self.variant = self.variant or variant
 
     @property
     def fingerprint(self) -> str:
         """Stable identity for baselines: what was checked where, not the values seen, nor (for a finding grouped
-        over entries) which entry happened to be its example."""
-        subject = None if self.check in _GROUPED_CHECKS else self.subject
+        over entries) which entry happened to be its example. Built from the results-v1 spelling of the kind,
+        so baselines accepted before version 2 still match."""
+        subject = None if self.check.per_entry else self.subject
         key = "|".join(
-            str(part or "") for part in (self.check, subject, self.endpoint, self.path, self.kind, self.side)
+            str(part or "") for part in (self.check, subject, self.endpoint, self.path, self._v1_kind(), self.tier)
         )
         return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    @property
+    def group_key(self) -> tuple[str, ...]:
+        """The root cause: the same check finding the same kind (and variant) at the same path on the same tier,
+        whichever entry, case or endpoint showed it."""
+        return tuple(str(part or "") for part in (self.check, self.kind, self.variant, self.tier, self.path))
+
+    def _v1_kind(self) -> str | None:
+        if self.kind is None or self.variant is None:
+            return self.kind
+        return _V1_SPELLING.get(self.kind, "{kind}-{variant}").format(kind=self.kind.value, variant=self.variant)
+
+
+_V1_SPELLING: dict[FindingKind, str] = {
+    FindingKind.OUTCOME_CHANGED: "{variant}",
+    FindingKind.SCHEMA_VIOLATION: "{variant}",
+    FindingKind.CONTRACT_CHECK: "{variant}",
+    FindingKind.STATUS_CHANGED: "status {variant}",
+    FindingKind.FIXED_CRASH: "fixed-crash {variant}",
+}
+"""How results v1 spelled a kind with its variant; any other kind's variant is a status, spelled ``html-404``."""
+_PAIR_PREFIXES = {
+    kind: spelling.removesuffix("{variant}") for kind, spelling in _V1_SPELLING.items() if spelling != "{variant}"
+}
+_KIND_VALUES = frozenset(kind.value for kind in FindingKind)
+_AT_STATUS = re.compile(r"(?P<kind>[a-z-]+)-(?P<status>[1-5]\d\d)")
+
+
+def read_kind(check: Check, text: str) -> tuple[FindingKind, str | None]:
+    """A kind given as a string: a member's value, or the results-v1 spelling of a kind with its variant
+    (``html-404``, ``ok->unauthenticated``, ``status 400->422``, a schema rule, a schemathesis check name)."""
+    if text in _KIND_VALUES:
+        return FindingKind(text), None
+    at_status = _AT_STATUS.fullmatch(text)
+    if at_status is not None and at_status["kind"] in _KIND_VALUES:
+        return FindingKind(at_status["kind"]), at_status["status"]
+    if check is Check.AUTH_OUTCOME:
+        for kind, prefix in _PAIR_PREFIXES.items():
+            if text.startswith(prefix):
+                return kind, text.removeprefix(prefix)
+        if "->" in text:
+            return FindingKind.OUTCOME_CHANGED, text
+    if check is Check.SCHEMA:
+        return FindingKind.SCHEMA_VIOLATION, text
+    if check is Check.AUDIT and "_" in text and text.isidentifier():
+        return FindingKind.CONTRACT_CHECK, text
+    raise ValueError(f"unknown {check} finding kind {text!r}")
 
 
 @dataclass(slots=True)
@@ -196,6 +261,9 @@ def from_dict(cls: type[T], data: Any) -> T:
     """Rebuild a record from ``to_dict`` output; unknown keys are an error so drift is caught early."""
     if not isinstance(data, dict):
         raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    upgrade = _UPGRADES.get(cls)
+    if upgrade is not None:
+        data = upgrade(data)
     converters = _converters(cls)  # type: ignore[arg-type]
     unknown = data.keys() - converters
     if unknown:
@@ -205,6 +273,26 @@ def from_dict(cls: type[T], data: Any) -> T:
 
 
 Converter = Callable[[Any], Any]
+
+
+def _finding_from_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 called the tier ``side`` and spelled kinds with their variants (see ``read_kind``)."""
+    if "side" not in data:
+        return data
+    upgraded = {name: value for name, value in data.items() if name != "side"}
+    upgraded.setdefault("tier", data["side"])
+    if isinstance(data.get("kind"), str):
+        kind, upgraded["variant"] = read_kind(Check(str(data.get("check"))), data["kind"])
+        upgraded["kind"] = kind.value
+    return upgraded
+
+
+def _run_from_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 run, once read, is a current one: written again, it says so."""
+    return {**data, "schema_version": RESULTS_SCHEMA_VERSION} if data.get("schema_version") == 1 else data
+
+
+_UPGRADES: dict[type, Callable[[dict[str, Any]], dict[str, Any]]] = {Finding: _finding_from_v1, RunResult: _run_from_v1}
 
 
 @functools.cache

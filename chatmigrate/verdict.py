@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatmigrate import baseline
-from chatmigrate.records import Finding, RunResult, Verdict, from_dict, to_dict
+from chatmigrate.records import AuditResult, Finding, RunResult, Verdict, from_dict, to_dict
 from chatmigrate.redact import redact_obj
+from chatmigrate.rootcause import count_line, root_causes
 from chatmigrate.vocab import ExitCode, Severity
 
 
@@ -28,9 +29,15 @@ def fails_gate(finding: Finding, limits: GateLimits, accepted: frozenset[str] = 
 
 
 def decide(
-    findings: Iterable[Finding], limits: GateLimits, *, accepted: Iterable[str] = (), transport_error: str | None = None
+    findings: Iterable[Finding],
+    limits: GateLimits,
+    *,
+    accepted: Iterable[str] = (),
+    transport_error: str | None = None,
+    audit: Iterable[AuditResult] = (),
 ) -> Verdict:
-    """Exit 3 beats exit 1: results from a target that broke mid-run cannot clear the gate."""
+    """Exit 3 beats exit 1: results from a target that broke mid-run cannot clear the gate. The reason counts
+    root causes beside findings and names the worst, so one defect seen 90 times reads as one defect."""
     accepted_set = frozenset(accepted)
     gating = [finding for finding in findings if fails_gate(finding, limits, accepted_set)]
     if transport_error:
@@ -40,10 +47,12 @@ def decide(
     if len(gating) > limits.max_findings:
         by_check = Counter(finding.check for finding in gating)
         detail = ", ".join(f"{count} {check}" for check, count in by_check.most_common())
+        causes = root_causes(gating, audit)
         return Verdict(
             False,
             int(ExitCode.GATE_FAILED),
-            f"{len(gating)} finding(s) at or above {limits.fail_on.value} ({detail}); limit {limits.max_findings}",
+            f"{count_line(len(gating), len(causes))} at or above {limits.fail_on.value} ({detail}); "
+            f"worst: {causes[0].summary}; limit {limits.max_findings}",
             limits.fail_on,
         )
     tolerated = f"{len(gating)} tolerated, " if gating else ""
@@ -69,5 +78,7 @@ def judge_run(
         accepted = {finding.fingerprint for finding in matched}
         result.stale_baseline = stale
     result.accepted = sorted(accepted)
-    result.verdict = decide(result.findings, limits, accepted=accepted, transport_error=transport_error)
+    result.verdict = decide(
+        result.findings, limits, accepted=accepted, transport_error=transport_error, audit=result.audit
+    )
     return result.verdict

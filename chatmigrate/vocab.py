@@ -87,6 +87,103 @@ class AuditState(StrEnum):
     KNOWN_LEGACY = "known-legacy"
 
 
+class Check(StrEnum):
+    """What produced a finding. The per-entry parity checks (``json``, ``auth-outcome``, ``body``, ``schema``) are
+    judged on each corpus entry, and one finding of theirs stands for every entry it occurred in."""
+
+    JSON = "json"
+    AUTH_OUTCOME = "auth-outcome"
+    BODY = "body"
+    SCHEMA = "schema"
+    LATENCY = "latency"
+    NOISE = "noise"
+    IGNORE_RULE = "ignore-rule"
+    NORMALISE_RULE = "normalise-rule"
+    AUDIT = "audit"
+    WS_PARITY = "ws-parity"
+
+    @property
+    def per_entry(self) -> bool:
+        return self in _PER_ENTRY_CHECKS
+
+
+_PER_ENTRY_CHECKS = frozenset({Check.JSON, Check.AUTH_OUTCOME, Check.BODY, Check.SCHEMA})
+
+
+class FindingKind(StrEnum):
+    """What a finding is about, within its check. Kinds that come in many variants (an outcome transition, a
+    contract rule, the status an answer came with) are one member here, and the variant travels beside it
+    (``Finding.variant``)."""
+
+    # json: what came back where JSON was due; variant is its status ("404"), none for a transport error
+    TRANSPORT_ERROR = "transport-error"
+    REDIRECT = "redirect"
+    LOGIN_REDIRECT = "login-redirect"
+    LOGIN_PAGE = "login-page"
+    HTML = "html"
+    CONTENT_TYPE = "content-type"
+    NOT_JSON = "not-json"
+    LEGACY_CRASH = "legacy-crash"
+    # auth-outcome: variant "not-found 404->client-error 400" (outcomes and statuses), "400->422" (statuses),
+    # "500->400" (a legacy crash the new tier fixes) or "500" (a server error on both sides)
+    OUTCOME_CHANGED = "outcome-changed"
+    STATUS_CHANGED = "status-changed"
+    FIXED_CRASH = "fixed-crash"
+    # body: the typed JSON differences jsondiff finds
+    VALUE_CHANGED = "value_changed"
+    TYPE_CHANGED = "type_changed"
+    KEY_ADDED = "key_added"
+    KEY_REMOVED = "key_removed"
+    LENGTH_CHANGED = "length_changed"
+    ORDER_ONLY = "order_only"
+    # body: a value written another way with the same meaning (see SAME_MEANING)
+    SAME_INSTANT = "same_instant"
+    DECIMAL_STRING = "decimal_string"
+    NUMERIC_STRING_ID = "numeric_string_id"
+    # schema: variant is the broken rule, without the offending value
+    SCHEMA_VIOLATION = "schema-violation"
+    # latency, noise, ignore rules, and the cap on distinct findings of any check
+    P95 = "p95"
+    LEARNED = "learned"
+    UNUSED = "unused"
+    OVERFLOW = "overflow"
+    # audit: one per broken property of a refusal (HTML and REDIRECT above too)
+    STACK_TRACE = "stack-trace"
+    TOKEN_ECHO = "token-echo"
+    INJECTED_DELAY = "injected-delay"
+    NO_ANSWER = "no-answer"
+    OUTBOUND_FETCH = "outbound-fetch"
+    SERVER_ERROR = "server-error"
+    DOCUMENTED_BEHAVIOUR = "documented-behaviour"
+    DATA_RETURNED = "data-returned"
+    ACCEPTED = "accepted"
+    WRONG_STATUS = "wrong-status"
+    BAD_ENVELOPE = "bad-envelope"
+    CSRF_BYPASSED = "csrf-bypassed"
+    CSRF_REASON = "csrf-reason"
+    LEFT_OPEN = "left-open"
+    IMPERSONATION = "impersonation"
+    LEGACY_LOGIN_REDIRECT = "legacy-login-redirect"
+    LEGACY_CSRF_PAGE = "legacy-csrf-page"
+    # audit, contract case: variant is the schemathesis check that failed
+    CONTRACT_CHECK = "contract-check"
+    # ws-parity: which round trip lost the message
+    SOCKET_TO_HISTORY = "socket-to-history"
+    SEND_TO_SOCKET = "send-to-socket"
+
+
+SAME_MEANING: tuple[FindingKind, ...] = (
+    FindingKind.SAME_INSTANT,
+    FindingKind.DECIMAL_STRING,
+    FindingKind.NUMERIC_STRING_ID,
+)
+"""Body differences that change how a value is written but not what it means, and the kinds a
+``[[compare.normalise]]`` rule accepts: ``same_instant`` (one instant written two ways: ``+00:00`` vs ``Z``,
+fractional seconds, epoch seconds vs ISO 8601), ``decimal_string`` (a number on one side, a decimal string of
+equal value on the other: ``29.97`` vs ``"29.97"``), ``numeric_string_id`` (an integer id on one side, the same id
+as a numeric string on the other: ``1`` vs ``"1"``)."""
+
+
 class WsAuth(StrEnum):
     """How the chat WebSocket authenticates: today's URL parameter, or a JWT in the first message."""
 

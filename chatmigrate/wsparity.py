@@ -24,9 +24,8 @@ from chatmigrate.config import WsOptions
 from chatmigrate.records import CorpusEntry, EndpointParity, Finding
 from chatmigrate.redact import redact
 from chatmigrate.replay import Target, open_client
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Check, FindingKind, Severity, Tier, WsAuth
 
-CHECK = "ws-parity"
 SOCKET_ENDPOINT = "WS /ws/cschat/"
 HISTORY_LIMIT = "50"
 
@@ -54,7 +53,7 @@ def run_ws_parity(options: WsOptions, old: Target, new: Target) -> WsParity:
 async def ws_parity(options: WsOptions, old: Target, new: Target) -> WsParity:
     result = WsParity()
     async with open_client(old, 2) as old_client, open_client(new, 2) as new_client:
-        session = _Session(options, {"old": (old, old_client), "new": (new, new_client)})
+        session = _Session(options, {Tier.OLD: (old, old_client), Tier.NEW: (new, new_client)})
         try:
             await old.auth.prepare(old_client)
             await new.auth.prepare(new_client)
@@ -67,9 +66,13 @@ async def ws_parity(options: WsOptions, old: Target, new: Target) -> WsParity:
             result.warnings.append("WebSocket parity skipped: set ws.user_id (the staff user id for the socket URL)")
             return result
         path = f"/ws/cschat/P{player}Chat/?user_id={user_id}"
-        checks: list[tuple[str, str, Callable[[ClientConnection], Any]]] = [
-            ("socket-to-history", SOCKET_ENDPOINT, lambda socket: session.socket_to_history(socket, room)),
-            ("send-to-socket", f"POST {options.send_path}", lambda socket: session.send_to_socket(socket, room)),
+        checks: list[tuple[FindingKind, str, Callable[[ClientConnection], Any]]] = [
+            (FindingKind.SOCKET_TO_HISTORY, SOCKET_ENDPOINT, lambda socket: session.socket_to_history(socket, room)),
+            (
+                FindingKind.SEND_TO_SOCKET,
+                f"POST {options.send_path}",
+                lambda socket: session.send_to_socket(socket, room),
+            ),
         ]
         for name, endpoint, check in checks:
             row = EndpointParity(endpoint=endpoint, entries=1)
@@ -88,11 +91,11 @@ async def ws_parity(options: WsOptions, old: Target, new: Target) -> WsParity:
 
 
 class _Session:
-    def __init__(self, options: WsOptions, sides: dict[str, tuple[Target, httpx.AsyncClient]]) -> None:
+    def __init__(self, options: WsOptions, sides: dict[Tier, tuple[Target, httpx.AsyncClient]]) -> None:
         self.options = options
         self.sides = sides
 
-    async def _get(self, side: str, **query: str) -> tuple[int, Any]:
+    async def _get(self, side: Tier, **query: str) -> tuple[int, Any]:
         target, client = self.sides[side]
         routed = target.request_for(CorpusEntry(id="ws-parity", query=query))
         if routed is None:
@@ -108,7 +111,7 @@ class _Session:
         """The configured room, else the first one the old side lists."""
         if self.options.chatroom_id and self.options.player_id:
             return self.options.chatroom_id, self.options.player_id
-        status, body = await self._get("old", request_type="chat_list")
+        status, body = await self._get(Tier.OLD, request_type="chat_list")
         chats = body.get("chats") if isinstance(body, dict) else None
         rooms = sorted(
             (int(chat["chatroom_id"]), int(chat["player_id"]))
@@ -124,7 +127,7 @@ class _Session:
         return rooms[0]
 
     def socket(self, path: str) -> _Socket:
-        return _Socket(self.options, path, self.sides["new"][0].auth.bearer_token())
+        return _Socket(self.options, path, self.sides[Tier.NEW][0].auth.bearer_token())
 
     async def socket_to_history(self, socket: ClientConnection, room: int) -> list[Finding]:
         text, client_id = _message_text()
@@ -136,11 +139,13 @@ class _Session:
         )
         if ack is None:
             raise _Broken("a message sent over the WebSocket was not acknowledged")
-        return await self._histories("socket-to-history", SOCKET_ENDPOINT, room, _message_id(ack), "over the WebSocket")
+        return await self._histories(
+            FindingKind.SOCKET_TO_HISTORY, SOCKET_ENDPOINT, room, _message_id(ack), "over the WebSocket"
+        )
 
     async def send_to_socket(self, socket: ClientConnection, room: int) -> list[Finding]:
         text, client_id = _message_text()
-        target, client = self.sides["new"]
+        target, client = self.sides[Tier.NEW]
         url = target.base_url + self.options.send_path
         body = {"chatroom_id": room, "message": text, "client_id": client_id}
         endpoint = f"POST {self.options.send_path}"
@@ -161,17 +166,21 @@ class _Session:
         if broadcast is None:
             findings.append(
                 _finding(
-                    "send-to-socket",
+                    FindingKind.SEND_TO_SOCKET,
                     endpoint,
                     "a message sent with the REST endpoint was not broadcast on the room's WebSocket",
-                    side="new",
+                    tier=Tier.NEW,
                 )
             )
-        return findings + await self._histories("send-to-socket", endpoint, room, message_id, "with the REST endpoint")
+        return findings + await self._histories(
+            FindingKind.SEND_TO_SOCKET, endpoint, room, message_id, "with the REST endpoint"
+        )
 
-    async def _histories(self, name: str, endpoint: str, room: int, message_id: str | None, how: str) -> list[Finding]:
+    async def _histories(
+        self, name: FindingKind, endpoint: str, room: int, message_id: str | None, how: str
+    ) -> list[Finding]:
         findings = []
-        for side in ("old", "new"):
+        for side in (Tier.OLD, Tier.NEW):
             status, body = await self._get(
                 side, request_type="recent_messages", chatroom_id=str(room), limit=HISTORY_LIMIT
             )
@@ -183,7 +192,7 @@ class _Session:
                         name,
                         endpoint,
                         f"a message sent {how} is missing from recent_messages on {side}",
-                        side=side,
+                        tier=side,
                         evidence=f"message id {message_id}; recent_messages answered {status} with {len(ids)} items",
                     )
                 )
@@ -213,7 +222,7 @@ class _Socket:
         return self.connection
 
     async def _greet(self, connection: ClientConnection) -> None:
-        if self.options.auth == "jwt":
+        if self.options.auth == WsAuth.JWT:
             if not self.token:
                 raise _Broken("ws.auth is jwt but the new target's auth has no access token")
             await connection.send(json.dumps({"type": "auth", "token": self.token}))
@@ -255,14 +264,16 @@ def _message_id(event: Any) -> str | None:
     return None
 
 
-def _finding(name: str, endpoint: str, title: str, *, side: str | None = None, evidence: str | None = None) -> Finding:
+def _finding(
+    name: FindingKind, endpoint: str, title: str, *, tier: Tier | None = None, evidence: str | None = None
+) -> Finding:
     return Finding(
-        check=CHECK,
+        check=Check.WS_PARITY,
         severity=Severity.HIGH,
         title=redact(title),
         subject=f"ws:{name}",
         endpoint=endpoint,
-        side=side,
+        tier=tier,
         kind=name,
         evidence=evidence,
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from chatmigrate.compare.meaning import normalise_block
+from chatmigrate.noise import ignore_block
 from chatmigrate.records import (
     AuditResult,
     EndpointParity,
@@ -15,7 +17,7 @@ from chatmigrate.records import (
     Verdict,
 )
 from chatmigrate.verdict import GateLimits, decide
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.vocab import AuditState, Check, FindingKind, Severity, Tier
 
 SCRIPT_PAYLOAD = '<b>Gold pack</b><script>window.__pwned = "script"</script>'
 ONERROR_PAYLOAD = "<img src=x onerror=\"window.__pwned = 'onerror'\"> Diamond bundle"
@@ -84,69 +86,95 @@ def failing_run() -> RunResult:
     }
     findings = [
         Finding(
-            "body",
+            Check.BODY,
             Severity.HIGH,
             "key removed on new: /messages",
             "purchases-room-1",
             PURCHASES,
             path="/messages",
-            kind="key-removed",
+            kind=FindingKind.KEY_REMOVED,
+            tier=Tier.NEW,
             old=old_body,
             new=new_body,
         ),
         Finding(
-            "body",
+            Check.BODY,
             Severity.LOW,
             "key added on new: /purchases",
             "purchases-room-1",
             PURCHASES,
             path="/purchases",
-            kind="key-added",
+            kind=FindingKind.KEY_ADDED,
+            tier=Tier.NEW,
             old=old_body,
             new=new_body,
         ),
         Finding(
-            "body",
+            Check.BODY,
             Severity.HIGH,
             "key removed on new: /messages/0/message",
             "messages-room-1",
             MESSAGES,
             path="/messages/0/message",
-            kind="key-removed",
+            kind=FindingKind.KEY_REMOVED,
+            tier=Tier.NEW,
             old="hi there",
             new=None,
         ),
         Finding(
-            "content-type",
+            Check.JSON,
             Severity.HIGH,
             "HTML page instead of JSON on new",
             "unknown-room",
             "GET /admin/chat/ [recent_messages]",
-            side="new",
+            kind=FindingKind.HTML,
+            variant="404",
+            tier=Tier.NEW,
             evidence=LOGIN_PAGE,
         ),
         Finding(
-            "status",
+            Check.AUTH_OUTCOME,
             Severity.MEDIUM,
             "status 404 on old, 400 on new",
             "unknown-room",
             MESSAGES,
-            kind="status-mismatch",
+            kind=FindingKind.STATUS_CHANGED,
+            variant="404->400",
+            tier=Tier.NEW,
             old=404,
             new=400,
         ),
-        Finding("outcome", Severity.INFO, "legacy redirects to the login page", "chat-list", CHAT_LIST, side="old"),
         Finding(
-            "audit",
+            Check.JSON,
+            Severity.INFO,
+            "legacy redirects to the login page",
+            "chat-list",
+            CHAT_LIST,
+            kind=FindingKind.LOGIN_REDIRECT,
+            variant="302",
+            tier=Tier.OLD,
+        ),
+        Finding(
+            Check.AUDIT,
             Severity.CRITICAL,
             "expired token accepted: data returned",
             "expired-token",
             MESSAGES,
-            side="new",
+            kind=FindingKind.DATA_RETURNED,
+            tier=Tier.NEW,
+            probes=1,
             reproducer="curl -H 'Authorization: Bearer [REDACTED]' "
             "'http://127.0.0.1:8001/api/v1/admin/chat/?chatroom_id=1'",
         ),
-        Finding("latency", Severity.MEDIUM, "p95 latency 3.1x old", CHAT_LIST, CHAT_LIST, side="new"),
+        Finding(
+            Check.LATENCY,
+            Severity.MEDIUM,
+            "p95 latency 3.1x old",
+            CHAT_LIST,
+            CHAT_LIST,
+            kind=FindingKind.P95,
+            tier=Tier.NEW,
+        ),
     ]
     return RunResult(
         tool_version="0.1.0",
@@ -160,8 +188,14 @@ def failing_run() -> RunResult:
         entries=["messages-room-1", "purchases-room-1", "chat-list", "unknown-room", "messages-room-2"],
         findings=findings,
         noise=[
-            NoisePath(MESSAGES, "/generated_at", "old", ["2026-11-26T23:00:01Z", "2026-11-26T23:00:02Z"]),
-            NoisePath(MESSAGES, "/request_id", "new", ["5f0c9a", "77ab10"]),
+            NoisePath(
+                MESSAGES,
+                "/generated_at",
+                "old",
+                ["2026-11-26T23:00:01Z", "2026-11-26T23:00:02Z"],
+                ignore_block("/generated_at", MESSAGES),
+            ),
+            NoisePath(MESSAGES, "/request_id", "new", ["5f0c9a", "77ab10"], ignore_block("/request_id", MESSAGES)),
         ],
         rules=[
             RuleLedger("/generated_at", "timestamp of the response", None, 14),
@@ -211,13 +245,14 @@ def large_run(findings: int = 5_000, endpoints: int = 2_000) -> RunResult:
     def finding(n: int) -> Finding:
         whole = n % 10 == 0
         return Finding(
-            "body",
+            Check.BODY,
             severities[n % len(severities)],
             f"value changed: $.messages[{n % 50}].message",
             f"entry-{n}",
             names[n % endpoints],
             path=f"$.messages[{n % 50}].message",
-            kind="value_changed",
+            kind=FindingKind.VALUE_CHANGED,
+            tier=Tier.NEW,
             old=body if whole else message(n % 50, "old " + SCRIPT_PAYLOAD),
             new=body if whole else message(n % 50, "new " + ONERROR_PAYLOAD),
             evidence=("<html>" + "y" * 20_000) if whole else None,
@@ -237,3 +272,28 @@ def large_run(findings: int = 5_000, endpoints: int = 2_000) -> RunResult:
         endpoints=[EndpointParity(name, 50, 45, 5) for name in names],
         verdict=Verdict(False, 1, "too many findings"),
     )
+
+
+def same_meaning_finding(path: str = "$.messages[*].timestamp") -> Finding:
+    """A body finding of form, not meaning, carrying the block that accepts it, as the compare stage writes it."""
+    return Finding(
+        Check.BODY,
+        Severity.MEDIUM,
+        f"{path} is the same instant written differently on new (in 3 entries)",
+        "messages-room-1",
+        MESSAGES,
+        path=path,
+        kind=FindingKind.SAME_INSTANT,
+        tier=Tier.NEW,
+        old="2026-01-05T10:00:00+00:00",
+        new="2026-01-05T10:00:00Z",
+        entries=["messages-room-1", "messages-room-2", "messages-room-3"],
+        accept_toml=normalise_block(FindingKind.SAME_INSTANT, path, MESSAGES),
+    )
+
+
+def accepting_run(path: str = "$.messages[*].timestamp") -> RunResult:
+    """The failing run plus a same-meaning finding that can be accepted."""
+    run = failing_run()
+    run.findings.append(same_meaning_finding(path))
+    return run

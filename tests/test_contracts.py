@@ -37,7 +37,7 @@ from chatmigrate.records import (
     Verdict,
     to_dict,
 )
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.vocab import AuditState, FindingKind, Severity, Tier
 
 
 # The files themselves ------------------------------------------------------------------------------
@@ -171,8 +171,8 @@ def _full_run() -> RunResult:
                 "e1",
                 endpoint="GET /admin/chat/",
                 path="$.messages[0].id",
-                kind="type-changed",
-                side="new",
+                kind=FindingKind.TYPE_CHANGED,
+                tier=Tier.NEW,
                 old=7,
                 new="7",
             )
@@ -199,7 +199,7 @@ def test_a_run_result_still_in_progress_conforms_to_the_results_schema() -> None
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        ({"schema_version": 2}, "schema_version"),
+        ({"schema_version": 3}, "schema_version"),
         ({"started_at": "yesterday"}, "started_at"),
         ({"surprise": True}, ""),
     ],

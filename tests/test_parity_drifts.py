@@ -16,7 +16,7 @@ from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.parity import ParityOutcome, judge, run_parity
 from chatmigrate.records import CorpusEntry, Finding
 from chatmigrate.server.switches import DRIFTS
-from chatmigrate.vocab import Drift, Severity, Tier
+from chatmigrate.vocab import Check, Drift, FindingKind, Severity, Tier
 
 SUBSET = (
     "chat-list",
@@ -26,17 +26,17 @@ SUBSET = (
     "unknown-chatroom-recent_messages",
     "bad-limit-zero",
 )
-# drift -> (check, path, kind) of the finding that must name it on the new side
+# drift -> (check, path, kind, variant) of the finding that must name it on the new side
 EXPECTED = {
-    Drift.RENAME_FIELD: ("body", "$.messages[*].message", "key_removed"),
-    Drift.TIMESTAMP_FORMAT: ("body", "$.messages[*].timestamp", "same_instant"),
-    Drift.REVERSE_ORDER: ("body", "$.messages", "order_only"),
-    Drift.PURCHASES_KEY: ("body", "$.messages", "key_removed"),
-    Drift.STRING_IDS: ("body", "$.messages[*].id", "numeric_string_id"),
-    Drift.LIMIT_OFF_BY_ONE: ("body", "$.messages", "length_changed"),
-    Drift.HTML_404: ("json", None, "html-404"),
-    Drift.STATUS_CHANGE: ("auth-outcome", None, "not-found 404->client-error 400"),
-    Drift.SLOW_MESSAGES: ("latency", None, "p95"),
+    Drift.RENAME_FIELD: (Check.BODY, "$.messages[*].message", FindingKind.KEY_REMOVED, None),
+    Drift.TIMESTAMP_FORMAT: (Check.BODY, "$.messages[*].timestamp", FindingKind.SAME_INSTANT, None),
+    Drift.REVERSE_ORDER: (Check.BODY, "$.messages", FindingKind.ORDER_ONLY, None),
+    Drift.PURCHASES_KEY: (Check.BODY, "$.messages", FindingKind.KEY_REMOVED, None),
+    Drift.STRING_IDS: (Check.BODY, "$.messages[*].id", FindingKind.NUMERIC_STRING_ID, None),
+    Drift.LIMIT_OFF_BY_ONE: (Check.BODY, "$.messages", FindingKind.LENGTH_CHANGED, None),
+    Drift.HTML_404: (Check.JSON, None, FindingKind.HTML, "404"),
+    Drift.STATUS_CHANGE: (Check.AUTH_OUTCOME, None, FindingKind.OUTCOME_CHANGED, "not-found 404->client-error 400"),
+    Drift.SLOW_MESSAGES: (Check.LATENCY, None, FindingKind.P95, None),
 }
 RECENT_MESSAGES = "GET /admin/chat/ [recent_messages]"
 # drift -> what the title of its same-meaning finding must say, and the severity a strict client's risk earns
@@ -68,9 +68,9 @@ def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
 ) -> None:
     config = dataclasses.replace(Config.embedded(server_with(drifts=(drift,))), ws=None)
     outcome = parity(config, tmp_path)
-    check, path, kind = EXPECTED[drift]
-    named = [(f.check, f.path, f.kind) for f in outcome.result.findings if f.side == Tier.NEW]
-    assert (check, path, kind) in named
+    check, path, kind, variant = EXPECTED[drift]
+    named = [(f.check, f.path, f.kind, f.variant) for f in outcome.result.findings if f.tier is Tier.NEW]
+    assert (check, path, kind, variant) in named
     assert judge(outcome, config).exit_code == 1
 
 
@@ -79,11 +79,11 @@ def test_a_same_meaning_drift_is_titled_for_what_it_is_and_offers_the_block_that
     server_with: ServerFactory, tmp_path: Path, drift: Drift
 ) -> None:
     config = dataclasses.replace(Config.embedded(server_with(drifts=(drift,))), ws=None)
-    _, path, kind = EXPECTED[drift]
+    _, path, kind, _ = EXPECTED[drift]
     findings = [
         f
         for f in parity(config, tmp_path).result.findings
-        if (f.side, f.endpoint, f.path, f.kind) == (Tier.NEW, RECENT_MESSAGES, path, kind)
+        if (f.tier, f.endpoint, f.path, f.kind) == (Tier.NEW, RECENT_MESSAGES, path, kind)
     ]
     phrase, severity = SAME_MEANING[drift]
     assert [(f.severity, phrase in f.title) for f in findings] == [(severity, True)]
@@ -95,7 +95,7 @@ def test_a_same_meaning_drift_accepted_by_its_blocks_leaves_only_the_contract_fi
     server_with: ServerFactory, tmp_path: Path
 ) -> None:
     config = dataclasses.replace(Config.embedded(server_with(drifts=(Drift.STRING_IDS,))), ws=None)
-    offered = {f.accept_toml for f in parity(config, tmp_path / "first").result.findings if f.check == "body"}
+    offered = {f.accept_toml for f in parity(config, tmp_path / "first").result.findings if f.check is Check.BODY}
     blocks = [tomllib.loads(text or "")["compare"]["normalise"][0] for text in sorted(offered, key=str)]
     rules = tuple(NormaliseRule(**dict(block, reason="clients read ids as text since v4")) for block in blocks)
     accepting = dataclasses.replace(config, compare=dataclasses.replace(config.compare, normalise=rules))

@@ -3,10 +3,10 @@
 from pathlib import Path
 
 from chatmigrate import baseline
-from chatmigrate.records import Finding, RunResult, from_dict, to_dict
+from chatmigrate.records import AuditResult, Finding, RunResult, from_dict, to_dict
 from chatmigrate.redact import redact_obj, register_secret
 from chatmigrate.verdict import GateLimits, decide, judge_run
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import AuditState, Check, FindingKind, Severity, Tier
 
 
 def finding(severity: Severity, check: str = "audit", subject: str = "e1") -> Finding:
@@ -74,3 +74,16 @@ def test_fingerprints_are_judged_as_run_json_will_hold_them(tmp_path: Path) -> N
     judge_run(run, GateLimits())
     reloaded = from_dict(RunResult, redact_obj(to_dict(run)))
     assert [f.fingerprint for f in reloaded.findings] == [f.fingerprint for f in run.findings]
+
+
+def test_the_reason_counts_root_causes_and_names_the_worst() -> None:
+    def html(case: str) -> Finding:
+        return Finding(
+            Check.AUDIT, Severity.HIGH, f"{case}: HTML", case, kind=FindingKind.HTML, tier=Tier.NEW, probes=2
+        )
+
+    lone = Finding(Check.AUDIT, Severity.MEDIUM, "t", "x", kind=FindingKind.WRONG_STATUS, tier=Tier.PROXY)
+    audit = [AuditResult(case, "header", "new", "d", False, 401, state=AuditState.FAIL) for case in ("a", "b", "c")]
+    verdict = decide([html("a"), html("b"), html("c"), lone], GateLimits(), audit=audit)
+    assert verdict.reason.startswith("4 findings in 2 root causes at or above medium")
+    assert "worst: JWT API answers 401 with an HTML page: 3 cases, 6 probes;" in verdict.reason

@@ -15,7 +15,8 @@ from chatmigrate.config import Config
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.replay import Target, targets_from_config
 from chatmigrate.server.config import ServerConfig
-from chatmigrate.wsparity import CHECK, WsParity, _Broken, _Socket, run_ws_parity
+from chatmigrate.vocab import Check, FindingKind, Tier
+from chatmigrate.wsparity import WsParity, _Broken, _Socket, run_ws_parity
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +56,20 @@ def test_in_jwt_socket_mode_the_token_is_sent_first() -> None:
 def test_a_history_that_misses_the_message_is_a_finding_naming_the_side(scratch: EmbeddedServer) -> None:
     with EmbeddedServer(ServerConfig()) as elsewhere:
         result = check(scratch, old=sides(elsewhere)["old"])
-    titles = [(finding.check, finding.side, finding.title) for finding in result.findings]
-    assert (CHECK, "old", "a message sent over the WebSocket is missing from recent_messages on old") in titles
-    assert (CHECK, "old", "a message sent with the REST endpoint is missing from recent_messages on old") in titles
-    assert all(finding.side == "old" for finding in result.findings)
+    titles = [(finding.check, finding.kind, finding.tier, finding.title) for finding in result.findings]
+    assert (
+        Check.WS_PARITY,
+        FindingKind.SOCKET_TO_HISTORY,
+        Tier.OLD,
+        "a message sent over the WebSocket is missing from recent_messages on old",
+    ) in titles
+    assert (
+        Check.WS_PARITY,
+        FindingKind.SEND_TO_SOCKET,
+        Tier.OLD,
+        "a message sent with the REST endpoint is missing from recent_messages on old",
+    ) in titles
+    assert all(finding.tier is Tier.OLD for finding in result.findings)
 
 
 def test_a_socket_that_cannot_be_opened_is_a_finding(server: EmbeddedServer) -> None:

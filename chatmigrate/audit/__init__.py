@@ -64,7 +64,7 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
         outcome.findings.extend(found)
         outcome.contract_operations = contract.operations
         outcome.warnings.extend(contract.errors)
-    outcome.findings.sort(key=lambda finding: (-finding.severity.rank, finding.subject, finding.side or ""))
+    outcome.findings.sort(key=lambda finding: (-finding.severity.rank, finding.subject, finding.tier or ""))
     return outcome
 
 

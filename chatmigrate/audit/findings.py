@@ -22,9 +22,9 @@ from chatmigrate.audit.reproducer import reproducer, scrub, shell_pair
 from chatmigrate.audit.rules import DATA_KEYS, parse_json
 from chatmigrate.audit.target import TIER_NAMES, AuditTarget
 from chatmigrate.records import AuditResult, Finding
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.vocab import AuditState, Check, FindingKind, Severity, Tier
 
-CHECK = "audit"
+CHECK = Check.AUDIT
 EXCERPT = 300
 KNOWN_LEGACY = AuditState.KNOWN_LEGACY.value
 NOT_APPLICABLE = AuditState.NOT_APPLICABLE.value
@@ -124,8 +124,8 @@ def findings_of(run: CaseRun, target: AuditTarget, placeholders: Mapping[str, st
             Finding(
                 check=CHECK,
                 severity=severity,
-                kind=kind,
-                side=run.tier,
+                kind=FindingKind(kind),
+                tier=Tier(run.tier),
                 subject=run.case.id,
                 title=scrub(f"{label}{run.case.id} on the {TIER_NAMES[run.tier]}: {message}{more}", placeholders),
                 endpoint=_endpoint(first, target),
@@ -133,6 +133,7 @@ def findings_of(run: CaseRun, target: AuditTarget, placeholders: Mapping[str, st
                 new=scrub(observed(first.observation)[:EXCERPT], placeholders),
                 evidence=evidence,
                 reproducer=reproducer(first.probe, placeholders),
+                probes=len(hits),
             )
         )
     return found
@@ -149,12 +150,12 @@ def legacy_notes(runs: list[CaseRun]) -> list[Finding]:
     for expect, kind, title in (
         (
             Expect.LOGIN_REDIRECT,
-            "legacy-login-redirect",
+            FindingKind.LEGACY_LOGIN_REDIRECT,
             "the legacy tier answers auth failures with a 302 to its HTML login page (expected legacy behaviour)",
         ),
         (
             Expect.CSRF_REJECTED,
-            "legacy-csrf-page",
+            FindingKind.LEGACY_CSRF_PAGE,
             "the legacy tier answers CSRF failures with Django's HTML 403 page (expected legacy behaviour)",
         ),
     ):
@@ -174,7 +175,7 @@ def legacy_notes(runs: list[CaseRun]) -> list[Finding]:
                     check=CHECK,
                     severity=Severity.INFO,
                     kind=kind,
-                    side="old",
+                    tier=Tier.OLD,
                     subject="legacy-tier",
                     title=title,
                     evidence="cases: " + ", ".join(cases),
@@ -230,8 +231,9 @@ def contract_records(
             Finding(
                 check=CHECK,
                 severity=CONTRACT_SEVERITY.get(failure.check, Severity.MEDIUM),
-                kind=failure.check,
-                side="new",
+                kind=FindingKind.CONTRACT_CHECK,
+                variant=failure.check,
+                tier=Tier.NEW,
                 subject=CONTRACT.id,
                 title=scrub(f"{CONTRACT.id} {failure.operation}: {failure.check}: {failure.title}", placeholders),
                 endpoint=f"{method} {target.old_chat_path if path == target.new_chat_path else path}",

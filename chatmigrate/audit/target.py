@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from chatmigrate.config import (
     AUDIT_TIERS,
@@ -22,7 +22,7 @@ from chatmigrate.config import (
 )
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import AuditResult, Finding, TargetInfo
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Severity, WsAuth
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
@@ -52,7 +52,7 @@ class AuditTarget:
     """A staff account whose password the audit may set again (to the same value) to test stale sessions."""
     signing_secret: str | None = field(default=None, repr=False)
     inactive_user_id: int | None = None
-    ws_auth: Literal["url", "jwt"] = "url"
+    ws_auth: WsAuth = WsAuth.URL
     ws_auth_timeout: float = 5.0
     leeway: int = 0
     issuer: str | None = None
@@ -231,7 +231,7 @@ def target_from_config(
         proxy_url=proxy.base_url if proxy else None,
         ws_url=ws.url if ws else None,
         signing_secret=secret,
-        ws_auth="jwt" if ws is not None and ws.auth == "jwt" else "url",
+        ws_auth=WsAuth.JWT if ws is not None and ws.auth == WsAuth.JWT else WsAuth.URL,
         allow_writes=allow_writes or config.embedded_only,
         new_chat_path=new.path_map.get(CHAT_PATH, DEFAULT_NEW_PATH_MAP[CHAT_PATH]) if new else "/api/v1/admin/chat/",
         token_path=new.auth.token_path if new else "/api/v1/auth/token/",

@@ -9,18 +9,6 @@ counted across entries), ``exchanges`` (reading exchanges.jsonl) and ``run`` (th
 from chatmigrate.compare.answers import check_json, check_outcome
 from chatmigrate.compare.body import check_body
 from chatmigrate.compare.exchanges import group_exchanges, read_exchanges
-from chatmigrate.compare.kinds import (
-    CHECK_BODY,
-    CHECK_IGNORE_RULE,
-    CHECK_JSON,
-    CHECK_LATENCY,
-    CHECK_NOISE,
-    CHECK_NORMALISE_RULE,
-    CHECK_OUTCOME,
-    CHECK_SCHEMA,
-    AnswerKind,
-    SameMeaning,
-)
 from chatmigrate.compare.latency import check_latency
 from chatmigrate.compare.meaning import NormaliseRule, NormaliseSpec, same_meaning
 from chatmigrate.compare.options import CompareOptions, Comparison
@@ -29,20 +17,10 @@ from chatmigrate.compare.run import compare_exchanges, compare_file
 from chatmigrate.compare.schema import SchemaCheck, check_schema
 
 __all__ = [
-    "CHECK_BODY",
-    "CHECK_IGNORE_RULE",
-    "CHECK_JSON",
-    "CHECK_LATENCY",
-    "CHECK_NOISE",
-    "CHECK_NORMALISE_RULE",
-    "CHECK_OUTCOME",
-    "CHECK_SCHEMA",
-    "AnswerKind",
     "CompareOptions",
     "Comparison",
     "NormaliseRule",
     "NormaliseSpec",
-    "SameMeaning",
     "SchemaCheck",
     "check_body",
     "check_json",

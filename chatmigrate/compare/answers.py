@@ -3,7 +3,7 @@
 The legacy tier is judged as legacy. Django answers a bad request, a refusal or a missing page with an HTML page
 and sends the anonymous to a login page; none of that is a migration defect, so on ``old`` it is info. An old 5xx
 where every other side answers a clean JSON 4xx is info too: the new tier fixes a legacy crash. A 5xx on a new
-side is always a failure. A finding's kind carries the status its title states, so entries that answered
+side is always a failure. A finding's variant carries the status its title states, so entries that answered
 differently never share one finding (and one title).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from chatmigrate.compare.kinds import CHECK_JSON, CHECK_OUTCOME, AnswerKind
 from chatmigrate.compare.outcome import (
     classify,
     is_html,
@@ -24,7 +23,7 @@ from chatmigrate.compare.outcome import (
 )
 from chatmigrate.records import Exchange, Finding
 from chatmigrate.redact import redact
-from chatmigrate.vocab import Outcome, Severity, Tier
+from chatmigrate.vocab import Check, FindingKind, Outcome, Severity, Tier
 
 LEGACY = "expected legacy behaviour"
 FIXED_CRASH = "new fixes a legacy crash"
@@ -56,18 +55,19 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000, *, crash_fixed:
     """
     status = exchange.status
     side = exchange.side
-    finding = partial(Finding, check=CHECK_JSON, subject=exchange.entry_id, endpoint=exchange.endpoint, side=side)
+    finding = partial(Finding, check=Check.JSON, subject=exchange.entry_id, endpoint=exchange.endpoint, tier=Tier(side))
     if status is None:
         error = exchange.error or "no error recorded"
         return finding(
             severity=Severity.HIGH,
-            kind=Outcome.TRANSPORT_ERROR.value,
+            kind=FindingKind.TRANSPORT_ERROR,
             evidence=error,
             title=f"{side} gave no answer: {error}",
         )
     if is_json_answer(exchange):
         return None
     legacy = side == Tier.OLD
+    finding = partial(finding, variant=str(status))
     if 300 <= status < 400:
         return _redirect(exchange, status, legacy, finding)
     page = truncate(exchange.text or "", evidence_chars)
@@ -75,7 +75,7 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000, *, crash_fixed:
     if legacy and crash_fixed:
         return finding(
             severity=Severity.INFO,
-            kind=AnswerKind.LEGACY_CRASH.at(status),
+            kind=FindingKind.LEGACY_CRASH,
             title=f"old crashes with a {status} where new answers a clean 4xx ({FIXED_CRASH})",
         )
     if is_html(exchange):
@@ -84,7 +84,7 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000, *, crash_fixed:
     if is_json_text(exchange.text):
         return finding(
             severity=Severity.MEDIUM,
-            kind=AnswerKind.CONTENT_TYPE.at(status),
+            kind=FindingKind.CONTENT_TYPE,
             evidence=None,
             old="application/json",
             new=content_type,
@@ -92,7 +92,7 @@ def check_json(exchange: Exchange, evidence_chars: int = 20_000, *, crash_fixed:
         )
     return finding(
         severity=Severity.HIGH,
-        kind=AnswerKind.NOT_JSON.at(status),
+        kind=FindingKind.NOT_JSON,
         title=f"{side} answers a non-JSON body ({content_type}, {status}) where JSON was due",
     )
 
@@ -102,18 +102,18 @@ def _redirect(exchange: Exchange, status: int, legacy: bool, finding: partial[Fi
     if not is_login_redirect(exchange):
         return finding(
             severity=Severity.HIGH,
-            kind=AnswerKind.REDIRECT.at(status),
+            kind=FindingKind.REDIRECT,
             title=f"{exchange.side} answers a {status} redirect where JSON was due",
         )
     if legacy:
         return finding(
             severity=Severity.INFO,
-            kind=AnswerKind.LOGIN_REDIRECT.at(status),
+            kind=FindingKind.LOGIN_REDIRECT,
             title=f"old answers {status} to the login page ({LEGACY})",
         )
     return finding(
         severity=Severity.HIGH,
-        kind=AnswerKind.LOGIN_REDIRECT.at(status),
+        kind=FindingKind.LOGIN_REDIRECT,
         title=f"{exchange.side} answers {status} to a login page instead of a JSON 401",
     )
 
@@ -122,18 +122,18 @@ def _html(exchange: Exchange, status: int, legacy: bool, finding: partial[Findin
     if legacy and is_login_page(exchange):
         return finding(
             severity=Severity.INFO,
-            kind=AnswerKind.LOGIN_PAGE.at(status),
+            kind=FindingKind.LOGIN_PAGE,
             title=f"old answers an HTML login page ({status}) ({LEGACY})",
         )
     if legacy and 400 <= status < 500:
         return finding(
             severity=Severity.INFO,
-            kind=AnswerKind.HTML.at(status),
+            kind=FindingKind.HTML,
             title=f"old answers an HTML {status} page ({LEGACY})",
         )
     return finding(
         severity=Severity.HIGH,
-        kind=AnswerKind.HTML.at(status),
+        kind=FindingKind.HTML,
         title=f"{exchange.side} answers an HTML page ({status}) where JSON was due",
     )
 
@@ -150,10 +150,10 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
     side = candidate.side
     finding = partial(
         Finding,
-        check=CHECK_OUTCOME,
+        check=Check.AUTH_OUTCOME,
         subject=old.entry_id,
         endpoint=old.endpoint,
-        side=side,
+        tier=Tier(side),
         old=old.status,
         new=candidate.status,
     )
@@ -161,26 +161,30 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
     if fixes_legacy_crash(old, [candidate]):
         return finding(
             severity=Severity.INFO,
-            kind=AnswerKind.FIXED_CRASH.between(old.status, candidate.status),
+            kind=FindingKind.FIXED_CRASH,
+            variant=f"{old.status}->{candidate.status}",
             title=f"{FIXED_CRASH}: {statuses}",
         )
     if before != after:
         return finding(
             severity=Severity.HIGH if after is Outcome.SERVER_ERROR else Severity.MEDIUM,
-            kind=f"{_labelled(before, old)}->{_labelled(after, candidate)}",
+            kind=FindingKind.OUTCOME_CHANGED,
+            variant=f"{_labelled(before, old)}->{_labelled(after, candidate)}",
             evidence=redact(candidate.error or old.error or "") or None,
             title=f"auth outcome differs: {statuses}",
         )
     if is_server_error(candidate):
         return finding(
             severity=Severity.HIGH,
-            kind=AnswerKind.SERVER_ERROR.at(candidate.status or 0),
+            kind=FindingKind.SERVER_ERROR,
+            variant=str(candidate.status),
             title=f"{side} answers a server error ({candidate.status}), as old did ({old.status}): a 5xx never passes",
         )
     if old.status != candidate.status and old.is_json and candidate.is_json:
         return finding(
             severity=Severity.MEDIUM,
-            kind=AnswerKind.STATUS.between(old.status, candidate.status),
+            kind=FindingKind.STATUS_CHANGED,
+            variant=f"{old.status}->{candidate.status}",
             title=f"same outcome ({after.value}) but status {old.status} on old, {candidate.status} on {side}",
         )
     return None

@@ -10,12 +10,11 @@ import json
 from typing import Any
 
 from chatmigrate.compare.answers import truncate
-from chatmigrate.compare.kinds import CHECK_BODY, SameMeaning
 from chatmigrate.compare.meaning import Normalisers, normalise_block, same_meaning
 from chatmigrate.jsondiff import Difference, DiffKind, diff, json_type
 from chatmigrate.noise import NoiseModel, RuleBook
 from chatmigrate.records import Exchange, Finding
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Check, FindingKind, Severity, Tier
 
 _SEVERITY = {
     DiffKind.VALUE_CHANGED: Severity.HIGH,
@@ -53,18 +52,18 @@ def _describe(difference: Difference, pattern: str, side: str) -> str:
     return f"{pattern} has the same items in a different order on {side}"
 
 
-def _describe_meaning(meaning: SameMeaning, difference: Difference, pattern: str, side: str) -> str:
+def _describe_meaning(meaning: FindingKind, difference: Difference, pattern: str, side: str) -> str:
     old, new = json_type(difference.old), json_type(difference.new)
     types = f": {old} -> {new}" if old != new else ""
-    if meaning is SameMeaning.SAME_INSTANT:
+    if meaning is FindingKind.SAME_INSTANT:
         return f"{pattern} is the same instant written differently on {side}{types}"
-    if meaning is SameMeaning.NUMERIC_STRING_ID:
+    if meaning is FindingKind.NUMERIC_STRING_ID:
         return f"{pattern} is the same id as a {new} instead of a {old} on {side}"
     return f"{pattern} is the same decimal value as a {new} instead of a {old} on {side}"
 
 
-def _severity(difference: Difference, meaning: SameMeaning | None) -> Severity:
-    if meaning is SameMeaning.SAME_INSTANT and difference.kind is DiffKind.VALUE_CHANGED:
+def _severity(difference: Difference, meaning: FindingKind | None) -> Severity:
+    if meaning is FindingKind.SAME_INSTANT and difference.kind is DiffKind.VALUE_CHANGED:
         return _FORMAT_ONLY
     return _SEVERITY[difference.kind]
 
@@ -80,14 +79,14 @@ def check_body(
     """Typed body diff after declared ignores (credited in the ledger), learned noise and normalisers."""
     endpoint = old.endpoint
     normalisers = normalisers or Normalisers()
-    groups: dict[tuple[str, str], tuple[Difference, SameMeaning | None, int]] = {}
+    groups: dict[tuple[FindingKind, str], tuple[Difference, FindingKind | None, int]] = {}
     for difference in diff(old.body, candidate.body):
         if rules.suppresses(endpoint, difference) or noise.is_noise(endpoint, difference, entry=old.entry_id):
             continue
         meaning = same_meaning(difference)
         if meaning is not None and normalisers.accepts(endpoint, difference, meaning):
             continue
-        key = ((meaning or difference.kind).value, difference.pattern)
+        key = (meaning or difference.kind, difference.pattern)
         first, first_meaning, count = groups.get(key, (difference, meaning, 0))
         groups[key] = (first, first_meaning, count + 1)
     findings = []
@@ -97,17 +96,17 @@ def check_body(
         title = _describe(first, pattern, side) if meaning is None else _describe_meaning(meaning, first, pattern, side)
         findings.append(
             Finding(
-                check=CHECK_BODY,
+                check=Check.BODY,
                 severity=_severity(first, meaning),
                 title=title,
                 subject=old.entry_id,
                 endpoint=endpoint,
                 path=pattern,
                 kind=kind,
-                side=side,
+                tier=Tier(side),
                 old=_cap(first.old, value_chars),
                 new=_cap(first.new, value_chars),
-                evidence=f"{kind}{items}",
+                evidence=f"{kind.value}{items}",
                 accept_toml=normalise_block(meaning, pattern, endpoint) if meaning is not None else None,
             )
         )

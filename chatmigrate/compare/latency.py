@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from array import array
 
-from chatmigrate.compare.kinds import CHECK_LATENCY
 from chatmigrate.records import Exchange, Finding, LatencyStat
-from chatmigrate.vocab import Severity, Tier
+from chatmigrate.vocab import Check, FindingKind, Severity, Tier
 
 
 def _percentile(ordered: list[float], fraction: float) -> float:
@@ -55,12 +54,12 @@ def check_latency(stats: list[LatencyStat], limit: float, floor_ms: float, min_s
             ratio = f"{stat.p95_ms / base.p95_ms:.1f}x" if base.p95_ms > 0 else "up from 0 ms"
             findings.append(
                 Finding(
-                    check=CHECK_LATENCY,
+                    check=Check.LATENCY,
                     severity=Severity.MEDIUM,
                     subject=stat.endpoint,
                     endpoint=stat.endpoint,
-                    side=stat.side,
-                    kind="p95",
+                    tier=Tier(stat.side),
+                    kind=FindingKind.P95,
                     old=base.p95_ms,
                     new=stat.p95_ms,
                     title=f"p95 latency {stat.p95_ms:.0f} ms on {stat.side} vs {base.p95_ms:.0f} ms on old ({ratio})",

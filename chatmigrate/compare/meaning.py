@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Protocol
 
-from chatmigrate.compare.kinds import SameMeaning
 from chatmigrate.errors import ConfigError
 from chatmigrate.jsondiff import Difference, DiffKind, Segment
 from chatmigrate.noise import DeclaredRule, RuleBook, RuleSpec, toml_string
+from chatmigrate.vocab import SAME_MEANING, FindingKind
 
 _TIMESTAMP = re.compile(
     r"(?P<main>\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2})?)(?:[.,](?P<fraction>\d+))?"
@@ -87,20 +87,20 @@ def _is_id_path(segments: tuple[Segment, ...]) -> bool:
     return key is not None and _ID_KEY.search(key) is not None
 
 
-def same_meaning(difference: Difference) -> SameMeaning | None:
+def same_meaning(difference: Difference) -> FindingKind | None:
     """The same-meaning class of a changed value, or None when the meaning changed too."""
     if difference.kind not in _VALUE_KINDS:
         return None
     old, new = difference.old, difference.new
     if _same_instant(old, new):
-        return SameMeaning.SAME_INSTANT
+        return FindingKind.SAME_INSTANT
     numeric = _numeric_text(old, new)
     if numeric is None:
         return None
     number, text = numeric
     if isinstance(number, int) and str(number) == text and _is_id_path(difference.segments):
-        return SameMeaning.NUMERIC_STRING_ID
-    return SameMeaning.DECIMAL_STRING
+        return FindingKind.NUMERIC_STRING_ID
+    return FindingKind.DECIMAL_STRING
 
 
 class NormaliseSpec(RuleSpec, Protocol):
@@ -115,15 +115,15 @@ class NormaliseRule(DeclaredRule):
     """Accepts one kind of same-meaning difference at a path: the values compare as equal there, nothing else does."""
 
     label: ClassVar[str] = "normalise rule"
-    kind: SameMeaning | str = field(kw_only=True)
-    """A ``SameMeaning`` or its value; kept as the member."""
+    kind: FindingKind | str = field(kw_only=True)
+    """One of ``vocab.SAME_MEANING`` or its value; kept as the member."""
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "kind", SameMeaning(self.kind))
-        except ValueError:
-            choices = ", ".join(meaning.value for meaning in SameMeaning)
-            raise ConfigError(f"{self.label} {self.path!r}: kind must be one of {choices}", key="kind") from None
+        kind = next((meaning for meaning in SAME_MEANING if meaning == self.kind), None)
+        if kind is None:
+            choices = ", ".join(meaning.value for meaning in SAME_MEANING)
+            raise ConfigError(f"{self.label} {self.path!r}: kind must be one of {choices}", key="kind")
+        object.__setattr__(self, "kind", kind)
         DeclaredRule.__post_init__(self)
 
 
@@ -131,7 +131,7 @@ def _rule(spec: NormaliseSpec) -> NormaliseRule:
     return NormaliseRule(spec.path, spec.reason, spec.endpoint, kind=spec.kind)
 
 
-def normalise_block(meaning: SameMeaning, path: str, endpoint: str | None = None) -> str:
+def normalise_block(meaning: FindingKind, path: str, endpoint: str | None = None) -> str:
     """The ``[[compare.normalise]]`` block that accepts a same-meaning difference, to paste once its reason is given."""
     lines = ["[[compare.normalise]]", f"kind = {toml_string(meaning.value)}", f"path = {toml_string(path)}"]
     if endpoint:
@@ -145,9 +145,9 @@ class Normalisers:
 
     def __init__(self, specs: Iterable[NormaliseSpec] = ()) -> None:
         rules = [spec if isinstance(spec, NormaliseRule) else _rule(spec) for spec in specs]
-        self._books = {meaning: RuleBook(rule for rule in rules if rule.kind is meaning) for meaning in SameMeaning}
+        self._books = {meaning: RuleBook(rule for rule in rules if rule.kind is meaning) for meaning in SAME_MEANING}
 
-    def accepts(self, endpoint: str, difference: Difference, meaning: SameMeaning) -> bool:
+    def accepts(self, endpoint: str, difference: Difference, meaning: FindingKind) -> bool:
         return self._books[meaning].suppresses(endpoint, difference)
 
     def unused(self) -> list[NormaliseRule]:

@@ -15,14 +15,13 @@ from chatmigrate.compare.answers import check_json, check_outcome, fixes_legacy_
 from chatmigrate.compare.body import check_body
 from chatmigrate.compare.book import FindingBook, redacted, sort_key
 from chatmigrate.compare.exchanges import JsonlSource
-from chatmigrate.compare.kinds import CHECK_IGNORE_RULE, CHECK_NOISE, CHECK_NORMALISE_RULE
 from chatmigrate.compare.latency import LatencySamples, check_latency
 from chatmigrate.compare.meaning import Normalisers
 from chatmigrate.compare.options import CompareOptions, Comparison
 from chatmigrate.compare.schema import check_schema
 from chatmigrate.noise import DeclaredRule, NoiseModel, RuleBook, RuleSpec, ignore_block
 from chatmigrate.records import EndpointParity, Exchange, Finding, NoisePath
-from chatmigrate.vocab import Severity, Tier
+from chatmigrate.vocab import Check, FindingKind, Severity, Tier
 
 
 def _first_attempts(group: list[Exchange]) -> dict[str, Exchange]:
@@ -76,12 +75,12 @@ def _noise_findings(paths: list[NoisePath]) -> list[Finding]:
         by_path.setdefault((noise.endpoint, noise.path), []).append(noise)
     return [
         Finding(
-            check=CHECK_NOISE,
+            check=Check.NOISE,
             severity=Severity.INFO,
             subject=endpoint,
             endpoint=endpoint,
             path=path,
-            kind="learned",
+            kind=FindingKind.LEARNED,
             title=f"{path} differs between two identical calls on {', '.join(n.side for n in sides)}: learned as noise",
             evidence="\n".join(f"{n.side}: {'; '.join(n.examples)}" for n in sides),
             accept_toml=sides[0].ignore_toml,
@@ -90,7 +89,7 @@ def _noise_findings(paths: list[NoisePath]) -> list[Finding]:
     ]
 
 
-def _unused_rule_findings(rules: list[DeclaredRule], check: str) -> list[Finding]:
+def _unused_rule_findings(rules: list[DeclaredRule], check: Check) -> list[Finding]:
     return [
         Finding(
             check=check,
@@ -98,7 +97,7 @@ def _unused_rule_findings(rules: list[DeclaredRule], check: str) -> list[Finding
             subject=rule.path,
             endpoint=rule.endpoint or "",
             path=rule.path,
-            kind="unused",
+            kind=FindingKind.UNUSED,
             evidence=f"reason given: {rule.reason}",
             title=f"{rule.label} {rule.path} matched nothing: remove it or fix its path",
         )
@@ -145,8 +144,8 @@ def compare_exchanges(
     noise_paths = [replace(path, ignore_toml=ignore_block(path.path, path.endpoint)) for path in noise.paths()]
     findings = found.findings() + _noise_findings(noise_paths)
     findings += check_latency(stats, options.latency_limit, options.latency_floor_ms, options.latency_min_samples)
-    findings += _unused_rule_findings(book.unused(), CHECK_IGNORE_RULE)
-    findings += _unused_rule_findings(list(normalisers.unused()), CHECK_NORMALISE_RULE)
+    findings += _unused_rule_findings(book.unused(), Check.IGNORE_RULE)
+    findings += _unused_rule_findings(list(normalisers.unused()), Check.NORMALISE_RULE)
     return Comparison(
         findings=sorted((redacted(finding) for finding in findings), key=sort_key),
         noise=noise_paths,

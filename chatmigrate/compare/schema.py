@@ -7,9 +7,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from chatmigrate.compare.kinds import CHECK_SCHEMA
 from chatmigrate.records import Exchange, Finding
-from chatmigrate.vocab import Severity, Tier
+from chatmigrate.vocab import Check, FindingKind, Severity, Tier
 
 SchemaCheck = Callable[[str, str, str, int, Any], list[str]]
 """(contract, method, path, status, body) -> readable violations; empty when conformant."""
@@ -54,13 +53,14 @@ def check_schema(exchange: Exchange, schema_check: SchemaCheck) -> list[Finding]
     path = urlsplit(exchange.url).path
     return [
         Finding(
-            check=CHECK_SCHEMA,
+            check=Check.SCHEMA,
             severity=Severity.MEDIUM,
             subject=exchange.entry_id,
             endpoint=exchange.endpoint,
-            side=exchange.side,
+            tier=Tier(exchange.side),
             path=_violation_path(violation),
-            kind=_violation_kind(violation),
+            kind=FindingKind.SCHEMA_VIOLATION,
+            variant=_violation_kind(violation),
             title=f"{exchange.side} {exchange.status} response breaks the {contract} contract: {violation}",
         )
         for violation in schema_check(contract, exchange.method, path, exchange.status, exchange.body)

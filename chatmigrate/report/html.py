@@ -21,15 +21,16 @@ from markupsafe import Markup, escape
 from chatmigrate.records import AuditResult, Finding, LatencyStat, RunResult
 from chatmigrate.report import jsonview
 from chatmigrate.report.summary import SEVERITIES, Gate, headline, severity_counts, severity_order
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.report.text import value_labels
+from chatmigrate.rootcause import RootCause, count_line, root_causes
+from chatmigrate.vocab import SIDES, AuditState, Severity, Tier
 
 FILENAME = "report.html"
 MAX_PART_CHARS = 6_000  # per body side or evidence page of one finding
 MIN_PART_CHARS = 800
 EVIDENCE_BUDGET = 6_000_000
 CHART_ENDPOINTS = 25
-TIER_ORDER = ("old", "legacy", "new", "jwt", "proxy", "ws")
-SIDE_ORDER = ("old", "new", "proxy")
+TIER_ORDER: tuple[Tier, ...] = tuple(Tier)
 TONES = 4  # colour pairs in report.css: .t0-p50/.t0-p95 ... .t3-p50/.t3-p95
 
 
@@ -44,6 +45,22 @@ class FindingView:
     evidence: str | None = None
     evidence_cut: int = 0
     omitted: bool = False
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        return value_labels(self.finding)
+
+
+@dataclass(slots=True)
+class CauseView:
+    """A root cause and its findings' views; one of a single finding is shown as that finding."""
+
+    cause: RootCause
+    views: list[FindingView]
+
+    @property
+    def gate(self) -> bool:
+        return any(view.gate for view in self.views)
 
 
 @dataclass(slots=True)
@@ -104,7 +121,8 @@ def render(run: RunResult, fail_on: Severity) -> str:
         f"default-src 'none'; style-src '{_sha256(css)}'; script-src '{_sha256(script)}'; img-src data:; "
         "base-uri 'none'; form-action 'none'"
     )
-    findings = _finding_views(run, Gate.of(run, fail_on))
+    causes = _cause_views(run, Gate.of(run, fail_on))
+    findings = [view for cause in causes for view in cause.views]
     latency = _latency_rows(run.latency)
     sides = latency_sides(run.latency)
     tiers, audit_rows = _audit_matrix(run.audit)
@@ -116,6 +134,9 @@ def render(run: RunResult, fail_on: Severity) -> str:
         severities=SEVERITIES,
         counts=severity_counts(run.findings),
         gating=sum(1 for v in findings if v.gate),
+        gating_causes=sum(1 for c in causes if c.gate),
+        count_line=count_line,
+        causes=causes,
         accepted=sum(1 for v in findings if v.accepted),
         tolerated=sum(1 for v in findings if v.tolerated),
         findings=findings,
@@ -149,21 +170,24 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
 
 
-def _finding_views(run: RunResult, gate: Gate) -> list[FindingView]:
-    """Each finding gets a fair share of the report's evidence budget (worst findings first); if the
+def _cause_views(run: RunResult, gate: Gate) -> list[CauseView]:
+    """Root causes worst first, each finding with a fair share of the report's evidence budget; if the
     budget still runs out, the rest point to report.json."""
     with_evidence = sum(1 for f in run.findings if _has_evidence(f))
     part_cap = max(MIN_PART_CHARS, min(MAX_PART_CHARS, EVIDENCE_BUDGET // (3 * max(1, with_evidence))))
     budget = EVIDENCE_BUDGET
-    views: list[FindingView] = []
-    for finding in severity_order(run.findings):
-        view = FindingView(finding, gate.fails(finding), gate.is_accepted(finding), gate.tolerates(finding))
-        if budget <= 0:
-            view.omitted = _has_evidence(finding)
-        else:
-            budget -= _fill_evidence(view, part_cap)
-        views.append(view)
-    return views
+    causes: list[CauseView] = []
+    for cause in root_causes(run.findings, run.audit):
+        views = []
+        for finding in cause.findings:
+            view = FindingView(finding, gate.fails(finding), gate.is_accepted(finding), gate.tolerates(finding))
+            if budget <= 0:
+                view.omitted = _has_evidence(finding)
+            else:
+                budget -= _fill_evidence(view, part_cap)
+            views.append(view)
+        causes.append(CauseView(cause, views))
+    return causes
 
 
 def _has_evidence(finding: Finding) -> bool:
@@ -196,7 +220,7 @@ def _latency_rows(stats: list[LatencyStat]) -> list[LatencyRow]:
         by_endpoint.setdefault(stat.endpoint, {})[stat.side] = stat
     rows = []
     for endpoint, sides in by_endpoint.items():
-        old, new = sides.get("old"), sides.get("new")
+        old, new = sides.get(Tier.OLD), sides.get(Tier.NEW)
         ratio = new.p95_ms / old.p95_ms if old and new and old.p95_ms > 0 else None
         rows.append(LatencyRow(endpoint, sides, ratio))
     return sorted(rows, key=lambda r: (-(r.ratio or 0.0), r.endpoint))
@@ -204,7 +228,7 @@ def _latency_rows(stats: list[LatencyStat]) -> list[LatencyRow]:
 
 def latency_sides(stats: list[LatencyStat]) -> list[str]:
     present = {stat.side for stat in stats}
-    return [s for s in SIDE_ORDER if s in present] + sorted(present - set(SIDE_ORDER))
+    return [s for s in SIDES if s in present] + sorted(present - set(SIDES))
 
 
 def _chart(rows: list[LatencyRow], sides: list[str]) -> Chart:
@@ -270,4 +294,4 @@ def _audit_cell(result: AuditResult | None) -> AuditCell:
 def _reproducers(run: RunResult) -> list[Finding]:
     """Reproducers of the failing cells only, so they can be replayed by hand; known-legacy notes need none."""
     failing = {(r.case_id, r.tier) for r in run.audit if r.state is AuditState.FAIL}
-    return [f for f in severity_order(run.findings) if f.reproducer and (f.subject, f.side) in failing]
+    return [f for f in severity_order(run.findings) if f.reproducer and (f.subject, f.tier) in failing]

@@ -2,24 +2,28 @@
 
 Testcases are the corpus entries (suite ``chatmigrate.parity``), the audit cases on each
 tier (``chatmigrate.audit``) and any other subject a finding names (``chatmigrate.other``,
-e.g. a latency regression on an endpoint). Every finding belongs to exactly one testcase.
-A testcase fails (one ``<failure>`` element, all its findings in the text) when it has at
-least one finding that fails the gate (at or above the threshold, not accepted by the
-baseline, and the verdict failed); its other findings go to ``<system-out>``. So the failure
-count is the number of testcases with a gate-failing finding. An audit case that does not
-apply to its tier is ``<skipped>``, neither passed nor failed.
+e.g. a latency regression on an endpoint). A finding belongs to the testcase it names, and
+a parity finding that stands for several corpus entries to every one of them. A testcase
+fails (one ``<failure>`` element, all its findings in the text) when it has at least one
+finding that fails the gate (at or above the threshold, not accepted by the baseline, and
+the verdict failed); its other findings go to ``<system-out>``. So the failure count is the
+number of testcases with a gate-failing finding, and the failure message names the root
+cause a finding shares with others. An audit case that does not apply to its tier is
+``<skipped>``, neither passed nor failed.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatmigrate.records import AuditResult, Finding, RunResult
 from chatmigrate.report.summary import Gate, severity_order
 from chatmigrate.report.text import finding_text
+from chatmigrate.rootcause import RootCause, root_causes
 from chatmigrate.vocab import AuditState, Severity
 
 FILENAME = "junit.xml"
@@ -55,21 +59,24 @@ def junit_cases(run: RunResult) -> list[JUnitCase]:
         by_case_id.setdefault(result.case_id, []).append(case)
     others: dict[str, JUnitCase] = {}
     for finding in run.findings:
-        home = by_tier.get((finding.subject, finding.side or "")) or by_entry.get(finding.subject)
+        entries = [by_entry[entry] for entry in finding.entries if entry in by_entry]
+        home = by_tier.get((finding.subject, finding.tier or "")) or by_entry.get(finding.subject)
         if home is None and len(by_case_id.get(finding.subject, ())) == 1:
             home = by_case_id[finding.subject][0]
-        if home is None:
+        if home is None and not entries:
             home = others.get(finding.subject)
-        if home is None:
-            home = others[finding.subject] = JUnitCase(OTHER_SUITE, finding.subject)
-            cases.append(home)
-        home.findings.append(finding)
+            if home is None:
+                home = others[finding.subject] = JUnitCase(OTHER_SUITE, finding.subject)
+                cases.append(home)
+        for case in ([home] if home is not None else []) + [entry for entry in entries if entry is not home]:
+            case.findings.append(finding)
     return cases
 
 
 def render(run: RunResult, fail_on: Severity) -> bytes:
     gate = Gate.of(run, fail_on)
     cases = junit_cases(run)
+    causes = {id(finding): cause for cause in root_causes(run.findings, run.audit) for finding in cause.findings}
     root = ET.Element("testsuites", name="chatmigrate")
     totals = {"failure": 0, "skipped": 0}
     for suite_name in (PARITY_SUITE, AUDIT_SUITE, OTHER_SUITE):
@@ -77,7 +84,7 @@ def render(run: RunResult, fail_on: Severity) -> bytes:
         if not members:
             continue
         suite = ET.SubElement(root, "testsuite", name=suite_name)
-        outcomes = [_add_case(suite, case, gate) for case in members]
+        outcomes = [_add_case(suite, case, gate, causes) for case in members]
         suite.set("tests", str(len(members)))
         suite.set("failures", str(outcomes.count("failure")))
         suite.set("errors", "0")
@@ -98,18 +105,20 @@ def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
     return path
 
 
-def _add_case(suite: ET.Element, case: JUnitCase, gate: Gate) -> str:
+def _add_case(suite: ET.Element, case: JUnitCase, gate: Gate, causes: Mapping[int, RootCause]) -> str:
     """Adds the testcase; returns how it ended: "failure", "skipped" or "passed"."""
     element = ET.SubElement(suite, "testcase", classname=case.suite, name=_clean(case.name))
     failing = case.failing(gate)
     outcome = "failure" if failing else "passed"
     if failing:
         worst = severity_order(failing)[0]
+        cause = causes.get(id(worst))
+        shared = f" (root cause: {cause.summary})" if cause is not None and len(cause.findings) > 1 else ""
         failure = ET.SubElement(
             element,
             "failure",
             type=worst.check,
-            message=_clean(f"{len(failing)} finding(s) at or above {gate.fail_on.value}: {worst.title}"),
+            message=_clean(f"{len(failing)} finding(s) at or above {gate.fail_on.value}: {worst.title}{shared}"),
         )
         failure.text = "\n\n".join(_describe(f, gate) for f in severity_order(failing))
     elif case.audit is not None and case.audit.state is AuditState.NOT_APPLICABLE:

@@ -12,19 +12,20 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from chatmigrate.records import RunResult
+from chatmigrate.records import Finding, NoisePath, RunResult
 from chatmigrate.report.summary import (
     SEVERITIES,
     Gate,
     check_severity_table,
     headline,
     severity_counts,
-    severity_order,
 )
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.rootcause import RootCause, count_line, root_causes
+from chatmigrate.vocab import AuditState, Check, Severity
 
 FILENAME = "summary.md"
 MAX_LISTED_FINDINGS = 50
+MAX_SEEN_ON = 60
 MAX_CELL = 160
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 _MARKDOWN_SYNTAX = re.compile(r"([\\`\[\]()!*_@#|~])")
@@ -36,19 +37,24 @@ def render(run: RunResult, fail_on: Severity) -> str:
     if run.verdict is not None:
         lines += [f"**Reason:** {_inline(run.verdict.reason)}", ""]
     gate = Gate.of(run, fail_on)
-    gating = sum(1 for f in run.findings if gate.fails(f))
+    causes = root_causes(run.findings, run.audit)
+    failing = [f for f in run.findings if gate.fails(f)]
+    failing_causes = sum(1 for cause in causes if any(gate.fails(f) for f in cause.findings))
+    gating = count_line(len(failing), failing_causes) if failing else "0 findings"
     accepted = sum(1 for f in run.findings if gate.is_accepted(f))
     tolerated = sum(1 for f in run.findings if gate.tolerates(f))
     within = f", {tolerated} tolerated (the verdict passed within the limit)" if tolerated else ""
     lines += [
-        f"{gating} finding(s) fail the gate (at or above **{fail_on.value}**), {accepted} accepted by the "
+        f"{gating} fail the gate (at or above **{fail_on.value}**), {accepted} accepted by the "
         f"baseline{within}; {len(run.entries)} corpus entries, {len(run.audit)} audit results (one per case and tier).",
         "",
     ]
+    lines += _causes(causes, gate)
     lines += _targets(run)
     lines += _by_check(run)
-    lines += _listing(run, gate)
     lines += _audit(run)
+    lines += _acceptable(run)
+    lines += _noise(run)
     if run.stale_baseline:
         lines += [
             "## Stale baseline entries",
@@ -102,28 +108,37 @@ def _by_check(run: RunResult) -> list[str]:
     return [*lines, ""]
 
 
-def _listing(run: RunResult, gate: Gate) -> list[str]:
-    if not run.findings:
+def _causes(causes: list[RootCause], gate: Gate) -> list[str]:
+    """Root causes worst first, each with what it was seen on: one defect reads as one row, not ninety."""
+    if not causes:
         return []
-    ordered = severity_order(run.findings)
-    shown = ordered[:MAX_LISTED_FINDINGS]
     lines = [
-        "## Findings",
+        "## Root causes",
         "",
-        "| severity | gate | check | endpoint | subject | title |",
+        "| severity | gate | root cause | check | endpoint | seen on |",
         "|---|---|---|---|---|---|",
     ]
-    for f in shown:
-        state = (
-            "fail" if gate.fails(f) else "tolerated" if gate.tolerates(f) else "accepted" if gate.is_accepted(f) else ""
-        )
+    for cause in causes[:MAX_LISTED_FINDINGS]:
+        seen = cause.subjects
+        listed = ", ".join(_cell(subject) for subject in seen[:MAX_SEEN_ON])
+        more = f" \u2026 and {len(seen) - MAX_SEEN_ON} more" if len(seen) > MAX_SEEN_ON else ""
+        endpoints = sorted({f.endpoint for f in cause.findings})
+        where = _cell(endpoints[0]) if len(endpoints) == 1 else f"{len(endpoints)} endpoints"
         lines.append(
-            f"| {f.severity.value} | {state} | {_cell(f.check)} | {_cell(f.endpoint)} | "
-            f"{_cell(f.subject)} | {_cell(f.title)} |"
+            f"| {cause.lead.severity.value} | {_state(cause.findings, gate)} | {_cell(cause.headline)} | "
+            f"{_cell(cause.lead.check)} | {where} | {cause.extent}: {listed}{more} |"
         )
-    if len(ordered) > len(shown):
-        lines += ["", f"\u2026 and {len(ordered) - len(shown)} more; see report.html or report.json."]
+    if len(causes) > MAX_LISTED_FINDINGS:
+        lines += ["", f"\u2026 and {len(causes) - MAX_LISTED_FINDINGS} more; see report.html or report.json."]
     return [*lines, ""]
+
+
+def _state(findings: tuple[Finding, ...], gate: Gate) -> str:
+    if any(gate.fails(f) for f in findings):
+        return "fail"
+    if any(gate.tolerates(f) for f in findings):
+        return "tolerated"
+    return "accepted" if all(gate.is_accepted(f) for f in findings) else ""
 
 
 def _audit(run: RunResult) -> list[str]:
@@ -146,6 +161,56 @@ def _audit(run: RunResult) -> list[str]:
             for a in listed[:MAX_LISTED_FINDINGS]
         ]
         lines.append("")
+    return lines
+
+
+def _acceptable(run: RunResult) -> list[str]:
+    """The blocks that accept a finding (a same-meaning difference), once each; learned noise has its own section."""
+    blocks = {f.accept_toml: f for f in run.findings if f.accept_toml and f.check is not Check.NOISE}
+    if not blocks:
+        return []
+    lines = [
+        "## Accept in chatmigrate.toml",
+        "",
+        "Each block accepts a difference of form, not meaning. Paste it into chatmigrate.toml and write down why "
+        "it is acceptable in `reason`.",
+        "",
+    ]
+    for block, finding in list(blocks.items())[:MAX_LISTED_FINDINGS]:
+        lines += [f"{finding.severity.value}: {_inline(finding.title)}", "", *_toml(block)]
+    return _more(lines, len(blocks))
+
+
+def _noise(run: RunResult) -> list[str]:
+    """Learned noise never fails; each path comes with the ``[[ignore]]`` block that would declare it instead."""
+    if not run.noise:
+        return []
+    by_path: dict[tuple[str, str], list[NoisePath]] = {}
+    for noise in run.noise:
+        by_path.setdefault((noise.endpoint, noise.path), []).append(noise)
+    lines = [
+        "## Noise learned",
+        "",
+        "Fields that differed between two identical calls to the same side: never a failure. To declare one "
+        "instead, paste its block into chatmigrate.toml and write down why in `reason`.",
+        "",
+    ]
+    for (endpoint, path), sides in list(by_path.items())[:MAX_LISTED_FINDINGS]:
+        lines += [f"{_cell(path)} on {_cell(endpoint)} ({', '.join(_cell(n.side) for n in sides)})", ""]
+        lines += _toml(sides[0].ignore_toml) if sides[0].ignore_toml else []
+    return _more(lines, len(by_path))
+
+
+def _toml(block: str) -> list[str]:
+    """A fenced TOML block; the fence is longer than any run of backticks in it, so it cannot be closed early."""
+    longest = max((len(run) for run in re.findall(r"`+", block)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}toml", block.rstrip("\n"), fence, ""]
+
+
+def _more(lines: list[str], total: int) -> list[str]:
+    if total > MAX_LISTED_FINDINGS:
+        lines += [f"\u2026 and {total - MAX_LISTED_FINDINGS} more; see report.html or report.json.", ""]
     return lines
 
 

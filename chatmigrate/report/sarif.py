@@ -16,12 +16,11 @@ from urllib.parse import quote
 
 from chatmigrate.records import AuditResult, Finding, RunResult
 from chatmigrate.report.summary import Gate, severity_order
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Check, Severity
 
 FILENAME = "sarif.json"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "chatmigrate/v1"
-AUDIT_CHECK = "audit"
 
 SECURITY_SEVERITY = {
     Severity.CRITICAL: "9.5",
@@ -35,7 +34,7 @@ SECURITY_SEVERITY = {
 
 def rule_id(finding: Finding) -> str:
     """Audit findings are rules of their case; parity findings of their check and kind."""
-    if finding.check == AUDIT_CHECK:
+    if finding.check is Check.AUDIT:
         return f"audit/{finding.subject}"
     return f"{finding.check}/{finding.kind}" if finding.kind else finding.check
 
@@ -74,8 +73,8 @@ def _rules(audit: list[AuditResult], findings: list[Finding]) -> list[dict[str, 
     rules: dict[str, dict[str, Any]] = {}
     for result in audit:
         rules.setdefault(
-            f"{AUDIT_CHECK}/{result.case_id}",
-            _rule(f"{AUDIT_CHECK}/{result.case_id}", result.case_id, result.description, [AUDIT_CHECK, result.group]),
+            f"{Check.AUDIT}/{result.case_id}",
+            _rule(f"{Check.AUDIT}/{result.case_id}", result.case_id, result.description, [Check.AUDIT, result.group]),
         )
     for finding in findings:
         key = rule_id(finding)
@@ -107,8 +106,10 @@ def _result(finding: Finding, gate: Gate, index: dict[str, int]) -> dict[str, An
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {"severity": finding.severity.value, "subject": finding.subject},
     }
-    if finding.side:
-        result["properties"]["tier"] = finding.side
+    if finding.tier:
+        result["properties"]["tier"] = finding.tier.value
+    if finding.variant:
+        result["properties"]["variant"] = finding.variant
     if gate.is_accepted(finding):
         result["suppressions"] = [{"kind": "external", "justification": "accepted by the chatmigrate baseline"}]
     return result

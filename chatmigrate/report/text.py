@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from chatmigrate.records import Finding
+from chatmigrate.vocab import Check
 
 
 def finding_text(
@@ -17,17 +18,19 @@ def finding_text(
         f"{label} {value}"
         for label, value in (
             ("endpoint", finding.endpoint),
-            ("side", finding.side),
+            ("tier", finding.tier),
             ("path", finding.path),
             ("kind", finding.kind),
+            ("variant", finding.variant),
         )
         if value
     )
     if place:
         lines.append(f"    {place}")
     if finding.old is not None or finding.new is not None:
-        lines.append(f"    old: {clip(_json(finding.old), value_chars)}")
-        lines.append(f"    new: {clip(_json(finding.new), value_chars)}")
+        before, after = value_labels(finding)
+        lines.append(f"    {before}: {clip(_json(finding.old), value_chars)}")
+        lines.append(f"    {after}: {clip(_json(finding.new), value_chars)}")
     if finding.evidence:
         lines.append(f"    evidence: {clip(finding.evidence, evidence_chars)}")
     if finding.reproducer:
@@ -35,6 +38,11 @@ def finding_text(
         lines += [f"      {line}" for line in finding.reproducer.splitlines()]
     lines.append(f"    fingerprint: {finding.fingerprint}")
     return "\n".join(lines)
+
+
+def value_labels(finding: Finding) -> tuple[str, str]:
+    """An audit finding holds what was expected and what was observed; a parity finding the two sides."""
+    return ("expected", "observed") if finding.check is Check.AUDIT else ("old", "new")
 
 
 def clip(text: str, limit: int | None) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from chatmigrate.server.db import Store
 from chatmigrate.server.switches import Switches
+from chatmigrate.vocab import Drift
 
 REQUEST_TYPES = ("recent_messages", "purchases_list", "chat_list")
 DEFAULT_LIMIT = 50
@@ -129,7 +130,7 @@ def build_response(store: Store, query: ChatQuery, switches: Switches | None = N
     assert query.chatroom_id is not None
     if store.chatroom(query.chatroom_id) is None:
         raise ChatroomNotFound(query.chatroom_id)
-    limit = query.limit - 1 if drift("limit-off-by-one") and query.limit > 1 else query.limit
+    limit = query.limit - 1 if drift(Drift.LIMIT_OFF_BY_ONE) and query.limit > 1 else query.limit
     if query.request_type == "recent_messages":
         rows = store.messages(query.chatroom_id, limit + 1, query.before)
         items = [message_json(row) for row in rows[:limit]]
@@ -137,7 +138,7 @@ def build_response(store: Store, query: ChatQuery, switches: Switches | None = N
         rows = store.purchases(query.chatroom_id, limit + 1, query.before)
         items = [_purchase_json(row) for row in rows[:limit]]
     items = _drift_items(items, query.request_type, drift)
-    key = "purchases" if query.request_type == "purchases_list" and drift("purchases-key") else "messages"
+    key = "purchases" if query.request_type == "purchases_list" and drift(Drift.PURCHASES_KEY) else "messages"
     return {
         "status": "success",
         "request_type": query.request_type,
@@ -150,13 +151,13 @@ def build_response(store: Store, query: ChatQuery, switches: Switches | None = N
 
 
 def _drift_items(items: list[dict[str, Any]], request_type: str, drift: Any) -> list[dict[str, Any]]:
-    if drift("rename-field") and request_type == "recent_messages":
+    if drift(Drift.RENAME_FIELD) and request_type == "recent_messages":
         items = [{("text" if key == "message" else key): value for key, value in item.items()} for item in items]
-    if drift("timestamp-format"):
+    if drift(Drift.TIMESTAMP_FORMAT):
         items = [{**item, "timestamp": _epoch(item["timestamp"])} for item in items]
-    if drift("string-ids"):
+    if drift(Drift.STRING_IDS):
         items = [{**item, "id": str(item["id"])} for item in items]
-    if drift("reverse-order"):
+    if drift(Drift.REVERSE_ORDER):
         items = items[::-1]
     return items
 

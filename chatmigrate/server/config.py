@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Literal
 
 from chatmigrate.server.switches import Switches
+from chatmigrate.vocab import WsAuth
 
 DEFAULT_PASSWORD = "seed-Passw0rd"
 
@@ -22,7 +22,11 @@ class ServerConfig:
     access_ttl: int = 900
     refresh_ttl: int = 86_400
     session_ttl: int = 1_209_600
-    ws_auth: Literal["url", "jwt"] = "url"
+    ws_auth: WsAuth = WsAuth.URL
     ws_auth_timeout: float = 5.0
     allowed_origins: tuple[str, ...] = ()
     switches: Switches = field(default_factory=Switches)
+
+    def __post_init__(self) -> None:
+        """Callers that read a mode from a flag or a file may pass its value; it is held as the member."""
+        object.__setattr__(self, "ws_auth", WsAuth(self.ws_auth))

@@ -34,6 +34,7 @@ from chatmigrate.server.tokens import (
     require_staff,
     token_from_headers,
 )
+from chatmigrate.vocab import Drift, Flaw
 
 SLOW_DRIFT_SECONDS = 0.4
 _FAKE_TRACEBACK = (
@@ -46,13 +47,13 @@ _FAKE_TRACEBACK = (
 
 def auth_error(ctx: ServerContext, failure: AuthFailure) -> Response:
     flaws = ctx.config.switches
-    if flaws.flaw("html-401"):
+    if flaws.flaw(Flaw.HTML_401):
         return HTMLResponse(pages.unauthorized_page(), status_code=failure.status)
     message = "Authentication failed" if failure.status == 401 else "Permission denied"
     body = error_body(message, failure.detail)
-    if flaws.flaw("echo-token") and failure.token:
+    if flaws.flaw(Flaw.ECHO_TOKEN) and failure.token:
         body["detail"] = f"{failure.detail}: {failure.token}"
-    if flaws.flaw("stack-trace"):
+    if flaws.flaw(Flaw.STACK_TRACE):
         body["traceback"] = _FAKE_TRACEBACK.format(detail=failure.detail)
     headers = {"WWW-Authenticate": 'Bearer realm="api"'} if failure.status == 401 else None
     return JSONResponse(body, status_code=failure.status, headers=headers)
@@ -102,15 +103,15 @@ async def chat(request: Request) -> Response:
     drift = ctx.config.switches.drift
     try:
         query = parse_query(request.query_params)
-        if drift("slow-messages") and query.request_type == "recent_messages":
+        if drift(Drift.SLOW_MESSAGES) and query.request_type == "recent_messages":
             await asyncio.sleep(SLOW_DRIFT_SECONDS)
         body = build_response(ctx.store, query, ctx.config.switches)
     except QueryError as bad:
         return error(400, "Invalid request", bad.detail)
     except ChatroomNotFound as missing:
-        if drift("html-404"):
+        if drift(Drift.HTML_404):
             return HTMLResponse(pages.not_found_page(request.url.path), status_code=404)
-        return error(400 if drift("status-change") else 404, "Not found", str(missing))
+        return error(400 if drift(Drift.STATUS_CHANGE) else 404, "Not found", str(missing))
     return JSONResponse(body)
 
 

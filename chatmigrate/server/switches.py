@@ -6,53 +6,61 @@ and so that a user can see a failing report with one command.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-DRIFTS: dict[str, str] = {
-    "rename-field": "messages carry 'text' instead of 'message'",
-    "timestamp-format": "timestamps are epoch seconds instead of ISO 8601",
-    "reverse-order": "messages come oldest first instead of newest first",
-    "purchases-key": "purchases come under 'purchases' instead of 'messages'",
-    "string-ids": "item ids are strings instead of integers",
-    "limit-off-by-one": "limit=N returns N-1 items",
-    "html-404": "an unknown chatroom gives an HTML 404 page instead of JSON",
-    "status-change": "an unknown chatroom gives 400 instead of 404",
-    "slow-messages": "recent_messages answers 400 ms late (a latency regression)",
+from chatmigrate.vocab import Drift, Flaw
+
+DRIFTS: dict[Drift, str] = {
+    Drift.RENAME_FIELD: "messages carry 'text' instead of 'message'",
+    Drift.TIMESTAMP_FORMAT: "timestamps are epoch seconds instead of ISO 8601",
+    Drift.REVERSE_ORDER: "messages come oldest first instead of newest first",
+    Drift.PURCHASES_KEY: "purchases come under 'purchases' instead of 'messages'",
+    Drift.STRING_IDS: "item ids are strings instead of integers",
+    Drift.LIMIT_OFF_BY_ONE: "limit=N returns N-1 items",
+    Drift.HTML_404: "an unknown chatroom gives an HTML 404 page instead of JSON",
+    Drift.STATUS_CHANGE: "an unknown chatroom gives 400 instead of 404",
+    Drift.SLOW_MESSAGES: "recent_messages answers 400 ms late (a latency regression)",
 }
 
-FLAWS: dict[str, str] = {
-    "accept-expired": "expired access tokens are accepted",
-    "alg-none": "tokens with alg 'none' and no signature are accepted",
-    "skip-signature": "the token signature is not verified",
-    "role-bypass": "the role check is skipped: any valid token may read chats",
-    "html-401": "authentication failures answer an HTML page instead of JSON",
-    "stack-trace": "authentication failures include a Python traceback in the body",
-    "echo-token": "authentication failures echo the presented token in 'detail'",
-    "lowercase-bearer": "a lowercase 'bearer' scheme takes a path that skips signature checks",
-    "ws-missing-token": "WebSocket jwt mode accepts an auth message without a token",
-    "ws-no-origin-check": "the WebSocket accepts any browser Origin",
+FLAWS: dict[Flaw, str] = {
+    Flaw.ACCEPT_EXPIRED: "expired access tokens are accepted",
+    Flaw.ALG_NONE: "tokens with alg 'none' and no signature are accepted",
+    Flaw.SKIP_SIGNATURE: "the token signature is not verified",
+    Flaw.ROLE_BYPASS: "the role check is skipped: any valid token may read chats",
+    Flaw.HTML_401: "authentication failures answer an HTML page instead of JSON",
+    Flaw.STACK_TRACE: "authentication failures include a Python traceback in the body",
+    Flaw.ECHO_TOKEN: "authentication failures echo the presented token in 'detail'",
+    Flaw.LOWERCASE_BEARER: "a lowercase 'bearer' scheme takes a path that skips signature checks",
+    Flaw.WS_MISSING_TOKEN: "WebSocket jwt mode accepts an auth message without a token",
+    Flaw.WS_NO_ORIGIN_CHECK: "the WebSocket accepts any browser Origin",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Switches:
-    drifts: frozenset[str] = frozenset()
-    flaws: frozenset[str] = frozenset()
+    drifts: frozenset[Drift] = frozenset()
+    flaws: frozenset[Flaw] = frozenset()
 
     @classmethod
-    def parse(cls, drifts: list[str] | None = None, flaws: list[str] | None = None) -> Switches:
+    def parse(cls, drifts: Iterable[str] | None = None, flaws: Iterable[str] | None = None) -> Switches:
         """Validate names up front so a typo is a usage error, not a silently clean server."""
-        unknown = [f"drift {name!r}" for name in drifts or [] if name not in DRIFTS]
-        unknown += [f"flaw {name!r}" for name in flaws or [] if name not in FLAWS]
+        drift_names, flaw_names = list(drifts or []), list(flaws or [])
+        unknown = [f"drift {name!r}" for name in drift_names if name not in _DRIFT_VALUES]
+        unknown += [f"flaw {name!r}" for name in flaw_names if name not in _FLAW_VALUES]
         if unknown:
             raise ValueError(f"unknown {', '.join(unknown)} (see 'chatmigrate serve --list')")
-        return cls(frozenset(drifts or []), frozenset(flaws or []))
+        return cls(frozenset(map(Drift, drift_names)), frozenset(map(Flaw, flaw_names)))
 
-    def drift(self, name: str) -> bool:
+    def drift(self, name: Drift) -> bool:
         return name in self.drifts
 
-    def flaw(self, name: str) -> bool:
+    def flaw(self, name: Flaw) -> bool:
         return name in self.flaws
+
+
+_DRIFT_VALUES = frozenset(drift.value for drift in Drift)
+_FLAW_VALUES = frozenset(flaw.value for flaw in Flaw)
 
 
 def listing() -> list[str]:

@@ -21,6 +21,7 @@ import jwt
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.db import Store, User
 from chatmigrate.server.seed import STAFF_ROLES
+from chatmigrate.vocab import Flaw
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 10
@@ -75,7 +76,7 @@ def token_from_headers(values: list[str], config: ServerConfig) -> tuple[str, bo
     scheme, token = match.groups()
     if scheme.lower() != "bearer":
         raise AuthFailure("Unsupported authorization scheme")
-    skip_signature = scheme == "bearer" and config.switches.flaw("lowercase-bearer")
+    skip_signature = scheme == "bearer" and config.switches.flaw(Flaw.LOWERCASE_BEARER)
     return token, skip_signature
 
 
@@ -114,21 +115,21 @@ def authenticate(
 
 
 def require_staff(principal: Principal, config: ServerConfig) -> None:
-    if principal.user.role not in STAFF_ROLES and not config.switches.flaw("role-bypass"):
+    if principal.user.role not in STAFF_ROLES and not config.switches.flaw(Flaw.ROLE_BYPASS):
         raise AuthFailure(f"Role '{principal.user.role}' may not use the chat admin API", status=403)
 
 
 def _decode(token: str, config: ServerConfig, skip_signature: bool) -> dict[str, Any]:
     header = _unverified_header(token)
     flaws = config.switches
-    if str(header.get("alg", "")).lower() == "none" and flaws.flaw("alg-none"):
+    if str(header.get("alg", "")).lower() == "none" and flaws.flaw(Flaw.ALG_NONE):
         skip_signature = True
     elif header.get("alg") != ALGORITHM:
         raise AuthFailure("Unsupported token algorithm", token=token)
     if "crit" in header:
         raise AuthFailure("Unsupported critical header", token=token)
-    verify_signature = not (skip_signature or flaws.flaw("skip-signature"))
-    verify_exp = not flaws.flaw("accept-expired")
+    verify_signature = not (skip_signature or flaws.flaw(Flaw.SKIP_SIGNATURE))
+    verify_exp = not flaws.flaw(Flaw.ACCEPT_EXPIRED)
     options: jwt.types.Options = {
         "verify_signature": verify_signature,
         "verify_exp": verify_exp,

@@ -23,6 +23,7 @@ from chatmigrate.server.jwt_api import store_and_broadcast
 from chatmigrate.server.payloads import json_object, message_text
 from chatmigrate.server.seed import STAFF_ROLES
 from chatmigrate.server.tokens import AuthFailure, authenticate
+from chatmigrate.vocab import Flaw, WsAuth
 
 CLOSE_MALFORMED, CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_TIMEOUT = (
     4400,
@@ -42,7 +43,7 @@ class Refused(Exception):
 
 def _origin_allowed(socket: WebSocket, ctx: ServerContext) -> bool:
     origin = socket.headers.get("origin")
-    if origin is None or ctx.config.switches.flaw("ws-no-origin-check"):
+    if origin is None or ctx.config.switches.flaw(Flaw.WS_NO_ORIGIN_CHECK):
         return True
     host = socket.headers.get("host", "")
     return origin in (f"http://{host}", f"https://{host}") or origin in ctx.config.allowed_origins
@@ -83,7 +84,7 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_
     if message is None or message.get("type") != "auth":
         raise Refused(CLOSE_MALFORMED, "first message must be an auth message")
     token = message.get("token")
-    if token is None and ctx.config.switches.flaw("ws-missing-token"):
+    if token is None and ctx.config.switches.flaw(Flaw.WS_MISSING_TOKEN):
         return _staff(ctx.store.user_by_id(user_id))
     if not isinstance(token, str):
         raise Refused(CLOSE_MALFORMED, "auth message needs a token")
@@ -102,7 +103,7 @@ async def chat_socket(socket: WebSocket) -> None:
         if not _origin_allowed(socket, ctx):
             raise Refused(CLOSE_FORBIDDEN, "origin not allowed")
         room, user_id = _room_and_user_id(socket, ctx)
-        if ctx.config.ws_auth == "url":
+        if ctx.config.ws_auth is WsAuth.URL:
             user = _staff(ctx.store.user_by_id(_required(user_id)))
             await socket.accept()
         else:

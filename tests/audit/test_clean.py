@@ -31,16 +31,16 @@ def jwt_mode(server_with: ServerFactory) -> AuditOutcome:
 
 
 def test_the_new_tiers_give_no_finding(url_mode: AuditOutcome) -> None:
-    assert [f.title for f in url_mode.findings if f.side in ("new", "proxy")] == []
+    assert [f.title for f in url_mode.findings if f.tier in ("new", "proxy")] == []
 
 
 def test_the_legacy_tier_gives_only_info_findings(url_mode: AuditOutcome) -> None:
-    legacy = [finding for finding in url_mode.findings if finding.side == "old"]
+    legacy = [finding for finding in url_mode.findings if finding.tier == "old"]
     assert legacy and {finding.severity for finding in legacy} == {Severity.INFO}
 
 
 def test_url_mode_websocket_is_reported_as_impersonable(url_mode: AuditOutcome) -> None:
-    (finding,) = [finding for finding in url_mode.findings if finding.side == "ws"]
+    (finding,) = [finding for finding in url_mode.findings if finding.tier == "ws"]
     assert (finding.subject, finding.kind, finding.severity) == ("ws-impersonate-url", "impersonation", Severity.INFO)
     (result,) = [r for r in url_mode.results if r.case_id == "ws-impersonate-url"]
     assert not result.passed and result.detail.startswith(KNOWN_LEGACY)
@@ -75,7 +75,7 @@ def test_mutation_and_contract_ran_and_found_nothing(url_mode: AuditOutcome) -> 
 
 
 def test_jwt_mode_gives_no_finding_outside_the_legacy_tier(jwt_mode: AuditOutcome) -> None:
-    assert [f.title for f in jwt_mode.findings if f.side != "old"] == []
+    assert [f.title for f in jwt_mode.findings if f.tier != "old"] == []
 
 
 def test_jwt_mode_runs_the_first_message_cases(jwt_mode: AuditOutcome) -> None:

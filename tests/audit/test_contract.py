@@ -77,7 +77,7 @@ def test_contract_failures_become_findings_with_a_masked_curl(server_with: Serve
     options = AuditOptions(cases=frozenset({"contract-jwt"}), budget=0)
     outcome = run_audit(embedded_target(server), options)
     found = [f for f in outcome.findings if f.subject == "contract-jwt"]
-    assert found and {f.kind for f in found} == {"content_type_conformance"}
+    assert found and {f.variant for f in found} == {"content_type_conformance"}
     assert all(f.severity is Severity.MEDIUM for f in found)
     token = token_pair(server)["access"]
     assert all("curl" in (f.reproducer or "") and token not in (f.reproducer or "") for f in found)
@@ -123,4 +123,4 @@ def test_the_audit_runs_the_targets_own_jwt_document(server_with: ServerFactory,
     target = dataclasses.replace(embedded_target(server_with(seed=2024)), jwt_contract=own_jwt_document(tmp_path))
     outcome = run_audit(target, AuditOptions(cases=frozenset({"contract-jwt"}), budget=0, contract_examples=3))
     assert outcome.contract_operations == 1
-    assert {f.kind for f in outcome.findings if f.subject == "contract-jwt"} == {"response_schema_conformance"}
+    assert {f.variant for f in outcome.findings if f.subject == "contract-jwt"} == {"response_schema_conformance"}

@@ -32,7 +32,7 @@ def audit(server_with: ServerFactory, flaw: str) -> AuditOutcome:
 
 
 def caught(outcome: AuditOutcome, flaw: str) -> dict[tuple[str | None, str | None], Severity]:
-    return {(f.side, f.kind): f.severity for f in outcome.findings if f.subject == CATCHERS[flaw]}
+    return {(f.tier, f.kind): f.severity for f in outcome.findings if f.subject == CATCHERS[flaw]}
 
 
 def test_every_flaw_has_a_named_catcher() -> None:
@@ -92,7 +92,7 @@ def test_a_websocket_without_origin_check_is_high(server_with: ServerFactory) ->
 
 def test_a_finding_names_its_case_tier_and_endpoint(server_with: ServerFactory) -> None:
     outcome = audit(server_with, "alg-none")
-    finding = next(f for f in outcome.findings if f.side == "new" and f.subject == "sig-alg-none-variants")
+    finding = next(f for f in outcome.findings if f.tier == "new" and f.subject == "sig-alg-none-variants")
     assert finding.check == "audit"
     assert finding.endpoint == "GET /admin/chat/ [recent_messages]"
     assert "alg" in (finding.evidence or "") and finding.reproducer

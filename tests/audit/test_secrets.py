@@ -69,7 +69,7 @@ def test_websocket_first_message_findings_carry_no_secret(server_with: ServerFac
         jwt_secret=SECRET,
     )
     outcome = run_audit(embedded_target(server), AuditOptions(budget=15, groups=frozenset({"websocket", "signature"})))
-    assert any(finding.side == "ws" for finding in outcome.findings)
+    assert any(finding.tier == "ws" for finding in outcome.findings)
     assert leaks(json.dumps(to_dict(outcome.findings)) + json.dumps(to_dict(outcome.results))) == []
 
 

@@ -29,7 +29,7 @@ def timed_entries(old_ms: float, new_ms: float, count: int) -> list[list[Exchang
 
 def test_p95_regression_past_limit_and_floor_is_medium() -> None:
     (finding,) = of(run(*timed_entries(20, 200, 5)), "latency")
-    assert (finding.severity, finding.side, finding.old, finding.new) == (Severity.MEDIUM, Tier.NEW, 20, 200)
+    assert (finding.severity, finding.tier, finding.old, finding.new) == (Severity.MEDIUM, Tier.NEW, 20, 200)
     assert finding.title == "p95 latency 200 ms on new vs 20 ms on old (10.0x)"
 
 

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from exchange_samples import ENDPOINT, json_pair, messages_body, of, run, with_change
 
-from chatmigrate.compare import NormaliseRule, SameMeaning, same_meaning
+from chatmigrate.compare import NormaliseRule, same_meaning
 from chatmigrate.errors import ConfigError
 from chatmigrate.jsondiff import diff
 from chatmigrate.records import Finding
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import FindingKind, Severity
 
 
-def meaning_of(old: Any, new: Any, key: str = "value") -> SameMeaning | None:
+def meaning_of(old: Any, new: Any, key: str = "value") -> FindingKind | None:
     (difference,) = diff({key: old}, {key: new})
     return same_meaning(difference)
 
@@ -35,7 +35,7 @@ def meaning_of(old: Any, new: Any, key: str = "value") -> SameMeaning | None:
     ],
 )
 def test_one_instant_written_two_ways_is_same_instant(old: Any, new: Any) -> None:
-    assert meaning_of(old, new) is SameMeaning.SAME_INSTANT
+    assert meaning_of(old, new) is FindingKind.SAME_INSTANT
 
 
 @pytest.mark.parametrize(
@@ -51,14 +51,14 @@ def test_one_instant_written_two_ways_is_same_instant(old: Any, new: Any) -> Non
     ],
 )
 def test_different_instants_or_no_offset_against_an_offset_are_not_the_same_instant(old: Any, new: Any) -> None:
-    assert meaning_of(old, new) is not SameMeaning.SAME_INSTANT
+    assert meaning_of(old, new) is not FindingKind.SAME_INSTANT
 
 
 @pytest.mark.parametrize(
     ("old", "new"), [(29.97, "29.97"), ("29.97", 29.97), (29.97, "29.970"), (5, "5"), (-1.5, "-1.5")]
 )
 def test_a_number_and_a_decimal_string_of_equal_value_are_decimal_string(old: Any, new: Any) -> None:
-    assert meaning_of(old, new, key="price") is SameMeaning.DECIMAL_STRING
+    assert meaning_of(old, new, key="price") is FindingKind.DECIMAL_STRING
 
 
 @pytest.mark.parametrize(("old", "new"), [(29.97, "29.98"), (29.97, "$29.97"), (1, "1.0e"), (True, "1"), (1, "one")])
@@ -68,12 +68,12 @@ def test_a_number_and_another_string_are_not_the_same_value(old: Any, new: Any) 
 
 @pytest.mark.parametrize("key", ["id", "sender_id", "chatroomId", "member_ids", "pk"])
 def test_an_integer_and_its_numeric_string_at_an_id_key_are_numeric_string_id(key: str) -> None:
-    assert meaning_of(1, "1", key=key) is SameMeaning.NUMERIC_STRING_ID
-    assert meaning_of("17", 17, key=key) is SameMeaning.NUMERIC_STRING_ID
+    assert meaning_of(1, "1", key=key) is FindingKind.NUMERIC_STRING_ID
+    assert meaning_of("17", 17, key=key) is FindingKind.NUMERIC_STRING_ID
 
 
 def test_a_non_canonical_numeric_string_id_is_a_decimal_string_not_the_same_id() -> None:
-    assert meaning_of(1, "01", key="id") is SameMeaning.DECIMAL_STRING
+    assert meaning_of(1, "01", key="id") is FindingKind.DECIMAL_STRING
 
 
 def test_an_added_or_removed_key_is_never_same_meaning() -> None:
@@ -145,7 +145,7 @@ def test_the_offered_block_with_its_reason_filled_in_accepts_the_difference() ->
 
 
 def test_a_normaliser_accepts_only_its_own_kind_at_its_path() -> None:
-    rule = NormaliseRule("$.price", "clients read both", kind=SameMeaning.DECIMAL_STRING)
+    rule = NormaliseRule("$.price", "clients read both", kind=FindingKind.DECIMAL_STRING)
     findings = of(run(json_pair({"price": 29.97}, {"price": 29.98}), normalise=(rule,)), "body")
     assert [finding.kind for finding in findings] == ["value_changed"]
 

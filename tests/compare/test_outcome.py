@@ -30,7 +30,7 @@ from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.records import Exchange
 from chatmigrate.replay import ReplayOptions, Target, run_replay, targets_from_config
-from chatmigrate.vocab import Outcome, Severity, Tier
+from chatmigrate.vocab import Check, FindingKind, Outcome, Severity, Tier
 
 # classify -----------------------------------------------------------------------------------------
 
@@ -82,10 +82,11 @@ def test_html_page_on_new_side_is_high_and_kept_as_evidence() -> None:
         lambda a: exchange(Tier.NEW, a, status=200, content_type="text/html", text=page),
     )
     (finding,) = of(run(group), "json")
-    assert (finding.severity, finding.side, finding.kind, finding.evidence) == (
+    assert (finding.severity, finding.tier, finding.kind, finding.variant, finding.evidence) == (
         Severity.HIGH,
         Tier.NEW,
-        "html-200",
+        FindingKind.HTML,
+        "200",
         page,
     )
     assert "HTML page" in finding.title
@@ -112,7 +113,12 @@ def test_legacy_redirect_to_login_is_expected_and_only_info() -> None:
     )
     comparison = run(group)
     (finding,) = of(comparison, "json")
-    assert (finding.severity, finding.side, finding.kind) == (Severity.INFO, Tier.OLD, "login-redirect-302")
+    assert (finding.severity, finding.tier, finding.kind, finding.variant) == (
+        Severity.INFO,
+        Tier.OLD,
+        FindingKind.LOGIN_REDIRECT,
+        "302",
+    )
     assert finding.evidence == "Location: /admin/login/?next=/admin/chat/"
     assert of(comparison, "auth-outcome") == []
 
@@ -123,7 +129,12 @@ def test_legacy_html_login_page_is_expected_and_only_info() -> None:
         lambda a: exchange(Tier.NEW, a, {"status": "error"}, status=401),
     )
     (finding,) = of(run(group), "json")
-    assert (finding.severity, finding.kind, finding.evidence) == (Severity.INFO, "login-page-200", LOGIN_PAGE)
+    assert (finding.severity, finding.kind, finding.variant, finding.evidence) == (
+        Severity.INFO,
+        FindingKind.LOGIN_PAGE,
+        "200",
+        LOGIN_PAGE,
+    )
 
 
 def test_legacy_html_404_page_is_expected_and_only_info() -> None:
@@ -132,7 +143,9 @@ def test_legacy_html_404_page_is_expected_and_only_info() -> None:
         lambda a: exchange(Tier.NEW, a, {"status": "error", "message": "Not found"}, status=404),
     )
     comparison = run(group)
-    assert [(f.check, f.severity, f.kind) for f in comparison.findings] == [("json", Severity.INFO, "html-404")]
+    assert [(f.check, f.severity, f.kind, f.variant) for f in comparison.findings] == [
+        (Check.JSON, Severity.INFO, FindingKind.HTML, "404")
+    ]
 
 
 def test_html_404_page_on_new_side_is_high() -> None:
@@ -140,7 +153,7 @@ def test_html_404_page_on_new_side_is_high() -> None:
         lambda a: exchange(Tier.OLD, a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
         lambda a: exchange(Tier.NEW, a, status=404, content_type="text/html", text=NOT_FOUND_PAGE),
     )
-    assert [(f.side, f.severity) for f in of(run(group), "json")] == [
+    assert [(f.tier, f.severity) for f in of(run(group), "json")] == [
         (Tier.NEW, Severity.HIGH),
         (Tier.OLD, Severity.INFO),
     ]
@@ -151,7 +164,7 @@ def test_redirect_to_login_on_new_side_is_high() -> None:
         lambda a: exchange(Tier.OLD, a, status=302, headers={"location": "/admin/login/"}),
         lambda a: exchange(Tier.NEW, a, status=302, headers={"location": "/admin/login/"}),
     )
-    findings = {f.side: f for f in of(run(group), "json")}
+    findings = {f.tier: f for f in of(run(group), "json")}
     assert (findings[Tier.NEW].severity, findings[Tier.OLD].severity) == (Severity.HIGH, Severity.INFO)
     assert "instead of a JSON 401" in findings[Tier.NEW].title
 
@@ -187,20 +200,20 @@ class PlainTextNew:
 @pytest.mark.parametrize(
     ("body", "severity", "kind"),
     [
-        (json.dumps(messages_body()).encode(), Severity.MEDIUM, "content-type-200"),
-        (b"messages: m0, m1, m2", Severity.HIGH, "not-json-200"),
+        (json.dumps(messages_body()).encode(), Severity.MEDIUM, FindingKind.CONTENT_TYPE),
+        (b"messages: m0, m1, m2", Severity.HIGH, FindingKind.NOT_JSON),
     ],
     ids=["json-labelled-text", "plain-words"],
 )
 def test_text_plain_answer_is_medium_when_its_body_is_json_and_high_when_not(
-    server: EmbeddedServer, tmp_path: Path, body: bytes, severity: Severity, kind: str
+    server: EmbeddedServer, tmp_path: Path, body: bytes, severity: Severity, kind: FindingKind
 ) -> None:
     old = next(target for target in targets_from_config(Config.embedded(server)) if target.side == Tier.OLD)
     entries = [entry for entry in load_corpus() if entry.id == "room-1-recent_messages"]
     with PlainTextNew(body) as new:
         summary = run_replay(entries, [old, new], tmp_path, ReplayOptions(concurrency=1, retries=0))
     (finding,) = of(compare_file(summary.path, options=CompareOptions(schema_check=lambda *args: [])), "json")
-    assert (finding.side, finding.severity, finding.kind) == (Tier.NEW, severity, kind)
+    assert (finding.tier, finding.severity, finding.kind, finding.variant) == (Tier.NEW, severity, kind, "200")
 
 
 # Auth-outcome parity -------------------------------------------------------------------------------
@@ -214,7 +227,12 @@ def test_outcome_mismatch_is_medium_and_names_both_outcomes_and_statuses() -> No
     (finding,) = of(run(group), "auth-outcome")
     assert finding.severity is Severity.MEDIUM
     assert finding.title.startswith("auth outcome differs: old ok (200), new forbidden (403)")
-    assert (finding.old, finding.new, finding.kind) == (200, 403, "ok 200->forbidden 403")
+    assert (finding.old, finding.new, finding.kind, finding.variant) == (
+        200,
+        403,
+        FindingKind.OUTCOME_CHANGED,
+        "ok 200->forbidden 403",
+    )
 
 
 def test_server_error_where_old_succeeded_is_high() -> None:
@@ -230,7 +248,11 @@ def test_same_outcome_with_other_status_on_json_both_sides_is_medium() -> None:
     error = {"status": "error", "message": "Invalid request"}
     group = pair(lambda a: exchange(Tier.OLD, a, error, status=400), lambda a: exchange(Tier.NEW, a, error, status=422))
     (finding,) = of(run(group), "auth-outcome")
-    assert (finding.severity, finding.kind) == (Severity.MEDIUM, "status 400->422")
+    assert (finding.severity, finding.kind, finding.variant) == (
+        Severity.MEDIUM,
+        FindingKind.STATUS_CHANGED,
+        "400->422",
+    )
     assert "same outcome (client-error) but status 400 on old, 422 on new" in finding.title
 
 
@@ -245,7 +267,11 @@ def test_bodies_are_not_diffed_when_outcomes_differ() -> None:
 def test_transport_error_on_new_is_an_outcome_mismatch_with_the_error_as_evidence() -> None:
     group = pair(lambda a: exchange(Tier.OLD, a, messages_body()), lambda a: exchange(Tier.NEW, a, error="timed out"))
     (finding,) = of(run(group), "auth-outcome")
-    assert (finding.kind, finding.evidence) == ("ok 200->transport-error", "timed out")
+    assert (finding.kind, finding.variant, finding.evidence) == (
+        FindingKind.OUTCOME_CHANGED,
+        "ok 200->transport-error",
+        "timed out",
+    )
 
 
 def no_answer_on_either_side() -> list[Exchange]:
@@ -256,9 +282,9 @@ def no_answer_on_either_side() -> list[Exchange]:
 
 def test_no_answer_is_a_high_transport_error_naming_the_side_and_the_error() -> None:
     findings = of(run(no_answer_on_either_side()), "json")
-    assert [(f.side, f.severity, f.kind, f.evidence) for f in findings] == [
-        (Tier.NEW, Severity.HIGH, "transport-error", "timed out"),
-        (Tier.OLD, Severity.HIGH, "transport-error", "connection refused"),
+    assert [(f.tier, f.severity, f.kind, f.evidence) for f in findings] == [
+        (Tier.NEW, Severity.HIGH, FindingKind.TRANSPORT_ERROR, "timed out"),
+        (Tier.OLD, Severity.HIGH, FindingKind.TRANSPORT_ERROR, "connection refused"),
     ]
     assert [f.title for f in findings] == [
         "new gave no answer: timed out (in 1 entry)",
@@ -277,4 +303,6 @@ def test_unparseable_json_is_high_and_still_classified_by_its_status() -> None:
     group = pair(lambda a: exchange(Tier.OLD, a, messages_body()), lambda a: broken)
     comparison = run(group)
     assert classify(broken) is Outcome.OK
-    assert [(f.check, f.severity, f.kind) for f in comparison.findings] == [("json", Severity.HIGH, "not-json-200")]
+    assert [(f.check, f.severity, f.kind, f.variant) for f in comparison.findings] == [
+        (Check.JSON, Severity.HIGH, FindingKind.NOT_JSON, "200")
+    ]

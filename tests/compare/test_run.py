@@ -28,7 +28,7 @@ from chatmigrate.compare import (
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import Exchange, to_dict
 from chatmigrate.redact import register_secret
-from chatmigrate.vocab import Tier
+from chatmigrate.vocab import FindingKind, Tier
 
 # A clean pair --------------------------------------------------------------------------------------
 
@@ -53,6 +53,21 @@ def test_systematic_drift_is_one_finding_per_path_with_an_entry_count() -> None:
     assert comparison.endpoints[0].failed == 50
 
 
+def test_a_finding_grouped_over_entries_names_every_entry_it_occurred_in() -> None:
+    new = with_change(messages_body(), lambda b: b["messages"][0].update(message="edited"))
+    clean = json_pair(messages_body(), messages_body(), entry="e-clean")
+    comparison = run(*[json_pair(messages_body(), new, entry=name) for name in ("e-c", "e-a", "e-b")], clean)
+    assert [f.entries for f in of(comparison, "body")] == [["e-a", "e-b", "e-c"]]
+
+
+def test_the_overflow_summary_names_every_entry_it_counts() -> None:
+    old = {f"k{i}": i for i in range(10)}
+    new = {f"k{i}": i + 1 for i in range(10)}
+    groups = [json_pair(old, new, entry="e2"), json_pair(old, new, entry="e1")]
+    (summary,) = [f for f in of(run(*groups, max_paths_per_endpoint=4), "body") if f.kind is FindingKind.OVERFLOW]
+    assert (summary.entries, summary.variant, summary.path) == (["e1", "e2"], None, None)
+
+
 def test_kept_instance_is_the_smallest_entry_id_whatever_the_order() -> None:
     new = with_change(messages_body(), lambda b: b["messages"][0].update(message="edited"))
     forward = run(*[json_pair(messages_body(), new, entry=name) for name in ("b", "a", "c")])
@@ -64,7 +79,7 @@ def test_distinct_paths_beyond_the_cap_are_counted_in_one_summary_finding() -> N
     new = {f"k{i}": i + 1 for i in range(10)}
     findings = of(run(json_pair(old, new), max_paths_per_endpoint=4), "body")
     assert len(findings) == 5
-    (summary,) = [f for f in findings if f.kind == "overflow"]
+    (summary,) = [f for f in findings if f.kind is FindingKind.OVERFLOW]
     assert summary.title.startswith("6 more body findings on new")
 
 
@@ -79,7 +94,7 @@ def test_endpoint_table_counts_passed_and_failed_entries() -> None:
 def test_proxy_side_is_compared_against_old_too() -> None:
     new = with_change(messages_body(), lambda b: b["messages"][0].update(message="edited"))
     group = json_pair(messages_body(), messages_body()) + [exchange(Tier.PROXY, a, new) for a in (0, 1)]
-    assert [(f.side, f.path) for f in of(run(group), "body")] == [(Tier.PROXY, "$.messages[*].message")]
+    assert [(f.tier, f.path) for f in of(run(group), "body")] == [(Tier.PROXY, "$.messages[*].message")]
 
 
 def test_registered_secrets_never_reach_findings() -> None:

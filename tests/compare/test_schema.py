@@ -47,7 +47,7 @@ def test_schema_violation_is_a_medium_finding_for_that_side() -> None:
         return ["$.messages[0].id: '100' is not of type 'integer'"] if tier == "jwt" else []
 
     (finding,) = of(run(json_pair(messages_body(), messages_body()), schema_check=schema_check), "schema")
-    assert (finding.severity, finding.side) == (Severity.MEDIUM, Tier.NEW)
+    assert (finding.severity, finding.tier) == (Severity.MEDIUM, Tier.NEW)
     assert "breaks the jwt contract: $.messages[0].id" in finding.title
 
 
@@ -66,7 +66,7 @@ def test_published_contracts_are_the_default_schema_check() -> None:
     string_ids = with_change(conformant, lambda b: b["messages"][0].update(id="7"))
     comparison = compare_exchanges([json_pair(conformant, string_ids)])
     (finding,) = of(comparison, "schema")
-    assert (finding.side, finding.path) == (Tier.NEW, "$.messages[*].id")
+    assert (finding.tier, finding.path) == (Tier.NEW, "$.messages[*].id")
 
 
 def test_schema_check_is_skipped_for_non_json_responses() -> None:

@@ -10,7 +10,7 @@ from report_samples import failing_run
 from chatmigrate.records import Finding, RunResult
 from chatmigrate.report import junit
 from chatmigrate.verdict import GateLimits, decide
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Check, FindingKind, Severity, Tier
 
 
 def parse(run: RunResult, fail_on: Severity = Severity.MEDIUM) -> ET.Element:
@@ -23,7 +23,8 @@ def gate_failing_testcases(run: RunResult, fail_on: Severity) -> set[tuple[str, 
     keys = set()
     for f in run.findings:
         if f.severity.rank >= fail_on.rank and f.fingerprint not in run.accepted:
-            keys.add((f.subject, f.side or "") if (f.subject, f.side or "") in audit_tiers else (f.subject, ""))
+            keys.add((f.subject, f.tier or "") if (f.subject, f.tier or "") in audit_tiers else (f.subject, ""))
+            keys.update((entry, "") for entry in f.entries)
     return keys
 
 
@@ -117,3 +118,24 @@ def test_a_passing_verdict_fails_no_testcase_and_marks_its_findings_tolerated() 
     assert root.get("failures") == "0" and list(root.iter("failure")) == []
     expired = next(c for c in root.iter("testcase") if c.get("name") == "expired-token [new]")
     assert "tolerated: the verdict passed" in (expired.findtext("system-out") or "")
+
+
+def test_a_finding_grouped_over_entries_marks_every_one_of_them_failing() -> None:
+    entries = [f"messages-room-{n:02d}" for n in range(19)]
+    grouped = Finding(
+        Check.BODY,
+        Severity.HIGH,
+        "$.count missing on new (in 19 entries)",
+        entries[0],
+        "GET /admin/chat/ [recent_messages]",
+        path="$.count",
+        kind=FindingKind.KEY_REMOVED,
+        tier=Tier.NEW,
+        entries=entries,
+    )
+    run = RunResult("0.1.0", "2026-11-26T23:00:00Z", entries=[*entries, "chat-list"], findings=[grouped])
+    run.verdict = decide(run.findings, GateLimits())
+    root = parse(run)
+    failing = [case.get("name") for case in root.iter("testcase") if case.find("failure") is not None]
+    assert failing == entries
+    assert root.get("failures") == "19"

@@ -40,7 +40,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.server.jwt_api import SLOW_DRIFT_SECONDS
-from chatmigrate.server.switches import DRIFTS, FLAWS
+from chatmigrate.server.switches import DRIFTS, FLAWS, Switches
+from chatmigrate.vocab import Drift, Flaw
 
 Observed = tuple[int, str, Any]
 LIMIT = 5
@@ -366,3 +367,18 @@ def test_flaw_leaves_the_legacy_tier_alone(
 def test_reference_server_doc_describes_every_switch() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reference-server.md").read_text(encoding="utf-8")
     assert [name for name in [*DRIFTS, *FLAWS] if f"| `{name}` |" not in doc] == []
+
+
+def test_switches_are_keyed_by_the_vocabulary_every_member_described() -> None:
+    assert set(DRIFTS) == set(Drift) and set(FLAWS) == set(Flaw)
+
+
+def test_switch_names_from_the_command_line_become_vocabulary_members() -> None:
+    switches = Switches.parse(["html-404"], ["html-401"])
+    assert switches.drifts == {Drift.HTML_404} and switches.flaws == {Flaw.HTML_401}
+    assert all(type(name) is Drift for name in switches.drifts)
+
+
+def test_an_unknown_switch_name_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="unknown drift 'html-405'"):
+        Switches.parse(["html-405"], [])

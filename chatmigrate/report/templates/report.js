@@ -8,6 +8,7 @@
   var count = document.getElementById("filter-count");
   var none = document.getElementById("filter-none");
   var items = Array.prototype.slice.call(list.querySelectorAll(".finding"));
+  var causes = Array.prototype.slice.call(list.querySelectorAll(".cause"));
 
   function apply() {
     var minRank = Number(severity.value);
@@ -21,12 +22,13 @@
       item.hidden = !visible;
       if (visible) { shown += 1; }
     });
+    causes.forEach(function (cause) { cause.hidden = !cause.querySelector(".finding:not([hidden])"); });
     count.textContent = shown + " of " + items.length + " findings shown";
     none.hidden = shown !== 0;
   }
 
   function openAll(open) {
-    items.forEach(function (item) { if (!item.hidden) { item.open = open; } });
+    items.concat(causes).forEach(function (item) { if (!item.hidden) { item.open = open; } });
   }
 
   [severity, endpoint, check].forEach(function (select) { select.addEventListener("change", apply); });
