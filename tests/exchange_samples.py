@@ -9,6 +9,7 @@ from typing import Any
 from chatmigrate.compare import (
     CompareOptions,
     Comparison,
+    NormaliseRule,
     compare_exchanges,
 )
 from chatmigrate.noise import IgnoreRule
@@ -89,9 +90,14 @@ def json_pair(old_body: Any, new_body: Any, *, entry: str = "e1", **kwargs: Any)
     )
 
 
-def run(*groups: list[Exchange], rules: tuple[IgnoreRule, ...] = (), **options: Any) -> Comparison:
+def run(
+    *groups: list[Exchange],
+    rules: tuple[IgnoreRule, ...] = (),
+    normalise: tuple[NormaliseRule, ...] = (),
+    **options: Any,
+) -> Comparison:
     options.setdefault("schema_check", lambda *args: [])
-    return compare_exchanges(list(groups), rules, CompareOptions(**options))
+    return compare_exchanges(list(groups), rules, CompareOptions(**options), normalise)
 
 
 def of(comparison: Comparison, check: str) -> list[Finding]:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from pathlib import Path
 
 import pytest
 from server_wire import ServerFactory
 
-from chatmigrate.compare import NormaliseRule
+from chatmigrate.compare import NormaliseRule, compare_file
 from chatmigrate.config import Config, embedded_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.parity import ParityOutcome, judge, run_parity
 from chatmigrate.records import CorpusEntry, Finding
+from chatmigrate.replay import EXCHANGES_FILE
 from chatmigrate.server.switches import DRIFTS
 from chatmigrate.vocab import Check, Drift, FindingKind, Severity, Tier
 
@@ -66,7 +66,7 @@ def test_every_drift_of_the_reference_server_has_an_expected_finding() -> None:
 def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
     server_with: ServerFactory, tmp_path: Path, drift: str
 ) -> None:
-    config = dataclasses.replace(Config.embedded(server_with(drifts=(drift,))), ws=None)
+    config = Config.embedded(server_with(drifts=(drift,))).model_copy(update={"ws": None})
     outcome = parity(config, tmp_path)
     check, path, kind, variant = EXPECTED[drift]
     named = [(f.check, f.path, f.kind, f.variant) for f in outcome.result.findings if f.tier is Tier.NEW]
@@ -78,7 +78,7 @@ def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
 def test_a_same_meaning_drift_is_titled_for_what_it_is_and_offers_the_block_that_accepts_it(
     server_with: ServerFactory, tmp_path: Path, drift: Drift
 ) -> None:
-    config = dataclasses.replace(Config.embedded(server_with(drifts=(drift,))), ws=None)
+    config = Config.embedded(server_with(drifts=(drift,))).model_copy(update={"ws": None})
     _, path, kind, _ = EXPECTED[drift]
     findings = [
         f
@@ -94,13 +94,14 @@ def test_a_same_meaning_drift_is_titled_for_what_it_is_and_offers_the_block_that
 def test_a_same_meaning_drift_accepted_by_its_blocks_leaves_only_the_contract_findings(
     server_with: ServerFactory, tmp_path: Path
 ) -> None:
-    config = dataclasses.replace(Config.embedded(server_with(drifts=(Drift.STRING_IDS,))), ws=None)
-    offered = {f.accept_toml for f in parity(config, tmp_path / "first").result.findings if f.check is Check.BODY}
+    config = Config.embedded(server_with(drifts=(Drift.STRING_IDS,))).model_copy(update={"ws": None})
+    outcome = parity(config, tmp_path)
+    offered = {f.accept_toml for f in outcome.result.findings if f.check is Check.BODY}
     blocks = [tomllib.loads(text or "")["compare"]["normalise"][0] for text in sorted(offered, key=str)]
     rules = tuple(NormaliseRule(**dict(block, reason="clients read ids as text since v4")) for block in blocks)
-    accepting = dataclasses.replace(config, compare=dataclasses.replace(config.compare, normalise=rules))
-    findings = failing(parity(accepting, tmp_path / "second").result.findings)
-    assert {(f.check, f.path) for f in findings} == {("schema", "$.messages[*].id")}
+    exchanges = outcome.results_dir / EXCHANGES_FILE
+    findings = failing(compare_file(exchanges, config.ignore, config.compare, rules).findings)
+    assert {(f.check, f.path) for f in findings} == {(Check.SCHEMA, "$.messages[*].id")}
 
 
 def test_ten_clean_runs_give_no_parity_findings(scratch_server: EmbeddedServer, tmp_path: Path) -> None:
@@ -126,8 +127,8 @@ def test_the_result_names_each_side_and_its_principal(scratch_server: EmbeddedSe
 def test_different_principals_on_old_and_new_are_a_warning(scratch_server: EmbeddedServer, tmp_path: Path) -> None:
     config = Config.embedded(scratch_server, proxy=False)
     new = config.targets["new"]
-    support = dataclasses.replace(new, auth=dataclasses.replace(new.auth, username="support"))
-    result = parity(dataclasses.replace(config, targets={**config.targets, "new": support}), tmp_path).result
+    support = new.model_copy(update=dict(auth=new.auth.model_copy(update=dict(username="support"))))
+    result = parity(config.model_copy(update=dict(targets={**config.targets, "new": support})), tmp_path).result
     assert result.warnings == [
         "targets run as different principals: old as 'admin', new as 'support'; "
         "differences may come from permissions rather than the migration"
@@ -146,7 +147,7 @@ def test_websocket_parity_runs_and_passes_on_the_embedded_server(
 
 def test_websocket_parity_is_skipped_where_writes_are_not_allowed(server: EmbeddedServer, tmp_path: Path) -> None:
     config = Config.embedded(server)
-    staging = {side: dataclasses.replace(t, embedded=False) for side, t in config.targets.items()}
-    result = parity(dataclasses.replace(config, targets=staging), tmp_path).result
+    staging = {side: t.model_copy(update=dict(embedded=False)) for side, t in config.targets.items()}
+    result = parity(config.model_copy(update=dict(targets=staging)), tmp_path).result
     assert "WebSocket parity skipped: it sends messages; pass --allow-writes to run it" in result.warnings
     assert "WS /ws/cschat/" not in [row.endpoint for row in result.endpoints]

@@ -14,11 +14,12 @@ from pathlib import Path
 from chatmigrate.compare.answers import check_json, check_outcome, fixes_legacy_crash
 from chatmigrate.compare.body import check_body
 from chatmigrate.compare.book import FindingBook, redacted, sort_key
+from chatmigrate.compare.comparison import Comparison
 from chatmigrate.compare.exchanges import JsonlSource
 from chatmigrate.compare.latency import LatencySamples, check_latency
-from chatmigrate.compare.meaning import Normalisers
-from chatmigrate.compare.options import CompareOptions, Comparison
-from chatmigrate.compare.schema import check_schema
+from chatmigrate.compare.meaning import Normalisers, NormaliseSpec
+from chatmigrate.compare.schema import check_schema, schema_check_for
+from chatmigrate.config import CompareOptions, SchemaCheck
 from chatmigrate.noise import DeclaredRule, NoiseModel, RuleBook, RuleSpec, ignore_block
 from chatmigrate.records import EndpointParity, Exchange, Finding, NoisePath
 from chatmigrate.vocab import Check, FindingKind, Severity, Tier
@@ -46,7 +47,12 @@ def _learn(group: list[Exchange], noise: NoiseModel) -> None:
 
 
 def _check_entry(
-    first: dict[str, Exchange], noise: NoiseModel, rules: RuleBook, normalisers: Normalisers, options: CompareOptions
+    first: dict[str, Exchange],
+    noise: NoiseModel,
+    rules: RuleBook,
+    normalisers: Normalisers,
+    options: CompareOptions,
+    schema_check: SchemaCheck,
 ) -> list[Finding]:
     findings: list[Finding] = []
     old = first.get(Tier.OLD)
@@ -56,7 +62,7 @@ def _check_entry(
         json_finding = check_json(exchange, options.evidence_chars, crash_fixed=crash_fixed)
         if json_finding is not None:
             findings.append(json_finding)
-        findings.extend(check_schema(exchange, options.schema_check))
+        findings.extend(check_schema(exchange, schema_check))
     if old is None:
         return findings
     for candidate in candidates:
@@ -106,14 +112,21 @@ def _unused_rule_findings(rules: list[DeclaredRule], check: Check) -> list[Findi
 
 
 def compare_exchanges(
-    groups: Iterable[list[Exchange]], rules: Iterable[RuleSpec] = (), options: CompareOptions | None = None
+    groups: Iterable[list[Exchange]],
+    rules: Iterable[RuleSpec] = (),
+    options: CompareOptions | None = None,
+    normalise: Iterable[NormaliseSpec] = (),
 ) -> Comparison:
-    """Compare grouped exchanges; ``groups`` is iterated twice (a one-shot iterator is held in memory)."""
+    """Compare grouped exchanges; ``groups`` is iterated twice (a one-shot iterator is held in memory).
+
+    ``rules`` are the ``[[ignore]]`` blocks, ``normalise`` the ``[[compare.normalise]]`` ones: same-meaning
+    differences accepted at a path, each with its reason."""
     options = options or CompareOptions()
+    schema_check = schema_check_for(options)
     if iter(groups) is groups:
         groups = list(groups)
     book = RuleBook(rules)
-    normalisers = Normalisers(options.normalise)
+    normalisers = Normalisers(normalise)
     noise = NoiseModel()
     for group in groups:
         _learn(group, noise)
@@ -126,7 +139,7 @@ def compare_exchanges(
         for exchange in group:
             latency.add(exchange)
         first = _first_attempts(group)
-        entry_findings = _check_entry(first, noise, book, normalisers, options)
+        entry_findings = _check_entry(first, noise, book, normalisers, options, schema_check)
         for finding in entry_findings:
             found.add(finding)
         entry_id = group[0].entry_id
@@ -156,6 +169,11 @@ def compare_exchanges(
     )
 
 
-def compare_file(path: Path | str, rules: Iterable[RuleSpec] = (), options: CompareOptions | None = None) -> Comparison:
+def compare_file(
+    path: Path | str,
+    rules: Iterable[RuleSpec] = (),
+    options: CompareOptions | None = None,
+    normalise: Iterable[NormaliseSpec] = (),
+) -> Comparison:
     """Compare a runner's ``exchanges.jsonl``, streaming it twice with bounded memory."""
-    return compare_exchanges(JsonlSource(Path(path)), rules, options)
+    return compare_exchanges(JsonlSource(Path(path)), rules, options, normalise)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
+from chatmigrate.config import CompareOptions, SchemaCheck
 from chatmigrate.records import Exchange, Finding
 from chatmigrate.vocab import Check, FindingKind, Severity, Tier
-
-SchemaCheck = Callable[[str, str, str, int, Any], list[str]]
-"""(contract, method, path, status, body) -> readable violations; empty when conformant."""
 
 CONTRACTS = {Tier.OLD: "legacy", Tier.NEW: "jwt", Tier.PROXY: "proxy"}
 """The contract each side answers to, by the name ``[contracts]`` and ``contracts.TIER_DOCUMENTS`` use."""
@@ -23,11 +19,12 @@ _LEADING_VALUE = re.compile(
 _INDEX = re.compile(r"\[\d+\]")
 
 
-def default_schema_check(contract: str, method: str, path: str, status: int, body: Any) -> list[str]:
-    """The built-in contracts; imported on first use, so that compare does not load jsonschema until it must."""
-    from chatmigrate.contracts import validate_response
+def schema_check_for(options: CompareOptions) -> SchemaCheck:
+    """The caller's own check, else the user's contract documents (config ``[contracts]``) over the built-in ones;
+    imported on first use, so that compare does not load jsonschema until it must."""
+    from chatmigrate.contracts import response_checker
 
-    return validate_response(contract, method, path, status, body)
+    return options.schema_check or response_checker(options.contracts)
 
 
 def _violation_path(violation: str) -> str | None:

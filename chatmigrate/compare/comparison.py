@@ -1,29 +1,10 @@
-"""What the compare stage is told (its options) and what it hands back (a comparison)."""
+"""What the compare stage hands back (a comparison); what it is told is ``config.CompareOptions``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chatmigrate.compare.meaning import NormaliseSpec
-from chatmigrate.compare.schema import SchemaCheck, default_schema_check
 from chatmigrate.records import EndpointParity, Finding, LatencyStat, NoisePath, RuleLedger, RunResult
-
-
-@dataclass(slots=True)
-class CompareOptions:
-    latency_limit: float = 1.0
-    """Regression when new p95 > old p95 x (1 + limit) ..."""
-    latency_floor_ms: float = 50.0
-    """... and new p95 - old p95 > this floor ..."""
-    latency_min_samples: int = 5
-    """... with at least this many samples on each side."""
-    evidence_chars: int = 20_000
-    value_chars: int = 500
-    max_paths_per_endpoint: int = 100
-    """Distinct findings per (check, endpoint, side) before the rest are counted in one summary finding."""
-    normalise: tuple[NormaliseSpec, ...] = ()
-    """``[[compare.normalise]]``: same-meaning differences accepted at a path, each with its reason."""
-    schema_check: SchemaCheck = default_schema_check
 
 
 @dataclass(slots=True)
