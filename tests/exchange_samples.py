@@ -6,6 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from chatmigrate import config
 from chatmigrate.compare import (
     CompareOptions,
     Comparison,
@@ -97,7 +98,11 @@ def run(
     **options: Any,
 ) -> Comparison:
     options.setdefault("schema_check", lambda *args: [])
-    return compare_exchanges(list(groups), rules, CompareOptions(**options), normalise)
+    declared = [
+        config.NormaliseRule(kind=str(rule.kind), path=rule.path, reason=rule.reason, endpoint=rule.endpoint)
+        for rule in normalise
+    ]
+    return compare_exchanges(list(groups), rules, CompareOptions(**options, normalise=declared))
 
 
 def of(comparison: Comparison, check: str) -> list[Finding]:

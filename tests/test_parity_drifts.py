@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from server_wire import ServerFactory
 
-from chatmigrate.compare import NormaliseRule, compare_file
-from chatmigrate.config import Config, embedded_config
+from chatmigrate.compare import compare_file
+from chatmigrate.config import Config, NormaliseRule, embedded_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.parity import ParityOutcome, judge, run_parity
@@ -98,9 +98,10 @@ def test_a_same_meaning_drift_accepted_by_its_blocks_leaves_only_the_contract_fi
     outcome = parity(config, tmp_path)
     offered = {f.accept_toml for f in outcome.result.findings if f.check is Check.BODY}
     blocks = [tomllib.loads(text or "")["compare"]["normalise"][0] for text in sorted(offered, key=str)]
-    rules = tuple(NormaliseRule(**dict(block, reason="clients read ids as text since v4")) for block in blocks)
+    rules = [NormaliseRule(**dict(block, reason="clients read ids as text since v4")) for block in blocks]
     exchanges = outcome.results_dir / EXCHANGES_FILE
-    findings = failing(compare_file(exchanges, config.ignore, config.compare, rules).findings)
+    accepting = config.compare.model_copy(update={"normalise": rules})
+    findings = failing(compare_file(exchanges, config.ignore, accepting).findings)
     assert {(f.check, f.path) for f in findings} == {(Check.SCHEMA, "$.messages[*].id")}
 
 

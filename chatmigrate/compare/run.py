@@ -17,7 +17,7 @@ from chatmigrate.compare.book import FindingBook, redacted, sort_key
 from chatmigrate.compare.comparison import Comparison
 from chatmigrate.compare.exchanges import JsonlSource
 from chatmigrate.compare.latency import LatencySamples, check_latency
-from chatmigrate.compare.meaning import Normalisers, NormaliseSpec
+from chatmigrate.compare.meaning import Normalisers
 from chatmigrate.compare.schema import check_schema, schema_check_for
 from chatmigrate.config import CompareOptions, SchemaCheck
 from chatmigrate.noise import DeclaredRule, NoiseModel, RuleBook, RuleSpec, ignore_block
@@ -115,18 +115,17 @@ def compare_exchanges(
     groups: Iterable[list[Exchange]],
     rules: Iterable[RuleSpec] = (),
     options: CompareOptions | None = None,
-    normalise: Iterable[NormaliseSpec] = (),
 ) -> Comparison:
     """Compare grouped exchanges; ``groups`` is iterated twice (a one-shot iterator is held in memory).
 
-    ``rules`` are the ``[[ignore]]`` blocks, ``normalise`` the ``[[compare.normalise]]`` ones: same-meaning
-    differences accepted at a path, each with its reason."""
+    ``rules`` are the ``[[ignore]]`` blocks; ``options.normalise`` holds the ``[[compare.normalise]]`` ones:
+    same-meaning differences accepted at a path, each with its reason."""
     options = options or CompareOptions()
     schema_check = schema_check_for(options)
     if iter(groups) is groups:
         groups = list(groups)
     book = RuleBook(rules)
-    normalisers = Normalisers(normalise)
+    normalisers = Normalisers(options.normalise)
     noise = NoiseModel()
     for group in groups:
         _learn(group, noise)
@@ -173,7 +172,6 @@ def compare_file(
     path: Path | str,
     rules: Iterable[RuleSpec] = (),
     options: CompareOptions | None = None,
-    normalise: Iterable[NormaliseSpec] = (),
 ) -> Comparison:
     """Compare a runner's ``exchanges.jsonl``, streaming it twice with bounded memory."""
-    return compare_exchanges(JsonlSource(Path(path)), rules, options, normalise)
+    return compare_exchanges(JsonlSource(Path(path)), rules, options)
