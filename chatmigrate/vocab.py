@@ -158,11 +158,21 @@ class FindingKind(StrEnum):
     IMPERSONATION = "impersonation"
     LEGACY_LOGIN_REDIRECT = "legacy-login-redirect"
     LEGACY_CSRF_PAGE = "legacy-csrf-page"
+    NEEDS_REVIEW = "needs-review"
     # audit, contract case: variant is the schemathesis check that failed
     CONTRACT_CHECK = "contract-check"
     # ws-parity: which round trip lost the message
     SOCKET_TO_HISTORY = "socket-to-history"
     SEND_TO_SOCKET = "send-to-socket"
+
+
+class Answer(StrEnum):
+    """How the audit classes an answer to an attack, by comparison with the tier's calibration answers."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    AMBIGUOUS = "ambiguous"
+    SERVER_ERROR = "server-error"
 
 
 class WsAuth(StrEnum):

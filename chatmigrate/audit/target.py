@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from chatmigrate.audit.policy import AuditPolicy
 from chatmigrate.config import (
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
 
 TIERS = AUDIT_TIERS
+SEED_CONTRACT: Literal["seed"] = "seed"
+"""The declaration that opts a target into the built-in seed contract (``contracts/openapi-jwt.json``)."""
 TIER_NAMES = {"new": "JWT API", "proxy": "proxy routes", "old": "legacy admin", "ws": "WebSocket"}
 
 
@@ -73,8 +75,9 @@ class AuditTarget:
     """A login view that gives any active user a session (Django's ``/accounts/login/``), if the site has one."""
     proxy_routes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROXY_ROUTES))
     ws_path: str = "/ws/cschat/P{player_id}Chat/"
-    jwt_contract: Path | None = None
-    """The user's own OpenAPI document of the JWT API (``[contracts] jwt``) for the contract run; else the built-in."""
+    jwt_contract: Path | Literal["seed"] | None = None
+    """The JWT API's declared contract for the contract run: the user's own OpenAPI document (``[contracts] jwt``),
+    ``seed`` for the built-in one (the embedded server's), or None: nothing declared, the run is not applicable."""
 
     def url_of(self, tier: str) -> str | None:
         return {"new": self.new_url, "old": self.old_url, "proxy": self.proxy_url, "ws": self.ws_url}[tier]
@@ -154,6 +157,7 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
         leeway=LEEWAY_SECONDS,
         allow_writes=True,
         site_login_path="/accounts/login/",
+        jwt_contract=SEED_CONTRACT,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from server_wire import ServerFactory
 
 from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
+from chatmigrate.audit.findings import SHAPE_SUBJECT
 from chatmigrate.server.switches import FLAWS
 from chatmigrate.vocab import Severity
 
@@ -59,10 +60,12 @@ def test_skipping_the_role_check_is_critical(server_with: ServerFactory) -> None
     assert found[("new", "data-returned")] is Severity.CRITICAL
 
 
-def test_an_html_401_is_high_and_breaks_the_envelope(server_with: ServerFactory) -> None:
-    found = caught(audit(server_with, "html-401"), "html-401")
-    assert found[("new", "html")] is Severity.HIGH
-    assert found[("new", "bad-envelope")] is Severity.MEDIUM
+def test_an_html_401_is_high_and_breaks_the_declared_envelope_once_per_tier(server_with: ServerFactory) -> None:
+    outcome = audit(server_with, "html-401")
+    assert caught(outcome, "html-401")[("new", "html")] is Severity.HIGH
+    shapes = [(f.tier, f.kind, f.severity) for f in outcome.findings if f.subject == SHAPE_SUBJECT]
+    assert ("new", "bad-envelope", Severity.MEDIUM) in shapes
+    assert len(shapes) == len({tier for tier, _kind, _severity in shapes})
 
 
 def test_a_stack_trace_in_an_auth_failure_is_high(server_with: ServerFactory) -> None:
