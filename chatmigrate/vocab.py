@@ -210,6 +210,11 @@ class Flaw(StrEnum):
     WS_MISSING_TOKEN = "ws-missing-token"
     WS_NO_ORIGIN_CHECK = "ws-no-origin-check"
 
+    @property
+    def ws_auth(self) -> WsAuth | None:
+        """The one WebSocket auth mode the flaw acts in (None: any): in another mode no check can observe it."""
+        return WsAuth.JWT if self is Flaw.WS_MISSING_TOKEN else None
+
 
 class ExitCode(IntEnum):
     OK = 0

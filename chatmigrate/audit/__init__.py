@@ -36,6 +36,7 @@ from chatmigrate.audit.target import (
     AuditTarget,
     Principal,
     embedded_target,
+    require_named_tiers,
 )
 from chatmigrate.vocab import Tier
 
@@ -48,7 +49,9 @@ __all__ = ["AuditOptions", "AuditOutcome", "AuditTarget", "Principal", "embedded
 
 
 def run_audit(target: AuditTarget, options: AuditOptions | None = None) -> AuditOutcome:
-    return asyncio.run(_run(target, options or AuditOptions()))
+    options = options or AuditOptions()
+    require_named_tiers(target, options)
+    return asyncio.run(_run(target, options))
 
 
 def selected_cases(options: AuditOptions) -> list[Case]:

@@ -169,6 +169,21 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
     )
 
 
+_WHERE = {Tier.NEW: "[targets.new]", Tier.OLD: "[targets.old]", Tier.PROXY: "[targets.proxy]", Tier.WS: "[ws] url"}
+
+
+def require_named_tiers(target: AuditTarget, options: AuditOptions) -> None:
+    """Tiers asked for by name (a subset of all of them) must be configured: an unconfigured one would be
+    skipped, and a run of nothing passes silently."""
+    if options.tiers >= frozenset(TIERS):
+        return
+    missing = [Tier(tier) for tier in TIERS if tier in options.tiers and not target.url_of(tier)]
+    if missing:
+        names = ", ".join(missing)
+        where = ", ".join(_WHERE[tier] for tier in missing)
+        raise ConfigError(f"--target {names}: no such tier is configured (set {where} in the config)")
+
+
 def audit_options_from_config(config: Config, **changes: Any) -> AuditOptions:
     """``[audit]`` (timeout and concurrency default to ``[run]``'s), then ``changes`` that are not None."""
     audit = config.audit

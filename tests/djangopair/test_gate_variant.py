@@ -13,7 +13,7 @@ from djangopair.pair import DjangoSite
 from djangopair.pairconfig import GateRun, outline, run_gate
 
 from chatmigrate.records import Finding
-from chatmigrate.vocab import ExitCode, Severity, Tier
+from chatmigrate.vocab import Check, ExitCode, FindingKind, Severity, Tier
 
 MESSAGES = "$.messages[*]"
 PLANTED = {
@@ -83,3 +83,10 @@ def test_nothing_but_the_planted_differences_is_medium_or_above(variant_gate: Ga
     raised = {(f.check, f.kind, f.severity) for f in variant_gate.at_or_above(Severity.MEDIUM)}
     unexpected = [f for f in variant_gate.at_or_above(Severity.MEDIUM) if (f.check, f.kind, f.severity) not in PLANTED]
     assert (raised, outline(unexpected)) == (PLANTED, [])
+
+
+def test_the_audit_raises_only_the_planted_html_and_missing_staff_check_at_medium_or_above(
+    variant_gate: GateRun,
+) -> None:
+    raised = {(f.kind, f.severity) for f in variant_gate.at_or_above(Severity.MEDIUM) if f.check == Check.AUDIT}
+    assert raised == {(FindingKind.HTML, Severity.HIGH), (FindingKind.DATA_RETURNED, Severity.CRITICAL)}
