@@ -120,6 +120,20 @@ def _note(token: str, signing: str, real_key: bool = False) -> TokenNote:
     return TokenNote(signing, header, claims, shape_of(token), real_key)
 
 
+def time_claim_mutant(forge: Forge, leeway: int, name: str, value: str) -> Mutant:
+    """One time claim replaced by the raw JSON ``value``. Signed with the real key, an odd type in ``iat`` or
+    ``nbf`` that is accepted is a low key-holder note; ``exp`` an unreadable time keeps the critical breach."""
+    claims_text = compact_json(forge.with_claims(**{name: "__V__"})).replace('"__V__"', value)
+    if forge.secret is None:
+        forged = forge.make("HS256 with a wrong key", claims=claims_text, key=b"wrong-key")
+        return Mutant(forged.token, "time-claim", f"{name}={value}, wrong key", Expect.REFUSED, forged.note)
+    forged = forge.real(claims=claims_text)
+    valid = policy_valid(json.loads(claims_text), leeway, time.time())
+    expect = Expect.REFUSED if valid is False else Expect.CLEAN_EITHER
+    breach = Severity.LOW if name != "exp" and not _numeric(json.loads(value)) else Severity.CRITICAL
+    return Mutant(forged.token, "time-claim", f"{name}={value}, real key", expect, forged.note, breach)
+
+
 def mutants(forge: Forge, leeway: int) -> st.SearchStrategy[Mutant]:
     genuine = forge.token
 
@@ -166,17 +180,6 @@ def mutants(forge: Forge, leeway: int) -> st.SearchStrategy[Mutant]:
             f"header changed, {signature} signature",
         )
 
-    def time_claim(name: str, value: str) -> Mutant:
-        claims_text = compact_json(forge.with_claims(**{name: "__V__"})).replace('"__V__"', value)
-        if forge.secret is None:
-            forged = forge.make("HS256 with a wrong key", claims=claims_text, key=b"wrong-key")
-            return Mutant(forged.token, "time-claim", f"{name}={value}, wrong key", Expect.REFUSED, forged.note)
-        forged = forge.real(claims=claims_text)
-        valid = policy_valid(json.loads(claims_text), leeway, time.time())
-        expect = Expect.REFUSED if valid is False else Expect.CLEAN_EITHER
-        breach = Severity.LOW if name != "exp" and not _numeric(json.loads(value)) else Severity.CRITICAL
-        return Mutant(forged.token, "time-claim", f"{name}={value}, real key", expect, forged.note, breach)
-
     own_key = forge.secret or b""
     keys = st.binary(max_size=32).filter(lambda key: key != own_key)
     claim_changes = st.fixed_dictionaries(
@@ -211,7 +214,7 @@ def mutants(forge: Forge, leeway: int) -> st.SearchStrategy[Mutant]:
         st.builds(truncate, st.integers(1, len(genuine) - 1)),
         st.builds(resign, claim_changes, keys, st.sampled_from(sorted(HMAC_HASHES))),
         st.builds(header, header_changes, st.sampled_from(["original", "empty"])),
-        st.builds(time_claim, st.sampled_from(TIME_CLAIMS), json_values),
+        st.builds(time_claim_mutant, st.just(forge), st.just(leeway), st.sampled_from(TIME_CLAIMS), json_values),
     )
 
 
