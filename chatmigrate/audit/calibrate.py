@@ -14,28 +14,16 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.forge import b64url
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation
+from chatmigrate.jsondiff import json_type
 from chatmigrate.vocab import Answer, Tier
 
 Send = Callable[[HttpProbe], Awaitable[Observation]]
 REQUEST_TYPES = ("recent_messages", "purchases_list", "chat_list")
 HTTP_TIERS = (Tier.NEW, Tier.PROXY, Tier.OLD)
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +58,8 @@ def shape_of(text: str) -> tuple[tuple[str, str], ...] | str:
     except ValueError:
         return "not JSON" if text.strip() else "empty body"
     if isinstance(body, dict):
-        return tuple(sorted((str(key), _json_type(value)) for key, value in body.items()))
-    return f"JSON {_json_type(body)}"
+        return tuple(sorted((str(key), json_type(value)) for key, value in body.items()))
+    return f"JSON {json_type(body)}"
 
 
 @dataclass(frozen=True, slots=True)
