@@ -6,7 +6,7 @@ stop) loses nothing that was mirrored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from chatmigrate.auth import build_auth
@@ -19,15 +19,15 @@ from chatmigrate.shadow.service import ShadowService
 from chatmigrate.vocab import Tier
 
 
-def principals_of(config: Config) -> Principals:
+def principals_of(config: Config, *, env: Mapping[str, str] | None = None) -> Principals:
     """``[shadow.principals.<username>]``, and the new target's own credential under its principal's name."""
     new = config.targets[Tier.NEW]
     adapters = {}
-    own = build_auth(new.auth, new.base_url)
+    own = build_auth(new.auth, new.base_url, env=env)
     if own.principal:
         adapters[own.principal] = own
     for username, auth in config.shadow.principals.items():
-        adapters[username] = build_auth(auth, new.base_url)
+        adapters[username] = build_auth(auth, new.base_url, env=env)
     return Principals(adapters)
 
 
