@@ -95,6 +95,11 @@ class Calibration:
         return f"answered {Fingerprint.of(seen).describe()} | acceptance: {accepted} | refusals: {rejected}"
 
 
+def _refusal(status: int) -> bool:
+    """A certain refusal answered with a 2xx (the cases catch that) or a 5xx calibrates nothing."""
+    return not 200 <= status < 300 and status < 500
+
+
 def probes(ctx: AuditContext, tier: Tier) -> tuple[list[HttpProbe], list[HttpProbe]]:
     """The principal's requests of every type, and the certain refusals, for one HTTP tier."""
     if tier is Tier.OLD:
@@ -129,7 +134,7 @@ async def calibrate(ctx: AuditContext, send: Send) -> dict[Tier, Calibration]:
         seen = await asyncio.gather(*(send(probe) for probe in [*accept, *reject]))
         marks = [Fingerprint.of(item) if isinstance(item, HttpObservation) and item.status else None for item in seen]
         accepted = tuple(mark for mark in marks[: len(accept)] if mark and 200 <= mark.status < 300)
-        rejected = tuple(mark for mark in marks[len(accept) :] if mark and mark.status < 500)
+        rejected = tuple(mark for mark in marks[len(accept) :] if mark and _refusal(mark.status))
         return tier, Calibration(accepted, rejected)
 
     return dict(await asyncio.gather(*(one(tier) for tier in tiers)))
