@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from chatmigrate.audit.calibrate import Calibration, calibrate
 from chatmigrate.audit.canary import Canary
@@ -38,8 +41,10 @@ from chatmigrate.audit.target import (
     embedded_target,
     require_named_tiers,
 )
+from chatmigrate.contracts import openapi_contract, tier_contract
 from chatmigrate.vocab import Tier
 
+CONTRACT_TIER = "jwt"
 NO_CONTRACT = (
     'no contract is declared for the JWT API: set [contracts] jwt to "seed" (the built-in seed contract) '
     "or to the path of your own OpenAPI document"
@@ -128,8 +133,17 @@ def _judge_context(
         ws_url_severity=ctx.options.ws_url_mode_severity,
         fetched=fetched,
         calibrations=calibrations,
-        envelope=ctx.target.jwt_contract == SEED_CONTRACT,
+        declared_refusal=_declared_refusal(ctx.target),
     )
+
+
+def _declared_refusal(target: AuditTarget) -> Callable[[int, Any], list[str]] | None:
+    """The declared JWT contract's check of a refusal of the chat operation (the proxy serves the same API)."""
+    declared = target.jwt_contract
+    if declared is None:
+        return None
+    contract = tier_contract(CONTRACT_TIER) if declared == SEED_CONTRACT else openapi_contract(Path(declared))
+    return functools.partial(contract.violations, "GET", target.new_chat_path)
 
 
 def _wanted(options: AuditOptions, case: Case) -> bool:

@@ -2,8 +2,8 @@
 
 Each answer is first classed against the tier's calibration (``calibrate``): accepted, rejected,
 ambiguous or a server error. On the JWT tiers a safe refusal is a rejection (401; 403 when the principal
-is valid but not allowed) shaped like the tier's certain refusals, or, where a contract is declared, like
-the contract's error envelope; never data, HTML, a 5xx, a stack trace, an echo of the token, a redirect
+is valid but not allowed) shaped like the tier's certain refusals, or, where a contract is declared, as
+the contract's response for that status; never data, HTML, a 5xx, a stack trace, an echo of the token, a redirect
 or an injected delay. On the legacy tier it is a 302 to the login page or Django's CSRF 403 page. Each
 broken property is one ``Violation`` with its severity.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,8 +50,9 @@ class JudgeContext:
     ws_url_severity: Severity = Severity.INFO
     fetched: frozenset[str] = frozenset()
     calibrations: Mapping[Tier, Calibration] = field(default_factory=dict)
-    envelope: bool = False
-    """The declared contract (the built-in seed contract) requires the JSON error envelope on 401 and 403."""
+    declared_refusal: Callable[[int, Any], list[str]] | None = None
+    """Where the target declares a contract: its violations by a refusal body of the chat operation with this
+    status (the seed contract requires the JSON error envelope)."""
 
     def classify(self, tier: Tier, seen: HttpObservation) -> Answer:
         return self.calibrations.get(tier, Calibration()).classify(seen, self.markers)
@@ -73,16 +74,6 @@ def parse_json(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
-
-
-def is_envelope(text: str) -> bool:
-    body = parse_json(text)
-    return (
-        isinstance(body, dict)
-        and body.get("status") == "error"
-        and isinstance(body.get("message"), str)
-        and "detail" in body
-    )
 
 
 def echoed(text: str, presented: str | None, secrets: tuple[str, ...]) -> bool:
@@ -210,17 +201,20 @@ def _needs_review(tier: Tier, seen: HttpObservation, context: JudgeContext) -> V
 
 
 def _envelope(tier: Tier, seen: HttpObservation, context: JudgeContext) -> list[Violation]:
-    """A refusal shaped unlike the declared contract's envelope (medium) or unlike the tier's certain refusals (low).
+    """A refusal unlike what the declared contract requires (medium) or unlike the tier's certain refusals (low).
 
-    The message names the shape and nothing of the case: findings group these per tier and shape."""
-    shape = Fingerprint.of(seen)
-    if context.envelope and not is_envelope(seen.text):
-        wanted = "the JSON error envelope {status, message, detail} the declared contract requires"
-        message = f"refusals shaped {shape.envelope_text} are not {wanted}"
-        return [Violation(Severity.MEDIUM, FindingKind.BAD_ENVELOPE, message)]
-    if not context.envelope and not context.calibration(tier).usual_refusal(seen):
+    The message names the shape and status, nothing of the case: findings group these per tier and shape."""
+    shape = Fingerprint.of(seen).envelope_text
+    status = seen.status or 0
+    if context.declared_refusal is not None:
+        body = parse_json(seen.text)
+        if context.declared_refusal(status, seen.text if body is None else body):
+            message = f"{status} refusals shaped {shape} break the declared contract's {status} response"
+            return [Violation(Severity.MEDIUM, FindingKind.BAD_ENVELOPE, message)]
+        return []
+    if not context.calibration(tier).usual_refusal(seen):
         usual = "; ".join(sorted({mark.envelope_text for mark in context.calibration(tier).rejected}))
-        message = f"refusals shaped {shape.envelope_text}, unlike the tier's certain refusals ({usual})"
+        message = f"refusals shaped {shape}, unlike the tier's certain refusals ({usual})"
         return [Violation(Severity.LOW, FindingKind.BAD_ENVELOPE, message)]
     return []
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from chatmigrate.audit.calibrate import Calibration, Fingerprint
 from chatmigrate.audit.forge import TokenNote
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, WsObservation, WsProbe
 from chatmigrate.audit.rules import JudgeContext, judge
+from chatmigrate.contracts import tier_contract
 from chatmigrate.vocab import Severity, Tier
 
 URL = "http://127.0.0.1:9/api/v1/admin/chat/?request_type=recent_messages&chatroom_id=1"
@@ -142,8 +144,10 @@ def test_a_wrong_status_is_medium() -> None:
 
 
 def test_a_401_unlike_the_declared_contracts_envelope_is_medium() -> None:
-    declared = calibrated(envelope=True)
+    seed = functools.partial(tier_contract("jwt").violations, "GET", "/api/v1/admin/chat/")
+    declared = calibrated(declared_refusal=seed)
     assert kinds("new", probe(), answer(401, '{"error": "nope"}'), declared) == {"bad-envelope": Severity.MEDIUM}
+    assert kinds("new", probe(), answer(401, ENVELOPE), declared) == {}
 
 
 def test_a_401_unlike_the_tiers_certain_refusals_is_low_where_no_contract_is_declared() -> None:
