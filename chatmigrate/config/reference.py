@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 
 from chatmigrate.config.load import ENV_PREFIX, table_model, user_fields
 from chatmigrate.config.models import Config
-from chatmigrate.config.values import Check
+from chatmigrate.config.values import LISTEN, Check
 from chatmigrate.vocab import AUDIT_TIERS
 
 BEGIN = "<!-- BEGIN GENERATED KEY TABLE: python -m chatmigrate.config.reference docs/configuration.md -->"
@@ -115,6 +115,10 @@ def _default(info: FieldInfo) -> str:
         return "`all`"
     if isinstance(value, Enum):
         return f"`{value.value}`"
+    if _accepts(info) == LISTEN.accepts:
+        return f"`{value[0]}:{value[1]}`"
+    if isinstance(value, frozenset | tuple):
+        return "`[" + ", ".join(f'"{item}"' for item in sorted(value)) + "]`" if value else "none"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     unit = "s" if _accepts(info).startswith("duration") else ""
