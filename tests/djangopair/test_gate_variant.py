@@ -52,14 +52,12 @@ def test_the_field_it_was_renamed_to_is_an_added_key_at_low(variant_gate: GateRu
     ]
 
 
-@pytest.mark.djangopair_pending(reason="issue 9 item 4: the same instant written differently is its own kind")
 def test_an_offset_instead_of_z_is_the_same_instant_at_medium(variant_gate: GateRun) -> None:
     found = body_findings(variant_gate, f"{MESSAGES}.timestamp")
     assert {(f.kind, f.severity, "same instant" in f.title) for f in found} == {("same_instant", Severity.MEDIUM, True)}
     assert len(found) == 2  # recent_messages and purchases_list
 
 
-@pytest.mark.djangopair_pending(reason="issue 9 item 4: a number vs a decimal string of equal value is its own kind")
 def test_a_price_sent_as_a_string_is_a_decimal_string_at_high(variant_gate: GateRun) -> None:
     found = body_findings(variant_gate, f"{MESSAGES}.amount")
     assert [(f.kind, f.severity, f.endpoint) for f in found] == [
