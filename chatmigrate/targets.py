@@ -25,7 +25,7 @@ from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError, UsageError
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.switches import Switches
-from chatmigrate.vocab import WsAuth
+from chatmigrate.vocab import Flaw, WsAuth
 
 PASSWORD_ENV = "CHATMIGRATE_PASSWORD"
 SECRET_ENV = "CHATMIGRATE_JWT_SECRET"
@@ -83,6 +83,10 @@ def embedded_server_config(drifts: Sequence[str], flaws: Sequence[str], ws_auth:
     modes = [mode.value for mode in WsAuth]
     if (ws_auth or WsAuth.URL) not in modes:
         raise UsageError(f"--ws-auth must be {' or '.join(repr(mode) for mode in modes)}")
+    for flaw in (flaw for flaw in Flaw if flaw in flaws and flaw.ws_auth):
+        if ws_auth not in (None, flaw.ws_auth):
+            raise UsageError(f"--flaw {flaw} acts only in --ws-auth {flaw.ws_auth}: a {ws_auth} socket cannot show it")
+        ws_auth = flaw.ws_auth
     return server_config(
         drifts,
         flaws,

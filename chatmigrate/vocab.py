@@ -166,11 +166,21 @@ class FindingKind(StrEnum):
     IMPERSONATION = "impersonation"
     LEGACY_LOGIN_REDIRECT = "legacy-login-redirect"
     LEGACY_CSRF_PAGE = "legacy-csrf-page"
+    NEEDS_REVIEW = "needs-review"
     # audit, contract case: variant is the schemathesis check that failed
     CONTRACT_CHECK = "contract-check"
     # ws-parity: which round trip lost the message
     SOCKET_TO_HISTORY = "socket-to-history"
     SEND_TO_SOCKET = "send-to-socket"
+
+
+class Answer(StrEnum):
+    """How the audit classes an answer to an attack, by comparison with the tier's calibration answers."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    AMBIGUOUS = "ambiguous"
+    SERVER_ERROR = "server-error"
 
 
 SAME_MEANING: tuple[FindingKind, ...] = (
@@ -219,6 +229,11 @@ class Flaw(StrEnum):
     LOWERCASE_BEARER = "lowercase-bearer"
     WS_MISSING_TOKEN = "ws-missing-token"
     WS_NO_ORIGIN_CHECK = "ws-no-origin-check"
+
+    @property
+    def ws_auth(self) -> WsAuth | None:
+        """The one WebSocket auth mode the flaw acts in (None: any): in another mode no check can observe it."""
+        return WsAuth.JWT if self is Flaw.WS_MISSING_TOKEN else None
 
 
 class ExitCode(IntEnum):

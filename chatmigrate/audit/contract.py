@@ -1,7 +1,7 @@
 """The JWT API's OpenAPI contract, run by schemathesis with the genuine token.
 
-Schemathesis generates requests from the user's own JWT document (``[contracts] jwt``)
-or else the built-in ``contracts/openapi-jwt.json``, and applies its own checks;
+Schemathesis generates requests from the declared contract: the user's own JWT document
+(``[contracts] jwt``) or the built-in ``contracts/openapi-jwt.json`` (``seed``), and applies its own checks;
 ``ignored_auth`` replays each authenticated success without credentials and with
 invalid ones. Its failures come back as plain records with schemathesis's curl
 reproducer (already header-masked by schemathesis, and scrubbed again before it
@@ -48,6 +48,8 @@ class ContractOutcome:
     cases: int = 0
     failures: list[ContractFailure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    not_applicable: str | None = None
+    """Why the run did not happen (no contract declared): a not-applicable result, not a warning."""
 
 
 def settings_for(base_url: str, token: str, *, chatroom_id: int, seed: int, examples: int) -> dict[str, Any]:
@@ -77,7 +79,7 @@ def run_contract(
     allow_writes: bool,
     document: Path | None = None,
 ) -> ContractOutcome:
-    """``document`` is the user's own JWT document; without one, the built-in contract is run."""
+    """``document`` is the user's own JWT document; None runs the built-in seed contract."""
     config = schemathesis.Config.from_dict(
         settings_for(base_url, token, chatroom_id=chatroom_id, seed=seed, examples=examples)
     )

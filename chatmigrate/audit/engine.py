@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from chatmigrate.audit.catalogue import Case
@@ -38,7 +39,11 @@ def applicable_tiers(case: Case, ctx: AuditContext) -> list[Tier]:
     return [tier for tier in case.tiers if tier in ctx.options.tiers and ctx.target.url_of(tier)]
 
 
-async def execute(ctx: AuditContext, cases: list[Case]) -> list[CaseRun]:
+Send = Callable[[Probe], Awaitable[Observation]]
+
+
+def sender(ctx: AuditContext) -> Send:
+    """Sends any probe, at most ``concurrency`` at a time."""
     gate = asyncio.Semaphore(ctx.options.concurrency)
 
     async def send(probe: Probe) -> Observation:
@@ -47,6 +52,10 @@ async def execute(ctx: AuditContext, cases: list[Case]) -> list[CaseRun]:
                 return await send_ws(probe, ctx.options.timeout)
             return await send_http(ctx.client, probe, ctx.options.timeout)
 
+    return send
+
+
+async def execute(ctx: AuditContext, cases: list[Case], send: Send) -> list[CaseRun]:
     async def run(case: Case, tier: Tier) -> CaseRun:
         try:
             built = await case.build(ctx, tier)

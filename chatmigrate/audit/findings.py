@@ -19,13 +19,14 @@ from chatmigrate.audit.engine import CaseRun, ProbeRun
 from chatmigrate.audit.mutate import MutationOutcome
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, WsObservation
 from chatmigrate.audit.reproducer import reproducer, scrub, shell_pair
-from chatmigrate.audit.rules import DATA_KEYS, parse_json
+from chatmigrate.audit.rules import GROUPED, Violation, parse_json
 from chatmigrate.audit.target import AuditTarget
 from chatmigrate.records import AuditResult, Finding
 from chatmigrate.vocab import AuditState, Check, FindingKind, Severity, Tier
 
 CHECK = Check.AUDIT
 EXCERPT = 300
+SHAPE_SUBJECT = "refusal-shape"
 
 
 def endpoint_of(probe: HttpProbe, target: AuditTarget) -> str:
@@ -50,12 +51,12 @@ def _endpoint(item: ProbeRun, target: AuditTarget) -> str:
 
 
 def observed(seen: Observation) -> str:
-    """What came back; a body carrying chat data is described by its shape, so reports never copy the data."""
+    """What came back; a JSON success body is described by its shape, so reports never copy the data."""
     if isinstance(seen, HttpObservation):
         if seen.error:
             return seen.error
         body = parse_json(seen.text)
-        if isinstance(body, dict) and DATA_KEYS & body.keys() and body.get("status") != "error":
+        if body is not None and 200 <= (seen.status or 0) < 300:
             excerpt = shape(body)
         else:
             excerpt = " ".join(seen.text[:EXCERPT].split())
@@ -93,23 +94,28 @@ def _result(case: Case, tier: Tier, state: AuditState, detail: str, status: int 
     return AuditResult(case.id, case.group, tier, case.description, passed, status, detail, state=state)
 
 
+def own(item: ProbeRun) -> list[Violation]:
+    """The violations that are this case's own: a refusal's shape is judged once per tier (``shape_findings``)."""
+    return [violation for violation in item.violations if violation.kind not in GROUPED]
+
+
 def result_of(run: CaseRun) -> AuditResult:
     if run.not_applicable is not None:
         return _result(run.case, run.tier, AuditState.NOT_APPLICABLE, run.not_applicable)
-    failing = [item for item in run.probes if item.violations]
+    failing = [item for item in run.probes if own(item)]
     if not failing:
         status = _status(run.probes[0].observation) if run.probes else None
         return _result(run.case, run.tier, AuditState.PASS, f"{len(run.probes)} probe(s) safe", status)
-    known = all(v.severity is Severity.INFO for item in failing for v in item.violations)
+    known = all(v.severity is Severity.INFO for item in failing for v in own(item))
     state = AuditState.KNOWN_LEGACY if known else AuditState.FAIL
-    detail = "; ".join(f"{item.probe.label}: {', '.join(v.message for v in item.violations)}" for item in failing)
+    detail = "; ".join(f"{item.probe.label}: {', '.join(v.message for v in own(item))}" for item in failing)
     return _result(run.case, run.tier, state, detail, _status(failing[0].observation))
 
 
 def findings_of(run: CaseRun, target: AuditTarget, placeholders: Mapping[str, str]) -> list[Finding]:
     kinds: dict[str, list[tuple[ProbeRun, str, Severity]]] = {}
     for item in run.probes:
-        for violation in item.violations:
+        for violation in own(item):
             kinds.setdefault(violation.kind, []).append((item, violation.message, violation.severity))
     found = []
     for kind, hits in kinds.items():
@@ -130,6 +136,38 @@ def findings_of(run: CaseRun, target: AuditTarget, placeholders: Mapping[str, st
                 old=first.probe.expect.describe(),
                 new=scrub(observed(first.observation)[:EXCERPT], placeholders),
                 evidence=evidence,
+                reproducer=reproducer(first.probe, placeholders),
+                probes=len(hits),
+            )
+        )
+    return found
+
+
+def shape_findings(runs: list[CaseRun], target: AuditTarget, placeholders: Mapping[str, str]) -> list[Finding]:
+    """One finding per tier and refusal shape, over every case whose refusals have that shape."""
+    groups: dict[tuple[Tier, FindingKind, str], list[tuple[CaseRun, ProbeRun, Violation]]] = {}
+    for run in runs:
+        for item in run.probes:
+            for violation in item.violations:
+                if violation.kind in GROUPED:
+                    groups.setdefault((run.tier, violation.kind, violation.message), []).append((run, item, violation))
+    found = []
+    for (tier, kind, message), hits in groups.items():
+        first_run, first, violation = hits[0]
+        cases = sorted({run.case.id for run, _item, _violation in hits})
+        found.append(
+            Finding(
+                check=CHECK,
+                severity=violation.severity,
+                kind=kind,
+                tier=tier,
+                subject=SHAPE_SUBJECT,
+                title=scrub(f"{tier.label}: {message} ({len(cases)} case(s), {len(hits)} probes)", placeholders),
+                endpoint=_endpoint(first, target),
+                old=first.probe.expect.describe(),
+                new=scrub(observed(first.observation)[:EXCERPT], placeholders),
+                evidence=scrub(f"cases: {', '.join(cases)}\nfirst: {first_run.case.id} / ", placeholders)
+                + _evidence(first, message, placeholders),
                 reproducer=reproducer(first.probe, placeholders),
                 probes=len(hits),
             )
@@ -197,6 +235,8 @@ def mutation_records(
 ) -> tuple[AuditResult, list[Finding]]:
     replay = f"chatmigrate audit --target new --seed {outcome.seed} --budget {outcome.budget}"
     searched = f"{outcome.examples} examples, seed {outcome.seed}"
+    if outcome.notes:
+        searched += f" ({outcome.notes} answer(s) only low key-holder notes, not searched further)"
     if outcome.mutant is None:
         return _result(MUTATION, Tier.NEW, AuditState.PASS, f"{searched}: every answer safe"), []
     if outcome.probe is None or outcome.observation is None or not outcome.violations:
@@ -214,13 +254,15 @@ def mutation_records(
         finding.reproducer = f"{finding.reproducer}\n# replay the search: {replay}"
         finding.evidence = f"{finding.evidence}\nminimal mutant after shrinking; {replay}"
     result = result_of(run)
-    result.detail = f"{outcome.examples} examples, seed {outcome.seed}; {result.detail}"
+    result.detail = f"{searched}; {result.detail}"
     return result, findings
 
 
 def contract_records(
     outcome: ContractOutcome, target: AuditTarget, placeholders: Mapping[str, str]
 ) -> tuple[AuditResult, list[Finding]]:
+    if outcome.not_applicable is not None:
+        return _result(CONTRACT, Tier.NEW, AuditState.NOT_APPLICABLE, outcome.not_applicable), []
     findings = []
     for failure in outcome.failures:
         masked = _AUTH_HEADER.sub(_AUTH_SENTINEL, failure.curl)

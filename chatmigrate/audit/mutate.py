@@ -4,8 +4,11 @@ Mutations: bit flips and character swaps, truncation, claims changed and signed
 with a wrong key, header fields changed, and time claims of every JSON type
 signed with the real key (when it is known). A mutant that decodes to exactly
 the genuine token's bytes, or whose time claims are valid under the documented
-policy, may be accepted; every other mutant must be refused cleanly.
-``hypothesis.find`` shrinks the first failure to a minimal token. Runs are
+policy, may be accepted; every other mutant must be refused cleanly. Answers are
+graded as the catalogue grades them (``rules``): an odd-typed ``iat`` or ``nbf``
+signed with the real key, accepted, and a 5xx answering any real-key token are low
+notes about the key holder, counted but not searched for; ``hypothesis.find``
+shrinks the first failure above low to a minimal token. Runs are
 seeded, bounded by ``budget`` and use no example database, so a seed replays;
 ``scratch_storage`` keeps hypothesis's other caches out of the user's directory.
 """
@@ -31,9 +34,9 @@ from hypothesis.errors import Flaky, NoSuchExample
 from chatmigrate.audit.context import no_cookie_client
 from chatmigrate.audit.forge import HMAC_HASHES, Forge, TokenNote, b64url_decode, compact_json, peek, shape_of
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe
-from chatmigrate.audit.rules import JudgeContext, Violation, judge
+from chatmigrate.audit.rules import GROUPED, JudgeContext, Violation, judge
 from chatmigrate.audit.transport import send_http
-from chatmigrate.vocab import Tier
+from chatmigrate.vocab import Severity, Tier
 
 SAFE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 TIME_CLAIMS = ("exp", "iat", "nbf")
@@ -48,6 +51,7 @@ class Mutant:
     detail: str
     expect: Expect
     note: TokenNote
+    breach: Severity = Severity.CRITICAL
 
 
 @dataclass(slots=True)
@@ -55,6 +59,8 @@ class MutationOutcome:
     examples: int
     seed: int
     budget: int
+    notes: int = 0
+    """Answers whose only violations were low key-holder notes."""
     mutant: Mutant | None = None
     probe: HttpProbe | None = None
     observation: HttpObservation | None = None
@@ -90,7 +96,7 @@ def policy_valid(claims: Any, leeway: int, now: float) -> bool | None:
     if not isinstance(claims, dict) or "exp" not in claims or "iat" not in claims:
         return False
     values = {name: claims[name] for name in TIME_CLAIMS if name in claims}
-    if any(type(value) not in (int, float) or not math.isfinite(value) for value in values.values()):
+    if not all(_numeric(value) for value in values.values()):
         return False
     checks = [(values["exp"], now - leeway, True), (values["iat"], now + leeway, False)]
     if "nbf" in values:
@@ -104,9 +110,28 @@ def policy_valid(claims: Any, leeway: int, now: float) -> bool | None:
     return None if None in verdicts else True
 
 
+def _numeric(value: Any) -> bool:
+    """A time claim a server may read as a time: a finite JSON number (a boolean is not one)."""
+    return type(value) in (int, float) and math.isfinite(value)
+
+
 def _note(token: str, signing: str, real_key: bool = False) -> TokenNote:
     header, claims = peek(token)
     return TokenNote(signing, header, claims, shape_of(token), real_key)
+
+
+def time_claim_mutant(forge: Forge, leeway: int, name: str, value: str) -> Mutant:
+    """One time claim replaced by the raw JSON ``value``. Signed with the real key, an odd type in ``iat`` or
+    ``nbf`` that is accepted is a low key-holder note; ``exp`` an unreadable time keeps the critical breach."""
+    claims_text = compact_json(forge.with_claims(**{name: "__V__"})).replace('"__V__"', value)
+    if forge.secret is None:
+        forged = forge.make("HS256 with a wrong key", claims=claims_text, key=b"wrong-key")
+        return Mutant(forged.token, "time-claim", f"{name}={value}, wrong key", Expect.REFUSED, forged.note)
+    forged = forge.real(claims=claims_text)
+    valid = policy_valid(json.loads(claims_text), leeway, time.time())
+    expect = Expect.REFUSED if valid is False else Expect.CLEAN_EITHER
+    breach = Severity.LOW if name != "exp" and not _numeric(json.loads(value)) else Severity.CRITICAL
+    return Mutant(forged.token, "time-claim", f"{name}={value}, real key", expect, forged.note, breach)
 
 
 def mutants(forge: Forge, leeway: int) -> st.SearchStrategy[Mutant]:
@@ -155,16 +180,6 @@ def mutants(forge: Forge, leeway: int) -> st.SearchStrategy[Mutant]:
             f"header changed, {signature} signature",
         )
 
-    def time_claim(name: str, value: str) -> Mutant:
-        claims_text = compact_json(forge.with_claims(**{name: "__V__"})).replace('"__V__"', value)
-        if forge.secret is None:
-            forged = forge.make("HS256 with a wrong key", claims=claims_text, key=b"wrong-key")
-            return Mutant(forged.token, "time-claim", f"{name}={value}, wrong key", Expect.REFUSED, forged.note)
-        forged = forge.real(claims=claims_text)
-        valid = policy_valid(json.loads(claims_text), leeway, time.time())
-        expect = Expect.REFUSED if valid is False else Expect.CLEAN_EITHER
-        return Mutant(forged.token, "time-claim", f"{name}={value}, real key", expect, forged.note)
-
     own_key = forge.secret or b""
     keys = st.binary(max_size=32).filter(lambda key: key != own_key)
     claim_changes = st.fixed_dictionaries(
@@ -199,7 +214,7 @@ def mutants(forge: Forge, leeway: int) -> st.SearchStrategy[Mutant]:
         st.builds(truncate, st.integers(1, len(genuine) - 1)),
         st.builds(resign, claim_changes, keys, st.sampled_from(sorted(HMAC_HASHES))),
         st.builds(header, header_changes, st.sampled_from(["original", "empty"])),
-        st.builds(time_claim, st.sampled_from(TIME_CLAIMS), json_values),
+        st.builds(time_claim_mutant, st.just(forge), st.just(leeway), st.sampled_from(TIME_CLAIMS), json_values),
     )
 
 
@@ -239,6 +254,7 @@ def run_mutation(
             headers=(("Authorization", f"Bearer {mutant.token}"),),
             token=mutant.token,
             note=mutant.note,
+            breach=mutant.breach,
         )
         seen = loop.run_until_complete(send_http(client, probe, timeout))
         return probe, seen, judge(Tier.NEW, probe, seen, context)
@@ -246,9 +262,12 @@ def run_mutation(
     def fails(mutant: Mutant) -> bool:
         outcome.examples += 1
         _probe, seen, violations = attempt(mutant)
-        failed = seen.sent and bool(violations)
+        counted = [violation for violation in violations if violation.kind not in GROUPED]
+        failed = seen.sent and any(violation.severity.rank > Severity.LOW.rank for violation in counted)
         if failed:
             outcome.mutant = mutant
+        elif seen.sent and counted:
+            outcome.notes += 1
         return failed
 
     config = settings(

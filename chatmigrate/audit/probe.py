@@ -33,10 +33,10 @@ class Expect(str, Enum):
 
 
 _DESCRIPTIONS = {
-    Expect.REFUSED: "401 with the JSON error envelope, clean",
-    Expect.FORBIDDEN: "403 with the JSON error envelope, clean",
-    Expect.REFUSED_OR_REJECTED: "401 envelope, or 400/431 from the HTTP layer; never data or 5xx",
-    Expect.CLEAN_EITHER: "either answer (200 JSON, 400, 401/403 envelope), but clean",
+    Expect.REFUSED: "401 shaped like the tier's certain refusals, clean",
+    Expect.FORBIDDEN: "403 shaped like the tier's certain refusals, clean",
+    Expect.REFUSED_OR_REJECTED: "401 refusal, or 400/431 from the HTTP layer; never data or 5xx",
+    Expect.CLEAN_EITHER: "either answer (200 JSON, 400, a 401/403 refusal), but clean",
     Expect.ACCEPTED: "200 JSON with data (documented policy)",
     Expect.INTEROPERABLE: "200 JSON with data as the standard allows; a refusal is a low interoperability note",
     Expect.LOGIN_REDIRECT: "302 to the login page with ?next=, never data",

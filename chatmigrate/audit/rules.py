@@ -1,27 +1,34 @@
 """The pass rule: is this answer to a bad credential a safe one?
 
-On the new tiers (JWT API, proxy, WebSocket) a safe refusal is a 401 (403 when
-the principal is valid but not allowed) carrying the seed's JSON envelope, with
-no data, no HTML, no 5xx, no stack trace, no echo of the token, no redirect and
-no injected delay. On the legacy tier it is a 302 to the login page or Django's
-CSRF 403 page. Each broken property is one ``Violation`` with its severity.
+Each answer is first classed against the tier's calibration (``calibrate``): accepted, rejected,
+ambiguous or a server error. On the JWT tiers a safe refusal is a rejection (401; 403 when the principal
+is valid but not allowed) shaped like the tier's certain refusals, or, where a contract is declared, as
+the contract's response for that status; never data, HTML, a 5xx, a stack trace, an echo of the token, a redirect
+or an injected delay. On the legacy tier it is a 302 to the login page or Django's CSRF 403 page. Each
+broken property is one ``Violation`` with its severity.
+
+Severity follows who can do it: a token forged with the real signing key models someone holding that
+key. A 5xx answering such a token is a low robustness note, since only the key holder can send it.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from chatmigrate.audit.calibrate import Calibration, Fingerprint
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, Probe, WsObservation, WsProbe
-from chatmigrate.vocab import FindingKind, Severity, Tier
+from chatmigrate.vocab import Answer, FindingKind, Severity, Tier
 
 DEBUG_MARKERS = ("Traceback", 'File "', "django", "Exception Value")
 LEGACY_DEBUG_MARKERS = ("Traceback", 'File "', "Exception Value")
-DATA_KEYS = frozenset({"messages", "chats", "message"})
 MIN_ECHO_LENGTH = 16
+GROUPED = frozenset({FindingKind.BAD_ENVELOPE})
+"""Kinds reported once per tier and shape over every case that shows them, never as a failure of each case."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,16 @@ class JudgeContext:
     login_path: str = "/admin/login/"
     ws_url_severity: Severity = Severity.INFO
     fetched: frozenset[str] = frozenset()
+    calibrations: Mapping[Tier, Calibration] = field(default_factory=dict)
+    declared_refusal: Callable[[int, Any], list[str]] | None = None
+    """Where the target declares a contract: its violations by a refusal body of the chat operation with this
+    status (the seed contract requires the JSON error envelope)."""
+
+    def classify(self, tier: Tier, seen: HttpObservation) -> Answer:
+        return self.calibrations.get(tier, Calibration()).classify(seen, self.markers)
+
+    def calibration(self, tier: Tier) -> Calibration:
+        return self.calibrations.get(tier, Calibration())
 
 
 def judge(tier: Tier, probe: Probe, observation: Observation, context: JudgeContext) -> list[Violation]:
@@ -57,24 +74,6 @@ def parse_json(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
-
-
-def carries_data(text: str, markers: tuple[str, ...]) -> bool:
-    """Protected data: the chat keys of a success body, or any text seeded in the protected resource."""
-    body = parse_json(text)
-    if isinstance(body, dict) and (DATA_KEYS & body.keys()) and body.get("status") != "error":
-        return True
-    return any(marker in text for marker in markers)
-
-
-def is_envelope(text: str) -> bool:
-    body = parse_json(text)
-    return (
-        isinstance(body, dict)
-        and body.get("status") == "error"
-        and isinstance(body.get("message"), str)
-        and "detail" in body
-    )
 
 
 def echoed(text: str, presented: str | None, secrets: tuple[str, ...]) -> bool:
@@ -117,6 +116,9 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
     found = _hygiene(tier, seen.text, refusal, probe.token, context)
     if probe.canary and probe.canary in context.fetched:
         found.append(Violation(Severity.HIGH, FindingKind.OUTBOUND_FETCH, f"the server fetched {probe.canary}"))
+    if status >= 500 and key_holder(probe):
+        message = f"status {status} answering a token only the signing-key holder can mint (robustness)"
+        return [*found, Violation(Severity.LOW, FindingKind.SERVER_ERROR, message)]
     if status >= 500:
         found.append(Violation(Severity.HIGH, FindingKind.SERVER_ERROR, f"status {status}"))
     is_html = seen.content_type == "text/html" or seen.text.lstrip().startswith("<")
@@ -132,12 +134,19 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
                 f"answered in {seen.elapsed_ms:.0f} ms against a run median of {context.median_ms:.0f} ms",
             )
         )
-    found.extend(_expectation(probe, seen, status, context))
+    found.extend(_expectation(tier, probe, seen, context))
     return found
 
 
-def _expectation(probe: HttpProbe, seen: HttpObservation, status: int, context: JudgeContext) -> list[Violation]:
-    data = carries_data(seen.text, context.markers)
+def key_holder(probe: HttpProbe) -> bool:
+    """The token was signed with the target's real key: only someone holding that key can send it."""
+    return probe.note is not None and probe.note.real_key
+
+
+def _expectation(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: JudgeContext) -> list[Violation]:
+    status = seen.status or 0
+    answer = context.classify(tier, seen)
+    data = answer is Answer.ACCEPTED
     expect = probe.expect
     if expect is Expect.ACCEPTED:
         if status == 200 and data:
@@ -167,25 +176,47 @@ def _expectation(probe: HttpProbe, seen: HttpObservation, status: int, context: 
         allowed = {400, 401, 403}
     elif data:
         return [Violation(probe.breach, FindingKind.DATA_RETURNED, f"protected data returned with status {status}")]
-    elif 200 <= status < 300:
-        return [Violation(probe.breach, FindingKind.ACCEPTED, f"accepted with status {status}")]
+    elif answer is Answer.AMBIGUOUS:
+        return [_needs_review(tier, seen, context)]
     else:
         allowed = {Expect.REFUSED: {401}, Expect.FORBIDDEN: {403}, Expect.REFUSED_OR_REJECTED: {401, 400, 431}}[expect]
+        if expect is Expect.REFUSED:
+            allowed |= context.calibration(tier).statuses
     found = []
     if status not in allowed:
         wanted = " or ".join(str(code) for code in sorted(allowed))
         found.append(Violation(Severity.MEDIUM, FindingKind.WRONG_STATUS, f"status {status}, expected {wanted}"))
-    if status in (401, 403) and not is_envelope(seen.text):
-        found.append(
-            Violation(
-                Severity.MEDIUM,
-                FindingKind.BAD_ENVELOPE,
-                "body is not the JSON error envelope {status, message, detail}",
-            )
-        )
+    if status in (401, 403):
+        found.extend(_envelope(tier, seen, context))
     if seen.header("location"):
         found.append(Violation(Severity.MEDIUM, FindingKind.REDIRECT, "answer carries a Location redirect"))
     return found
+
+
+def _needs_review(tier: Tier, seen: HttpObservation, context: JudgeContext) -> Violation:
+    """Like neither the acceptance nor the refusals: a person has to look, so it is low."""
+    return Violation(
+        Severity.LOW, FindingKind.NEEDS_REVIEW, f"needs review: {context.calibration(tier).side_by_side(seen)}"
+    )
+
+
+def _envelope(tier: Tier, seen: HttpObservation, context: JudgeContext) -> list[Violation]:
+    """A refusal unlike what the declared contract requires (medium) or unlike the tier's certain refusals (low).
+
+    The message names the shape and status, nothing of the case: findings group these per tier and shape."""
+    shape = Fingerprint.of(seen).envelope_text
+    status = seen.status or 0
+    if context.declared_refusal is not None:
+        body = parse_json(seen.text)
+        if context.declared_refusal(status, seen.text if body is None else body):
+            message = f"{status} refusals shaped {shape} break the declared contract's {status} response"
+            return [Violation(Severity.MEDIUM, FindingKind.BAD_ENVELOPE, message)]
+        return []
+    if not context.calibration(tier).usual_refusal(seen):
+        usual = "; ".join(sorted({mark.envelope_text for mark in context.calibration(tier).rejected}))
+        message = f"refusals shaped {shape}, unlike the tier's certain refusals ({usual})"
+        return [Violation(Severity.LOW, FindingKind.BAD_ENVELOPE, message)]
+    return []
 
 
 def _login_redirect(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from chatmigrate.audit.policy import AuditPolicy, JsonType
 from chatmigrate.config import (
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
 
 TIERS = AUDIT_TIERS
+SEED_CONTRACT: Literal["seed"] = "seed"
+"""The declaration that opts a target into the built-in seed contract (``contracts/openapi-jwt.json``)."""
 TIER_NAMES: dict[str, str] = {tier: tier.label for tier in AUDIT_TIERS}
 _AUDIT = AuditConfig()
 """The ``[audit]`` defaults: the audit's own defaults are these, declared once in the config models."""
@@ -76,8 +78,9 @@ class AuditTarget:
     """A login view that gives any active user a session (Django's ``/accounts/login/``), if the site has one."""
     proxy_routes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROXY_ROUTES))
     ws_path: str = "/ws/cschat/P{player_id}Chat/"
-    jwt_contract: Path | None = None
-    """The user's own OpenAPI document of the JWT API (``[contracts] jwt``) for the contract run; else the built-in."""
+    jwt_contract: Path | Literal["seed"] | None = None
+    """The JWT API's declared contract for the contract run: the user's own OpenAPI document (``[contracts] jwt``),
+    ``seed`` for the built-in one (the embedded server's), or None: nothing declared, the run is not applicable."""
 
     def url_of(self, tier: str) -> str | None:
         urls = {Tier.NEW: self.new_url, Tier.OLD: self.old_url, Tier.PROXY: self.proxy_url, Tier.WS: self.ws_url}
@@ -162,7 +165,23 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
         leeway=LEEWAY_SECONDS,
         allow_writes=True,
         site_login_path="/accounts/login/",
+        jwt_contract=SEED_CONTRACT,
     )
+
+
+_WHERE = {Tier.NEW: "[targets.new]", Tier.OLD: "[targets.old]", Tier.PROXY: "[targets.proxy]", Tier.WS: "[ws] url"}
+
+
+def require_named_tiers(target: AuditTarget, options: AuditOptions) -> None:
+    """Tiers asked for by name (a subset of all of them) must be configured: an unconfigured one would be
+    skipped, and a run of nothing passes silently."""
+    if options.tiers >= frozenset(TIERS):
+        return
+    missing = [Tier(tier) for tier in TIERS if tier in options.tiers and not target.url_of(tier)]
+    if missing:
+        names = ", ".join(missing)
+        where = ", ".join(_WHERE[tier] for tier in missing)
+        raise ConfigError(f"--target {names}: no such tier is configured (set {where} in the config)")
 
 
 def audit_options_from_config(config: Config, **changes: Any) -> AuditOptions:

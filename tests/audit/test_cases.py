@@ -8,9 +8,10 @@ import dataclasses
 from server_wire import PASSWORD, access_token
 
 from chatmigrate.audit import AuditOptions, AuditTarget, Principal, embedded_target
+from chatmigrate.audit.calibrate import calibrate
 from chatmigrate.audit.catalogue import by_id
 from chatmigrate.audit.context import AuditContext, no_cookie_client
-from chatmigrate.audit.engine import CaseRun, execute, judge_runs
+from chatmigrate.audit.engine import CaseRun, execute, judge_runs, sender
 from chatmigrate.audit.policy import AuditPolicy, JsonType
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe
 from chatmigrate.audit.rules import JudgeContext
@@ -24,8 +25,10 @@ def run_case(target: AuditTarget, case_id: str, *tiers: str, policy: AuditPolicy
         async with no_cookie_client(options.timeout, options.concurrency) as client:
             ctx = AuditContext(target, options, client)
             await ctx.prepare()
-            runs = await execute(ctx, [by_id()[case_id]])
-        judge_runs(runs, JudgeContext(markers=ctx.markers, login_path=target.login_path))
+            send = sender(ctx)
+            calibrations = await calibrate(ctx, send)
+            runs = await execute(ctx, [by_id()[case_id]], send)
+        judge_runs(runs, JudgeContext(markers=ctx.markers, login_path=target.login_path, calibrations=calibrations))
         return runs
 
     return asyncio.run(run())

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from cli_helpers import cli
 from server_wire import ServerFactory
 
 from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
+from chatmigrate.audit.findings import SHAPE_SUBJECT
+from chatmigrate.errors import UsageError
 from chatmigrate.server.switches import FLAWS
-from chatmigrate.vocab import Severity
+from chatmigrate.targets import embedded_server_config
+from chatmigrate.vocab import ExitCode, Flaw, Severity, WsAuth
 
 CATCHERS = {
     "accept-expired": "claim-exp-past",
@@ -59,10 +66,12 @@ def test_skipping_the_role_check_is_critical(server_with: ServerFactory) -> None
     assert found[("new", "data-returned")] is Severity.CRITICAL
 
 
-def test_an_html_401_is_high_and_breaks_the_envelope(server_with: ServerFactory) -> None:
-    found = caught(audit(server_with, "html-401"), "html-401")
-    assert found[("new", "html")] is Severity.HIGH
-    assert found[("new", "bad-envelope")] is Severity.MEDIUM
+def test_an_html_401_is_high_and_breaks_the_declared_envelope_once_per_tier(server_with: ServerFactory) -> None:
+    outcome = audit(server_with, "html-401")
+    assert caught(outcome, "html-401")[("new", "html")] is Severity.HIGH
+    shapes = [(f.tier, f.kind, f.severity) for f in outcome.findings if f.subject == SHAPE_SUBJECT]
+    assert ("new", "bad-envelope", Severity.MEDIUM) in shapes
+    assert len(shapes) == len({tier for tier, _kind, _severity in shapes})
 
 
 def test_a_stack_trace_in_an_auth_failure_is_high(server_with: ServerFactory) -> None:
@@ -96,3 +105,23 @@ def test_a_finding_names_its_case_tier_and_endpoint(server_with: ServerFactory) 
     assert finding.check == "audit"
     assert finding.endpoint == "GET /admin/chat/ [recent_messages]"
     assert "alg" in (finding.evidence or "") and finding.reproducer
+
+
+def test_a_flaw_that_acts_only_in_jwt_mode_switches_the_embedded_socket_to_jwt_mode() -> None:
+    assert embedded_server_config((), (Flaw.WS_MISSING_TOKEN,), None).ws_auth is WsAuth.JWT
+
+
+def test_a_flaw_in_a_mode_that_cannot_show_it_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="ws-missing-token acts only in --ws-auth jwt"):
+        embedded_server_config((), (Flaw.WS_MISSING_TOKEN,), WsAuth.URL)
+
+
+def test_the_missing_token_flaw_fails_the_audit_without_naming_a_mode(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("CHATMIGRATE_CONFIG", "CHATMIGRATE_PASSWORD", "CHATMIGRATE_JWT_SECRET", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    args = ["audit", "--flaw", Flaw.WS_MISSING_TOKEN, "--case", CATCHERS[Flaw.WS_MISSING_TOKEN], "--budget", "0"]
+    code, _out, _err = cli([*args, "--no-contract", "--results", "results", "-o", "reports"], capsys)
+    assert code == ExitCode.GATE_FAILED

@@ -18,7 +18,14 @@ from server_wire import ServerFactory, token_pair
 
 from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
 from chatmigrate.audit.forge import Forge, b64url, b64url_decode
-from chatmigrate.audit.mutate import MutationOutcome, equivalent, policy_valid, run_mutation
+from chatmigrate.audit.mutate import (
+    Mutant,
+    MutationOutcome,
+    equivalent,
+    policy_valid,
+    run_mutation,
+    time_claim_mutant,
+)
 from chatmigrate.audit.rules import JudgeContext
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.vocab import Severity
@@ -177,3 +184,21 @@ def test_hypothesis_leaves_no_directory_where_the_user_runs_the_audit(server: Em
     )
     assert finished.returncode == 0, finished.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def real_key_mutant(name: str, value: str) -> Mutant:
+    now = int(time.time())
+    genuine = jwt.encode({"user_id": 1, "iat": now, "exp": now + 3600}, SECRET, algorithm="HS256")
+    return time_claim_mutant(Forge(genuine, SECRET), 0, name, value)
+
+
+def test_an_odd_iat_signed_with_the_real_key_accepted_is_a_low_key_holder_note() -> None:
+    assert real_key_mutant("iat", "true").breach is Severity.LOW
+
+
+def test_an_odd_exp_signed_with_the_real_key_accepted_stays_critical() -> None:
+    assert real_key_mutant("exp", "true").breach is Severity.CRITICAL
+
+
+def test_a_future_nbf_signed_with_the_real_key_accepted_stays_critical() -> None:
+    assert real_key_mutant("nbf", str(int(time.time()) + 3600)).breach is Severity.CRITICAL

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
+from chatmigrate.audit.calibrate import Calibration, Fingerprint
+from chatmigrate.audit.forge import TokenNote
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, WsObservation, WsProbe
 from chatmigrate.audit.rules import JudgeContext, judge
+from chatmigrate.contracts import tier_contract
 from chatmigrate.vocab import Severity, Tier
 
 URL = "http://127.0.0.1:9/api/v1/admin/chat/?request_type=recent_messages&chatroom_id=1"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJlLW9mLXRoZS1wcmVzZW50ZWQtdG9rZW4"
 ENVELOPE = json.dumps({"status": "error", "message": "Authentication failed", "detail": "Invalid token signature"})
 DATA = json.dumps({"status": "success", "messages": [{"id": 1, "message": "Can you check my withdrawal?"}]})
-CONTEXT = JudgeContext(median_ms=5.0, markers=("Can you check my withdrawal?",))
 
 
 def probe(expect: Expect = Expect.REFUSED, **changes: object) -> HttpProbe:
@@ -24,6 +27,22 @@ def probe(expect: Expect = Expect.REFUSED, **changes: object) -> HttpProbe:
 def answer(status: int, text: str, content_type: str = "application/json", **changes: object) -> HttpObservation:
     headers = [("content-type", content_type), *changes.pop("headers", [])]  # type: ignore[misc]
     return HttpObservation(status=status, headers=headers, text=text, elapsed_ms=changes.pop("elapsed_ms", 4.0))  # type: ignore[arg-type]
+
+
+def calibrated(**changes: object) -> JudgeContext:
+    """The JWT API calibrated on the seed's shapes: a chat answer accepts, the error envelope refuses."""
+    accepted = Fingerprint.of(answer(200, DATA))
+    calibration = Calibration(accepted=(accepted,), rejected=(Fingerprint.of(answer(401, ENVELOPE)),))
+    settings: dict[str, object] = {
+        "median_ms": 5.0,
+        "markers": ("Can you check my withdrawal?",),
+        "calibrations": {Tier.NEW: calibration},
+    }
+    settings.update(changes)
+    return JudgeContext(**settings)  # type: ignore[arg-type]
+
+
+CONTEXT = calibrated()
 
 
 def kinds(
@@ -51,8 +70,16 @@ def test_seeded_message_text_counts_as_data_even_inside_an_error() -> None:
     assert kinds("new", probe(), answer(401, leaky))["data-returned"] is Severity.CRITICAL
 
 
-def test_a_2xx_without_data_is_still_an_accepted_forgery() -> None:
-    assert kinds("new", probe(), answer(201, "{}")) == {"accepted": Severity.CRITICAL}
+def test_an_answer_shaped_like_the_principals_is_data_without_any_seeded_text() -> None:
+    other = json.dumps({"status": "success", "messages": [{"id": 9, "message": "someone else's words"}]})
+    assert kinds("new", probe(), answer(200, other)) == {"data-returned": Severity.CRITICAL}
+
+
+def test_a_2xx_like_neither_the_acceptance_nor_the_refusals_needs_review_at_low() -> None:
+    found = judge(Tier.NEW, probe(), answer(201, "{}"), CONTEXT)
+    assert [(v.kind, v.severity) for v in found] == [("needs-review", Severity.LOW)]
+    assert "answered 201 application/json {}" in found[0].message
+    assert "acceptance: 200 application/json {messages: array, status: string}" in found[0].message
 
 
 def test_html_on_a_new_tier_is_high() -> None:
@@ -116,8 +143,26 @@ def test_a_wrong_status_is_medium() -> None:
     assert kinds("new", probe(), answer(400, ENVELOPE)) == {"wrong-status": Severity.MEDIUM}
 
 
-def test_a_401_without_the_envelope_is_medium() -> None:
-    assert kinds("new", probe(), answer(401, '{"error": "nope"}')) == {"bad-envelope": Severity.MEDIUM}
+def test_a_401_unlike_the_declared_contracts_envelope_is_medium() -> None:
+    seed = functools.partial(tier_contract("jwt").violations, "GET", "/api/v1/admin/chat/")
+    declared = calibrated(declared_refusal=seed)
+    assert kinds("new", probe(), answer(401, '{"error": "nope"}'), declared) == {"bad-envelope": Severity.MEDIUM}
+    assert kinds("new", probe(), answer(401, ENVELOPE), declared) == {}
+
+
+def test_a_401_unlike_the_tiers_certain_refusals_is_low_where_no_contract_is_declared() -> None:
+    assert kinds("new", probe(), answer(401, '{"error": "nope"}')) == {"bad-envelope": Severity.LOW}
+
+
+def test_a_401_shaped_like_the_tiers_certain_refusals_passes_whatever_its_keys() -> None:
+    drf = json.dumps({"detail": "Given token not valid for any token type"})
+    context = calibrated(calibrations={Tier.NEW: Calibration(rejected=(Fingerprint.of(answer(401, drf)),))})
+    assert kinds("new", probe(), answer(401, json.dumps({"detail": "No credentials"})), context) == {}
+
+
+def test_a_5xx_answering_a_token_only_the_key_holder_can_mint_is_a_low_robustness_note() -> None:
+    forged = probe(note=TokenNote("HS256 with the real key", real_key=True))
+    assert kinds("new", forged, answer(500, "<h1>Server Error</h1>", "text/html")) == {"server-error": Severity.LOW}
 
 
 def test_a_redirect_on_a_refusal_is_medium() -> None:

@@ -11,8 +11,9 @@ import pytest
 from djangopair.pair import DjangoSite
 from djangopair.pairconfig import GateRun, outline, run_gate
 
+from chatmigrate.audit.findings import SHAPE_SUBJECT
 from chatmigrate.corpus import load_corpus
-from chatmigrate.vocab import AuditState, ExitCode, Severity, Tier
+from chatmigrate.vocab import AuditState, Check, ExitCode, FindingKind, Severity, Tier
 
 WHOLE_ISSUE = pytest.mark.djangopair_pending(
     reason="issue 9 items 1-3: declared expectations, calibrated accept/reject, legacy judged as legacy"
@@ -52,7 +53,6 @@ def test_a_pair_that_declares_no_contract_is_not_held_to_the_seed_contract(clean
     assert outline(contract) == []
 
 
-@pytest.mark.djangopair_pending(reason="issue 9 item 1: policy keys with defaults that fit stock Django")
 @pytest.mark.parametrize(
     "case",
     [
@@ -67,7 +67,6 @@ def test_stock_django_policies_are_no_finding_at_medium_or_above(clean_gate: Gat
     assert outline([f for f in clean_gate.at_or_above(Severity.MEDIUM) if f.title.startswith(case)]) == []
 
 
-@pytest.mark.djangopair_pending(reason="issue 9 item 1: simplejwt issues user_id as a string")
 def test_the_string_user_id_simplejwt_issues_is_no_finding(clean_gate: GateRun) -> None:
     flagged = [f for f in clean_gate.at_or_above(Severity.MEDIUM) if "string id:" in (f.evidence or "")]
     assert outline(flagged) == []
@@ -89,8 +88,25 @@ def test_the_legacy_500_is_titled_with_its_own_status(clean_gate: GateRun) -> No
     assert {"500", "400"} <= titled
 
 
-@pytest.mark.djangopair_pending(reason="issue 9 item 1: Django answers a successful password change with a 302")
 def test_the_password_change_cases_run_against_django_admin(clean_gate: GateRun) -> None:
     cases = ("claim-token-after-password-change", "legacy-session-before-password-change")
     states = {(result.case_id, result.state) for result in clean_gate.result.audit if result.case_id in cases}
     assert states == {(case, AuditState.PASS) for case in cases}
+
+
+def test_the_audit_raises_nothing_at_medium_or_above_on_the_clean_pair(clean_gate: GateRun) -> None:
+    assert outline([f for f in clean_gate.at_or_above(Severity.MEDIUM) if f.check == Check.AUDIT]) == []
+
+
+def test_the_clean_pairs_refusals_are_all_shaped_like_its_certain_refusals(clean_gate: GateRun) -> None:
+    assert outline([f for f in clean_gate.result.findings if f.subject == SHAPE_SUBJECT]) == []
+
+
+def test_the_contract_run_is_not_applicable_where_no_contract_is_declared(clean_gate: GateRun) -> None:
+    (result,) = [result for result in clean_gate.result.audit if result.case_id == "contract-jwt"]
+    assert result.state == AuditState.NOT_APPLICABLE and "[contracts] jwt" in (result.detail or "")
+
+
+def test_a_5xx_to_a_token_only_the_key_holder_can_mint_is_a_low_robustness_note(clean_gate: GateRun) -> None:
+    crashes = [f for f in clean_gate.result.findings if f.kind == FindingKind.SERVER_ERROR and f.check == Check.AUDIT]
+    assert [(f.subject, f.severity) for f in crashes] == [("claim-user-id-types", Severity.LOW)]

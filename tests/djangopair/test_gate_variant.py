@@ -13,7 +13,7 @@ from djangopair.pair import DjangoSite
 from djangopair.pairconfig import GateRun, outline, run_gate
 
 from chatmigrate.records import Finding
-from chatmigrate.vocab import ExitCode, Severity, Tier
+from chatmigrate.vocab import Check, ExitCode, FindingKind, Severity, Tier
 
 MESSAGES = "$.messages[*]"
 PLANTED = {
@@ -52,14 +52,12 @@ def test_the_field_it_was_renamed_to_is_an_added_key_at_low(variant_gate: GateRu
     ]
 
 
-@pytest.mark.djangopair_pending(reason="issue 9 item 4: the same instant written differently is its own kind")
 def test_an_offset_instead_of_z_is_the_same_instant_at_medium(variant_gate: GateRun) -> None:
     found = body_findings(variant_gate, f"{MESSAGES}.timestamp")
     assert {(f.kind, f.severity, "same instant" in f.title) for f in found} == {("same_instant", Severity.MEDIUM, True)}
     assert len(found) == 2  # recent_messages and purchases_list
 
 
-@pytest.mark.djangopair_pending(reason="issue 9 item 4: a number vs a decimal string of equal value is its own kind")
 def test_a_price_sent_as_a_string_is_a_decimal_string_at_high(variant_gate: GateRun) -> None:
     found = body_findings(variant_gate, f"{MESSAGES}.amount")
     assert [(f.kind, f.severity, f.endpoint) for f in found] == [
@@ -83,3 +81,10 @@ def test_nothing_but_the_planted_differences_is_medium_or_above(variant_gate: Ga
     raised = {(f.check, f.kind, f.severity) for f in variant_gate.at_or_above(Severity.MEDIUM)}
     unexpected = [f for f in variant_gate.at_or_above(Severity.MEDIUM) if (f.check, f.kind, f.severity) not in PLANTED]
     assert (raised, outline(unexpected)) == (PLANTED, [])
+
+
+def test_the_audit_raises_only_the_planted_html_and_missing_staff_check_at_medium_or_above(
+    variant_gate: GateRun,
+) -> None:
+    raised = {(f.kind, f.severity) for f in variant_gate.at_or_above(Severity.MEDIUM) if f.check == Check.AUDIT}
+    assert raised == {(FindingKind.HTML, Severity.HIGH), (FindingKind.DATA_RETURNED, Severity.CRITICAL)}

@@ -78,7 +78,7 @@ TIME_VALUES = ("null", "true", "false", "[]", "{}", '"x"', "1e999")
     tiers=JWT_TIERS,
     description="exp / iat / nbf as null, booleans, [], {}, a string, 1e999",
     sends="real key, the raw JSON value in the payload",
-    expects=Expect.REFUSED,
+    expects="401 for every odd exp (critical if accepted); an odd iat or nbf accepted is a low key-holder note",
     tags=(
         std.RFC7519_EXP,
         std.RFC7519_NBF,
@@ -90,6 +90,9 @@ TIME_VALUES = ("null", "true", "false", "[]", "{}", '"x"', "1e999")
     ref="catalogue #31",
 )
 async def _time_types(ctx: AuditContext, tier: Tier) -> Built:
+    """Only the signing-key holder can mint these. An ``exp`` the server cannot read as a future time, accepted,
+    is a token that never expires (critical); an odd ``iat`` or ``nbf`` accepted gives the key holder nothing
+    it could not sign anyway (low: PyJWT itself reads ``true`` as 1)."""
     forge = real_forge(ctx)
     if isinstance(forge, NotApplicable):
         return forge
@@ -98,7 +101,7 @@ async def _time_types(ctx: AuditContext, tier: Tier) -> Built:
         for value in TIME_VALUES:
             claims = forge.with_claims(**{name: "__VALUE__"})
             raw = compact_json(claims).replace('"__VALUE__"', value)
-            breach = Severity.CRITICAL if name == "exp" else Severity.MEDIUM
+            breach = Severity.CRITICAL if name == "exp" else Severity.LOW
             forged.append((f"{name}={value}", forge.real(claims=raw), breach))
     return [ctx.bearer(tier, label, item.token, note=item.note, breach=breach) for label, item, breach in forged]
 
