@@ -251,7 +251,7 @@ def target_from_config(
         password_change_path=audit.password_change_path,
         site_login_path=audit.site_login_path,
         proxy_routes=dict(proxy.routes) if proxy and proxy.routes else dict(DEFAULT_PROXY_ROUTES),
-        jwt_contract=config.contracts.jwt,
+        jwt_contract=config.contracts.jwt or (SEED_CONTRACT if config.contracts.seed else None),
     )
 
 

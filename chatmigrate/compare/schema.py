@@ -24,7 +24,7 @@ def schema_check_for(options: CompareOptions) -> SchemaCheck:
     imported on first use, so that compare does not load jsonschema until it must."""
     from chatmigrate.contracts import response_checker
 
-    return options.schema_check or response_checker(options.contracts)
+    return options.schema_check or response_checker(options.contracts, seed=options.seed_contract)
 
 
 def _violation_path(violation: str) -> str | None:

@@ -142,6 +142,7 @@ def embedded_config(
     _check_keys(raw, Config, (), source)
     raw["ws"] = {"url": server.ws_url, "auth": server.config.ws_auth, **_table(raw.get("ws", {}))}
     raw["compare"] = {"latency_floor_ms": EMBEDDED_LATENCY_FLOOR_MS, **_table(raw.get("compare", {}))}
+    raw["contracts"] = {**_table(raw.get("contracts", {})), "seed": True}
     raw["targets"] = embedded_targets(server.base_url, server.config.password)
     raw["source"] = "embedded reference server"
     return _validate(raw, source, Path.cwd())

@@ -197,6 +197,7 @@ class CompareOptions(Section):
         {}, "the user's own OpenAPI documents by tier, from `[contracts]`"
     )
     schema_check: SkipJsonSchema[SchemaCheck | None] = internal(doc="a caller's own check, not the contracts")
+    seed_contract: SkipJsonSchema[bool] = internal(False, "tiers without their own document use the seed contract")
     normalise: list[NormaliseRule] = key(
         factory=list, doc="same-meaning differences accepted at a path (see parity-checks.md)"
     )
@@ -397,9 +398,13 @@ class ShadowConfig(Section):
 
 
 class Contracts(Section):
-    """`[contracts]` (optional): your own OpenAPI 3.x documents for the schema check; a tier without one keeps
-    the built-in document. Each is read before any request is sent."""
+    """`[contracts]` (optional): what each tier's answers are checked against. A tier with neither its own
+    document nor `seed` gets no schema check, only the checks any correct server passes. Each document is read
+    before any request is sent."""
 
+    seed: Annotated[bool, v.FLAG] = key(
+        False, "hold tiers without their own document to the built-in seed contract (the reference server's)"
+    )
     legacy: Annotated[Path, v.FILE, v.RELATIVE] | None = key(None, "checks the old target's responses")
     jwt: Annotated[Path, v.FILE, v.RELATIVE] | None = key(None, "checks the new target's responses")
     proxy: Annotated[Path, v.FILE, v.RELATIVE] | None = key(None, "checks the proxy target's responses")
@@ -440,7 +445,9 @@ class Config(Section):
             raw["targets"] = {side: _target_defaults(side, targets[side]) for side in ordered}
         contracts, compare = raw.get("contracts"), raw.get("compare", {})
         if isinstance(contracts, dict) and isinstance(compare, dict):
-            raw["compare"] = {**compare, "contracts": contracts}
+            documents = {tier: path for tier, path in contracts.items() if tier != "seed"}
+            seed = v.FLAG.parse(contracts["seed"]) if "seed" in contracts else False
+            raw["compare"] = {**compare, "contracts": documents, "seed_contract": seed}
         return raw
 
     @property
@@ -458,7 +465,8 @@ class Config(Section):
         return cls(
             targets=embedded_targets(server.base_url, server.config.password, proxy=proxy),
             ws=WsOptions(url=server.ws_url, auth=WsAuth(server.config.ws_auth)),
-            compare=CompareOptions(latency_floor_ms=EMBEDDED_LATENCY_FLOOR_MS),
+            compare=CompareOptions(latency_floor_ms=EMBEDDED_LATENCY_FLOOR_MS, seed_contract=True),
+            contracts=Contracts(seed=True),
             source="embedded reference server",
         )
 

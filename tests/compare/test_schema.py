@@ -16,6 +16,7 @@ from exchange_samples import (
 )
 
 from chatmigrate.compare import (
+    CompareOptions,
     SchemaCheck,
     check_schema,
     compare_exchanges,
@@ -61,12 +62,18 @@ def test_same_schema_violation_on_any_item_is_one_finding_per_path() -> None:
     assert finding.title.endswith("(in 3 entries)")
 
 
-def test_published_contracts_are_the_default_schema_check() -> None:
+def test_the_seed_contract_checks_a_target_that_declares_it() -> None:
     conformant = {**RECENT, "messages": [STORED_MESSAGE], "count": 1}
     string_ids = with_change(conformant, lambda b: b["messages"][0].update(id="7"))
-    comparison = compare_exchanges([json_pair(conformant, string_ids)])
+    comparison = compare_exchanges([json_pair(conformant, string_ids)], options=CompareOptions(seed_contract=True))
     (finding,) = of(comparison, "schema")
     assert (finding.tier, finding.path) == (Tier.NEW, "$.messages[*].id")
+
+
+def test_a_target_that_declares_no_contract_is_not_schema_checked() -> None:
+    conformant = {**RECENT, "messages": [STORED_MESSAGE], "count": 1}
+    string_ids = with_change(conformant, lambda b: b["messages"][0].update(id="7"))
+    assert of(compare_exchanges([json_pair(conformant, string_ids)]), "schema") == []
 
 
 def test_schema_check_is_skipped_for_non_json_responses() -> None:

@@ -394,7 +394,24 @@ def test_a_broken_contract_is_an_error_at_its_config_line(tmp_path: Path, conten
 
 def test_a_contract_for_an_unknown_tier_is_an_error_at_its_line(tmp_path: Path) -> None:
     path, line = with_contracts(tmp_path, 'graphql = "schema.graphql"')
-    assert error_of(path).startswith(f"{path}:{line} key 'contracts.graphql': unknown key; expected one of legacy")
+    assert error_of(path).startswith(
+        f"{path}:{line} key 'contracts.graphql': unknown key; expected one of seed, legacy"
+    )
+
+
+def test_a_foreign_target_is_held_to_no_contract_unless_it_declares_one(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, STAGING))
+    assert (config.contracts.seed, config.compare.seed_contract, config.contracts.documents) == (False, False, {})
+
+
+def test_seed_opts_a_foreign_target_into_the_built_in_contract(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, STAGING + "\n[contracts]\nseed = true\n"))
+    assert (config.contracts.seed, config.compare.seed_contract) == (True, True)
+
+
+def test_seed_false_from_the_environment_is_false(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, STAGING), env={"CHATMIGRATE_CONTRACTS__SEED": "false"})
+    assert config.compare.seed_contract is False
 
 
 def test_a_contract_can_be_set_from_the_environment_relative_to_the_config_file(tmp_path: Path) -> None:

@@ -76,7 +76,6 @@ def test_a_skipped_staff_check_is_critical(variant_gate: GateRun) -> None:
     assert [(f.kind, f.severity, f.tier) for f in granted] == [("data-returned", Severity.CRITICAL, Tier.NEW)]
 
 
-@pytest.mark.djangopair_pending(reason="issue 9 items 1-4: only the planted differences at medium or above")
 def test_nothing_but_the_planted_differences_is_medium_or_above(variant_gate: GateRun) -> None:
     raised = {(f.check, f.kind, f.severity) for f in variant_gate.at_or_above(Severity.MEDIUM)}
     unexpected = [f for f in variant_gate.at_or_above(Severity.MEDIUM) if (f.check, f.kind, f.severity) not in PLANTED]
