@@ -15,6 +15,7 @@ from chatmigrate.compare import compare_file
 from chatmigrate.config import Config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import TransportError
+from chatmigrate.expectations import expectations
 from chatmigrate.recorded import Recorded
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict
 from chatmigrate.replay import ProgressCallback, ReplayOptions, ReplaySummary, Target, run_replay, targets_from_config
@@ -83,7 +84,10 @@ def run_parity(
         RunResult(
             tool_version=__version__,
             started_at=started,
-            targets=[TargetInfo(t.side, t.base_url, t.auth.kind, t.auth.principal) for t in targets],
+            targets=[
+                TargetInfo(t.side, t.base_url, t.auth.kind, t.auth.principal, expectations(config, Tier(t.side)))
+                for t in targets
+            ],
             warnings=_principal_warnings(targets),
         )
     )

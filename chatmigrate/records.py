@@ -159,6 +159,8 @@ class TargetInfo:
     base_url: str
     auth: str
     principal: str
+    expectations: list[str] = field(default_factory=list)
+    """The contract and declared policies it was held to, in words."""
 
 
 @dataclass(slots=True)

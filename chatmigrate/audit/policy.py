@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from chatmigrate.vocab import Tier
+
 
 class JsonType(StrEnum):
     INTEGER = "integer"
@@ -48,3 +50,19 @@ class AuditPolicy:
     refused (high); unset, as simplejwt's default, ``aud`` is not checked and either answer passes if clean."""
     password_change_done_path: str = "/admin/password_change/done/"
     """Where a successful legacy password change redirects (Django's 302); a 200 answer counts as done too."""
+
+    def describe(self, tier: Tier) -> list[str]:
+        """The policies in force on ``tier``, in words, for the report's target list."""
+        if tier is Tier.OLD:
+            return [
+                "CSRF failure reason " + ("stated on the 403 page" if self.csrf_failure_reason else "not required"),
+                "X-Forwarded-Proto " + ("trusted" if self.forwarded_proto_https else "ignored (stock Django)"),
+                f"password change done at {self.password_change_done_path}",
+            ]
+        if tier in (Tier.NEW, Tier.PROXY):
+            return [
+                "Bearer scheme " + ("case-insensitive" if self.bearer_scheme_case_insensitive else "exact (simplejwt)"),
+                "user_id types " + ", ".join(sorted(self.user_id_types)),
+                f"audience {self.audience}" if self.audience else "audience not checked (simplejwt default)",
+            ]
+        return []

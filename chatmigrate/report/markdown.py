@@ -78,9 +78,11 @@ def append_step_summary(text: str, target: Path) -> None:
 def _targets(run: RunResult) -> list[str]:
     if not run.targets:
         return []
-    lines = ["## Targets", "", "| side | base URL | auth | principal |", "|---|---|---|---|"]
+    lines = ["## Targets", "", "| side | base URL | auth | principal | held to |", "|---|---|---|---|---|"]
     lines += [
-        f"| {_cell(t.side)} | {_cell(t.base_url)} | {_cell(t.auth)} | {_cell(t.principal)} |" for t in run.targets
+        f"| {_cell(t.side)} | {_cell(t.base_url)} | {_cell(t.auth)} | {_cell(t.principal)} "
+        f"| {_cell('; '.join(t.expectations))} |"
+        for t in run.targets
     ]
     return [*lines, ""]
 
