@@ -167,6 +167,7 @@ def _mutation(ctx: AuditContext, context: JudgeContext) -> MutationOutcome | Non
         seed=ctx.options.seed,
         budget=ctx.options.budget,
         timeout=ctx.options.timeout,
+        max_body_bytes=ctx.options.max_body_bytes,
         remember=ctx.remember,
     )
 

@@ -49,8 +49,8 @@ def sender(ctx: AuditContext) -> Send:
     async def send(probe: Probe) -> Observation:
         async with gate:
             if isinstance(probe, WsProbe):
-                return await send_ws(probe, ctx.options.timeout)
-            return await send_http(ctx.client, probe, ctx.options.timeout)
+                return await send_ws(probe, ctx.options.timeout, ctx.options.max_body_bytes)
+            return await send_http(ctx.client, probe, ctx.options.timeout, ctx.options.max_body_bytes)
 
     return send
 

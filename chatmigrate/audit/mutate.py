@@ -227,6 +227,7 @@ def run_mutation(
     seed: int,
     budget: int,
     timeout: float,
+    max_body_bytes: int,
     remember: Callable[[str, str], None],
 ) -> MutationOutcome:
     """Search ``budget`` mutants for one the target mishandles; shrink it and record its answer.
@@ -256,7 +257,7 @@ def run_mutation(
             note=mutant.note,
             breach=mutant.breach,
         )
-        seen = loop.run_until_complete(send_http(client, probe, timeout))
+        seen = loop.run_until_complete(send_http(client, probe, timeout, max_body_bytes))
         return probe, seen, judge(Tier.NEW, probe, seen, context)
 
     def fails(mutant: Mutant) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from chatmigrate.audit.policy import AuditPolicy, JsonType
+from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES
 from chatmigrate.config import (
     CHAT_PATH,
     DEFAULT_NEW_PATH_MAP,
@@ -120,6 +121,8 @@ class AuditOptions:
     contract_examples: int = _AUDIT.contract_examples
     timeout: float = 10.0
     concurrency: int = 8
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """Bytes of one answer (body or WebSocket frame), on the wire and decompressed: ``run.max_body_bytes``."""
     ws_url_mode_severity: Severity = _AUDIT.ws_url_mode_severity
     """Severity of URL-parameter impersonation when ``url`` is the declared WebSocket mode."""
     delay_margin_ms: float = _AUDIT.delay_margin_ms
@@ -195,6 +198,7 @@ def audit_options_from_config(config: Config, **changes: Any) -> AuditOptions:
         contract_examples=audit.contract_examples,
         timeout=audit.timeout or config.run.timeout,
         concurrency=audit.concurrency or config.run.concurrency,
+        max_body_bytes=config.run.max_body_bytes,
         ws_url_mode_severity=audit.ws_url_mode_severity,
         delay_margin_ms=audit.delay_margin_ms,
         policy=AuditPolicy(

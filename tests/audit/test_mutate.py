@@ -27,6 +27,7 @@ from chatmigrate.audit.mutate import (
     time_claim_mutant,
 )
 from chatmigrate.audit.rules import JudgeContext
+from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.vocab import Severity
 
@@ -67,7 +68,15 @@ def mutate_against(url: str, budget: int = 5) -> MutationOutcome:
     now = int(time.time())
     genuine = jwt.encode({"user_id": 1, "iat": now, "exp": now + 3600}, SECRET, algorithm="HS256")
     return run_mutation(
-        Forge(genuine, SECRET), url, 0, JudgeContext(), seed=0, budget=budget, timeout=5, remember=lambda *_: None
+        Forge(genuine, SECRET),
+        url,
+        0,
+        JudgeContext(),
+        seed=0,
+        budget=budget,
+        timeout=5,
+        max_body_bytes=DEFAULT_MAX_BODY_BYTES,
+        remember=lambda *_: None,
     )
 
 
