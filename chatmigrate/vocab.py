@@ -157,6 +157,11 @@ class FindingKind(StrEnum):
     IMPERSONATION = "impersonation"
     LEGACY_LOGIN_REDIRECT = "legacy-login-redirect"
     LEGACY_CSRF_PAGE = "legacy-csrf-page"
+    # audit, token lifecycle
+    DOCUMENTED_GAP = "documented-gap"
+    MISSING_HEADER = "missing-header"
+    NOT_THROTTLED = "not-throttled"
+    ENUMERATION = "enumeration"
     # audit, contract case: variant is the schemathesis check that failed
     CONTRACT_CHECK = "contract-check"
     # ws-parity: which round trip lost the message
@@ -198,6 +203,14 @@ class Flaw(StrEnum):
     LOWERCASE_BEARER = "lowercase-bearer"
     WS_MISSING_TOKEN = "ws-missing-token"
     WS_NO_ORIGIN_CHECK = "ws-no-origin-check"
+    REFRESH_AS_ACCESS = "refresh-as-access"
+    NO_ROTATION_BLACKLIST = "no-rotation-blacklist"
+    REFRESH_AFTER_LOGOUT = "refresh-after-logout"
+    ACCESS_AFTER_DEACTIVATION = "access-after-deactivation"
+    USER_ENUMERATION = "user-enumeration"
+    NO_LOGIN_THROTTLE = "no-login-throttle"
+    CACHEABLE_TOKEN = "cacheable-token"
+    NO_WWW_AUTHENTICATE = "no-www-authenticate"
 
 
 class ExitCode(IntEnum):

@@ -166,6 +166,7 @@ def test_only_protected_jwt_operations_require_the_bearer_scheme() -> None:
     assert security == {
         "/api/v1/auth/token/": [],
         "/api/v1/auth/token/refresh/": [],
+        "/api/v1/auth/token/blacklist/": [],
         "/api/v1/admin/chat/": [{"bearerAuth": []}],
         "/api/v1/chat/send/": [{"bearerAuth": []}],
     }
@@ -968,6 +969,12 @@ def test_refresh_endpoint_bodies_conform(server: EmbeddedServer) -> None:
     assert_conforms("jwt", httpx.post(url, json={"refresh": token_pair(server)["refresh"]}), 200)
     assert_conforms("jwt", httpx.post(url, json={"refresh": "not-a-token"}), 401)
     assert_conforms("jwt", httpx.post(url, content=b"[]"), 400)
+
+
+def test_blacklist_endpoint_bodies_conform(server: EmbeddedServer) -> None:
+    url = f"{server.base_url}/api/v1/auth/token/blacklist/"
+    assert_conforms("jwt", httpx.post(url, json={"refresh": token_pair(server)["refresh"]}), 200)
+    assert_conforms("jwt", httpx.post(url, json={"refresh": "not-a-token"}), 401)
 
 
 @pytest.mark.parametrize(
