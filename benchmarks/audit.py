@@ -23,7 +23,7 @@ from typing import Literal
 import httpx
 
 from chatmigrate.audit import AuditOptions, AuditTarget, embedded_target, run_audit
-from chatmigrate.audit.catalogue import CASES, GROUPS
+from chatmigrate.audit.catalogue import CASES, Group
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.server.config import ServerConfig
 
@@ -66,7 +66,7 @@ def main() -> None:
             f"(target {TARGET_SECONDS:.0f} s: {total / TARGET_SECONDS:.0%} of it)"
         )
         print("per group (run alone):")
-        for group in sorted({case.group for case in CASES}, key=list(GROUPS).index):
+        for group in sorted({case.group for case in CASES}, key=list(Group).index):
             seconds = wall(target, AuditOptions(groups=frozenset({group}), budget=0, contract=False))
             print(f"  {group:<12} {sum(case.group == group for case in CASES):>3} cases  {seconds:6.2f} s")
         mutation = wall(target, AuditOptions(cases=frozenset({"mutate-token"}), budget=args.budget, contract=False))

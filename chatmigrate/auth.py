@@ -13,7 +13,6 @@ import asyncio
 import base64
 import json
 import os
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -25,13 +24,13 @@ import httpx
 import jwt
 
 from chatmigrate.config import CHAT_PATH, AuthConfig
+from chatmigrate.django_forms import FORM_TOKEN as _FORM_TOKEN
 from chatmigrate.errors import ConfigError, UsageError
 from chatmigrate.redact import MASK, register_secret
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: no CSRF header needed, and a corpus may send them anywhere."""
-_FORM_TOKEN = re.compile(r"name=[\"']csrfmiddlewaretoken[\"']\s+value=[\"']([^\"']+)[\"']")
 
 
 class AuthFailed(ConfigError):

@@ -10,10 +10,11 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 import httpx
 import yaml
@@ -22,6 +23,7 @@ from jsonschema.exceptions import best_match
 
 from chatmigrate import auth as auth_mod
 from chatmigrate.auth import SAFE_METHODS
+from chatmigrate.chatlist import ITEM_ID_FIELDS, ROOM_ID_FIELDS, FoundList, ShapeError, describe, find_list
 from chatmigrate.config import CHAT_PATH
 from chatmigrate.contracts import schema_validator
 from chatmigrate.errors import ConfigError, TransportError, UsageError
@@ -30,6 +32,7 @@ from chatmigrate.records import CorpusEntry
 CORPUS_VERSION = 1
 DEFAULT_CORPUS = "default-corpus.yaml"
 REQUEST_TYPES = ("recent_messages", "purchases_list")
+DEFAULT_LIST_QUERY = {"request_type": "chat_list"}
 SCHEMA = "corpus"
 PAGING_OFFSET = 10
 PAGING_MIN_ITEMS = 4
@@ -273,73 +276,116 @@ def _bucket(entry_id: str, n: int) -> int:
 # ---------------------------------------------------------------- generation from a live server
 
 
+@dataclass(frozen=True, slots=True)
+class ChatListRequest:
+    """How to ask a server for its chats, and where the answer keeps them; unset parts are found by shape."""
+
+    query: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LIST_QUERY))
+    key: str | None = None
+    id_field: str | None = None
+
+
+def parse_list_query(text: str) -> dict[str, str]:
+    """``request_type=chat_list&page=1`` as a dict; an empty text asks with no parameters. ValueError if malformed."""
+    return dict(parse_qsl(text.lstrip("?"), keep_blank_values=True, strict_parsing=bool(text.strip("?"))))
+
+
 def generate_corpus(
-    base_url: str, auth: auth_mod.AuthAdapter, *, path: str = CHAT_PATH, timeout: float = 10.0
+    base_url: str,
+    auth: auth_mod.AuthAdapter,
+    *,
+    path: str = CHAT_PATH,
+    timeout: float = 10.0,
+    chat_list: ChatListRequest | None = None,
 ) -> list[CorpusEntry]:
     """Every chatroom x request_type, paging, an unknown chatroom and bad parameters, from a live server."""
-    return asyncio.run(_generate(base_url.rstrip("/"), auth, path, timeout))
+    listing = chat_list or ChatListRequest()
+    return asyncio.run(_generate(base_url.rstrip("/"), auth, path, timeout, listing))
 
 
-async def _generate(base_url: str, auth: auth_mod.AuthAdapter, path: str, timeout: float) -> list[CorpusEntry]:
+async def _generate(
+    base_url: str, auth: auth_mod.AuthAdapter, path: str, timeout: float, listing: ChatListRequest
+) -> list[CorpusEntry]:
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
         try:
             await auth.prepare(client)
             fetch = _Fetcher(client, auth, base_url + path)
-            chats = await fetch("chats", request_type="chat_list")
-            rooms = sorted(
-                {
-                    int(chat["chatroom_id"])
-                    for chat in chats
-                    if isinstance(chat, dict) and str(chat.get("chatroom_id", "")).isdigit()
-                }
-            )
+            chats = await fetch.chat_list(listing)
+            rooms = sorted({int(value) for value in chats.ids() if str(value).isdigit()})
             if not rooms:
-                raise UsageError(f"{base_url + path} lists no chatrooms: nothing to build a corpus from")
+                raise UsageError(
+                    f"{base_url + path} lists no chatroom with a whole-number '{chats.id_field}' "
+                    f"in '{chats.key}': nothing to build a corpus from"
+                )
             paging = {kind: await _paging_anchor(fetch, rooms, kind) for kind in REQUEST_TYPES}
         except httpx.TransportError as error:
             raise TransportError(f"cannot reach {base_url}: {type(error).__name__}: {error}") from None
-    return build_entries(rooms, paging, path=CHAT_PATH)
+    return build_entries(rooms, paging, path=CHAT_PATH, list_query=listing.query)
 
 
 class _Fetcher:
+    """GETs on the chat path that must answer 200 JSON; any other answer stops generation with what it was."""
+
     def __init__(self, client: httpx.AsyncClient, auth: auth_mod.AuthAdapter, url: str) -> None:
         self.client, self.auth, self.url = client, auth, url
 
-    async def __call__(self, key: str, **query: str) -> list[Any]:
+    def asked(self, query: dict[str, str]) -> str:
+        return f"GET {self.url}" + (f" ({', '.join(f'{k}={v}' for k, v in query.items())})" if query else "")
+
+    async def __call__(self, query: dict[str, str]) -> Any:
         response = await auth_mod.send(
             self.client, self.auth, lambda: self.client.build_request("GET", self.url, params=query)
         )
         try:
             body = response.json()
         except ValueError:
-            body = None
-        if response.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get(key), list):
+            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            where = f" to {response.headers['location']}" if "location" in response.headers else ""
             raise UsageError(
-                f"GET {self.url} ({', '.join(f'{k}={v}' for k, v in query.items())}) gave "
-                f"status {response.status_code} without a JSON '{key}' list; wrong path or auth?"
-            )
-        return list(body[key])
+                f"{self.asked(query)} gave {response.status_code} {kind}{where}, not JSON; wrong path or auth?"
+            ) from None
+        if response.status_code != 200:
+            raise UsageError(f"{self.asked(query)} gave {response.status_code} {describe(body)}; wrong path or auth?")
+        return body
+
+    async def chat_list(self, listing: ChatListRequest) -> FoundList:
+        body = await self(listing.query)
+        try:
+            id_fields = (listing.id_field,) if listing.id_field else ROOM_ID_FIELDS
+            return find_list(body, id_fields=id_fields, key=listing.key)
+        except ShapeError as error:
+            hint = "" if listing.key and listing.id_field else "; name it with --list-key and --id-field"
+            raise UsageError(f"{self.asked(listing.query)} gave 200 {error}{hint}") from None
 
 
 async def _paging_anchor(fetch: _Fetcher, rooms: list[int], kind: str) -> tuple[int, int] | None:
-    """The first room with a few items and an id counted from its oldest end: later messages never move it."""
+    """The first room with a few items and an id counted from its oldest end: later messages never move it.
+    A room whose answer holds no list of objects with ids (an empty room) cannot anchor paging."""
     for room in rooms:
-        items = await fetch("messages", request_type=kind, chatroom_id=str(room), limit="200")
-        ids = sorted(int(item["id"]) for item in items if isinstance(item, dict) and str(item.get("id")).isdigit())
+        body = await fetch({"request_type": kind, "chatroom_id": str(room), "limit": "200"})
+        try:
+            items = find_list(body, id_fields=ITEM_ID_FIELDS)
+        except ShapeError:
+            continue
+        ids = sorted(int(value) for value in items.ids() if str(value).isdigit())
         if len(ids) >= PAGING_MIN_ITEMS:
             return room, ids[min(PAGING_OFFSET, len(ids) // 2)]
     return None
 
 
 def build_entries(
-    rooms: Sequence[int], paging: dict[str, tuple[int, int] | None], *, path: str = CHAT_PATH
+    rooms: Sequence[int],
+    paging: dict[str, tuple[int, int] | None],
+    *,
+    path: str = CHAT_PATH,
+    list_query: dict[str, str] | None = None,
 ) -> list[CorpusEntry]:
     """The corpus layout, kept apart from the network so its shape is plain to read."""
 
     def entry(entry_id: str, tags: list[str], **query: str | int) -> CorpusEntry:
         return CorpusEntry(id=entry_id, path=path, query={k: str(v) for k, v in query.items()}, tags=tags)
 
-    entries = [entry("chat-list", ["chat_list"], request_type="chat_list")]
+    entries = [entry("chat-list", ["chat_list"], **(DEFAULT_LIST_QUERY if list_query is None else list_query))]
     for room in rooms:
         entries += [entry(f"room-{room}-{kind}", [kind], request_type=kind, chatroom_id=room) for kind in REQUEST_TYPES]
     for kind in REQUEST_TYPES:

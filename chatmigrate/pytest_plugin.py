@@ -42,7 +42,7 @@ from chatmigrate.redact import redact
 from chatmigrate.replay import EXCHANGES_FILE
 from chatmigrate.report.text import finding_text
 from chatmigrate.verdict import fails_gate, judge_run
-from chatmigrate.vocab import AuditState
+from chatmigrate.vocab import AuditState, Tier
 
 EMBEDDED = "embedded"
 MARKERS = {
@@ -162,7 +162,7 @@ class _Suite:
     config: Config
     target: AuditTarget
     entries: list[CorpusEntry]
-    cases: list[tuple[Case, str]]
+    cases: list[tuple[Case, Tier]]
     session: pytest.Session
     parity: _Once = field(init=False)
     audit: _Once = field(init=False)

@@ -25,6 +25,8 @@ _FORM_FIELD = re.compile(
     r"""(?i)(name=["']?(?:csrfmiddlewaretoken|password|token|access|refresh|sessionid)["']?[^>]*?\bvalue=["']?)"""
     r"""([^"'\s>]+)"""
 )
+_STATUS_OR_COUNT = re.compile(r"\d{1,3}")
+"""A pair's value that is a status or a small count ("no token: 403 without …") is prose, not a secret."""
 _PLACEHOLDER = re.compile(r"(?:[A-Za-z]+[ \t]+)?\$\{?[A-Z_][A-Z0-9_]*\}?")
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-csrftoken"})
 _SENSITIVE_HEADER_PARTS = ("token", "secret", "session", "auth", "key", "csrf")
@@ -113,7 +115,7 @@ def redact(text: str) -> str:
         if "name=" in lower:
             text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{MASK}", text)
         if _PAIR_GUARD.search(lower):
-            text = _COOKIE_PAIR.sub(_mask_value, text)
+            text = _COOKIE_PAIR.sub(_mask_pair, text)
     return text
 
 
@@ -122,6 +124,12 @@ def _mask_value(match: re.Match[str]) -> str:
     if _PLACEHOLDER.fullmatch(match.group(3).strip()):
         return match.group(0)
     return f"{match.group(1)}{match.group(2)}{MASK}"
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    if _STATUS_OR_COUNT.fullmatch(match.group(3)):
+        return match.group(0)
+    return _mask_value(match)
 
 
 def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:

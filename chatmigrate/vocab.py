@@ -147,6 +147,7 @@ class FindingKind(StrEnum):
     OUTBOUND_FETCH = "outbound-fetch"
     SERVER_ERROR = "server-error"
     DOCUMENTED_BEHAVIOUR = "documented-behaviour"
+    INTEROPERABILITY = "interoperability"
     DATA_RETURNED = "data-returned"
     ACCEPTED = "accepted"
     WRONG_STATUS = "wrong-status"

@@ -188,3 +188,60 @@ def _tiny_har(tmp_path: Path) -> Path:
         json.dumps({"log": {"entries": [{"request": {"method": "GET", "url": "http://x/api/chat-users"}}]}})
     )
     return path
+
+
+def generate_cli(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, str, str]:
+    password = tmp_path / "password"
+    password.write_text(server.config.password)
+    login = ["--username", "admin", "--password-file", str(password)]
+    out = ["-o", str(tmp_path / "corpus.yaml")]
+    return cli(["corpus", "generate", "--from-server", server.base_url, *login, *out, *extra], capsys)
+
+
+def test_generate_takes_the_password_from_a_file(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = generate_cli(server, tmp_path, capsys)
+    assert code == 0 and load_corpus(tmp_path / "corpus.yaml") == generated(server)
+
+
+def test_a_named_list_key_and_id_field_give_the_same_corpus_as_discovery(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = generate_cli(server, tmp_path, capsys, "--list-key", "chats", "--id-field", "chatroom_id")
+    assert code == 0 and load_corpus(tmp_path / "corpus.yaml") == generated(server)
+
+
+def test_an_id_field_no_listed_object_has_names_what_the_answer_held(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = generate_cli(server, tmp_path, capsys, "--id-field", "uuid")
+    assert code == 2 and err.count("\n") == 1
+    assert (
+        "(request_type=chat_list) gave 200 JSON with keys status, request_type, chats, count, generated_at, "
+        "request_id; no list of objects with an id field (uuid)"
+    ) in err
+
+
+def test_the_list_request_is_the_list_query_option(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = generate_cli(server, tmp_path, capsys, "--list-query", "request_type=recent_messages")
+    assert code == 2
+    assert "(request_type=recent_messages) gave 400 JSON with keys status, message, detail; wrong path or auth?" in err
+
+
+def test_a_list_query_that_is_not_a_query_string_is_a_usage_error(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = generate_cli(server, tmp_path, capsys, "--list-query", "chat_list")
+    assert code == 2 and "--list-query expects a query string" in err
+
+
+def test_an_answer_that_is_not_json_names_its_status_and_content_type(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = generate_cli(server, tmp_path, capsys, "--path", "/admin/nothing-here/")
+    assert code == 2 and "/admin/nothing-here/ (request_type=chat_list) gave 404 text/html, not JSON" in err

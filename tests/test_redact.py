@@ -101,3 +101,11 @@ def test_secrets_registered_between_redactions_are_all_masked() -> None:
 def test_a_registered_token_is_masked_wherever_it_appears() -> None:
     register_secret(JWT)
     assert JWT not in redact(f"x{JWT}y") and MASK in redact(f"x{JWT}y")
+
+
+def test_a_status_after_a_credential_word_is_prose_and_kept() -> None:
+    assert redact("no token: 403 without the reason") == "no token: 403 without the reason"
+
+
+def test_a_credential_pair_with_a_longer_numeric_value_is_still_masked() -> None:
+    assert "48151623" not in redact("password=48151623")

@@ -17,9 +17,10 @@ from chatmigrate.audit.context import AuditContext, no_cookie_client
 from chatmigrate.audit.contract import ContractOutcome, run_contract
 from chatmigrate.audit.engine import CaseRun, execute, judge_runs, median_latency
 from chatmigrate.audit.findings import contract_records, findings_of, legacy_notes, mutation_records, result_of
-from chatmigrate.audit.mutate import MutationOutcome, run_mutation
+from chatmigrate.audit.mutate import MutationOutcome, run_mutation, scratch_storage
 from chatmigrate.audit.rules import JudgeContext
 from chatmigrate.audit.target import AuditOptions, AuditOutcome, AuditTarget, Principal, embedded_target
+from chatmigrate.vocab import Tier
 
 __all__ = ["AuditOptions", "AuditOutcome", "AuditTarget", "Principal", "embedded_target", "run_audit"]
 
@@ -74,7 +75,8 @@ def _generated(ctx: AuditContext) -> tuple[MutationOutcome | None, ContractOutco
     One thread, not two: both libraries import and parse code lazily, and parsing in two
     threads at once is not safe on every Python 3.11 build.
     """
-    return _mutation(ctx, _judge_context(ctx, [])), _contract(ctx)
+    with scratch_storage():
+        return _mutation(ctx, _judge_context(ctx, [])), _contract(ctx)
 
 
 def unreachable(runs: list[CaseRun]) -> str | None:
@@ -104,14 +106,14 @@ def _mutation(ctx: AuditContext, context: JudgeContext) -> MutationOutcome | Non
     if (
         not _wanted(ctx.options, MUTATION)
         or ctx.forge is None
-        or "new" not in ctx.options.tiers
+        or Tier.NEW not in ctx.options.tiers
         or not ctx.target.new_url
         or ctx.options.budget <= 0
     ):
         return None
     return run_mutation(
         ctx.forge,
-        ctx.chat_url("new"),
+        ctx.chat_url(Tier.NEW),
         ctx.target.leeway,
         context,
         seed=ctx.options.seed,
@@ -126,7 +128,7 @@ def _contract(ctx: AuditContext) -> ContractOutcome | None:
         not _wanted(ctx.options, CONTRACT)
         or not ctx.options.contract
         or ctx.token is None
-        or "new" not in ctx.options.tiers
+        or Tier.NEW not in ctx.options.tiers
         or not ctx.target.new_url
     ):
         return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import http.cookiejar
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
@@ -21,12 +20,14 @@ from chatmigrate.audit.canary import Canary
 from chatmigrate.audit.forge import Forge, decode_unverified
 from chatmigrate.audit.probe import Expect, HttpProbe
 from chatmigrate.audit.target import AuditOptions, AuditTarget, Principal
+from chatmigrate.django_forms import csrf_form_token
 from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.redact import register_secret
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Severity, Tier, WsAuth
 
-_CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 MIN_MARKER_LENGTH = 12
+BEARER_TIERS = frozenset(tier for tier in Tier if tier.is_jwt)
+"""The tiers whose cases need the principal's token (the WebSocket's jwt mode and user id come from it)."""
 T = TypeVar("T")
 
 
@@ -69,12 +70,14 @@ class AuditContext:
             self.placeholders.setdefault(value, name)
 
     # -------------------------------------------------------------- URLs
-    def chat_url(self, tier: str, request_type: str = "recent_messages") -> str:
+    def chat_url(self, tier: Tier, request_type: str = "recent_messages") -> str:
         target = self.target
         room = {} if request_type == "chat_list" else {"chatroom_id": self.chatroom_id}
-        if tier == "proxy":
+        if tier is Tier.PROXY:
             return f"{target.proxy_url}{target.proxy_routes[request_type]}?{urlencode(room)}".rstrip("?")
-        base, path = (target.old_url, target.old_chat_path) if tier == "old" else (target.new_url, target.new_chat_path)
+        base, path = (
+            (target.old_url, target.old_chat_path) if tier is Tier.OLD else (target.new_url, target.new_chat_path)
+        )
         return f"{base}{path}?{urlencode({'request_type': request_type, **room})}"
 
     def ws_url(self, query: str | None = None, room: str | None = None) -> str:
@@ -87,6 +90,10 @@ class AuditContext:
         return f"{self.target.ws_url}{path}" + (f"?{query}" if query else "")
 
     @property
+    def ws_auth(self) -> WsAuth:
+        return WsAuth(self.target.ws_auth)
+
+    @property
     def origin(self) -> str:
         """The chat site's own origin: what a legitimate browser page would send."""
         parts = urlsplit(self.target.ws_url or "")
@@ -96,7 +103,7 @@ class AuditContext:
     # -------------------------------------------------------------- probes
     def bearer(
         self,
-        tier: str,
+        tier: Tier,
         label: str,
         token: str,
         *,
@@ -108,7 +115,7 @@ class AuditContext:
 
     def request(
         self,
-        tier: str,
+        tier: Tier,
         label: str,
         headers: tuple[tuple[str, str], ...] = (),
         *,
@@ -164,17 +171,11 @@ class AuditContext:
     async def login(self, principal: Principal, path: str | None = None) -> LegacySession | None:
         """Django's form login; None when the site answers the form again (bad or non-staff login)."""
         url = f"{self.target.old_url}{path or self.target.login_path}"
-        form_page = await self._call("GET", url)
-        csrftoken = _cookies(form_page).get("csrftoken", "")
-        match = _CSRF_FIELD.search(form_page.text)
-        self.remember(csrftoken, "CSRFTOKEN")
-        if not csrftoken or match is None:
-            raise ConfigError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
-        self.remember(match.group(1), "CSRF_FORM_TOKEN")
+        csrftoken, form_token = await self._login_form(url)
         form = {
             "username": principal.username,
             "password": principal.password,
-            "csrfmiddlewaretoken": match.group(1),
+            "csrfmiddlewaretoken": form_token,
             "next": self.target.old_chat_path,
         }
         answer = await self._call("POST", url, data=form, headers={"Cookie": f"csrftoken={csrftoken}", "Referer": url})
@@ -188,15 +189,17 @@ class AuditContext:
 
     async def csrf_form(self) -> tuple[str, str]:
         """A fresh (csrftoken cookie, csrfmiddlewaretoken field) pair from the login page."""
-        url = f"{self.target.old_url}{self.target.login_path}"
+        return await self._login_form(f"{self.target.old_url}{self.target.login_path}")
+
+    async def _login_form(self, url: str) -> tuple[str, str]:
         page = await self._call("GET", url)
         cookie = _cookies(page).get("csrftoken", "")
-        match = _CSRF_FIELD.search(page.text)
+        form_token = csrf_form_token(page.text)
         self.remember(cookie, "CSRFTOKEN")
-        if match is None or not cookie:
+        if form_token is None or not cookie:
             raise ConfigError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
-        self.remember(match.group(1), "CSRF_FORM_TOKEN")
-        return cookie, match.group(1)
+        self.remember(form_token, "CSRF_FORM_TOKEN")
+        return cookie, form_token
 
     async def post_form(self, url: str, form: dict[str, str], session: LegacySession) -> httpx.Response:
         cookie = f"sessionid={session.sessionid}; csrftoken={session.csrftoken}"
@@ -221,7 +224,7 @@ class AuditContext:
             if principal is not None:
                 self.remember(principal.password, name)
                 self.remember(quote(principal.password, safe=""), name)
-        if tiers & {"new", "proxy", "ws"}:
+        if tiers & BEARER_TIERS:
             if target.token:
                 self.token = target.token
                 self.remember(target.token, "TOKEN")
@@ -233,11 +236,11 @@ class AuditContext:
                 self.forge = Forge(self.token, target.signing_secret)
             except ValueError as error:
                 raise ConfigError(f"the access token is not a usable JWT: {error}") from None
-            self.user_id = _user_id(self.token)
-        if target.forbidden_principal is not None and target.token_url and tiers & {"new", "proxy", "ws"}:
+            self.user_id = user_id_of(self.token)
+        if target.forbidden_principal is not None and target.token_url and tiers & BEARER_TIERS:
             self.forbidden_token = await self.obtain_token(target.forbidden_principal, "NONSTAFF_TOKEN")
-            self.forbidden_user_id = _user_id(self.forbidden_token)
-        if target.old_url and "old" in tiers and target.principal is not None:
+            self.forbidden_user_id = user_id_of(self.forbidden_token)
+        if target.old_url and Tier.OLD in tiers and target.principal is not None:
             self.session = await self.login(target.principal)
             if self.session is None:
                 raise ConfigError(
@@ -249,7 +252,7 @@ class AuditContext:
         headers = self._auth_headers()
         if headers is None:
             return
-        tier = "new" if self.token else "old"
+        tier = Tier.NEW if self.token else Tier.OLD
         chats = _json(await self._call("GET", self.chat_url(tier, "chat_list"), headers=headers)).get("chats")
         if isinstance(chats, list) and chats and isinstance(chats[0], dict):
             self.chatroom_id = int(chats[0].get("chatroom_id", self.chatroom_id))
@@ -299,6 +302,9 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _user_id(token: str) -> int | None:
+def user_id_of(token: str) -> int | None:
+    """The token's ``user_id``: an integer, or the decimal string simplejwt 5.5 issues."""
     value = decode_unverified(token).claims.get("user_id")
-    return value if isinstance(value, int) else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

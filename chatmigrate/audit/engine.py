@@ -16,6 +16,7 @@ from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.probe import HttpObservation, HttpProbe, NotApplicable, Observation, Probe, WsProbe
 from chatmigrate.audit.rules import JudgeContext, Violation, judge
 from chatmigrate.audit.transport import send_http, send_ws
+from chatmigrate.vocab import Tier
 
 
 @dataclass(slots=True)
@@ -28,12 +29,12 @@ class ProbeRun:
 @dataclass(slots=True)
 class CaseRun:
     case: Case
-    tier: str
+    tier: Tier
     probes: list[ProbeRun] = field(default_factory=list)
     not_applicable: str | None = None
 
 
-def applicable_tiers(case: Case, ctx: AuditContext) -> list[str]:
+def applicable_tiers(case: Case, ctx: AuditContext) -> list[Tier]:
     return [tier for tier in case.tiers if tier in ctx.options.tiers and ctx.target.url_of(tier)]
 
 
@@ -46,7 +47,7 @@ async def execute(ctx: AuditContext, cases: list[Case]) -> list[CaseRun]:
                 return await send_ws(probe, ctx.options.timeout)
             return await send_http(ctx.client, probe, ctx.options.timeout)
 
-    async def run(case: Case, tier: str) -> CaseRun:
+    async def run(case: Case, tier: Tier) -> CaseRun:
         try:
             built = await case.build(ctx, tier)
         except LookupError as missing:

@@ -20,14 +20,12 @@ from chatmigrate.audit.mutate import MutationOutcome
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, WsObservation
 from chatmigrate.audit.reproducer import reproducer, scrub, shell_pair
 from chatmigrate.audit.rules import DATA_KEYS, parse_json
-from chatmigrate.audit.target import TIER_NAMES, AuditTarget
+from chatmigrate.audit.target import AuditTarget
 from chatmigrate.records import AuditResult, Finding
 from chatmigrate.vocab import AuditState, Check, FindingKind, Severity, Tier
 
 CHECK = Check.AUDIT
 EXCERPT = 300
-KNOWN_LEGACY = AuditState.KNOWN_LEGACY.value
-NOT_APPLICABLE = AuditState.NOT_APPLICABLE.value
 
 
 def endpoint_of(probe: HttpProbe, target: AuditTarget) -> str:
@@ -87,7 +85,7 @@ def _status(seen: Observation) -> int | None:
     return seen.close_code if seen.close_code is not None else seen.handshake_status
 
 
-def _result(case: Case, tier: str, state: AuditState, detail: str, status: int | None = None) -> AuditResult:
+def _result(case: Case, tier: Tier, state: AuditState, detail: str, status: int | None = None) -> AuditResult:
     """The detail of a not-applicable or known-legacy result opens with the state's name, for people to read."""
     if state in (AuditState.NOT_APPLICABLE, AuditState.KNOWN_LEGACY):
         detail = f"{state.value}: {detail}"
@@ -119,7 +117,7 @@ def findings_of(run: CaseRun, target: AuditTarget, placeholders: Mapping[str, st
         severity = max((hit[2] for hit in hits), key=lambda value: value.rank)
         evidence = "\n".join(_evidence(item, text, placeholders) for item, text, _ in hits)
         more = f" ({len(hits)} probes)" if len(hits) > 1 else ""
-        label = f"{KNOWN_LEGACY}: " if severity is Severity.INFO else ""
+        label = f"{AuditState.KNOWN_LEGACY}: " if severity is Severity.INFO else ""
         found.append(
             Finding(
                 check=CHECK,
@@ -127,7 +125,7 @@ def findings_of(run: CaseRun, target: AuditTarget, placeholders: Mapping[str, st
                 kind=FindingKind(kind),
                 tier=Tier(run.tier),
                 subject=run.case.id,
-                title=scrub(f"{label}{run.case.id} on the {TIER_NAMES[run.tier]}: {message}{more}", placeholders),
+                title=scrub(f"{label}{run.case.id} on the {run.tier.label}: {message}{more}", placeholders),
                 endpoint=_endpoint(first, target),
                 old=first.probe.expect.describe(),
                 new=scrub(observed(first.observation)[:EXCERPT], placeholders),
@@ -163,7 +161,7 @@ def legacy_notes(runs: list[CaseRun]) -> list[Finding]:
             {
                 run.case.id
                 for run in runs
-                if run.tier == "old"
+                if run.tier is Tier.OLD
                 and run.probes
                 and all(not item.violations for item in run.probes)
                 and any(item.probe.expect is expect for item in run.probes)
@@ -200,15 +198,17 @@ def mutation_records(
     replay = f"chatmigrate audit --target new --seed {outcome.seed} --budget {outcome.budget}"
     searched = f"{outcome.examples} examples, seed {outcome.seed}"
     if outcome.mutant is None:
-        return _result(MUTATION, "new", AuditState.PASS, f"{searched}: every answer safe"), []
+        return _result(MUTATION, Tier.NEW, AuditState.PASS, f"{searched}: every answer safe"), []
     if outcome.probe is None or outcome.observation is None or not outcome.violations:
         mutant = outcome.mutant
         found = f"{mutant.kind}: {mutant.detail}; token {mutant.note.describe()}"
         detail = scrub(
             f"{searched}: a failing mutant was found, not reproduced on re-send ({found}); {replay}", placeholders
         )
-        return _result(MUTATION, "new", AuditState.FAIL, detail), []
-    run = CaseRun(case=MUTATION, tier="new", probes=[ProbeRun(outcome.probe, outcome.observation, outcome.violations)])
+        return _result(MUTATION, Tier.NEW, AuditState.FAIL, detail), []
+    run = CaseRun(
+        case=MUTATION, tier=Tier.NEW, probes=[ProbeRun(outcome.probe, outcome.observation, outcome.violations)]
+    )
     findings = findings_of(run, target, placeholders)
     for finding in findings:
         finding.reproducer = f"{finding.reproducer}\n# replay the search: {replay}"
@@ -242,9 +242,9 @@ def contract_records(
             )
         )
     if outcome.errors and not outcome.cases:
-        return _result(CONTRACT, "new", AuditState.NOT_APPLICABLE, "; ".join(outcome.errors)), findings
+        return _result(CONTRACT, Tier.NEW, AuditState.NOT_APPLICABLE, "; ".join(outcome.errors)), findings
     detail = f"{outcome.operations} operation(s), {outcome.cases} case(s), {len(outcome.failures)} failure(s)"
-    return _result(CONTRACT, "new", AuditState.FAIL if findings else AuditState.PASS, detail), findings
+    return _result(CONTRACT, Tier.NEW, AuditState.FAIL if findings else AuditState.PASS, detail), findings
 
 
 def contract_evidence(message: str) -> str:

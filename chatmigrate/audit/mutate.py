@@ -6,7 +6,8 @@ signed with the real key (when it is known). A mutant that decodes to exactly
 the genuine token's bytes, or whose time claims are valid under the documented
 policy, may be accepted; every other mutant must be refused cleanly.
 ``hypothesis.find`` shrinks the first failure to a minimal token. Runs are
-seeded, bounded by ``budget`` and use no example database, so a seed replays.
+seeded, bounded by ``budget`` and use no example database, so a seed replays;
+``scratch_storage`` keeps hypothesis's other caches out of the user's directory.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ import asyncio
 import contextlib
 import json
 import math
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
 from hypothesis.errors import Flaky, NoSuchExample
 
 from chatmigrate.audit.context import no_cookie_client
@@ -30,6 +33,7 @@ from chatmigrate.audit.forge import HMAC_HASHES, Forge, TokenNote, b64url_decode
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe
 from chatmigrate.audit.rules import JudgeContext, Violation, judge
 from chatmigrate.audit.transport import send_http
+from chatmigrate.vocab import Tier
 
 SAFE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 TIME_CLAIMS = ("exp", "iat", "nbf")
@@ -55,6 +59,19 @@ class MutationOutcome:
     probe: HttpProbe | None = None
     observation: HttpObservation | None = None
     violations: list[Violation] | None = None
+
+
+@contextlib.contextmanager
+def scratch_storage() -> Iterator[None]:
+    """Hypothesis (and schemathesis through it) caches under ``./.hypothesis`` even with no example
+    database: point it at a directory removed afterwards, then give the host process its own back."""
+    previous = storage_directory(intent_to_write=False).path
+    with tempfile.TemporaryDirectory(prefix="chatmigrate-hypothesis-") as scratch:
+        set_hypothesis_home_dir(scratch)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(previous)
 
 
 def equivalent(token: str, genuine: str) -> bool:
@@ -224,7 +241,7 @@ def run_mutation(
             note=mutant.note,
         )
         seen = loop.run_until_complete(send_http(client, probe, timeout))
-        return probe, seen, judge("new", probe, seen, context)
+        return probe, seen, judge(Tier.NEW, probe, seen, context)
 
     def fails(mutant: Mutant) -> bool:
         outcome.examples += 1

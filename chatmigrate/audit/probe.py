@@ -21,6 +21,7 @@ class Expect(str, Enum):
     REFUSED_OR_REJECTED = "refused-or-rejected"
     CLEAN_EITHER = "clean-either"
     ACCEPTED = "accepted"
+    INTEROPERABLE = "interoperable"
     LOGIN_REDIRECT = "login-redirect"
     CSRF_REJECTED = "csrf-rejected"
     WS_REFUSED = "ws-refused"
@@ -37,8 +38,9 @@ _DESCRIPTIONS = {
     Expect.REFUSED_OR_REJECTED: "401 envelope, or 400/431 from the HTTP layer; never data or 5xx",
     Expect.CLEAN_EITHER: "either answer (200 JSON, 400, 401/403 envelope), but clean",
     Expect.ACCEPTED: "200 JSON with data (documented policy)",
+    Expect.INTEROPERABLE: "200 JSON with data as the standard allows; a refusal is a low interoperability note",
     Expect.LOGIN_REDIRECT: "302 to the login page with ?next=, never data",
-    Expect.CSRF_REJECTED: "Django's 403 CSRF page with the expected reason",
+    Expect.CSRF_REJECTED: "403 (Django's CSRF page); its reason text only where declared",
     Expect.WS_REFUSED: "handshake refused, or closed with a 44xx code before any chat data",
     Expect.WS_ACCEPTED: "connected (documented policy)",
     Expect.WS_URL_TRUSTED: "url mode: reported as impersonation (known-legacy); jwt mode: refused",
@@ -61,7 +63,7 @@ class HttpProbe:
     breach: Severity = Severity.CRITICAL
     """Severity when access is granted although the probe should be refused."""
     reason: str | None = None
-    """For CSRF probes: the reason Django's 403 page must give."""
+    """For CSRF probes: the reason Django's 403 page must give, when the policy declares that it gives one."""
     raw: bool = False
     """Send over a raw socket: a header holds bytes (or non-ASCII text) an HTTP client refuses to send."""
     timed: bool = False

@@ -16,9 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, Probe, WsObservation, WsProbe
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import FindingKind, Severity, Tier
 
-NEW_TIERS = frozenset({"new", "proxy", "ws"})
 DEBUG_MARKERS = ("Traceback", 'File "', "django", "Exception Value")
 LEGACY_DEBUG_MARKERS = ("Traceback", 'File "', "Exception Value")
 DATA_KEYS = frozenset({"messages", "chats", "message"})
@@ -28,7 +27,7 @@ MIN_ECHO_LENGTH = 16
 @dataclass(frozen=True, slots=True)
 class Violation:
     severity: Severity
-    kind: str
+    kind: FindingKind
     message: str
 
 
@@ -45,7 +44,7 @@ class JudgeContext:
     fetched: frozenset[str] = frozenset()
 
 
-def judge(tier: str, probe: Probe, observation: Observation, context: JudgeContext) -> list[Violation]:
+def judge(tier: Tier, probe: Probe, observation: Observation, context: JudgeContext) -> list[Violation]:
     if isinstance(probe, HttpProbe) and isinstance(observation, HttpObservation):
         return _judge_http(tier, probe, observation, context)
     if isinstance(probe, WsProbe) and isinstance(observation, WsObservation):
@@ -86,7 +85,7 @@ def echoed(text: str, presented: str | None, secrets: tuple[str, ...]) -> bool:
     return any(len(value) >= MIN_ECHO_LENGTH and value in text for value in candidates)
 
 
-def _hygiene(tier: str, text: str, refusal: str, presented: str | None, context: JudgeContext) -> list[Violation]:
+def _hygiene(tier: Tier, text: str, refusal: str, presented: str | None, context: JudgeContext) -> list[Violation]:
     """Debug text in the refusal, echoes anywhere.
 
     Debug words are looked for in refusals only: a success body is chat data, where a message may well
@@ -94,38 +93,42 @@ def _hygiene(tier: str, text: str, refusal: str, presented: str | None, context:
     inside a JSON string has its ``File \\"…\\"`` quotes escaped.
     """
     found = []
-    markers = DEBUG_MARKERS if tier in NEW_TIERS else LEGACY_DEBUG_MARKERS
+    markers = DEBUG_MARKERS if tier.is_jwt else LEGACY_DEBUG_MARKERS
     unescaped = refusal.replace('\\"', '"')
     leaked = [marker for marker in markers if marker in unescaped]
     if leaked:
-        found.append(Violation(Severity.HIGH, "stack-trace", f"debug text in the answer ({leaked[0]!r})"))
+        found.append(Violation(Severity.HIGH, FindingKind.STACK_TRACE, f"debug text in the answer ({leaked[0]!r})"))
     if echoed(text, presented, context.secrets):
-        found.append(Violation(Severity.HIGH, "token-echo", "the presented token (or its signature) is echoed"))
+        found.append(
+            Violation(Severity.HIGH, FindingKind.TOKEN_ECHO, "the presented token (or its signature) is echoed")
+        )
     return found
 
 
-def _judge_http(tier: str, probe: HttpProbe, seen: HttpObservation, context: JudgeContext) -> list[Violation]:
+def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: JudgeContext) -> list[Violation]:
     if seen.error is not None:
         if probe.timed and "timeout" in seen.error.lower():
-            return [Violation(Severity.CRITICAL, "injected-delay", f"no answer in time: {seen.error}")]
+            return [Violation(Severity.CRITICAL, FindingKind.INJECTED_DELAY, f"no answer in time: {seen.error}")]
         if probe.raw and probe.expect is Expect.REFUSED_OR_REJECTED:
             return []
-        return [Violation(Severity.MEDIUM, "no-answer", f"no HTTP answer: {seen.error}")]
+        return [Violation(Severity.MEDIUM, FindingKind.NO_ANSWER, f"no HTTP answer: {seen.error}")]
     status = seen.status or 0
     refusal = "" if 200 <= status < 300 else seen.text
     found = _hygiene(tier, seen.text, refusal, probe.token, context)
     if probe.canary and probe.canary in context.fetched:
-        found.append(Violation(Severity.HIGH, "outbound-fetch", f"the server fetched {probe.canary}"))
+        found.append(Violation(Severity.HIGH, FindingKind.OUTBOUND_FETCH, f"the server fetched {probe.canary}"))
     if status >= 500:
-        found.append(Violation(Severity.HIGH, "server-error", f"status {status}"))
+        found.append(Violation(Severity.HIGH, FindingKind.SERVER_ERROR, f"status {status}"))
     is_html = seen.content_type == "text/html" or seen.text.lstrip().startswith("<")
-    if tier in NEW_TIERS and is_html:
-        found.append(Violation(Severity.HIGH, "html", f"HTML answer ({seen.content_type or 'no content type'})"))
+    if tier.is_jwt and is_html:
+        found.append(
+            Violation(Severity.HIGH, FindingKind.HTML, f"HTML answer ({seen.content_type or 'no content type'})")
+        )
     if probe.timed and seen.elapsed_ms > context.median_ms * 10 + context.delay_margin_ms:
         found.append(
             Violation(
                 Severity.CRITICAL,
-                "injected-delay",
+                FindingKind.INJECTED_DELAY,
                 f"answered in {seen.elapsed_ms:.0f} ms against a run median of {context.median_ms:.0f} ms",
             )
         )
@@ -139,7 +142,21 @@ def _expectation(probe: HttpProbe, seen: HttpObservation, status: int, context: 
     if expect is Expect.ACCEPTED:
         if status == 200 and data:
             return []
-        return [Violation(Severity.MEDIUM, "documented-behaviour", f"documented success not honoured: status {status}")]
+        return [
+            Violation(
+                Severity.MEDIUM, FindingKind.DOCUMENTED_BEHAVIOUR, f"documented success not honoured: status {status}"
+            )
+        ]
+    if expect is Expect.INTEROPERABLE:
+        if status == 200 and data:
+            return []
+        return [
+            Violation(
+                Severity.LOW,
+                FindingKind.INTEROPERABILITY,
+                f"refused with status {status} although the standard allows it",
+            )
+        ]
     if expect is Expect.LOGIN_REDIRECT:
         return _login_redirect(probe, seen, status, data, context)
     if expect is Expect.CSRF_REJECTED:
@@ -149,21 +166,25 @@ def _expectation(probe: HttpProbe, seen: HttpObservation, status: int, context: 
             return []
         allowed = {400, 401, 403}
     elif data:
-        return [Violation(probe.breach, "data-returned", f"protected data returned with status {status}")]
+        return [Violation(probe.breach, FindingKind.DATA_RETURNED, f"protected data returned with status {status}")]
     elif 200 <= status < 300:
-        return [Violation(probe.breach, "accepted", f"accepted with status {status}")]
+        return [Violation(probe.breach, FindingKind.ACCEPTED, f"accepted with status {status}")]
     else:
         allowed = {Expect.REFUSED: {401}, Expect.FORBIDDEN: {403}, Expect.REFUSED_OR_REJECTED: {401, 400, 431}}[expect]
     found = []
     if status not in allowed:
         wanted = " or ".join(str(code) for code in sorted(allowed))
-        found.append(Violation(Severity.MEDIUM, "wrong-status", f"status {status}, expected {wanted}"))
+        found.append(Violation(Severity.MEDIUM, FindingKind.WRONG_STATUS, f"status {status}, expected {wanted}"))
     if status in (401, 403) and not is_envelope(seen.text):
         found.append(
-            Violation(Severity.MEDIUM, "bad-envelope", "body is not the JSON error envelope {status, message, detail}")
+            Violation(
+                Severity.MEDIUM,
+                FindingKind.BAD_ENVELOPE,
+                "body is not the JSON error envelope {status, message, detail}",
+            )
         )
     if seen.header("location"):
-        found.append(Violation(Severity.MEDIUM, "redirect", "answer carries a Location redirect"))
+        found.append(Violation(Severity.MEDIUM, FindingKind.REDIRECT, "answer carries a Location redirect"))
     return found
 
 
@@ -171,33 +192,39 @@ def _login_redirect(
     probe: HttpProbe, seen: HttpObservation, status: int, data: bool, context: JudgeContext
 ) -> list[Violation]:
     if data:
-        return [Violation(probe.breach, "data-returned", f"protected data returned with status {status}")]
+        return [Violation(probe.breach, FindingKind.DATA_RETURNED, f"protected data returned with status {status}")]
     location = urlsplit(seen.header("location") or "")
     if status == 302 and location.path == context.login_path and "next=" in location.query:
         return []
     if 200 <= status < 300 and seen.content_type == "application/json":
-        return [Violation(probe.breach, "accepted", f"accepted with status {status}")]
-    return [Violation(Severity.MEDIUM, "wrong-status", f"status {status}, expected 302 to {context.login_path}?next=…")]
+        return [Violation(probe.breach, FindingKind.ACCEPTED, f"accepted with status {status}")]
+    return [
+        Violation(
+            Severity.MEDIUM, FindingKind.WRONG_STATUS, f"status {status}, expected 302 to {context.login_path}?next=…"
+        )
+    ]
 
 
 def _csrf(probe: HttpProbe, seen: HttpObservation, status: int) -> list[Violation]:
     if status < 400:
-        return [Violation(probe.breach, "csrf-bypassed", f"unsafe request proceeded with status {status}")]
+        return [Violation(probe.breach, FindingKind.CSRF_BYPASSED, f"unsafe request proceeded with status {status}")]
     if status != 403:
-        return [Violation(Severity.MEDIUM, "wrong-status", f"status {status}, expected 403")]
+        return [Violation(Severity.MEDIUM, FindingKind.WRONG_STATUS, f"status {status}, expected 403")]
     if probe.reason and probe.reason not in html.unescape(seen.text):
-        return [Violation(Severity.MEDIUM, "csrf-reason", f"403 without the reason {probe.reason!r}")]
+        return [Violation(Severity.MEDIUM, FindingKind.CSRF_REASON, f"403 without the reason {probe.reason!r}")]
     return []
 
 
 def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> list[Violation]:
     if seen.handshake_status is None:
-        return [Violation(Severity.MEDIUM, "no-answer", f"no WebSocket answer: {seen.error}")]
+        return [Violation(Severity.MEDIUM, FindingKind.NO_ANSWER, f"no WebSocket answer: {seen.error}")]
     refusal = "\n".join([seen.handshake_body, seen.close_reason])
-    found = _hygiene("ws", "\n".join([refusal, *seen.frames]), refusal, probe.token, context)
+    found = _hygiene(Tier.WS, "\n".join([refusal, *seen.frames]), refusal, probe.token, context)
     if seen.handshake_status >= 500 or (seen.close_code is not None and seen.close_code == 1011):
         found.append(
-            Violation(Severity.HIGH, "server-error", f"handshake {seen.handshake_status}, close {seen.close_code}")
+            Violation(
+                Severity.HIGH, FindingKind.SERVER_ERROR, f"handshake {seen.handshake_status}, close {seen.close_code}"
+            )
         )
     connected = seen.handshake_status == 101 and bool(seen.frames)
     if probe.expect is Expect.WS_ACCEPTED:
@@ -205,7 +232,7 @@ def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> lis
             found.append(
                 Violation(
                     Severity.MEDIUM,
-                    "documented-behaviour",
+                    FindingKind.DOCUMENTED_BEHAVIOUR,
                     f"documented connection refused (handshake {seen.handshake_status}, close {seen.close_code})",
                 )
             )
@@ -215,21 +242,25 @@ def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> lis
             found.append(
                 Violation(
                     context.ws_url_severity,
-                    "impersonation",
+                    FindingKind.IMPERSONATION,
                     "the URL user_id alone opened the chat: impersonation is possible",
                 )
             )
         return found
     if connected:
         found.append(
-            Violation(probe.breach, "data-returned", f"{len(seen.frames)} frame(s) received before any refusal")
+            Violation(
+                probe.breach, FindingKind.DATA_RETURNED, f"{len(seen.frames)} frame(s) received before any refusal"
+            )
         )
     elif seen.handshake_status == 101:
         if seen.still_open:
-            found.append(Violation(Severity.MEDIUM, "left-open", "connection neither refused nor closed"))
+            found.append(Violation(Severity.MEDIUM, FindingKind.LEFT_OPEN, "connection neither refused nor closed"))
         elif seen.close_code is None or not 4400 <= seen.close_code <= 4499:
             found.append(
-                Violation(Severity.MEDIUM, "wrong-status", f"closed with code {seen.close_code}, expected 44xx")
+                Violation(
+                    Severity.MEDIUM, FindingKind.WRONG_STATUS, f"closed with code {seen.close_code}, expected 44xx"
+                )
             )
     return found
 

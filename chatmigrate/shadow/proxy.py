@@ -1,7 +1,8 @@
 """The primary path: every request goes to old as it came and is answered from old, byte for byte.
 
-A raw ASGI app rather than a framework route, so the only work between the user and old is the forwarding
-itself. Mirroring is decided after the answer has been sent, and only ever queued (``MirrorQueue.offer``
+A raw ASGI app rather than a framework route, and httpcore rather than httpx (the bytes pass through
+undecoded, with no request or response model to build), so the only work between the user and old is the
+forwarding itself. Mirroring is decided after the answer has been sent, and only ever queued (``MirrorQueue.offer``
 never waits), so a slow or dead new side cannot touch the user's latency.
 """
 
@@ -12,12 +13,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpcore
 import httpx
 
 from chatmigrate.replay import endpoint_key
 from chatmigrate.shadow.exchange import entry_for
 from chatmigrate.shadow.identity import SessionDirectory
-from chatmigrate.shadow.mirror import HOP_BY_HOP, plain_client
+from chatmigrate.shadow.mirror import HOP_BY_HOP
 from chatmigrate.shadow.options import ShadowOptions
 from chatmigrate.shadow.queue import MirrorJob, MirrorQueue, Primary
 from chatmigrate.shadow.stats import LiveStats
@@ -46,7 +48,8 @@ class PrimaryProxy:
         self.directory = directory
         self.stats = stats
         self.sample = sample
-        self.client = plain_client(options.timeout, limits=httpx.Limits(max_connections=None))
+        self.pool = httpcore.AsyncConnectionPool(max_connections=None, max_keepalive_connections=256)
+        self.timeouts = {"connect": options.timeout, "read": options.timeout, "write": options.timeout, "pool": None}
         self.arrivals = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -59,21 +62,20 @@ class PrimaryProxy:
         if query:
             url += f"?{query}"
         forwarded = [(name, value) for name, value in headers if name.lower() not in HOP_BY_HOP - {b"host"}]
+        if content:
+            forwarded.append((b"content-length", str(len(content)).encode()))
         started = time.perf_counter()
         try:
-            response = await self.client.send(
-                self.client.build_request(method, url, headers=forwarded, content=content), stream=True
-            )
-        except httpx.HTTPError as error:
+            async with self.pool.stream(
+                method, url, headers=forwarded, content=content, extensions={"timeout": self.timeouts}
+            ) as response:
+                teed, whole = await _relay(response, send, self.options.max_body_bytes)
+        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError) as error:
             self.stats.primary_errors += 1
             await _plain(send, 502, f"chatmigrate shadow: old did not answer ({type(error).__name__})")
             return
-        try:
-            teed, whole = await _relay(response, send, self.options.max_body_bytes)
-        finally:
-            await response.aclose()
         elapsed = round((time.perf_counter() - started) * 1000, 3)
-        self._after(method, path, query, headers, content, response, (teed, not whole), url, elapsed)
+        self._after(method, path, query, headers, content, _answer(response), (teed, not whole), url, elapsed)
 
     def _after(
         self,
@@ -121,7 +123,7 @@ class PrimaryProxy:
         return None
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.pool.aclose()
 
 
 async def _read_request(receive: Receive) -> bytes:
@@ -133,19 +135,24 @@ async def _read_request(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _relay(response: httpx.Response, send: Send, cap: int) -> tuple[bytes, bool]:
+async def _relay(response: httpcore.Response, send: Send, cap: int) -> tuple[bytes, bool]:
     """Pass old's answer through unchanged while keeping up to ``cap`` bytes of it; True when all were kept."""
-    headers = [(name, value) for name, value in response.headers.raw if name.lower() not in RESPONSE_HOP_BY_HOP]
-    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    headers = [(name, value) for name, value in response.headers if name.lower() not in RESPONSE_HOP_BY_HOP]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
     kept: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_raw():
+    async for chunk in response.aiter_stream():
         size += len(chunk)
         if size <= cap:
             kept.append(chunk)
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
     return (b"".join(kept), True) if size <= cap else (b"", False)
+
+
+def _answer(response: httpcore.Response) -> httpx.Response:
+    """Status and headers only (the body was relayed and teed): what a mirror worker needs to record it."""
+    return httpx.Response(response.status, headers=response.headers)
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

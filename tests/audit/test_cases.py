@@ -11,14 +11,16 @@ from chatmigrate.audit import AuditOptions, AuditTarget, Principal, embedded_tar
 from chatmigrate.audit.catalogue import by_id
 from chatmigrate.audit.context import AuditContext, no_cookie_client
 from chatmigrate.audit.engine import CaseRun, execute, judge_runs
-from chatmigrate.audit.probe import HttpObservation, HttpProbe
+from chatmigrate.audit.policy import AuditPolicy, JsonType
+from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe
 from chatmigrate.audit.rules import JudgeContext
 from chatmigrate.embedded import EmbeddedServer
+from chatmigrate.vocab import Severity
 
 
-def run_case(target: AuditTarget, case_id: str, *tiers: str) -> list[CaseRun]:
+def run_case(target: AuditTarget, case_id: str, *tiers: str, policy: AuditPolicy | None = None) -> list[CaseRun]:
     async def run() -> list[CaseRun]:
-        options = AuditOptions(tiers=frozenset(tiers), budget=0, contract=False)
+        options = AuditOptions(tiers=frozenset(tiers), budget=0, contract=False, policy=policy or AuditPolicy())
         async with no_cookie_client(options.timeout, options.concurrency) as client:
             ctx = AuditContext(target, options, client)
             await ctx.prepare()
@@ -54,3 +56,67 @@ def test_a_non_staff_session_from_the_site_login_is_probed_with_its_cookie(scrat
     assert isinstance(item.probe, HttpProbe) and item.probe.label == "non-staff via site login"
     assert dict(item.probe.headers)["Cookie"].startswith("sessionid=")
     assert item.violations == []
+
+
+def expectations(runs: list[CaseRun]) -> dict[str, Expect]:
+    return {item.probe.label: item.probe.expect for run in runs for item in run.probes}
+
+
+def test_a_lowercase_scheme_refused_is_an_interoperability_note_unless_the_target_promises_it(
+    server: EmbeddedServer,
+) -> None:
+    (default,) = run_case(embedded_target(server), "hdr-scheme-case-documented", "new")
+    (promised,) = run_case(
+        embedded_target(server),
+        "hdr-scheme-case-documented",
+        "new",
+        policy=AuditPolicy(bearer_scheme_case_insensitive=True),
+    )
+    assert set(expectations([default]).values()) == {Expect.INTEROPERABLE}
+    assert set(expectations([promised]).values()) == {Expect.ACCEPTED}
+    assert [item.violations for item in (*default.probes, *promised.probes)] == [[], [], [], []]
+
+
+def test_the_own_user_id_as_a_string_may_be_accepted_by_default_and_other_types_are_low(
+    server: EmbeddedServer,
+) -> None:
+    (run,) = run_case(embedded_target(server), "claim-user-id-types", "new")
+    probes = {item.probe.label: item.probe for item in run.probes}
+    assert "integer id" not in probes, "the genuine token's own type is not a variation"
+    assert probes["string id"].expect is Expect.CLEAN_EITHER
+    assert (probes["float id"].expect, probes["float id"].breach) == (Expect.REFUSED, Severity.LOW)
+    assert probes["SQL"].breach is Severity.CRITICAL
+    assert [item.violations for item in run.probes if item.violations] == []
+
+
+def test_a_policy_of_integer_ids_only_refuses_the_string_id(server: EmbeddedServer) -> None:
+    policy = AuditPolicy(user_id_types=frozenset({JsonType.INTEGER}))
+    (run,) = run_case(embedded_target(server), "claim-user-id-types", "new", policy=policy)
+    assert expectations([run])["string id"] is Expect.REFUSED
+
+
+def test_csrf_cases_pass_on_a_403_and_check_the_reason_text_only_where_declared(server: EmbeddedServer) -> None:
+    target = embedded_target(server)
+    plain = run_case(target, "legacy-csrf-token-missing", "old")
+    declared = run_case(target, "legacy-csrf-token-missing", "old", policy=AuditPolicy(csrf_failure_reason=True))
+    assert [item.probe.reason for run in plain for item in run.probes] == [None]
+    assert [item.probe.reason for run in declared for item in run.probes] == ["CSRF token missing."]
+    assert [item.violations for run in (*plain, *declared) for item in run.probes] == [[], []]
+
+
+def test_the_no_referer_probe_needs_https_or_a_declared_forwarded_proto(server: EmbeddedServer) -> None:
+    target = embedded_target(server)
+    plain = run_case(target, "legacy-csrf-bad-origin", "old")
+    forwarded = run_case(target, "legacy-csrf-bad-origin", "old", policy=AuditPolicy(forwarded_proto_https=True))
+    assert list(expectations(plain)) == ["foreign Origin"]
+    assert list(expectations(forwarded)) == ["foreign Origin", "secure, no Referer"]
+    assert [item.violations for run in forwarded for item in run.probes] == [[], []]
+
+
+def test_a_foreign_audience_must_be_refused_only_where_an_audience_is_declared(server: EmbeddedServer) -> None:
+    target = embedded_target(server)
+    (plain,) = run_case(target, "claim-iss-aud", "new")
+    (declared,) = run_case(target, "claim-iss-aud", "new", policy=AuditPolicy(audience="chat-admin"))
+    assert expectations([plain])["foreign aud"] is Expect.CLEAN_EITHER
+    assert expectations([declared])["foreign aud"] is Expect.REFUSED
+    assert [item.violations for item in (*plain.probes, *declared.probes)] == [[], [], [], []]

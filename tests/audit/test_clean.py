@@ -13,8 +13,7 @@ from server_wire import ServerFactory
 
 from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
 from chatmigrate.audit.catalogue import CASES
-from chatmigrate.audit.findings import KNOWN_LEGACY, NOT_APPLICABLE
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import AuditState, Severity
 
 OWN_SEED = 2024
 
@@ -43,7 +42,7 @@ def test_url_mode_websocket_is_reported_as_impersonable(url_mode: AuditOutcome) 
     (finding,) = [finding for finding in url_mode.findings if finding.tier == "ws"]
     assert (finding.subject, finding.kind, finding.severity) == ("ws-impersonate-url", "impersonation", Severity.INFO)
     (result,) = [r for r in url_mode.results if r.case_id == "ws-impersonate-url"]
-    assert not result.passed and result.detail.startswith(KNOWN_LEGACY)
+    assert not result.passed and result.detail.startswith(AuditState.KNOWN_LEGACY)
 
 
 def test_nothing_clean_fails_the_gate(url_mode: AuditOutcome) -> None:
@@ -58,7 +57,7 @@ def test_every_case_has_a_result_on_each_of_its_tiers(url_mode: AuditOutcome) ->
 def test_with_every_credential_only_the_jwt_first_message_cases_are_not_applicable_in_url_mode(
     url_mode: AuditOutcome,
 ) -> None:
-    skipped = {r.case_id for r in url_mode.results if r.detail.startswith(NOT_APPLICABLE)}
+    skipped = {r.case_id for r in url_mode.results if r.detail.startswith(AuditState.NOT_APPLICABLE)}
     assert skipped == {"ws-jwt-invalid-token", "ws-jwt-malformed-first-message"}
 
 
@@ -81,7 +80,9 @@ def test_jwt_mode_gives_no_finding_outside_the_legacy_tier(jwt_mode: AuditOutcom
 def test_jwt_mode_runs_the_first_message_cases(jwt_mode: AuditOutcome) -> None:
     results = {(r.case_id, r.tier): r for r in jwt_mode.results}
     for case_id in ("ws-jwt-invalid-token", "ws-jwt-malformed-first-message", "ws-impersonate-url"):
-        assert results[(case_id, "ws")].passed and not results[(case_id, "ws")].detail.startswith(NOT_APPLICABLE)
+        assert results[(case_id, "ws")].passed and not results[(case_id, "ws")].detail.startswith(
+            AuditState.NOT_APPLICABLE
+        )
 
 
 def test_without_the_signing_secret_real_key_cases_are_not_applicable(server_with: ServerFactory) -> None:
@@ -91,8 +92,8 @@ def test_without_the_signing_secret_real_key_cases_are_not_applicable(server_wit
         AuditOptions(cases=frozenset({"claim-exp-past", "sig-alg-none-variants"}), budget=0, contract=False),
     )
     details = {(r.case_id, r.tier): r.detail for r in outcome.results}
-    assert details[("claim-exp-past", "new")].startswith(NOT_APPLICABLE)
-    assert not details[("sig-alg-none-variants", "new")].startswith(NOT_APPLICABLE)
+    assert details[("claim-exp-past", "new")].startswith(AuditState.NOT_APPLICABLE)
+    assert not details[("sig-alg-none-variants", "new")].startswith(AuditState.NOT_APPLICABLE)
 
 
 def test_a_tier_that_refuses_connections_is_a_transport_error(server_with: ServerFactory) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import jwt
 from server_wire import ServerFactory, token_pair
@@ -16,6 +20,7 @@ from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_a
 from chatmigrate.audit.forge import Forge, b64url, b64url_decode
 from chatmigrate.audit.mutate import MutationOutcome, equivalent, policy_valid, run_mutation
 from chatmigrate.audit.rules import JudgeContext
+from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.vocab import Severity
 
 GENUINE = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.YWI"
@@ -146,3 +151,29 @@ def test_a_mutant_that_fails_once_but_not_when_sent_again_is_kept_without_violat
     with cookie_setter(first_status=500) as (url, _cookies):
         outcome = mutate_against(url)
     assert outcome.mutant is not None and outcome.violations == []
+
+
+AUDIT_IN_A_FRESH_PROCESS = """
+import sys
+from chatmigrate.audit import AuditOptions, AuditTarget, Principal, run_audit
+base, secret = sys.argv[1:3]
+target = AuditTarget(principal=Principal("admin", "seed-Passw0rd"), new_url=base, signing_secret=secret)
+run_audit(target, AuditOptions(groups=frozenset({"mutation", "contract"}), budget=5, contract_examples=2))
+"""
+
+
+def test_hypothesis_leaves_no_directory_where_the_user_runs_the_audit(server: EmbeddedServer, tmp_path: Path) -> None:
+    """A fresh process, so that hypothesis takes the user's directory as its default home, as it would for them."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    env.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+    finished = subprocess.run(
+        [sys.executable, "-c", AUDIT_IN_A_FRESH_PROCESS, server.base_url, server.config.jwt_secret],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert list(tmp_path.iterdir()) == []

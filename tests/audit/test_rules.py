@@ -6,7 +6,7 @@ import json
 
 from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, WsObservation, WsProbe
 from chatmigrate.audit.rules import JudgeContext, judge
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Severity, Tier
 
 URL = "http://127.0.0.1:9/api/v1/admin/chat/?request_type=recent_messages&chatroom_id=1"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJlLW9mLXRoZS1wcmVzZW50ZWQtdG9rZW4"
@@ -29,7 +29,7 @@ def answer(status: int, text: str, content_type: str = "application/json", **cha
 def kinds(
     tier: str, sent: HttpProbe | WsProbe, seen: HttpObservation | WsObservation, context: JudgeContext = CONTEXT
 ) -> dict[str, Severity]:
-    return {violation.kind: violation.severity for violation in judge(tier, sent, seen, context)}
+    return {violation.kind: violation.severity for violation in judge(Tier(tier), sent, seen, context)}
 
 
 def test_a_clean_401_with_the_envelope_passes() -> None:
@@ -221,3 +221,13 @@ def test_url_mode_impersonation_takes_the_declared_severity() -> None:
     assert kinds("ws", ws(Expect.WS_URL_TRUSTED), seen) == {"impersonation": Severity.INFO}
     strict = JudgeContext(ws_url_severity=Severity.HIGH)
     assert kinds("ws", ws(Expect.WS_URL_TRUSTED), seen, strict) == {"impersonation": Severity.HIGH}
+
+
+def test_a_refusal_where_the_standard_allows_success_is_a_low_interoperability_note() -> None:
+    assert kinds("new", probe(Expect.INTEROPERABLE), answer(401, ENVELOPE)) == {"interoperability": Severity.LOW}
+    assert kinds("new", probe(Expect.INTEROPERABLE), answer(200, DATA)) == {}
+
+
+def test_a_csrf_403_without_a_declared_reason_passes_whatever_the_page_says() -> None:
+    csrf = probe(Expect.CSRF_REJECTED, breach=Severity.HIGH)
+    assert kinds("old", csrf, answer(403, "<h1>Forbidden (403)</h1>", "text/html")) == {}

@@ -11,6 +11,7 @@ from chatmigrate.audit.probe import Expect, HttpProbe, WsObservation, WsProbe
 from chatmigrate.audit.rules import JudgeContext, judge
 from chatmigrate.audit.transport import send_http, send_raw, send_ws
 from chatmigrate.embedded import EmbeddedServer
+from chatmigrate.vocab import Tier
 
 AUTH_MESSAGE = '{"type": "auth", "token": "not-a-token"}'
 CHAT = "/api/v1/admin/chat/?request_type=recent_messages&chatroom_id=1"
@@ -60,7 +61,7 @@ def test_a_socket_closed_before_the_first_message_is_observed_with_its_close_cod
 
 def test_a_socket_closed_before_the_first_message_is_a_safe_refusal() -> None:
     probe, seen = refused_at_once()
-    assert judge("ws", probe, seen, JudgeContext()) == []
+    assert judge(Tier.WS, probe, seen, JudgeContext()) == []
 
 
 def test_a_header_the_http_client_cannot_encode_is_observed_as_not_sent(server: EmbeddedServer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ def shadow_in_front(tmp_path: Path) -> Iterator[ShadowFactory]:
     ) -> tuple[LoopbackServer, ShadowService]:
         config = Config.embedded(server, proxy=False)
         if new_base_url is not None:
-            config.targets["new"] = dataclasses.replace(config.targets["new"], base_url=new_base_url)
+            config.targets["new"] = config.targets["new"].model_copy(update=dict(base_url=new_base_url))
         service = ShadowService(
             config,
             principals_of(config),

@@ -1,0 +1,127 @@
+"""The standards a case is checked against, spelled once: a case's ``tags`` are these strings.
+
+A tag names one item: an RFC section (``RFC 8725 §3.1``), an OWASP WSTG test id, an OWASP API
+Security Top 10 (2023) risk, a CWE or a CVE. ``reference_url`` turns a tag into the page that
+defines it, for reports and SARIF rules.
+"""
+
+from __future__ import annotations
+
+import re
+
+# RFC 8725, JSON Web Token Best Current Practices
+RFC8725_WEAK_SIGNATURES = "RFC 8725 §2.1"
+RFC8725_WEAK_KEYS = "RFC 8725 §2.2"
+RFC8725_SUBSTITUTION = "RFC 8725 §2.8"
+RFC8725_INDIRECT_ATTACKS = "RFC 8725 §2.10"
+RFC8725_VERIFY_ALGORITHM = "RFC 8725 §3.1"
+RFC8725_VALIDATE_CRYPTO = "RFC 8725 §3.3"
+RFC8725_KEY_ENTROPY = "RFC 8725 §3.5"
+RFC8725_ISSUER_SUBJECT = "RFC 8725 §3.8"
+RFC8725_AUDIENCE = "RFC 8725 §3.9"
+RFC8725_UNTRUSTED_CLAIMS = "RFC 8725 §3.10"
+# RFC 7519 (JWT), RFC 7515 (JWS)
+RFC7519_ISS = "RFC 7519 §4.1.1"
+RFC7519_AUD = "RFC 7519 §4.1.3"
+RFC7519_EXP = "RFC 7519 §4.1.4"
+RFC7519_NBF = "RFC 7519 §4.1.5"
+RFC7519_IAT = "RFC 7519 §4.1.6"
+RFC7519_VALIDATION = "RFC 7519 §7.2"
+RFC7515_JKU = "RFC 7515 §4.1.2"
+RFC7515_JWK = "RFC 7515 §4.1.3"
+RFC7515_KID = "RFC 7515 §4.1.4"
+RFC7515_X5U = "RFC 7515 §4.1.5"
+RFC7515_CRIT = "RFC 7515 §4.1.11"
+RFC7515_VALIDATION = "RFC 7515 §5.2"
+# RFC 6750 (bearer tokens), RFC 7235 (HTTP authentication), HTTP and WebSocket framing
+RFC6750_HEADER = "RFC 6750 §2.1"
+RFC6750_QUERY = "RFC 6750 §2.3"
+RFC6750_ERRORS = "RFC 6750 §3.1"
+RFC7235_SCHEME = "RFC 7235 §2.1"
+RFC7235_401 = "RFC 7235 §3.1"
+RFC7235_AUTHORIZATION = "RFC 7235 §4.2"
+RFC9110_FIELD_ORDER = "RFC 9110 §5.3"
+RFC9112_LINE_ENDINGS = "RFC 9112 §2.2"
+RFC9112_OBS_FOLD = "RFC 9112 §5.2"
+RFC6585_431 = "RFC 6585 §5"
+RFC6455_ORIGIN = "RFC 6455 §10.2"
+# OWASP Web Security Testing Guide
+WSTG_AUTH_BYPASS = "WSTG-ATHN-04"
+WSTG_PASSWORD_CHANGE = "WSTG-ATHN-09"
+WSTG_AUTHZ_BYPASS = "WSTG-ATHZ-02"
+WSTG_PRIVILEGE_ESCALATION = "WSTG-ATHZ-03"
+WSTG_IDOR = "WSTG-ATHZ-04"
+WSTG_SESSION_SCHEMA = "WSTG-SESS-01"
+WSTG_CSRF = "WSTG-SESS-05"
+WSTG_LOGOUT = "WSTG-SESS-06"
+WSTG_SESSION_TIMEOUT = "WSTG-SESS-07"
+WSTG_JWT = "WSTG-SESS-10"
+WSTG_SQL_INJECTION = "WSTG-INPV-05"
+WSTG_COMMAND_INJECTION = "WSTG-INPV-12"
+WSTG_SSRF = "WSTG-INPV-19"
+WSTG_ERROR_HANDLING = "WSTG-ERRH-01"
+WSTG_WEAK_CRYPTO = "WSTG-CRYP-04"
+WSTG_WEBSOCKETS = "WSTG-CLNT-10"
+# OWASP API Security Top 10, 2023
+API_BROKEN_AUTH = "OWASP API2:2023"
+API_RESOURCES = "OWASP API4:2023"
+API_BFLA = "OWASP API5:2023"
+API_SSRF = "OWASP API7:2023"
+API_MISCONFIGURATION = "OWASP API8:2023"
+# CWE
+CWE_PATH_TRAVERSAL = "CWE-22"
+CWE_INPUT_VALIDATION = "CWE-20"
+CWE_OS_COMMAND = "CWE-78"
+CWE_SQL_INJECTION = "CWE-89"
+CWE_PRIVILEGES = "CWE-269"
+CWE_AUTHORIZATION = "CWE-285"
+CWE_AUTHENTICATION = "CWE-287"
+CWE_SPOOFING = "CWE-290"
+CWE_MISSING_AUTHENTICATION = "CWE-306"
+CWE_WEAK_CRYPTO_STRENGTH = "CWE-326"
+CWE_BROKEN_CRYPTO = "CWE-327"
+CWE_DATA_AUTHENTICITY = "CWE-345"
+CWE_ORIGIN_VALIDATION = "CWE-346"
+CWE_SIGNATURE = "CWE-347"
+CWE_LESS_TRUSTED_SOURCE = "CWE-348"
+CWE_CSRF = "CWE-352"
+CWE_RESOURCE_CONSUMPTION = "CWE-400"
+CWE_INTERPRETATION_CONFLICT = "CWE-436"
+CWE_QUERY_STRING_SECRETS = "CWE-598"
+CWE_SESSION_EXPIRATION = "CWE-613"
+CWE_USER_CONTROLLED_KEY = "CWE-639"
+CWE_DOWNGRADE = "CWE-757"
+CWE_NO_LIMITS = "CWE-770"
+CWE_TYPE_CONFUSION = "CWE-843"
+CWE_MISSING_AUTHORIZATION = "CWE-862"
+CWE_SSRF = "CWE-918"
+CWE_WEAK_CREDENTIALS = "CWE-1391"
+CWE_WEBSOCKET_ORIGIN = "CWE-1385"
+# CVE (the advisories jwt_tool's playbook tests for)
+CVE_ALG_NONE = "CVE-2015-9235"
+CVE_ALG_NONE_PHP = "CVE-2015-2951"
+CVE_EMBEDDED_JWK = "CVE-2018-0114"
+CVE_BLANK_SECRET = "CVE-2019-20933"
+CVE_NULL_SIGNATURE = "CVE-2020-28042"
+
+_RFC = re.compile(r"RFC (\d+) §([\d.]+)")
+_API_PAGES = {
+    API_BROKEN_AUTH: "0xa2-broken-authentication",
+    API_RESOURCES: "0xa4-unrestricted-resource-consumption",
+    API_BFLA: "0xa5-broken-function-level-authorization",
+    API_SSRF: "0xa7-server-side-request-forgery",
+    API_MISCONFIGURATION: "0xa8-security-misconfiguration",
+}
+
+
+def reference_url(tag: str) -> str | None:
+    """The page that defines ``tag``; None where the family has no stable page per id (WSTG)."""
+    if match := _RFC.fullmatch(tag):
+        return f"https://www.rfc-editor.org/rfc/rfc{match[1]}#section-{match[2]}"
+    if tag in _API_PAGES:
+        return f"https://owasp.org/API-Security/editions/2023/en/{_API_PAGES[tag]}/"
+    if tag.startswith("CWE-"):
+        return f"https://cwe.mitre.org/data/definitions/{tag.removeprefix('CWE-')}.html"
+    if tag.startswith("CVE-"):
+        return f"https://www.cve.org/CVERecord?id={tag}"
+    return None

@@ -1,0 +1,50 @@
+"""What the target promises beyond what any correct server does: declared, with stock-Django defaults.
+
+A catalogue case asserts one of these only as the declaration says; the defaults describe a stock
+Django + DRF + djangorestframework-simplejwt deployment, so an undeclared target is never failed
+for behaviour that is correct there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class JsonType(StrEnum):
+    INTEGER = "integer"
+    STRING = "string"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+
+    @classmethod
+    def of(cls, value: object) -> JsonType:
+        if isinstance(value, bool):
+            return cls.BOOLEAN
+        if isinstance(value, int):
+            return cls.INTEGER
+        if isinstance(value, float):
+            return cls.NUMBER
+        return cls.STRING
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditPolicy:
+    bearer_scheme_case_insensitive: bool = False
+    """The target promises ``bearer`` and ``BEARER`` work like ``Bearer`` (RFC 7235 §2.1 says schemes are
+    case-insensitive). simplejwt matches ``Bearer`` exactly, so by default a refusal is a low interoperability
+    note; declared, it is a medium failure of the promise."""
+    csrf_failure_reason: bool = False
+    """The legacy 403 page states Django's CSRF failure reason ("CSRF cookie not set." …). Django prints it
+    only with DEBUG=True, so by default any 403 passes the CSRF cases."""
+    user_id_types: frozenset[JsonType] = frozenset({JsonType.INTEGER, JsonType.STRING})
+    """JSON types of the ``user_id`` claim the target may accept for the same user: simplejwt before 5.5
+    issues integers, 5.5 strings. The own id in any other type, accepted, is a low type-laxness finding."""
+    forwarded_proto_https: bool = False
+    """The legacy site takes ``X-Forwarded-Proto: https`` as a secure request (Django's SECURE_PROXY_SSL_HEADER),
+    so the no-Referer CSRF probe can be sent over plain http. Stock Django ignores the header."""
+    audience: str | None = None
+    """The ``aud`` the JWT API checks (simplejwt's AUDIENCE). Declared, a token for another audience must be
+    refused (high); unset, as simplejwt's default, ``aud`` is not checked and either answer passes if clean."""
+    password_change_done_path: str = "/admin/password_change/done/"
+    """Where a successful legacy password change redirects (Django's 302); a 200 answer counts as done too."""

@@ -1,0 +1,97 @@
+"""The clean Django pair passes the gate: behaviour that is correct for Django, DRF and simplejwt is no finding.
+
+The tests marked ``djangopair_pending`` state verdicts issue 9 still has to bring about; they run, and fail
+until it does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from djangopair.pair import DjangoSite
+from djangopair.pairconfig import GateRun, outline, run_gate
+
+from chatmigrate.corpus import load_corpus
+from chatmigrate.vocab import AuditState, ExitCode, Severity, Tier
+
+WHOLE_ISSUE = pytest.mark.djangopair_pending(
+    reason="issue 9 items 1-3: declared expectations, calibrated accept/reject, legacy judged as legacy"
+)
+
+
+@pytest.fixture(scope="module")
+def clean_gate(django_site: DjangoSite, django_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> GateRun:
+    return run_gate(django_site, django_corpus, tmp_path_factory.mktemp("gate-clean"))
+
+
+def test_every_corpus_entry_is_replayed(clean_gate: GateRun, django_corpus: Path) -> None:
+    assert sorted(clean_gate.result.entries) == sorted(entry.id for entry in load_corpus(django_corpus))
+
+
+def test_the_clean_pair_answers_the_same_bodies_on_both_sides(clean_gate: GateRun) -> None:
+    assert outline([finding for finding in clean_gate.result.findings if finding.check == "body"]) == []
+
+
+def test_the_per_call_timestamp_is_learned_as_noise(clean_gate: GateRun) -> None:
+    assert {noise.path for noise in clean_gate.result.noise} == {"$.generated_at"}
+
+
+@WHOLE_ISSUE
+def test_the_gate_passes_the_clean_pair(clean_gate: GateRun) -> None:
+    assert clean_gate.code == ExitCode.OK, outline(clean_gate.at_or_above(Severity.MEDIUM))
+
+
+@WHOLE_ISSUE
+def test_no_finding_on_the_clean_pair_is_medium_or_above(clean_gate: GateRun) -> None:
+    assert outline(clean_gate.at_or_above(Severity.MEDIUM)) == []
+
+
+@pytest.mark.djangopair_pending(reason="issue 9 item 1: the seed contract applies only to a target that opts in")
+def test_a_pair_that_declares_no_contract_is_not_held_to_the_seed_contract(clean_gate: GateRun) -> None:
+    contract = [f for f in clean_gate.result.findings if f.check == "schema" or f.title.startswith("contract-")]
+    assert outline(contract) == []
+
+
+@pytest.mark.djangopair_pending(reason="issue 9 item 1: policy keys with defaults that fit stock Django")
+@pytest.mark.parametrize(
+    "case",
+    [
+        "legacy-csrf-",  # Django prints the CSRF reason only with DEBUG=True
+        "hdr-scheme-case-documented",  # simplejwt matches "Bearer" case-sensitively
+        "claim-iss-aud",  # simplejwt checks aud and iss only when AUDIENCE and ISSUER are set
+        "claim-time-types",  # PyJWT takes a boolean iat or nbf as the number it is in Python
+        "mutate-token",  # the same: its minimal mutant is iat=false
+    ],
+)
+def test_stock_django_policies_are_no_finding_at_medium_or_above(clean_gate: GateRun, case: str) -> None:
+    assert outline([f for f in clean_gate.at_or_above(Severity.MEDIUM) if f.title.startswith(case)]) == []
+
+
+@pytest.mark.djangopair_pending(reason="issue 9 item 1: simplejwt issues user_id as a string")
+def test_the_string_user_id_simplejwt_issues_is_no_finding(clean_gate: GateRun) -> None:
+    flagged = [f for f in clean_gate.at_or_above(Severity.MEDIUM) if "string id:" in (f.evidence or "")]
+    assert outline(flagged) == []
+
+
+@pytest.mark.djangopair_pending(reason="issue 9 item 3: Django's HTML 4xx and 5xx on the old tier are legacy")
+def test_html_answers_of_the_legacy_view_are_info(clean_gate: GateRun) -> None:
+    legacy = [f for f in clean_gate.result.findings if f.check == "json" and f.side == Tier.OLD]
+    assert {f.severity for f in legacy} == {Severity.INFO}
+
+
+@pytest.mark.djangopair_pending(reason="issue 9 item 3: an old 5xx where new answers a clean 4xx is info")
+def test_new_answering_a_legacy_crash_with_a_400_is_info(clean_gate: GateRun) -> None:
+    fixed = [f for f in clean_gate.result.findings if f.check == "auth-outcome"]
+    assert [(f.severity, "500" in f.title) for f in fixed] == [(Severity.INFO, True)]
+
+
+def test_the_legacy_500_is_titled_with_its_own_status(clean_gate: GateRun) -> None:
+    legacy = [f for f in clean_gate.result.findings if f.check == "json" and f.side == Tier.OLD]
+    assert any("(500)" in f.title for f in legacy) and any("(400)" in f.title for f in legacy)
+
+
+@pytest.mark.djangopair_pending(reason="issue 9 item 1: Django answers a successful password change with a 302")
+def test_the_password_change_cases_run_against_django_admin(clean_gate: GateRun) -> None:
+    cases = ("claim-token-after-password-change", "legacy-session-before-password-change")
+    states = {(result.case_id, result.state) for result in clean_gate.result.audit if result.case_id in cases}
+    assert states == {(case, AuditState.PASS) for case in cases}
