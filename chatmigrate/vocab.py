@@ -208,6 +208,7 @@ class Flaw(StrEnum):
     NO_ROTATION_BLACKLIST = "no-rotation-blacklist"
     REFRESH_AFTER_LOGOUT = "refresh-after-logout"
     ACCESS_AFTER_DEACTIVATION = "access-after-deactivation"
+    REFRESH_AFTER_DEACTIVATION = "refresh-after-deactivation"
     USER_ENUMERATION = "user-enumeration"
     NO_LOGIN_THROTTLE = "no-login-throttle"
     CACHEABLE_TOKEN = "cacheable-token"

@@ -38,6 +38,7 @@ FLAWS: dict[Flaw, str] = {
     Flaw.NO_ROTATION_BLACKLIST: "a refresh token rotated away stays usable (not blacklisted)",
     Flaw.REFRESH_AFTER_LOGOUT: "logout answers 200 but does not blacklist the refresh token",
     Flaw.ACCESS_AFTER_DEACTIVATION: "access tokens of a deactivated user are still accepted",
+    Flaw.REFRESH_AFTER_DEACTIVATION: "refresh tokens of a deactivated user still refresh",
     Flaw.USER_ENUMERATION: "the token endpoint answers an unknown user differently from a wrong password",
     Flaw.NO_LOGIN_THROTTLE: "failed logins at the token endpoint are never throttled",
     Flaw.CACHEABLE_TOKEN: "token responses lack Cache-Control: no-store",

@@ -110,7 +110,9 @@ def authenticate(
     user = store.user_by_id(user_id) if user_id < 2**62 else None
     if user is None:
         raise AuthFailure("User not found", token=token)
-    if not user.is_active and (refresh or not config.switches.flaw(Flaw.ACCESS_AFTER_DEACTIVATION)):
+    if not user.is_active and not config.switches.flaw(
+        Flaw.REFRESH_AFTER_DEACTIVATION if refresh else Flaw.ACCESS_AFTER_DEACTIVATION
+    ):
         raise AuthFailure("User is inactive", token=token)
     if refresh and store.is_blacklisted(claims["jti"]):
         raise AuthFailure("Token is blacklisted", token=token)

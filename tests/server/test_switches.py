@@ -362,6 +362,13 @@ def check_access_after_deactivation(clean: EmbeddedServer, switched: EmbeddedSer
     assert login(switched, "former").status_code == 401, f"user {FORMER_ID} must stay deactivated"
 
 
+def check_refresh_after_deactivation(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert refresh(clean, former_pair(clean)["refresh"]).status_code == 401
+    pair = former_pair(switched)
+    assert refresh(switched, pair["refresh"]).status_code == 200
+    assert status_of(switched, f"Bearer {pair['access']}") == 401
+
+
 def check_user_enumeration(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
     for server, differ in ((clean, False), (switched, True)):
         unknown, wrong = login(server, "nobody-by-this-name"), login(server, "admin", "wrong-password")
@@ -404,6 +411,7 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "no-rotation-blacklist": check_no_rotation_blacklist,
     "refresh-after-logout": check_refresh_after_logout,
     "access-after-deactivation": check_access_after_deactivation,
+    "refresh-after-deactivation": check_refresh_after_deactivation,
     "user-enumeration": check_user_enumeration,
     "no-login-throttle": check_no_login_throttle,
     "cacheable-token": check_cacheable_token,
