@@ -38,7 +38,8 @@ def _serve_reference(conn: Connection) -> None:
 
 def _serve_shadow(conn: Connection, old_port: int, sample_rate: float) -> None:
     from chatmigrate.auth import build_auth
-    from chatmigrate.shadow import Principals, ShadowOptions, ShadowService
+    from chatmigrate.config import ShadowConfig
+    from chatmigrate.shadow import Principals, ShadowService
 
     embedded = EmbeddedServer(ServerConfig())  # only for its config: the same seeded password, never started
     embedded.port = old_port
@@ -49,7 +50,7 @@ def _serve_shadow(conn: Connection, old_port: int, sample_rate: float) -> None:
         service = ShadowService(
             config,
             Principals({adapter.principal: adapter}),
-            ShadowOptions(report_every=3600, sample_rate=sample_rate),
+            ShadowConfig(report_every=3600, sample_rate=sample_rate),
             results_dir=Path(results),
         )
         with LoopbackServer(service) as front:

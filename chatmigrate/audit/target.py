@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatmigrate.audit.policy import AuditPolicy
+from chatmigrate.audit.policy import AuditPolicy, JsonType
 from chatmigrate.config import (
     CHAT_PATH,
     DEFAULT_NEW_PATH_MAP,
@@ -190,6 +190,14 @@ def audit_options_from_config(config: Config, **changes: Any) -> AuditOptions:
         concurrency=audit.concurrency or config.run.concurrency,
         ws_url_mode_severity=audit.ws_url_mode_severity,
         delay_margin_ms=audit.delay_margin_ms,
+        policy=AuditPolicy(
+            bearer_scheme_case_insensitive=audit.bearer_scheme_case_insensitive,
+            csrf_failure_reason=audit.csrf_failure_reason,
+            user_id_types=frozenset(JsonType(name) for name in audit.user_id_types),
+            forwarded_proto_https=audit.forwarded_proto_https,
+            audience=audit.audience,
+            password_change_done_path=audit.password_change_done_path,
+        ),
     )
     return replace(options, **{name: value for name, value in changes.items() if value is not None})
 

@@ -17,6 +17,7 @@ from chatmigrate.cli import merge as _merge  # noqa: F401  (registers commands)
 from chatmigrate.cli import replay as _replay  # noqa: F401  (registers commands)
 from chatmigrate.cli import report as _report  # noqa: F401  (registers commands)
 from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)
+from chatmigrate.cli import shadow as _shadow  # noqa: F401  (registers commands)
 from chatmigrate.cli import token as _token  # noqa: F401  (registers commands)
 from chatmigrate.cli._app import app, state
 from chatmigrate.errors import ChatmigrateError

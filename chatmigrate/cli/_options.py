@@ -99,6 +99,9 @@ ConfigFile = Annotated[
 ]
 Results = Annotated[Path | None, keyed("run.output_dir")]
 Reports = Annotated[Path, typer.Option("--out", "-o", help="Reports folder.")]
+OptionalReports = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Reports folder [default: the results folder].")
+]
 Formats = Annotated[str, typer.Option("--format", "-f", help=f"Comma-separated: {', '.join(report.FORMATS)}.")]
 Progress = Annotated[
     bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr [default: on a TTY].")
@@ -122,6 +125,12 @@ Contract = Annotated[bool | None, keyed("audit.contract", "--contract/--no-contr
 AuditTiers = Annotated[list[str] | None, keyed("audit.tiers", "--target", "-t", convert=_tiers)]
 WsUrlStrict = Annotated[
     bool, keyed("audit.ws_url_mode_severity", convert=lambda strict: Severity.HIGH.value if strict else None)
+]
+Listen = Annotated[str | None, keyed("shadow.listen")]
+SampleRate = Annotated[float | None, keyed("shadow.sample_rate")]
+Recorded = Annotated[
+    Path | None,
+    typer.Option("--recorded", help="A GoReplay capture (with responses): its requests, and old's recorded answers."),
 ]
 Shard = Annotated[str | None, typer.Option("--shard", help="Run shard K of N (1-based), e.g. 2/4.")]
 Resume = Annotated[bool, typer.Option("--resume", help="Skip entries already complete in exchanges.jsonl.")]

@@ -43,6 +43,8 @@ class ReplayRequest:
     resume: bool = False
     allow_writes: bool = False
     progress: bool | None = None
+    recorded: Path | None = None
+    """A capture whose requests are the corpus and whose answers stand for old."""
 
 
 @dataclass(frozen=True, slots=True)

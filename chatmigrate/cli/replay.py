@@ -11,6 +11,7 @@ from chatmigrate.cli._app import app
 from chatmigrate.cli._requests import ReplayRequest, TargetsRequest, shard_of
 from chatmigrate.parity import ParityOutcome, judge, run_parity, write_run
 from chatmigrate.progress import progress_bar
+from chatmigrate.recorded import load_gor
 from chatmigrate.records import Verdict
 from chatmigrate.redact import redact
 from chatmigrate.vocab import Severity
@@ -36,13 +37,14 @@ def summary_line(outcome: ParityOutcome, verdict: Verdict, fail_on: Severity) ->
     epilog=opt.examples(
         "chatmigrate replay",
         "chatmigrate replay --config chatmigrate.toml --corpus corpus.yaml --results results",
-        "chatmigrate replay --shard 2/4 --results shard-2 --no-progress",
+        "chatmigrate replay --config chatmigrate.toml --recorded capture.gor",
     ),
 )
 def replay_command(
     ctx: typer.Context,
     config: opt.ConfigFile = None,
     corpus: opt.Corpus = None,
+    recorded: opt.Recorded = None,
     results: opt.Results = None,
     shard: opt.Shard = None,
     resume: opt.Resume = False,
@@ -66,6 +68,7 @@ def replay_command(
         resume=resume,
         allow_writes=allow_writes,
         progress=progress,
+        recorded=recorded,
     )
     return replay(request)
 
@@ -76,6 +79,7 @@ def replay(request: ReplayRequest) -> int:
             typer.echo("chatmigrate: no config found: replaying against the embedded reference server", err=True)
         outcome = run_parity(
             loaded,
+            recorded=load_gor(request.recorded, body_cap=loaded.run.body_cap) if request.recorded else None,
             resume=request.resume,
             shard=request.shard,
             allow_writes=request.allow_writes,

@@ -34,6 +34,7 @@ from chatmigrate.config.models import (
     PrincipalConfig,
     RunOptions,
     SchemaCheck,
+    ShadowConfig,
     TargetConfig,
     WsOptions,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "PrincipalConfig",
     "RunOptions",
     "SchemaCheck",
+    "ShadowConfig",
     "TargetConfig",
     "WsOptions",
     "auth_from_options",

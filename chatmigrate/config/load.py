@@ -30,7 +30,7 @@ from chatmigrate.config.models import (
 from chatmigrate.config.source import Source
 from chatmigrate.config.values import decode_json
 from chatmigrate.errors import ConfigError
-from chatmigrate.vocab import SIDES
+from chatmigrate.vocab import SIDES, Tier
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
@@ -257,8 +257,9 @@ def _check_keys(node: dict[str, Any], model: type[BaseModel], key: tuple[str, ..
         if kind == "table":
             _check_keys(value, child, where, source)
         elif kind == "dict":
+            by_tier = typing.get_args(fields[name].annotation)[0] is Tier
             for side, table in value.items():
-                if side not in SIDES:
+                if by_tier and side not in SIDES:
                     choices = ", ".join(SIDES)
                     raise source.error(f"unknown target; expected one of {choices}", (*where, side))
                 _check_keys(_entry(table, (*where, side), source), child, (*where, side), source)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 AuthKind = Literal["session", "bearer", "token-endpoint", "mint"]
 AUTH_KINDS: tuple[AuthKind, ...] = ("session", "bearer", "token-endpoint", "mint")
 CHAT_PATH = "/admin/chat/"
+MIB = 1024 * 1024
 DEFAULT_NEW_PATH_MAP = {CHAT_PATH: "/api/v1/admin/chat/"}
 DEFAULT_PROXY_ROUTES = {
     "recent_messages": "/api/chat-messages",
@@ -303,6 +304,82 @@ class AuditConfig(Section):
     password_change_path: Annotated[str, v.URL_PATH] = key(
         "/admin/password_change/", "policy: Django admin password change (spare principal)", policy=True
     )
+    password_change_done_path: Annotated[str, v.URL_PATH] = key(
+        "/admin/password_change/done/",
+        "policy: where a successful password change redirects (Django's 302)",
+        policy=True,
+    )
+    bearer_scheme_case_insensitive: Annotated[bool, v.FLAG] = key(
+        False,
+        "policy: `bearer` and `BEARER` work like `Bearer` (RFC 7235 §2.1); simplejwt takes `Bearer` only, so by "
+        "default a refusal is a low interoperability note",
+        policy=True,
+    )
+    csrf_failure_reason: Annotated[bool, v.FLAG] = key(
+        False,
+        "policy: the legacy 403 page states Django's CSRF failure reason (Django does with DEBUG=True)",
+        policy=True,
+    )
+    forwarded_proto_https: Annotated[bool, v.FLAG] = key(
+        False,
+        "policy: the legacy site takes `X-Forwarded-Proto: https` as secure (Django's SECURE_PROXY_SSL_HEADER)",
+        policy=True,
+    )
+    user_id_types: Annotated[frozenset[str], v.JSON_TYPES] = key(
+        frozenset({"integer", "string"}),
+        "policy: JSON types of `user_id` the API may accept for the same user (simplejwt 5.5 issues strings)",
+        policy=True,
+    )
+    audience: Annotated[str, v.TEXT] | None = key(
+        None, "policy: the `aud` your API checks (simplejwt's AUDIENCE); unset, `aud` is not checked", policy=True
+    )
+
+
+class ShadowConfig(Section):
+    """`[shadow]` (optional): limits and filters of the shadow proxy, and new's credential per legacy user."""
+
+    listen: Annotated[tuple[str, int], v.LISTEN] = key(
+        ("127.0.0.1", 8480), "`host:port` the shadow listens on (loopback by default)", cli="--listen"
+    )
+    queue_size: Annotated[int, v.between(1, 1_000_000)] = key(
+        1_000, "mirror jobs waiting at most; past it a mirror is dropped and counted, the request never waits"
+    )
+    max_queued_bytes: Annotated[int, v.between(1024, 2**34)] = key(
+        64 * MIB, "bytes held by waiting mirror jobs at most: the mirror's hard memory bound"
+    )
+    max_body_bytes: Annotated[int, v.between(1024, 2**30)] = key(
+        16 * MIB, "an answer is teed for comparison up to this size; a larger one is passed through, recorded as such"
+    )
+    workers: Annotated[int, v.between(1, 256)] = key(4, "mirror jobs in flight at once")
+    sample_rate: Annotated[float, v.FRACTION] = key(
+        1.0, "share of eligible requests mirrored, 0 to 1", cli="--sample-rate"
+    )
+    allow_paths: Annotated[tuple[str, ...], v.URL_PATHS] = key((), "path prefixes to mirror; empty: every path")
+    deny_paths: Annotated[tuple[str, ...], v.URL_PATHS] = key((), "path prefixes never mirrored")
+    mirror_writes: Annotated[bool, v.FLAG] = key(
+        False, "mirror unsafe requests (POST, PUT, PATCH, DELETE) to new too; they never reach old twice"
+    )
+    timeout: Annotated[float, v.duration(v.HOUR)] = key(10.0, "per request to old (primary and mirror) and to new")
+    drain_seconds: Annotated[float, v.duration(v.HOUR, zero=True)] = key(
+        10.0, "on shutdown, how long queued mirrors may still finish before the final report"
+    )
+    report_every: Annotated[float, v.duration(v.DAY)] = key(
+        30.0, "seconds between rewrites of run.json and the reports (also written on shutdown)"
+    )
+    relative_threshold: Annotated[float, v.number(100, zero=True)] = key(
+        10.0, "an endpoint fails when at least this percentage of its compared requests differ ..."
+    )
+    absolute_threshold: Annotated[int, v.between(0, 1_000_000)] = key(5, "... and at least this many of them do")
+    session_cookie: Annotated[str, v.TEXT] = key(
+        "sessionid", "the legacy session cookie (Django's SESSION_COOKIE_NAME)"
+    )
+    login_path: Annotated[str, v.URL_PATH] = key("/admin/login/", "where a login is learned from")
+    logout_path: Annotated[str, v.URL_PATH] = key("/admin/logout/", "where a logout makes the shadow forget a session")
+    principals: dict[str, AuthConfig] = key(
+        factory=dict,
+        doc="`[shadow.principals.<username>]`: new's credential for that legacy user (any `auth` kind); a user "
+        "without one is not mirrored",
+    )
 
 
 class Contracts(Section):
@@ -328,6 +405,7 @@ class Config(Section):
     gate: GateOptions = key(factory=GateOptions)
     ws: WsOptions | None = key(None)
     audit: AuditConfig = key(factory=AuditConfig)
+    shadow: ShadowConfig = key(factory=ShadowConfig)
     contracts: Contracts = key(factory=Contracts)
     source: SkipJsonSchema[str | None] = internal(doc="the file read, or what stood in for one")
     located: SkipJsonSchema[Source | None] = internal(doc="where each value came from, for errors found after loading")

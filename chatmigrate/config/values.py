@@ -140,6 +140,33 @@ def url_path(value: Any) -> str:
     return text
 
 
+def _url_paths(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) and not value.lstrip().startswith("["):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    items = value if isinstance(value, tuple) else decode_json(value, list)
+    return tuple(url_path(item) for item in items)
+
+
+def _listen(value: Any) -> tuple[str, int]:
+    """``host:port`` (``[::1]:8480`` for IPv6), or the pair itself."""
+    if isinstance(value, tuple):
+        return value
+    host, sep, port = _text(value).rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
+        raise ValueError(f"expected host:port like 127.0.0.1:8480, got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def _fraction(value: Any) -> float:
+    try:
+        number = math.nan if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"expected a number from 0 to 1, got {value!r}")
+    return number
+
+
 def _bool(value: Any) -> bool:
     """TOML booleans, and their spellings in environment variables and ``--set``."""
     if isinstance(value, bool):
@@ -200,6 +227,19 @@ def _tiers(value: Any) -> frozenset[Tier]:
     return frozenset(AUDIT_TIERS) if "all" in names else frozenset(Tier(name) for name in names)
 
 
+JSON_TYPE_NAMES = ("integer", "string", "number", "boolean")
+
+
+def _json_types(value: Any) -> frozenset[str]:
+    """A list, or comma-separated text for the environment."""
+    if isinstance(value, str) and not value.lstrip().startswith("["):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    names = value if isinstance(value, frozenset | set) else decode_json(value, list)
+    if not names or any(name not in JSON_TYPE_NAMES for name in names):
+        raise ValueError(f"expected a list of {', '.join(JSON_TYPE_NAMES)}, got {value!r}")
+    return frozenset(str(name) for name in names)
+
+
 def _severity(value: Any) -> Severity:
     return value if isinstance(value, Severity) else Severity.parse(value)
 
@@ -254,6 +294,10 @@ PATH_MAP = Check("table path -> path", _path_map)
 ROUTES = Check("table name -> path", _routes)
 TIERS = Check("list of " + ", ".join(AUDIT_TIERS) + " or all", _tiers)
 SEVERITY = Check(" | ".join(Severity), _severity)
+URL_PATHS = Check("list of paths", _url_paths)
+LISTEN = Check("host:port", _listen)
+FRACTION = Check("number 0 .. 1", _fraction)
+JSON_TYPES = Check("list of " + ", ".join(JSON_TYPE_NAMES), _json_types)
 RATE = Check("number > 0, 0 = unlimited", _rate)
 LEEWAY = Check("whole seconds 0 .. 1d", _whole_seconds)
 RELATIVE = AfterValidator(_relative)

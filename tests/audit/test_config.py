@@ -10,6 +10,7 @@ from cli_helpers import ConfigFactory
 from server_wire import PASSWORD, ServerFactory
 
 from chatmigrate.audit import AuditOptions, Principal, run_audit
+from chatmigrate.audit.policy import AuditPolicy, JsonType
 from chatmigrate.audit.target import audit_options_from_config, target_from_config
 from chatmigrate.config import load_config
 from chatmigrate.embedded import EmbeddedServer
@@ -82,6 +83,41 @@ def test_a_missing_password_variable_is_a_config_error(
             load_config(config_file(own_server(server_with), **STAGING), env={}),
             env={},
         )
+
+
+def test_an_undeclared_target_gets_the_stock_django_policies(
+    config_file: ConfigFactory, server: EmbeddedServer
+) -> None:
+    policy = audit_options_from_config(load_config(config_file(server, **STAGING), env=ENV)).policy
+    assert policy == AuditPolicy()
+
+
+def test_declared_policies_reach_the_audit(config_file: ConfigFactory, server: EmbeddedServer) -> None:
+    declared = """
+[audit]
+bearer_scheme_case_insensitive = true
+csrf_failure_reason = true
+forwarded_proto_https = true
+user_id_types = ["integer"]
+audience = "chat-admin"
+password_change_done_path = "/staff/password/done/"
+"""
+    policy = audit_options_from_config(load_config(config_file(server, **STAGING, extra=declared), env=ENV)).policy
+    assert policy == AuditPolicy(
+        bearer_scheme_case_insensitive=True,
+        csrf_failure_reason=True,
+        forwarded_proto_https=True,
+        user_id_types=frozenset({JsonType.INTEGER}),
+        audience="chat-admin",
+        password_change_done_path="/staff/password/done/",
+    )
+
+
+def test_an_unknown_json_type_in_user_id_types_names_the_key(
+    config_file: ConfigFactory, server: EmbeddedServer
+) -> None:
+    with pytest.raises(ConfigError, match=r"user_id_types.*integer, string, number, boolean"):
+        load_config(config_file(server, **STAGING, extra='[audit]\nuser_id_types = ["uuid"]\n'), env=ENV)
 
 
 def test_the_audit_section_gives_the_further_principals_and_the_declared_policies(

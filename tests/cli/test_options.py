@@ -15,10 +15,10 @@ from chatmigrate.cli._options import OPTION_KEYS, OVERRIDES
 from chatmigrate.config.reference import cli_option, keys
 from chatmigrate.errors import ConfigError
 
-RUNNING = ("replay", "gate", "audit")
+RUNNING = ("replay", "gate", "audit", "shadow")
 """Commands that send requests to targets."""
 JUDGING = (*RUNNING, "merge")
-REPORTING = ("gate", "audit", "merge", "report")
+REPORTING = ("gate", "audit", "merge", "report", "shadow")
 SHARED_BY_RUNNING = ("--config", "--results", "--progress", "--fail-on", "--debug", "--set")
 SHARED_BY_JUDGING = ("--config", "--fail-on", "--max-findings", "--baseline", "--debug")
 

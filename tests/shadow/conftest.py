@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from chatmigrate.auth import build_auth
-from chatmigrate.config import Config
+from chatmigrate.config import Config, ShadowConfig
 from chatmigrate.embedded import EmbeddedServer, LoopbackServer
-from chatmigrate.shadow import Principals, ShadowOptions, ShadowService
+from chatmigrate.shadow import Principals, ShadowService
 
 ShadowFactory = Callable[..., tuple[LoopbackServer, ShadowService]]
 
@@ -38,7 +38,7 @@ def shadow_in_front(tmp_path: Path) -> Iterator[ShadowFactory]:
         service = ShadowService(
             config,
             principals_of(config),
-            ShadowOptions(**{"report_every": 3600.0, "drain_seconds": 5.0, **options}),
+            ShadowConfig(**{"report_every": 3600.0, "drain_seconds": 5.0, **options}),
             results_dir=tmp_path / "results",
         )
         front = LoopbackServer(service).start()
