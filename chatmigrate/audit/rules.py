@@ -144,15 +144,15 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
         )
     if probe.demand is not None and status == probe.demand.status:
         found.extend(_demanded(probe.demand, seen))
-    if probe.same_as is not None and answer_text(seen) != probe.same_as:
+    if probe.same_as is not None and answer_text(seen.status, seen.text) != probe.same_as:
         found.append(Violation(Severity.MEDIUM, FindingKind.ENUMERATION, "answered differently from an unknown user"))
     found.extend(_expectation(probe, seen, status, context))
     return found
 
 
-def answer_text(seen: HttpObservation) -> str:
+def answer_text(status: int | None, text: str) -> str:
     """What a client can tell two answers apart by: status and body."""
-    return f"{seen.status} {seen.text}"
+    return f"{status} {text}"
 
 
 def _demanded(demand: HeaderDemand, seen: HttpObservation) -> list[Violation]:

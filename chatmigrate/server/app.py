@@ -40,6 +40,7 @@ async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+PROXY_KEEPALIVE_SECONDS = 1.0
 _HTTP_MESSAGES = {404: "Not found", 405: "Method not allowed"}
 
 
@@ -91,7 +92,10 @@ def create_app(config: ServerConfig) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        ctx.http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+        # Idle connections go well before uvicorn closes them (5 s): a pooled connection the server is closing
+        # just then would fail the proxy's next forward with a 502.
+        limits = httpx.Limits(keepalive_expiry=PROXY_KEEPALIVE_SECONDS)
+        ctx.http = httpx.AsyncClient(timeout=10.0, follow_redirects=False, limits=limits)
         try:
             yield
         finally:

@@ -74,35 +74,31 @@ async def obtain_token(request: Request) -> Response:
 
 
 async def refresh_token(request: Request) -> Response:
-    """Rotation: the presented refresh token is blacklisted in the same step that issues its successor, so two
-    concurrent refreshes with one token cannot both succeed."""
-    ctx = context_of(request)
-    body = await _fields(request, "refresh")
-    if body is None:
-        return _bad_request(ctx, "refresh")
-    try:
-        principal = authenticate(body["refresh"], ctx.store, ctx.config, refresh=True)
-        if not ctx.config.switches.flaw(Flaw.NO_ROTATION_BLACKLIST) and not _blacklist(ctx, principal):
-            raise AuthFailure("Token is blacklisted", token=body["refresh"])
-    except AuthFailure as failure:
-        return _token_answer(ctx, auth_error(ctx, failure))
-    return _pair(ctx, principal.user)
+    ctx, spent = await _spend(request, Flaw.NO_ROTATION_BLACKLIST)
+    return _pair(ctx, spent.user) if isinstance(spent, Principal) else spent
 
 
 async def blacklist_token(request: Request) -> Response:
     """Logout: the refresh token can no longer be refreshed. Access tokens already issued stay valid until
     their ``exp``, exactly as with simplejwt: that gap is what the audit's lifecycle cases report."""
+    ctx, spent = await _spend(request, Flaw.REFRESH_AFTER_LOGOUT)
+    return _token_answer(ctx, JSONResponse({})) if isinstance(spent, Principal) else spent
+
+
+async def _spend(request: Request, keep: Flaw) -> tuple[ServerContext, Principal | Response]:
+    """Verify the presented refresh token and blacklist it (unless the ``keep`` flaw is on): refresh (rotation)
+    and logout both use it up, in one step, so two concurrent requests with one token cannot both pass."""
     ctx = context_of(request)
     body = await _fields(request, "refresh")
     if body is None:
-        return _bad_request(ctx, "refresh")
+        return ctx, _bad_request(ctx, "refresh")
     try:
         principal = authenticate(body["refresh"], ctx.store, ctx.config, refresh=True)
+        if not ctx.config.switches.flaw(keep) and not _blacklist(ctx, principal):
+            raise AuthFailure("Token is blacklisted", token=body["refresh"])
     except AuthFailure as failure:
-        return _token_answer(ctx, auth_error(ctx, failure))
-    if not ctx.config.switches.flaw(Flaw.REFRESH_AFTER_LOGOUT):
-        _blacklist(ctx, principal)
-    return _token_answer(ctx, JSONResponse({}))
+        return ctx, _token_answer(ctx, auth_error(ctx, failure))
+    return ctx, principal
 
 
 def _blacklist(ctx: ServerContext, principal: Principal) -> bool:

@@ -16,6 +16,7 @@ from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
 from chatmigrate.audit.catalogue.password_change import password_change
 from chatmigrate.audit.catalogue.token_steps import (
+    LoggedOut,
     Pair,
     body_of,
     deactivated,
@@ -32,6 +33,7 @@ from chatmigrate.audit.catalogue.token_steps import (
 )
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.probe import Expect, HeaderDemand, NotApplicable, Probe
+from chatmigrate.audit.rules import answer_text
 from chatmigrate.vocab import Severity, Tier
 
 cases = Cases(Group.LIFECYCLE)
@@ -47,6 +49,14 @@ def _declared(promised: bool) -> Severity:
 
 async def _pair(ctx: AuditContext) -> Pair | NotApplicable:
     return await ctx.once("lifecycle-pair", lambda: obtain_pair(ctx, ctx.target.principal, "LIFECYCLE_TOKEN"))
+
+
+async def _logged_out(ctx: AuditContext) -> LoggedOut | NotApplicable:
+    return await ctx.once("lifecycle-logout", lambda: logged_out(ctx))
+
+
+async def _deactivated(ctx: AuditContext) -> Pair | NotApplicable:
+    return await ctx.once("lifecycle-deactivation", lambda: deactivated(ctx))
 
 
 def _refresh_probe(ctx: AuditContext, label: str, token: str, gap: str | None = None) -> Probe:
@@ -80,7 +90,7 @@ async def _type_confusion(ctx: AuditContext, tier: Tier) -> Built:
     tags=(std.RFC6749_REFRESH_TOKENS, std.WSTG_LOGOUT, std.API_BROKEN_AUTH, std.CWE_SESSION_EXPIRATION),
 )
 async def _refresh_after_logout(ctx: AuditContext, tier: Tier) -> Built:
-    done = await ctx.once("lifecycle-logout", lambda: logged_out(ctx))
+    done = await _logged_out(ctx)
     if isinstance(done, NotApplicable):
         return done
     return [_refresh_probe(ctx, "refresh token after logout", done.pair.refresh)]
@@ -95,7 +105,7 @@ async def _refresh_after_logout(ctx: AuditContext, tier: Tier) -> Built:
     tags=(std.WSTG_LOGOUT, std.CWE_SESSION_EXPIRATION, std.RFC6749_REFRESH_TOKENS, std.API_BROKEN_AUTH),
 )
 async def _access_after_logout(ctx: AuditContext, tier: Tier) -> Built:
-    done = await ctx.once("lifecycle-logout", lambda: logged_out(ctx))
+    done = await _logged_out(ctx)
     if isinstance(done, NotApplicable):
         return done
     gap = (
@@ -143,7 +153,7 @@ async def _refresh_after_change(ctx: AuditContext, tier: Tier) -> Built:
     last=True,
 )
 async def _refresh_after_deactivation(ctx: AuditContext, tier: Tier) -> Built:
-    pair = await ctx.once("lifecycle-deactivation", lambda: deactivated(ctx))
+    pair = await _deactivated(ctx)
     if isinstance(pair, NotApplicable):
         return pair
     return [_refresh_probe(ctx, "refresh token after deactivation", pair.refresh)]
@@ -159,7 +169,7 @@ async def _refresh_after_deactivation(ctx: AuditContext, tier: Tier) -> Built:
     last=True,
 )
 async def _access_after_deactivation(ctx: AuditContext, tier: Tier) -> Built:
-    pair = await ctx.once("lifecycle-deactivation", lambda: deactivated(ctx))
+    pair = await _deactivated(ctx)
     if isinstance(pair, NotApplicable):
         return pair
     return [ctx.bearer(tier, "access token after deactivation", pair.access, breach=Severity.HIGH)]
@@ -210,7 +220,7 @@ async def _enumeration(ctx: AuditContext, tier: Tier) -> Built:
     unknown = await send(
         ctx, "POST", token_url(ctx, path), json={"username": f"nobody-{secrets.token_hex(6)}", "password": wrong}
     )
-    same_as = f"{unknown.status_code} {unknown.text}"
+    same_as = answer_text(unknown.status_code, unknown.text)
     body = {"username": principal.username, "password": wrong}
     return [token_probe(ctx, "wrong password", path, body, breach=Severity.CRITICAL, same_as=same_as)]
 

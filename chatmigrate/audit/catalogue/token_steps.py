@@ -19,6 +19,7 @@ import httpx
 from chatmigrate.audit.context import AuditContext, LegacySession
 from chatmigrate.audit.forge import decode_unverified
 from chatmigrate.audit.probe import Expect, HttpProbe, NotApplicable
+from chatmigrate.audit.rules import parse_json
 from chatmigrate.audit.target import Principal
 from chatmigrate.errors import TransportError
 from chatmigrate.vocab import Severity, Tier
@@ -55,10 +56,7 @@ def token_url(ctx: AuditContext, path: str) -> str:
 
 
 def body_of(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
+    body = parse_json(response.text)
     return body if isinstance(body, dict) else {}
 
 
