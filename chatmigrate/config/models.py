@@ -158,8 +158,10 @@ class RunOptions(Section):
     repeats: Annotated[int, v.between(1, 100)] = key(
         2, "calls per entry and target; two learn noise, `1` disables noise learning", cli="--repeats"
     )
-    body_cap: Annotated[int, v.between(1024, 2**30)] = key(
-        2 * 1024 * 1024, "bytes of a response body kept; a larger body is cut off and recorded as such"
+    max_body_bytes: Annotated[int, v.between(1024, 2**31)] = key(
+        16 * MIB,
+        "bytes of one response body, on the wire and after decompression; a larger body is recorded as `too-large` "
+        "without being read (a finding), and at login it is exit 3",
     )
     corpus: Annotated[Path, v.FILE, v.RELATIVE] | None = key(
         None, "YAML or JSONL corpus [default: the shipped corpus]", cli="--corpus"

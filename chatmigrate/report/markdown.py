@@ -1,17 +1,16 @@
 """Markdown summary for CI step summaries and pull-request comments: verdict first, then counts.
 
-When ``GITHUB_STEP_SUMMARY`` is set the summary is appended to that file too, so a GitHub
-Actions job shows it without any extra step.
+Appending it to a job summary file (GitHub's ``$GITHUB_STEP_SUMMARY``) is the caller's explicit choice:
+``report.render(..., step_summary=path)``, which the command line's ``--step-summary`` sets.
 """
 
 from __future__ import annotations
 
 import html
-import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
+from chatmigrate.errors import ResultsError
 from chatmigrate.records import Finding, RunResult
 from chatmigrate.report.summary import (
     SEVERITIES,
@@ -27,7 +26,6 @@ FILENAME = "summary.md"
 MAX_LISTED_FINDINGS = 50
 MAX_SEEN_ON = 60
 MAX_CELL = 160
-STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 _MARKDOWN_SYNTAX = re.compile(r"([\\`\[\]()!*_@#|~])")
 """Backslash-escaped so server text cannot make images, links, mentions, emphasis or table cells."""
 
@@ -66,19 +64,13 @@ def render(run: RunResult, fail_on: Severity) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
-    text = render(run, fail_on)
-    path = out_dir / FILENAME
-    path.write_text(text, encoding="utf-8")
-    append_step_summary(text, os.environ)
-    return path
-
-
-def append_step_summary(text: str, environ: Mapping[str, str]) -> None:
-    target = environ.get(STEP_SUMMARY_ENV)
-    if target:
-        with open(target, "a", encoding="utf-8") as handle:
+def append_step_summary(text: str, target: Path) -> None:
+    """Appended, not replaced: earlier steps of the job wrote their part of the summary too."""
+    try:
+        with target.open("a", encoding="utf-8") as handle:
             handle.write(text + "\n")
+    except OSError as error:
+        raise ResultsError(f"cannot append the step summary: {error.strerror}", file=str(target)) from None
 
 
 def _targets(run: RunResult) -> list[str]:

@@ -95,17 +95,18 @@ def test_a_passing_verdict_over_the_threshold_shows_its_findings_tolerated_not_f
     assert "fail" not in states
 
 
-def test_step_summary_is_appended_when_github_sets_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_step_summary_is_appended_when_asked_for(tmp_path: Path) -> None:
     summary = tmp_path / "step-summary.md"
     summary.write_text("earlier step\n", encoding="utf-8")
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    (path,) = report.render(failing_run(), tmp_path / "out", ["md"])
+    (path,) = report.render(failing_run(), tmp_path / "out", ["md"], step_summary=summary)
     written = summary.read_text(encoding="utf-8")
     assert written.startswith("earlier step\n# chatmigrate: FAILED (exit 1)")
     assert path.read_text(encoding="utf-8") in written
 
 
-def test_no_step_summary_is_written_without_github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    written = report.render(failing_run(), tmp_path, ["md"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in written] == ["summary.md"]
+def test_the_environment_alone_writes_no_step_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    written = report.render(failing_run(), tmp_path / "out", ["md"])
+    assert [p.name for p in written] == ["summary.md"]
+    assert not summary.exists()
