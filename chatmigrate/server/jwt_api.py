@@ -22,7 +22,7 @@ from chatmigrate.server.chatdata import (
     parse_query,
 )
 from chatmigrate.server.context import ServerContext, context_of
-from chatmigrate.server.payloads import MAX_MESSAGE_LENGTH, json_object, message_text
+from chatmigrate.server.payloads import MAX_MESSAGE_LENGTH, is_text, json_object, message_text
 from chatmigrate.server.responses import error, error_body
 from chatmigrate.server.tokens import (
     AuthFailure,
