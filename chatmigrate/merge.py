@@ -17,26 +17,25 @@ from pathlib import Path
 from typing import TextIO
 
 from chatmigrate import __version__
-from chatmigrate.compare import (
-    CHECK_BODY,
-    CHECK_IGNORE_RULE,
-    CHECK_JSON,
-    CHECK_LATENCY,
-    CHECK_NOISE,
-    CHECK_OUTCOME,
-    CHECK_SCHEMA,
-    CompareOptions,
-    compare_file,
-)
+from chatmigrate.compare import CompareOptions, compare_file
 from chatmigrate.errors import ResultsError, UsageError
 from chatmigrate.noise import RuleSpec
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo
 from chatmigrate.results import EXCHANGES_FILE, RUN_FILE, claim, load_run, staged, timestamp, write_run
 from chatmigrate.verdict import GateLimits, judge_run
-from chatmigrate.vocab import ExitCode
+from chatmigrate.vocab import Check, ExitCode
 
 RECOMPUTED_CHECKS = frozenset(
-    {CHECK_JSON, CHECK_OUTCOME, CHECK_BODY, CHECK_SCHEMA, CHECK_LATENCY, CHECK_NOISE, CHECK_IGNORE_RULE}
+    {
+        Check.JSON,
+        Check.AUTH_OUTCOME,
+        Check.BODY,
+        Check.SCHEMA,
+        Check.LATENCY,
+        Check.NOISE,
+        Check.IGNORE_RULE,
+        Check.NORMALISE_RULE,
+    }
 )
 """Findings the compare stage makes: recomputed from the merged exchanges, never carried over."""
 

@@ -246,19 +246,10 @@ def _entries_showing(results: Path, findings: list[Finding], config: Config) -> 
     fail. Each entry compared alone learns noise from itself only, so it shows at least what the
     run found in it; keeping only the run's findings drops what the run's noise learning excused.
     """
-    from chatmigrate.compare import (
-        CHECK_BODY,
-        CHECK_JSON,
-        CHECK_OUTCOME,
-        CHECK_SCHEMA,
-        compare_exchanges,
-        group_exchanges,
-        read_exchanges,
-    )
+    from chatmigrate.compare import compare_exchanges, group_exchanges, read_exchanges
     from chatmigrate.results import EXCHANGES_FILE
 
-    entry_checks = {CHECK_JSON, CHECK_OUTCOME, CHECK_BODY, CHECK_SCHEMA}
-    wanted = {_key(finding) for finding in findings if finding.check in entry_checks}
+    wanted = {_key(finding) for finding in findings if finding.check.per_entry}
     shown: dict[tuple[str, ...], list[str]] = {}
     if not wanted:
         return shown

@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from chatmigrate.config import values as v
 from chatmigrate.config.source import Source
 from chatmigrate.errors import ConfigError
-from chatmigrate.vocab import AUDIT_TIERS, SIDES, Severity, Tier, WsAuth
+from chatmigrate.vocab import AUDIT_TIERS, SAME_MEANING, SIDES, Severity, Tier, WsAuth
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
@@ -171,6 +171,15 @@ class RunOptions(Section):
     )
 
 
+class NormaliseRule(Section):
+    """`[[compare.normalise]]`: a same-meaning difference accepted at a path; the report offers the block."""
+
+    kind: Annotated[str, v.one_of(*(kind.value for kind in SAME_MEANING))] = key(doc="which same-meaning kind")
+    path: Annotated[str, v.TEXT] = key(doc="JSON pointer or JSON path, as in `[[ignore]]`")
+    reason: Annotated[str, v.TEXT] = key(doc="why a client accepts both spellings; what a reviewer reads")
+    endpoint: Annotated[str, v.TEXT] | None = key(None, "glob on the endpoint key")
+
+
 class CompareOptions(Section):
     """`[compare]`: thresholds of the parity checks (see parity-checks.md)."""
 
@@ -188,6 +197,9 @@ class CompareOptions(Section):
         {}, "the user's own OpenAPI documents by tier, from `[contracts]`"
     )
     schema_check: SkipJsonSchema[SchemaCheck | None] = internal(doc="a caller's own check, not the contracts")
+    normalise: list[NormaliseRule] = key(
+        factory=list, doc="same-meaning differences accepted at a path (see parity-checks.md)"
+    )
 
 
 class IgnoreRule(Section):

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from chatmigrate.errors import ResultsError
-from chatmigrate.records import Finding, RunResult
+from chatmigrate.records import Finding, NoisePath, RunResult
 from chatmigrate.report.summary import (
     SEVERITIES,
     Gate,
@@ -20,7 +20,7 @@ from chatmigrate.report.summary import (
     severity_counts,
 )
 from chatmigrate.rootcause import RootCause, count_line, root_causes
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.vocab import AuditState, Check, Severity
 
 FILENAME = "summary.md"
 MAX_LISTED_FINDINGS = 50
@@ -51,6 +51,8 @@ def render(run: RunResult, fail_on: Severity) -> str:
     lines += _targets(run)
     lines += _by_check(run)
     lines += _audit(run)
+    lines += _acceptable(run)
+    lines += _noise(run)
     if run.stale_baseline:
         lines += [
             "## Stale baseline entries",
@@ -151,6 +153,56 @@ def _audit(run: RunResult) -> list[str]:
             for a in listed[:MAX_LISTED_FINDINGS]
         ]
         lines.append("")
+    return lines
+
+
+def _acceptable(run: RunResult) -> list[str]:
+    """The blocks that accept a finding (a same-meaning difference), once each; learned noise has its own section."""
+    blocks = {f.accept_toml: f for f in run.findings if f.accept_toml and f.check is not Check.NOISE}
+    if not blocks:
+        return []
+    lines = [
+        "## Accept in chatmigrate.toml",
+        "",
+        "Each block accepts a difference of form, not meaning. Paste it into chatmigrate.toml and write down why "
+        "it is acceptable in `reason`.",
+        "",
+    ]
+    for block, finding in list(blocks.items())[:MAX_LISTED_FINDINGS]:
+        lines += [f"{finding.severity.value}: {_inline(finding.title)}", "", *_toml(block)]
+    return _more(lines, len(blocks))
+
+
+def _noise(run: RunResult) -> list[str]:
+    """Learned noise never fails; each path comes with the ``[[ignore]]`` block that would declare it instead."""
+    if not run.noise:
+        return []
+    by_path: dict[tuple[str, str], list[NoisePath]] = {}
+    for noise in run.noise:
+        by_path.setdefault((noise.endpoint, noise.path), []).append(noise)
+    lines = [
+        "## Noise learned",
+        "",
+        "Fields that differed between two identical calls to the same side: never a failure. To declare one "
+        "instead, paste its block into chatmigrate.toml and write down why in `reason`.",
+        "",
+    ]
+    for (endpoint, path), sides in list(by_path.items())[:MAX_LISTED_FINDINGS]:
+        lines += [f"{_cell(path)} on {_cell(endpoint)} ({', '.join(_cell(n.side) for n in sides)})", ""]
+        lines += _toml(sides[0].ignore_toml) if sides[0].ignore_toml else []
+    return _more(lines, len(by_path))
+
+
+def _toml(block: str) -> list[str]:
+    """A fenced TOML block; the fence is longer than any run of backticks in it, so it cannot be closed early."""
+    longest = max((len(run) for run in re.findall(r"`+", block)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}toml", block.rstrip("\n"), fence, ""]
+
+
+def _more(lines: list[str], total: int) -> list[str]:
+    if total > MAX_LISTED_FINDINGS:
+        lines += [f"\u2026 and {total - MAX_LISTED_FINDINGS} more; see report.html or report.json.", ""]
     return lines
 
 
