@@ -167,6 +167,11 @@ class FindingKind(StrEnum):
     LEGACY_LOGIN_REDIRECT = "legacy-login-redirect"
     LEGACY_CSRF_PAGE = "legacy-csrf-page"
     NEEDS_REVIEW = "needs-review"
+    # audit, token lifecycle
+    DOCUMENTED_GAP = "documented-gap"
+    MISSING_HEADER = "missing-header"
+    NOT_THROTTLED = "not-throttled"
+    ENUMERATION = "enumeration"
     # audit, contract case: variant is the schemathesis check that failed
     CONTRACT_CHECK = "contract-check"
     # ws-parity: which round trip lost the message
@@ -229,6 +234,15 @@ class Flaw(StrEnum):
     LOWERCASE_BEARER = "lowercase-bearer"
     WS_MISSING_TOKEN = "ws-missing-token"
     WS_NO_ORIGIN_CHECK = "ws-no-origin-check"
+    REFRESH_AS_ACCESS = "refresh-as-access"
+    NO_ROTATION_BLACKLIST = "no-rotation-blacklist"
+    REFRESH_AFTER_LOGOUT = "refresh-after-logout"
+    ACCESS_AFTER_DEACTIVATION = "access-after-deactivation"
+    REFRESH_AFTER_DEACTIVATION = "refresh-after-deactivation"
+    USER_ENUMERATION = "user-enumeration"
+    NO_LOGIN_THROTTLE = "no-login-throttle"
+    CACHEABLE_TOKEN = "cacheable-token"
+    NO_WWW_AUTHENTICATE = "no-www-authenticate"
 
     @property
     def ws_auth(self) -> WsAuth | None:

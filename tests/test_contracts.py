@@ -96,6 +96,7 @@ def test_only_protected_jwt_operations_require_the_bearer_scheme() -> None:
     assert security == {
         "/api/v1/auth/token/": [],
         "/api/v1/auth/token/refresh/": [],
+        "/api/v1/auth/token/blacklist/": [],
         "/api/v1/admin/chat/": [{"bearerAuth": []}],
         "/api/v1/chat/send/": [{"bearerAuth": []}],
     }

@@ -50,6 +50,15 @@ class AuditPolicy:
     refused (high); unset, as simplejwt's default, ``aud`` is not checked and either answer passes if clean."""
     password_change_done_path: str = "/admin/password_change/done/"
     """Where a successful legacy password change redirects (Django's 302); a 200 answer counts as done too."""
+    blacklist_after_rotation: bool = False
+    """A refresh token is blacklisted once it has been rotated (simplejwt's ``BLACKLIST_AFTER_ROTATION``, off by
+    default). Declared, reusing a rotated refresh token must be refused (high); unset, its acceptance is an info gap."""
+    login_throttle: bool = False
+    """Failed logins at the token endpoint are throttled or locked out by the 20th (DRF throttling, django-axes).
+    Stock Django has neither: unset, no throttle is an info note; declared, a medium failure."""
+    token_no_store: bool = False
+    """Token answers carry ``Cache-Control: no-store`` (RFC 6749 §5.1). simplejwt does not send it: unset, its
+    absence is an info note; declared, a medium failure."""
 
     def describe(self, tier: Tier) -> list[str]:
         """The policies in force on ``tier``, in words, for the report's target list."""

@@ -27,6 +27,9 @@ class Expect(str, Enum):
     WS_REFUSED = "ws-refused"
     WS_ACCEPTED = "ws-accepted"
     WS_URL_TRUSTED = "ws-url-trusted"
+    TOKEN_REFUSED = "token-refused"
+    TOKEN_ISSUED = "token-issued"
+    THROTTLED = "throttled"
 
     def describe(self) -> str:
         return _DESCRIPTIONS[self]
@@ -44,7 +47,20 @@ _DESCRIPTIONS = {
     Expect.WS_REFUSED: "handshake refused, or closed with a 44xx code before any chat data",
     Expect.WS_ACCEPTED: "connected (documented policy)",
     Expect.WS_URL_TRUSTED: "url mode: reported as impersonation (known-legacy); jwt mode: refused",
+    Expect.TOKEN_REFUSED: "401 (or 400) from the token endpoint, no token issued, clean",
+    Expect.TOKEN_ISSUED: "200 JSON with a token",
+    Expect.THROTTLED: "429 (throttled) or 403 (locked out)",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderDemand:
+    """A header a standard requires on answers of one status, and a word its value must hold."""
+
+    name: str
+    word: str
+    status: int
+    severity: Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +86,12 @@ class HttpProbe:
     """Judge the latency against the run's median (injected-delay cases)."""
     canary: str | None = None
     """A URL the server must never fetch (``jku``/``x5u``); a hit on it is an outbound-fetch finding."""
+    gap: str | None = None
+    """Set when an acceptance is a documented gap of the target, not a breach: it is then an info finding
+    with this text (a stateless access token after logout, say)."""
+    demand: HeaderDemand | None = None
+    same_as: str | None = field(default=None, repr=False)
+    """Status and body another request got (``answer_text``): this answer must not differ (user enumeration)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,23 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from chatmigrate.audit.calibrate import Calibration, Fingerprint
-from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, Observation, Probe, WsObservation, WsProbe
+from chatmigrate.audit.probe import (
+    Expect,
+    HeaderDemand,
+    HttpObservation,
+    HttpProbe,
+    Observation,
+    Probe,
+    WsObservation,
+    WsProbe,
+)
 from chatmigrate.vocab import Answer, FindingKind, Severity, Tier
 
 DEBUG_MARKERS = ("Traceback", 'File "', "django", "Exception Value")
@@ -134,6 +144,10 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
                 f"answered in {seen.elapsed_ms:.0f} ms against a run median of {context.median_ms:.0f} ms",
             )
         )
+    if probe.demand is not None and status == probe.demand.status:
+        found.extend(_demanded(probe.demand, seen))
+    if probe.same_as is not None and answer_text(seen.status, seen.text) != probe.same_as:
+        found.append(Violation(Severity.MEDIUM, FindingKind.ENUMERATION, "answered differently from an unknown user"))
     found.extend(_expectation(tier, probe, seen, context))
     return found
 
@@ -143,11 +157,52 @@ def key_holder(probe: HttpProbe) -> bool:
     return probe.note is not None and probe.note.real_key
 
 
+def answer_text(status: int | None, text: str) -> str:
+    """What a client can tell two answers apart by: status and body."""
+    return f"{status} {text}"
+
+
+def _demanded(demand: HeaderDemand, seen: HttpObservation) -> list[Violation]:
+    value = seen.header(demand.name)
+    words = [word.strip().lower() for word in re.split(r"[,\s]+", value or "")]
+    if demand.word.lower() in words:
+        return []
+    shown = f"{demand.name}: {value}" if value is not None else f"no {demand.name}"
+    return [Violation(demand.severity, FindingKind.MISSING_HEADER, f"{shown} on a {demand.status}, {demand.word} due")]
+
+
+def _breach(probe: HttpProbe, kind: FindingKind, message: str) -> list[Violation]:
+    """Access granted where it should not be; a declared gap of the target is an info finding instead."""
+    if probe.gap is not None:
+        return [Violation(Severity.INFO, FindingKind.DOCUMENTED_GAP, probe.gap)]
+    return [Violation(probe.breach, kind, message)]
+
+
+def _token_answer(probe: HttpProbe, seen: HttpObservation, status: int) -> list[Violation]:
+    """The token endpoints answer in the framework's own error shape (DRF's ``detail``), so no envelope is due."""
+    issued = 200 <= status < 300 and isinstance(parse_json(seen.text), dict)
+    if probe.expect is Expect.TOKEN_ISSUED:
+        if issued:
+            return []
+        return [Violation(Severity.MEDIUM, FindingKind.DOCUMENTED_BEHAVIOUR, f"no token issued: status {status}")]
+    if 200 <= status < 300:
+        return _breach(probe, FindingKind.ACCEPTED, f"a token was issued with status {status}")
+    if probe.expect is Expect.THROTTLED:
+        if status in (403, 429):
+            return []
+        return [Violation(probe.breach, FindingKind.NOT_THROTTLED, f"status {status}: neither throttled nor locked")]
+    if status not in (400, 401):
+        return [Violation(Severity.MEDIUM, FindingKind.WRONG_STATUS, f"status {status}, expected 401 or 400")]
+    return []
+
+
 def _expectation(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: JudgeContext) -> list[Violation]:
     status = seen.status or 0
     answer = context.classify(tier, seen)
     data = answer is Answer.ACCEPTED
     expect = probe.expect
+    if expect in (Expect.TOKEN_REFUSED, Expect.TOKEN_ISSUED, Expect.THROTTLED):
+        return _token_answer(probe, seen, status)
     if expect is Expect.ACCEPTED:
         if status == 200 and data:
             return []
@@ -175,7 +230,7 @@ def _expectation(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: J
             return []
         allowed = {400, 401, 403}
     elif data:
-        return [Violation(probe.breach, FindingKind.DATA_RETURNED, f"protected data returned with status {status}")]
+        return _breach(probe, FindingKind.DATA_RETURNED, f"protected data returned with status {status}")
     elif answer is Answer.AMBIGUOUS:
         return [_needs_review(tier, seen, context)]
     else:

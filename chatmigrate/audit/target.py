@@ -75,6 +75,16 @@ class AuditTarget:
     login_path: str = "/admin/login/"
     logout_path: str = _AUDIT.logout_path
     password_change_path: str = _AUDIT.password_change_path
+    refresh_path: str = "/api/v1/auth/token/refresh/"
+    """simplejwt's ``TokenRefreshView``."""
+    blacklist_path: str = "/api/v1/auth/token/blacklist/"
+    """simplejwt's ``TokenBlacklistView``: the logout of a JWT client; a 404 there means no logout."""
+    user_admin_path: str | None = None
+    """``PATCH`` here with ``{"is_active": false|true}`` (``{user_id}`` filled in) deactivates or reactivates a
+    user as the principal: what a DRF viewset over ``User`` offers. Unset, the deactivation cases do not apply."""
+    deactivated_principal: Principal | None = None
+    """A deactivated user (``inactive_user_id``) whose password is known: the audit reactivates it for a moment to
+    get its credentials, then deactivates it again, so it ends as it was."""
     site_login_path: str | None = None
     """A login view that gives any active user a session (Django's ``/accounts/login/``), if the site has one."""
     proxy_routes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROXY_ROUTES))
@@ -151,7 +161,7 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
 
     config = server.config
     password = config.password
-    inactive = next(uid for uid, _name, _role, _staff, active in PRINCIPALS if not active)
+    inactive, former = next((uid, name) for uid, name, _role, _staff, active in PRINCIPALS if not active)
     base = server.base_url
     return AuditTarget(
         principal=Principal("admin", password),
@@ -169,6 +179,8 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
         allow_writes=True,
         site_login_path="/accounts/login/",
         jwt_contract=SEED_CONTRACT,
+        user_admin_path="/api/v1/admin/users/{user_id}/",
+        deactivated_principal=Principal(former, password),
     )
 
 

@@ -19,12 +19,13 @@ from starlette.routing import Route
 from chatmigrate import redact
 from chatmigrate.contracts import contracts_dir
 from chatmigrate.errors import ConfigError
-from chatmigrate.server import jwt_api, legacy, pages, proxy, ws
+from chatmigrate.server import jwt_api, legacy, pages, proxy, token_api, users_api, ws
 from chatmigrate.server.config import DEFAULT_PASSWORD, ServerConfig
 from chatmigrate.server.context import ServerContext
 from chatmigrate.server.db import Store
 from chatmigrate.server.responses import error
 from chatmigrate.server.seed import seed_store
+from chatmigrate.server.throttle import LoginThrottle
 
 
 async def _contract(request: Request) -> Response:
@@ -39,6 +40,7 @@ async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+PROXY_KEEPALIVE_SECONDS = 1.0
 _HTTP_MESSAGES = {404: "Not found", 405: "Method not allowed"}
 
 
@@ -85,11 +87,15 @@ def create_app(config: ServerConfig) -> Starlette:
     if config.password != DEFAULT_PASSWORD:
         redact.register_secret(config.password)
     store, temp_dir = open_store(config)
-    ctx = ServerContext(config=config, store=store)
+    throttle = LoginThrottle(config.login_failure_limit, config.login_failure_window)
+    ctx = ServerContext(config=config, store=store, throttle=throttle)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        ctx.http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+        # Idle connections go well before uvicorn closes them (5 s): a pooled connection the server is closing
+        # just then would fail the proxy's next forward with a 502.
+        limits = httpx.Limits(keepalive_expiry=PROXY_KEEPALIVE_SECONDS)
+        ctx.http = httpx.AsyncClient(timeout=10.0, follow_redirects=False, limits=limits)
         try:
             yield
         finally:
@@ -100,7 +106,9 @@ def create_app(config: ServerConfig) -> Starlette:
 
     routes = [
         *legacy.routes,
+        *token_api.routes,
         *jwt_api.routes,
+        *users_api.routes,
         *proxy.routes,
         *ws.routes,
         Route("/openapi/{name:path}", _contract),

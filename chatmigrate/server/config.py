@@ -22,6 +22,8 @@ class ServerConfig:
     access_ttl: int = 900
     refresh_ttl: int = 86_400
     session_ttl: int = 1_209_600
+    login_failure_limit: int = 10
+    login_failure_window: float = 60.0
     ws_auth: WsAuth = WsAuth.URL
     ws_auth_timeout: float = 5.0
     allowed_origins: tuple[str, ...] = ()

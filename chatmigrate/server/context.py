@@ -1,4 +1,4 @@
-"""What every tier of one server instance shares: settings, store, WebSocket rooms, HTTP client."""
+"""What every tier of one server instance shares: settings, store, WebSocket rooms, login throttle, HTTP client."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.server.db import Store
 from chatmigrate.server.rooms import Rooms
+from chatmigrate.server.throttle import LoginThrottle
 
 
 @dataclass
@@ -19,6 +20,7 @@ class ServerContext:
     config: ServerConfig
     store: Store
     rooms: Rooms = field(default_factory=Rooms)
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
     http: httpx.AsyncClient | None = None
 
     @property

@@ -12,6 +12,7 @@ import hmac
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS purchases (
 CREATE INDEX IF NOT EXISTS purchases_room ON purchases(chatroom_id, id);
 CREATE TABLE IF NOT EXISTS sessions (
     session_key TEXT PRIMARY KEY, user_id INTEGER NOT NULL, auth_hash TEXT NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS blacklist (jti TEXT PRIMARY KEY, expires_at REAL NOT NULL);
 """
 
 PBKDF2_ITERATIONS = 20_000
@@ -148,6 +150,24 @@ class Store:
                 "UPDATE sessions SET auth_hash = ? WHERE session_key = ? AND user_id = ?",
                 (session_auth_hash, keep_session, user_id),
             )
+
+    def set_active(self, user_id: int, active: bool) -> User | None:
+        """Deactivation as Django's admin does it: the row stays, ``is_active`` turns off."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE users SET is_active = ? WHERE id = ?", (int(active), user_id))
+        return self.user_by_id(user_id)
+
+    # refresh-token blacklist -----------------------------------------------
+    def blacklist(self, jti: str, expires_at: float) -> bool:
+        """simplejwt's ``BlacklistedToken``, kept until the token would have expired anyway.
+        True when this call added ``jti``, False when it was blacklisted already."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM blacklist WHERE expires_at < ?", (time.time(),))
+            added = conn.execute("INSERT OR IGNORE INTO blacklist VALUES (?, ?)", (jti, expires_at)).rowcount
+        return added == 1
+
+    def is_blacklisted(self, jti: str) -> bool:
+        return self._one("SELECT 1 FROM blacklist WHERE jti = ?", (jti,)) is not None
 
     # chat data -------------------------------------------------------------
     def chatroom(self, chatroom_id: int) -> Chatroom | None:

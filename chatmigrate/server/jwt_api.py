@@ -1,4 +1,4 @@
-"""The JWT tier: token endpoints, the chat admin API and the send endpoint; JSON always.
+"""The JWT tier: the chat admin API and the send endpoint; JSON always (token endpoints: ``token_api``).
 
 Auth flaws change how failures are *rendered* here (HTML page, traceback, echoed
 token); flaws in verification itself live in ``tokens``.
@@ -22,15 +22,12 @@ from chatmigrate.server.chatdata import (
     parse_query,
 )
 from chatmigrate.server.context import ServerContext, context_of
-from chatmigrate.server.db import check_password_in_thread
 from chatmigrate.server.payloads import MAX_MESSAGE_LENGTH, is_text, json_object, message_text
 from chatmigrate.server.responses import error, error_body
 from chatmigrate.server.tokens import (
     AuthFailure,
     Principal,
     authenticate,
-    issue_access,
-    issue_refresh,
     require_staff,
     token_from_headers,
 )
@@ -55,7 +52,8 @@ def auth_error(ctx: ServerContext, failure: AuthFailure) -> Response:
         body["detail"] = f"{failure.detail}: {failure.token}"
     if flaws.flaw(Flaw.STACK_TRACE):
         body["traceback"] = _FAKE_TRACEBACK.format(detail=failure.detail)
-    headers = {"WWW-Authenticate": 'Bearer realm="api"'} if failure.status == 401 else None
+    challenge = failure.status == 401 and not flaws.flaw(Flaw.NO_WWW_AUTHENTICATE)
+    headers = {"WWW-Authenticate": 'Bearer realm="api"'} if challenge else None
     return JSONResponse(body, status_code=failure.status, headers=headers)
 
 
@@ -69,29 +67,6 @@ def bearer_principal(request: Request, ctx: ServerContext) -> Principal:
 
 async def _json_body(request: Request) -> dict[str, Any] | None:
     return json_object(await request.body())
-
-
-async def obtain_token(request: Request) -> Response:
-    ctx = context_of(request)
-    body = await _json_body(request)
-    if body is None or not is_text(body.get("username")) or not is_text(body.get("password")):
-        return error(400, "Invalid request", "JSON body with string 'username' and 'password' required")
-    user = ctx.store.user_by_username(body["username"])
-    if user is None or not user.is_active or not await check_password_in_thread(body["password"], user.password_hash):
-        return auth_error(ctx, AuthFailure("No active account found with the given credentials"))
-    return JSONResponse({"access": issue_access(user, ctx.config), "refresh": issue_refresh(user, ctx.config)})
-
-
-async def refresh_token(request: Request) -> Response:
-    ctx = context_of(request)
-    body = await _json_body(request)
-    if body is None or not is_text(body.get("refresh")):
-        return error(400, "Invalid request", "JSON body with string 'refresh' required")
-    try:
-        principal = authenticate(body["refresh"], ctx.store, ctx.config, refresh=True)
-    except AuthFailure as failure:
-        return auth_error(ctx, failure)
-    return JSONResponse({"access": issue_access(principal.user, ctx.config)})
 
 
 async def chat(request: Request) -> Response:
@@ -160,8 +135,6 @@ async def store_and_broadcast(
 
 
 routes = [
-    Route("/api/v1/auth/token/", obtain_token, methods=["POST"]),
-    Route("/api/v1/auth/token/refresh/", refresh_token, methods=["POST"]),
     Route("/api/v1/admin/chat/", chat, methods=["GET"]),
     Route("/api/v1/chat/send/", send, methods=["POST"]),
 ]

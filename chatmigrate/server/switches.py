@@ -34,6 +34,15 @@ FLAWS: dict[Flaw, str] = {
     Flaw.LOWERCASE_BEARER: "a lowercase 'bearer' scheme takes a path that skips signature checks",
     Flaw.WS_MISSING_TOKEN: "WebSocket jwt mode accepts an auth message without a token",
     Flaw.WS_NO_ORIGIN_CHECK: "the WebSocket accepts any browser Origin",
+    Flaw.REFRESH_AS_ACCESS: "a refresh token is accepted as an access token",
+    Flaw.NO_ROTATION_BLACKLIST: "a refresh token rotated away stays usable (not blacklisted)",
+    Flaw.REFRESH_AFTER_LOGOUT: "logout answers 200 but does not blacklist the refresh token",
+    Flaw.ACCESS_AFTER_DEACTIVATION: "access tokens of a deactivated user are still accepted",
+    Flaw.REFRESH_AFTER_DEACTIVATION: "refresh tokens of a deactivated user still refresh",
+    Flaw.USER_ENUMERATION: "the token endpoint answers an unknown user differently from a wrong password",
+    Flaw.NO_LOGIN_THROTTLE: "failed logins at the token endpoint are never throttled",
+    Flaw.CACHEABLE_TOKEN: "token responses lack Cache-Control: no-store",
+    Flaw.NO_WWW_AUTHENTICATE: "401 answers lack the WWW-Authenticate: Bearer challenge",
 }
 
 

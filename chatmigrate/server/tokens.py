@@ -24,6 +24,7 @@ from chatmigrate.server.seed import STAFF_ROLES
 from chatmigrate.vocab import Flaw
 
 ALGORITHM = "HS256"
+ACCESS, REFRESH = "access", "refresh"
 LEEWAY_SECONDS = 10
 MAX_TOKEN_LENGTH = 8192
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -43,24 +44,26 @@ class Principal:
 
 
 def issue_access(user: User, config: ServerConfig) -> str:
-    return jwt.encode(_claims(user, config.access_ttl), config.jwt_secret, algorithm=ALGORITHM)
+    return jwt.encode(_claims(user, config.access_ttl, ACCESS), config.jwt_secret, algorithm=ALGORITHM)
 
 
 def issue_refresh(user: User, config: ServerConfig) -> str:
-    claims = {**_claims(user, config.refresh_ttl), "token_type": "refresh", "jti": secrets.token_hex(16)}
-    return jwt.encode(claims, config.jwt_secret, algorithm=ALGORITHM)
+    return jwt.encode(_claims(user, config.refresh_ttl, REFRESH), config.jwt_secret, algorithm=ALGORITHM)
 
 
-def _claims(user: User, ttl: int) -> dict[str, Any]:
-    """The documented access-token claims, exactly: a refresh token only adds to them."""
+def _claims(user: User, ttl: int, token_type: str) -> dict[str, Any]:
+    """simplejwt's claims (``token_type``, ``exp``, ``iat``, ``jti``, ``user_id``) plus the documented profile
+    claims; only ``token_type`` and ``exp`` tell an access token from a refresh token."""
     issued = int(time.time())
     return {
+        "token_type": token_type,
         "user_id": user.id,
         "username": user.username,
         "email": user.email,
         "role": user.role,
         "exp": issued + ttl,
         "iat": issued,
+        "jti": secrets.token_hex(16),
     }
 
 
@@ -100,18 +103,35 @@ def authenticate(
         raise AuthFailure("Invalid token signature", token=token) from None
     except Exception:  # any other decode problem, including overflowing time claims, is a bad token
         raise AuthFailure("Token is invalid", token=token) from None
-    if (claims.get("token_type") == "refresh") != refresh:
-        wrong = "Access token used as refresh token" if refresh else "Refresh token used as access token"
-        raise AuthFailure(wrong, token=token)
+    _check_type(claims, token, config, refresh)
     user_id = claims.get("user_id")
     if type(user_id) is not int or user_id < 1:
         raise AuthFailure("Token has no valid user_id claim", token=token)
     user = store.user_by_id(user_id) if user_id < 2**62 else None
     if user is None:
         raise AuthFailure("User not found", token=token)
-    if not user.is_active:
+    if not user.is_active and not config.switches.flaw(
+        Flaw.REFRESH_AFTER_DEACTIVATION if refresh else Flaw.ACCESS_AFTER_DEACTIVATION
+    ):
         raise AuthFailure("User is inactive", token=token)
+    if refresh and store.is_blacklisted(claims["jti"]):
+        raise AuthFailure("Token is blacklisted", token=token)
     return Principal(user, claims)
+
+
+def _check_type(claims: dict[str, Any], token: str, config: ServerConfig, refresh: bool) -> None:
+    """simplejwt's ``token_type`` check. A token without one counts as an access token, so that tokens minted
+    with the documented claims (``chatmigrate.auth.mint_token``) keep working; a refresh token needs its ``jti``."""
+    token_type = claims.get("token_type", ACCESS)
+    if refresh:
+        if token_type != REFRESH:
+            raise AuthFailure("Access token used as refresh token", token=token)
+        if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+            raise AuthFailure("Token has no id", token=token)
+    elif token_type == REFRESH and not config.switches.flaw(Flaw.REFRESH_AS_ACCESS):
+        raise AuthFailure("Refresh token used as access token", token=token)
+    elif token_type not in (ACCESS, REFRESH):
+        raise AuthFailure("Token has wrong type", token=token)
 
 
 def require_staff(principal: Principal, config: ServerConfig) -> None:

@@ -34,6 +34,7 @@ def test_case_ids_start_with_their_group_prefix() -> None:
         "proxy": "proxy-",
         "operations": "op-",
         "persistence": "persist-",
+        "lifecycle": "life-",
     }
     assert all(case.id.startswith(prefixes[case.group]) for case in CASES)
 
@@ -51,8 +52,13 @@ def test_header_signature_and_claims_cases_run_on_the_jwt_and_proxy_tiers() -> N
             assert case.tiers == ("new", "proxy"), case.id
 
 
-def test_only_the_persistence_case_runs_last() -> None:
-    assert [case.id for case in CASES if case.last] == ["persist-valid-credentials"]
+def test_only_persistence_and_the_cases_that_change_accounts_run_last() -> None:
+    assert [case.id for case in CASES if case.last] == [
+        "life-refresh-after-deactivation",
+        "life-access-after-deactivation",
+        "life-login-throttle",
+        "persist-valid-credentials",
+    ]
 
 
 def test_listing_prints_one_line_per_case_with_its_id_group_and_tiers() -> None:

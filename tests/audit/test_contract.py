@@ -61,7 +61,7 @@ def test_the_clean_server_gives_no_server_error_and_no_schema_violation(server_w
     outcome = contract(server_with(seed=2024))
     assert outcome.failures == []
     assert outcome.errors == []
-    assert outcome.operations == 4 and outcome.cases > 0
+    assert outcome.operations == 5 and outcome.cases > 0
 
 
 def test_read_only_runs_leave_unsafe_operations_out(server_with: ServerFactory) -> None:

@@ -26,6 +26,16 @@ CATCHERS = {
     "lowercase-bearer": "hdr-scheme-case-forged",
     "ws-missing-token": "ws-jwt-malformed-first-message",
     "ws-no-origin-check": "ws-origin-foreign",
+    # the lifecycle flaws, each shown caught in test_lifecycle.py
+    "refresh-as-access": "life-token-type-confusion",
+    "no-rotation-blacklist": "life-rotated-refresh-reuse",
+    "refresh-after-logout": "life-refresh-after-logout",
+    "access-after-deactivation": "life-access-after-deactivation",
+    "refresh-after-deactivation": "life-refresh-after-deactivation",
+    "user-enumeration": "life-token-enumeration",
+    "no-login-throttle": "life-login-throttle",
+    "cacheable-token": "life-token-no-store",
+    "no-www-authenticate": "life-www-authenticate",
 }
 
 

@@ -138,6 +138,12 @@ def test_refresh_endpoint_bodies_conform(server: EmbeddedServer) -> None:
     assert_conforms("jwt", httpx.post(url, content=b"[]"), 400)
 
 
+def test_blacklist_endpoint_bodies_conform(server: EmbeddedServer) -> None:
+    url = f"{server.base_url}/api/v1/auth/token/blacklist/"
+    assert_conforms("jwt", httpx.post(url, json={"refresh": token_pair(server)["refresh"]}), 200)
+    assert_conforms("jwt", httpx.post(url, json={"refresh": "not-a-token"}), 401)
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [

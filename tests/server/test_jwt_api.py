@@ -36,7 +36,8 @@ def test_token_endpoint_returns_access_and_refresh(server: EmbeddedServer) -> No
 
 def test_access_token_has_exactly_the_documented_claims(server: EmbeddedServer) -> None:
     claims = claims_of(access_token(server))
-    assert set(claims) == {"user_id", "username", "email", "role", "exp", "iat"}
+    assert set(claims) == {"token_type", "jti", "user_id", "username", "email", "role", "exp", "iat"}
+    assert claims["token_type"] == "access"
     assert (claims["user_id"], claims["username"], claims["email"], claims["role"]) == (
         1,
         "admin",
@@ -62,7 +63,7 @@ def test_refresh_endpoint_issues_a_working_access_token(server: EmbeddedServer) 
     response = httpx.post(
         f"{server.base_url}/api/v1/auth/token/refresh/", json={"refresh": token_pair(server)["refresh"]}
     )
-    assert set(response.json()) == {"access"}
+    assert set(response.json()) == {"access", "refresh"}
     assert jwt_get(server, response.json()["access"], **ROOM).status_code == 200
 
 

@@ -36,6 +36,7 @@ from server_wire import (
     ws_connect,
     ws_path,
 )
+from token_wire import FORMER_ID, former_pair, login, logout, refresh
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chatmigrate.embedded import EmbeddedServer
@@ -202,6 +203,7 @@ RELATED_REFUSALS = {
     "alg-none": {"alg-none"},
     "skip-signature": {"bad-signature"},
     "role-bypass": {"viewer"},
+    "refresh-as-access": {"refresh-as-access"},
 }
 
 
@@ -329,6 +331,71 @@ def check_ws_no_origin_check(clean: EmbeddedServer, switched: EmbeddedServer) ->
     )
 
 
+def check_refresh_as_access(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert not accepted(clean, "refresh-as-access") and accepted(switched, "refresh-as-access")
+
+
+def refreshed_twice(server: EmbeddedServer) -> int:
+    """The status of a second refresh with the same (rotated) refresh token."""
+    token = token_pair(server)["refresh"]
+    assert refresh(server, token).status_code == 200
+    return refresh(server, token).status_code
+
+
+def check_no_rotation_blacklist(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert (refreshed_twice(clean), refreshed_twice(switched)) == (401, 200)
+
+
+def refreshed_after_logout(server: EmbeddedServer) -> int:
+    token = token_pair(server)["refresh"]
+    assert logout(server, token).status_code == 200
+    return refresh(server, token).status_code
+
+
+def check_refresh_after_logout(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert (refreshed_after_logout(clean), refreshed_after_logout(switched)) == (401, 200)
+
+
+def check_access_after_deactivation(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert status_of(clean, f"Bearer {former_pair(clean)['access']}") == 401
+    assert status_of(switched, f"Bearer {former_pair(switched)['access']}") == 200
+    assert login(switched, "former").status_code == 401, f"user {FORMER_ID} must stay deactivated"
+
+
+def check_refresh_after_deactivation(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert refresh(clean, former_pair(clean)["refresh"]).status_code == 401
+    pair = former_pair(switched)
+    assert refresh(switched, pair["refresh"]).status_code == 200
+    assert status_of(switched, f"Bearer {pair['access']}") == 401
+
+
+def check_user_enumeration(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    for server, differ in ((clean, False), (switched, True)):
+        unknown, wrong = login(server, "nobody-by-this-name"), login(server, "admin", "wrong-password")
+        assert (unknown.status_code, wrong.status_code) == (401, 401)
+        assert (unknown.json() != wrong.json()) is differ
+
+
+def last_of_bad_logins(server: EmbeddedServer) -> int:
+    attempts = [login(server, "throttle-probe", "wrong") for _ in range(server.config.login_failure_limit + 1)]
+    return attempts[-1].status_code
+
+
+def check_no_login_throttle(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert (last_of_bad_logins(clean), last_of_bad_logins(switched)) == (429, 401)
+
+
+def check_cacheable_token(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert login(clean, "admin").headers["cache-control"] == "no-store"
+    assert "cache-control" not in login(switched, "admin").headers
+
+
+def check_no_www_authenticate(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert failure(clean).headers["www-authenticate"] == 'Bearer realm="api"'
+    response = failure(switched)
+    assert response.status_code == 401 and "www-authenticate" not in response.headers
+
+
 FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "accept-expired": check_accepts_expired,
     "alg-none": check_alg_none,
@@ -340,6 +407,15 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "lowercase-bearer": check_lowercase_bearer,
     "ws-missing-token": check_ws_missing_token,
     "ws-no-origin-check": check_ws_no_origin_check,
+    "refresh-as-access": check_refresh_as_access,
+    "no-rotation-blacklist": check_no_rotation_blacklist,
+    "refresh-after-logout": check_refresh_after_logout,
+    "access-after-deactivation": check_access_after_deactivation,
+    "refresh-after-deactivation": check_refresh_after_deactivation,
+    "user-enumeration": check_user_enumeration,
+    "no-login-throttle": check_no_login_throttle,
+    "cacheable-token": check_cacheable_token,
+    "no-www-authenticate": check_no_www_authenticate,
 }
 
 

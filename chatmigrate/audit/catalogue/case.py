@@ -32,6 +32,7 @@ class Group(StrEnum):
     LEGACY = "legacy"
     WEBSOCKET = "websocket"
     PERSISTENCE = "persistence"
+    LIFECYCLE = "lifecycle"
     MUTATION = "mutation"
     CONTRACT = "contract"
 
@@ -49,6 +50,7 @@ _GROUP_LABELS = {
     Group.LEGACY: "Legacy session and CSRF",
     Group.WEBSOCKET: "WebSocket",
     Group.PERSISTENCE: "Persistence",
+    Group.LIFECYCLE: "Token lifecycle",
     Group.MUTATION: "Token mutation (hypothesis)",
     Group.CONTRACT: "Contract (schemathesis)",
 }
