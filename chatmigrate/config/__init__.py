@@ -4,6 +4,7 @@ Every key is declared once, in ``chatmigrate.config.models``; the loader, the en
 command-line options and the key table of docs/configuration.md all read that declaration.
 """
 
+from chatmigrate.config.audit import AuditConfig, PrincipalConfig
 from chatmigrate.config.load import (
     CONFIG_FILE,
     ENV_CONFIG,
@@ -23,7 +24,6 @@ from chatmigrate.config.models import (
     DEFAULT_NEW_PATH_MAP,
     DEFAULT_PROXY_ROUTES,
     EMBEDDED_LATENCY_FLOOR_MS,
-    AuditConfig,
     AuthConfig,
     CompareOptions,
     Config,
@@ -32,7 +32,6 @@ from chatmigrate.config.models import (
     GateOptions,
     IgnoreRule,
     NormaliseRule,
-    PrincipalConfig,
     RunOptions,
     SchemaCheck,
     ShadowConfig,

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from chatmigrate.config.audit import AuditConfig
 from chatmigrate.config.models import (
     EMBEDDED_LATENCY_FLOOR_MS,
-    AuditConfig,
     AuthConfig,
     Config,
     GateOptions,
