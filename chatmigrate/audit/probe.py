@@ -6,11 +6,12 @@ a reproducer by three different modules without any of them knowing the others.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
 from chatmigrate.audit.forge import TokenNote
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import FindingKind, Severity
 
 
 class Expect(str, Enum):
@@ -27,6 +28,7 @@ class Expect(str, Enum):
     WS_REFUSED = "ws-refused"
     WS_ACCEPTED = "ws-accepted"
     WS_URL_TRUSTED = "ws-url-trusted"
+    INSPECTED = "inspected"
 
     def describe(self) -> str:
         return _DESCRIPTIONS[self]
@@ -44,6 +46,7 @@ _DESCRIPTIONS = {
     Expect.WS_REFUSED: "handshake refused, or closed with a 44xx code before any chat data",
     Expect.WS_ACCEPTED: "connected (documented policy)",
     Expect.WS_URL_TRUSTED: "url mode: reported as impersonation (known-legacy); jwt mode: refused",
+    Expect.INSPECTED: "any status; the case inspects the answer's headers, cookies or content",
 }
 
 
@@ -70,6 +73,8 @@ class HttpProbe:
     """Judge the latency against the run's median (injected-delay cases)."""
     canary: str | None = None
     """A URL the server must never fetch (``jku``/``x5u``); a hit on it is an outbound-fetch finding."""
+    inspect: Inspector | None = field(default=None, repr=False, compare=False)
+    """The case's own look at the answer (CORS headers, cookie flags, stored HTML), beside the pass rule."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,9 @@ class WsObservation:
 
 
 Observation = HttpObservation | WsObservation
+Concern = tuple[Severity, FindingKind, str]
+"""One broken property a case's inspector found: it becomes a violation like the pass rule's own."""
+Inspector = Callable[[HttpObservation], list[Concern]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,7 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
     if status >= 500:
         found.append(Violation(Severity.HIGH, FindingKind.SERVER_ERROR, f"status {status}"))
     is_html = seen.content_type == "text/html" or seen.text.lstrip().startswith("<")
-    if tier.is_jwt and is_html:
+    if tier.is_jwt and is_html and probe.expect is not Expect.INSPECTED:  # an inspected probe is judged by its case
         found.append(
             Violation(Severity.HIGH, FindingKind.HTML, f"HTML answer ({seen.content_type or 'no content type'})")
         )
@@ -133,12 +133,16 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
             )
         )
     found.extend(_expectation(probe, seen, status, context))
+    if probe.inspect is not None:
+        found.extend(Violation(*concern) for concern in probe.inspect(seen))
     return found
 
 
 def _expectation(probe: HttpProbe, seen: HttpObservation, status: int, context: JudgeContext) -> list[Violation]:
     data = carries_data(seen.text, context.markers)
     expect = probe.expect
+    if expect is Expect.INSPECTED:
+        return []
     if expect is Expect.ACCEPTED:
         if status == 200 and data:
             return []

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatmigrate.audit.catalogue import claims, header, legacy, operations, persistence, proxy, signature, websocket
+from chatmigrate.audit.catalogue import (
+    claims,
+    header,
+    legacy,
+    operations,
+    persistence,
+    proxy,
+    routes,
+    signature,
+    websocket,
+)
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Case, Group
 from chatmigrate.audit.catalogue.generated import CONTRACT, GENERATED, MUTATION
 from chatmigrate.audit.catalogue.password_change import PasswordChange
@@ -30,7 +40,7 @@ __all__ = [
 
 CASES: tuple[Case, ...] = tuple(
     case
-    for module in (header, signature, claims, operations, proxy, legacy, websocket, persistence)
+    for module in (header, signature, claims, operations, routes, proxy, legacy, websocket, persistence)
     for case in module.cases.declared
 )
 """Every case a builder runs; ``GENERATED`` holds the two the audit generates itself."""
