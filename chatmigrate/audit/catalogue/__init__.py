@@ -17,6 +17,7 @@ from chatmigrate.audit.catalogue import (
     persistence,
     proxy,
     routes,
+    sessions,
     signature,
     websocket,
 )
@@ -40,7 +41,7 @@ __all__ = [
 
 CASES: tuple[Case, ...] = tuple(
     case
-    for module in (header, signature, claims, operations, routes, proxy, legacy, websocket, persistence)
+    for module in (header, signature, claims, operations, routes, proxy, legacy, sessions, websocket, persistence)
     for case in module.cases.declared
 )
 """Every case a builder runs; ``GENERATED`` holds the two the audit generates itself."""
