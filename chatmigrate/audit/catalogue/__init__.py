@@ -11,6 +11,7 @@ from typing import Any
 
 from chatmigrate.audit.catalogue import (
     claims,
+    client,
     header,
     legacy,
     operations,
@@ -41,7 +42,19 @@ __all__ = [
 
 CASES: tuple[Case, ...] = tuple(
     case
-    for module in (header, signature, claims, operations, routes, proxy, legacy, sessions, websocket, persistence)
+    for module in (
+        header,
+        signature,
+        claims,
+        operations,
+        routes,
+        proxy,
+        legacy,
+        sessions,
+        websocket,
+        client,
+        persistence,
+    )
     for case in module.cases.declared
 )
 """Every case a builder runs; ``GENERATED`` holds the two the audit generates itself."""

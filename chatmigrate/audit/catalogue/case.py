@@ -34,6 +34,7 @@ class Group(StrEnum):
     PERSISTENCE = "persistence"
     MUTATION = "mutation"
     CONTRACT = "contract"
+    CLIENT = "client"
 
     @property
     def label(self) -> str:
@@ -51,6 +52,7 @@ _GROUP_LABELS = {
     Group.PERSISTENCE: "Persistence",
     Group.MUTATION: "Token mutation (hypothesis)",
     Group.CONTRACT: "Contract (schemathesis)",
+    Group.CLIENT: "Client-side token",
 }
 
 
