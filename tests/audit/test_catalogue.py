@@ -34,6 +34,7 @@ def test_case_ids_start_with_their_group_prefix() -> None:
         "proxy": "proxy-",
         "operations": "op-",
         "persistence": "persist-",
+        "client": "client-",
     }
     assert all(case.id.startswith(prefixes[case.group]) for case in CASES)
 

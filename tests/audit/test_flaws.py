@@ -19,6 +19,17 @@ CATCHERS = {
     "lowercase-bearer": "hdr-scheme-case-forged",
     "ws-missing-token": "ws-jwt-malformed-first-message",
     "ws-no-origin-check": "ws-origin-foreign",
+    "stored-active-html": "client-active-html",
+    "cors-reflect-credentials": "op-cors-credentialed-origin",
+    "proxy-route-variant": "op-route-path-variants",
+    "proxy-method-override": "op-route-verb-variants",
+    "non-staff-any-room": "op-bola-foreign-room",
+    "middleware-subrequest": "proxy-middleware-subrequest",
+    "proxy-presence-only": "proxy-presence-only",
+    "proxy-trusts-loopback": "proxy-identity-headers",
+    "session-fixation": "legacy-session-fixation",
+    "session-cookie-flags": "legacy-cookie-flags",
+    "login-open-redirect": "legacy-login-open-redirect",
 }
 
 

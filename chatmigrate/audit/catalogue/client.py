@@ -37,7 +37,7 @@ class _ActiveContent(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ACTIVE_TAGS:
-            self.found.append(f"<{tag}>")
+            self.found.append(f"{tag} element")
         for name, value in attrs:
             squeezed = "".join((value or "").split()).lower()
             if name.startswith("on"):
