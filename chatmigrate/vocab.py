@@ -217,6 +217,8 @@ class Flaw(StrEnum):
     SESSION_FIXATION = "session-fixation"
     SESSION_COOKIE_FLAGS = "session-cookie-flags"
     LOGIN_OPEN_REDIRECT = "login-open-redirect"
+    ALG_LIST = "alg-list"
+    ASYMMETRIC_ALG_UNVERIFIED = "asymmetric-alg-unverified"
 
 
 class ExitCode(IntEnum):

@@ -49,6 +49,8 @@ FLAWS: dict[Flaw, str] = {
     Flaw.SESSION_FIXATION: "the legacy login keeps a session id the browser already presented",
     Flaw.SESSION_COOKIE_FLAGS: "the legacy sessionid cookie lacks HttpOnly and SameSite",
     Flaw.LOGIN_OPEN_REDIRECT: "the legacy login redirects to any next= URL, foreign hosts included",
+    Flaw.ALG_LIST: "a token header's alg given as a list is read as its first item ('none' included)",
+    Flaw.ASYMMETRIC_ALG_UNVERIFIED: "RS256 / ES256 tokens are accepted unverified (no public key is configured)",
 }
 
 

@@ -22,6 +22,8 @@ NEW_CASES = (
     "legacy-cookie-flags",
     "legacy-login-open-redirect",
     "client-active-html",
+    "sig-alg-header-types",
+    "sig-alg-asymmetric-forged",
 )
 
 
@@ -121,3 +123,15 @@ def test_the_stored_payload_is_shown_escaped(server_with: ServerFactory) -> None
     finding = next(f for f in findings_of(server_with, "client-active-html", "stored-active-html") if f.tier == "new")
     assert "&lt;script&gt;" in finding.title and "<script" not in finding.title
     assert "<script>" in finding.title.replace("&lt;", "<").replace("&gt;", ">")
+
+
+def test_an_alg_list_read_as_its_first_item_is_critical(server_with: ServerFactory) -> None:
+    found = caught(server_with, "sig-alg-header-types", "alg-list")
+    assert found == {("new", "data-returned"): Severity.CRITICAL, ("proxy", "data-returned"): Severity.CRITICAL}
+
+
+def test_an_unverified_switch_to_rs256_or_es256_is_critical(server_with: ServerFactory) -> None:
+    found = findings_of(server_with, "sig-alg-asymmetric-forged", "asymmetric-alg-unverified")
+    assert {(f.tier, f.kind, f.severity, f.probes) for f in found} == {
+        (tier, "data-returned", Severity.CRITICAL, 2) for tier in ("new", "proxy")
+    }

@@ -30,6 +30,8 @@ CATCHERS = {
     "session-fixation": "legacy-session-fixation",
     "session-cookie-flags": "legacy-cookie-flags",
     "login-open-redirect": "legacy-login-open-redirect",
+    "alg-list": "sig-alg-header-types",
+    "asymmetric-alg-unverified": "sig-alg-asymmetric-forged",
 }
 
 

@@ -15,6 +15,7 @@ from chatmigrate.audit.catalogue import (
     header,
     legacy,
     operations,
+    parser,
     persistence,
     proxy,
     routes,
@@ -45,6 +46,7 @@ CASES: tuple[Case, ...] = tuple(
     for module in (
         header,
         signature,
+        parser,
         claims,
         operations,
         routes,
