@@ -27,5 +27,5 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]")
-    for script in ("compare", "contracts", "replay", "server", "shadow", "audit"):
+    for script in ("compare", "contracts", "replay", "report", "server", "shadow", "audit"):
         session.run("python", f"benchmarks/{script}.py")

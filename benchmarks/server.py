@@ -94,32 +94,34 @@ def raw_get(path: str, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-async def _connection(port: int, request: bytes, deadline: float, counts: list[int]) -> None:
+async def _connection(port: int, request: bytes, deadline: float, latencies: list[float]) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < deadline:
+            started = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
             if not head.startswith(b"HTTP/1.1 200"):
                 raise RuntimeError(f"unexpected answer: {head.splitlines()[0]!r}")
             length = _CONTENT_LENGTH.search(head)
             await reader.readexactly(int(length.group(1)) if length else 0)
-            counts[0] += 1
+            latencies.append(time.perf_counter() - started)
     finally:
         writer.close()
 
 
-async def _load(port: int, request: bytes, seconds: float, concurrency: int) -> int:
-    counts = [0]
+async def load(port: int, request: bytes, seconds: float, concurrency: int) -> list[float]:
+    """Each answered request's latency in seconds, from ``concurrency`` connections for ``seconds``."""
+    latencies: list[float] = []
     deadline = time.perf_counter() + seconds
-    await asyncio.gather(*(_connection(port, request, deadline, counts) for _ in range(concurrency)))
-    return counts[0]
+    await asyncio.gather(*(_connection(port, request, deadline, latencies) for _ in range(concurrency)))
+    return latencies
 
 
 def requests_per_second(port: int, request: bytes, seconds: float, concurrency: int) -> float:
-    asyncio.run(_load(port, request, WARM_UP_SECONDS, concurrency))
+    asyncio.run(load(port, request, WARM_UP_SECONDS, concurrency))
     started = time.perf_counter()
-    done = asyncio.run(_load(port, request, seconds, concurrency))
+    done = len(asyncio.run(load(port, request, seconds, concurrency)))
     return done / (time.perf_counter() - started)
 
 

@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import httpx
-from server import _CONTENT_LENGTH, WARM_UP_SECONDS, cpu_model, raw_get, session_cookie, start_child
+from server import WARM_UP_SECONDS, cpu_model, load, raw_get, session_cookie, start_child
 
 from chatmigrate.config import Config
 from chatmigrate.embedded import EmbeddedServer, LoopbackServer
@@ -38,7 +38,8 @@ def _serve_reference(conn: Connection) -> None:
 
 def _serve_shadow(conn: Connection, old_port: int, sample_rate: float) -> None:
     from chatmigrate.auth import build_auth
-    from chatmigrate.shadow import Principals, ShadowOptions, ShadowService
+    from chatmigrate.config import ShadowConfig
+    from chatmigrate.shadow import Principals, ShadowService
 
     embedded = EmbeddedServer(ServerConfig())  # only for its config: the same seeded password, never started
     embedded.port = old_port
@@ -49,7 +50,7 @@ def _serve_shadow(conn: Connection, old_port: int, sample_rate: float) -> None:
         service = ShadowService(
             config,
             Principals({adapter.principal: adapter}),
-            ShadowOptions(report_every=3600, sample_rate=sample_rate),
+            ShadowConfig(report_every=3600, sample_rate=sample_rate),
             results_dir=Path(results),
         )
         with LoopbackServer(service) as front:
@@ -57,34 +58,11 @@ def _serve_shadow(conn: Connection, old_port: int, sample_rate: float) -> None:
             conn.recv()
 
 
-async def _connection(port: int, request: bytes, deadline: float, latencies: list[float]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            if not head.startswith(b"HTTP/1.1 200"):
-                raise RuntimeError(f"unexpected answer: {head.splitlines()[0]!r}")
-            length = _CONTENT_LENGTH.search(head)
-            await reader.readexactly(int(length.group(1)) if length else 0)
-            latencies.append(time.perf_counter() - started)
-    finally:
-        writer.close()
-
-
-async def _load(port: int, request: bytes, seconds: float, concurrency: int) -> list[float]:
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-    await asyncio.gather(*(_connection(port, request, deadline, latencies) for _ in range(concurrency)))
-    return latencies
-
-
 def measure(port: int, request: bytes, seconds: float, concurrency: int) -> tuple[float, float, float]:
     """(requests per second, p50 ms, p99 ms)."""
-    asyncio.run(_load(port, request, WARM_UP_SECONDS, concurrency))
+    asyncio.run(load(port, request, WARM_UP_SECONDS, concurrency))
     started = time.perf_counter()
-    latencies = sorted(asyncio.run(_load(port, request, seconds, concurrency)))
+    latencies = sorted(asyncio.run(load(port, request, seconds, concurrency)))
     elapsed = time.perf_counter() - started
     p50 = latencies[len(latencies) // 2] * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from chatmigrate.config import CompareOptions as CompareOptions
+from chatmigrate.config import SchemaCheck
 from chatmigrate.errors import ConfigError
 from chatmigrate.jsondiff import Difference, DiffKind, diff, json_type
 from chatmigrate.noise import NoiseModel, RuleBook, RuleSpec
@@ -48,9 +50,6 @@ CHECK_LATENCY = Check.LATENCY
 CHECK_NOISE = Check.NOISE
 CHECK_IGNORE_RULE = Check.IGNORE_RULE
 
-SchemaCheck = Callable[[str, str, str, int, Any], list[str]]
-"""(tier, method, path, status, body) -> readable violations; empty when conformant."""
-
 _BODY_SEVERITY = {
     DiffKind.VALUE_CHANGED: Severity.HIGH,
     DiffKind.TYPE_CHANGED: Severity.HIGH,
@@ -69,25 +68,11 @@ _LEADING_VALUE = re.compile(
 _INDEX = re.compile(r"\[\d+\]")
 
 
-def _default_schema_check(tier: str, method: str, path: str, status: int, body: Any) -> list[str]:
-    from chatmigrate.contracts import validate_response
+def _schema_check(options: CompareOptions) -> SchemaCheck:
+    """The caller's own check, else the user's contract documents (config ``[contracts]``) over the built-in ones."""
+    from chatmigrate.contracts import response_checker
 
-    return validate_response(tier, method, path, status, body)
-
-
-@dataclass(slots=True)
-class CompareOptions:
-    latency_limit: float = 1.0
-    """Regression when new p95 > old p95 x (1 + limit) ..."""
-    latency_floor_ms: float = 50.0
-    """... and new p95 - old p95 > this floor ..."""
-    latency_min_samples: int = 5
-    """... with at least this many samples on each side."""
-    evidence_chars: int = 20_000
-    value_chars: int = 500
-    max_paths_per_endpoint: int = 100
-    """Distinct findings per (check, endpoint, side) before the rest are counted in one summary finding."""
-    schema_check: SchemaCheck = _default_schema_check
+    return options.schema_check or response_checker(options.contracts)
 
 
 @dataclass(slots=True)
@@ -615,14 +600,14 @@ def _learn(group: list[Exchange], noise: NoiseModel) -> None:
 
 
 def _check_entry(
-    first: dict[str, Exchange], noise: NoiseModel, rules: RuleBook, options: CompareOptions
+    first: dict[str, Exchange], noise: NoiseModel, rules: RuleBook, options: CompareOptions, schema_check: SchemaCheck
 ) -> list[Finding]:
     findings: list[Finding] = []
     for exchange in first.values():
         json_finding = check_json(exchange, options.evidence_chars)
         if json_finding is not None:
             findings.append(json_finding)
-        findings.extend(check_schema(exchange, options.schema_check))
+        findings.extend(check_schema(exchange, schema_check))
     old = first.get(PRIMARY_SIDE)
     if old is None:
         return findings
@@ -678,6 +663,7 @@ def compare_exchanges(
 ) -> Comparison:
     """Compare grouped exchanges; ``groups`` is iterated twice (a one-shot iterator is held in memory)."""
     options = options or CompareOptions()
+    schema_check = _schema_check(options)
     if iter(groups) is groups:
         groups = list(groups)
     book = RuleBook(rules)
@@ -693,7 +679,7 @@ def compare_exchanges(
         for exchange in group:
             latency.add(exchange)
         first = _first_attempts(group)
-        entry_findings = _check_entry(first, noise, book, options)
+        entry_findings = _check_entry(first, noise, book, options, schema_check)
         for finding in entry_findings:
             found.add(finding)
         entry_id = group[0].entry_id

@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from chatmigrate import baseline
+from chatmigrate.config import GateLimits as GateLimits
 from chatmigrate.records import AuditResult, Finding, RunResult, Verdict, from_dict, to_dict
 from chatmigrate.redact import redact_obj
 from chatmigrate.rootcause import count_line, root_causes
-from chatmigrate.vocab import ExitCode, Severity
-
-
-@dataclass(frozen=True, slots=True)
-class GateLimits:
-    fail_on: Severity = Severity.MEDIUM
-    max_findings: int = 0
+from chatmigrate.vocab import ExitCode
 
 
 def fails_gate(finding: Finding, limits: GateLimits, accepted: frozenset[str] = frozenset()) -> bool:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from chatmigrate.cli import main
+
+ConfigFactory = Callable[..., Path]
+"""The ``config_file`` fixture: writes a chatmigrate.toml for a server (see tests/conftest.py)."""
 
 
 def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -68,6 +69,40 @@ def scratch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedde
     config = ServerConfig(db_path=str(tmp_path_factory.mktemp("scratch") / "chat.sqlite3"))
     with EmbeddedServer(config) as started:
         yield started
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Callable[..., Path]:
+    """``config_file(server, password_env="X", proxy=True, ws=True, extra="[run]...")``: a chatmigrate.toml in
+    ``tmp_path`` whose old (session) and new (token endpoint) targets, and optionally proxy (token endpoint) and
+    ws, are ``server`` (or a base URL), logged in as ``admin`` with the password in ``$password_env``."""
+
+    def write(
+        server: EmbeddedServer | str,
+        *,
+        password_env: str = "CM_TEST_PASSWORD",
+        proxy: bool | str = False,
+        ws: bool = False,
+        extra: str = "",
+        name: str = "chatmigrate.toml",
+    ) -> Path:
+        base = server if isinstance(server, str) else server.base_url
+        login = f'username = "admin", password_env = "{password_env}"'
+        tables = [("old", base, "session"), ("new", base, "token-endpoint")]
+        if proxy:
+            tables.append(("proxy", proxy if isinstance(proxy, str) else base, "token-endpoint"))
+        text = "".join(
+            f'[targets.{side}]\nbase_url = "{url}"\nauth = {{ kind = "{kind}", {login} }}\n\n'
+            for side, url, kind in tables
+        )
+        if ws:
+            assert isinstance(server, EmbeddedServer), "a WebSocket URL needs a server"
+            text += f'[ws]\nurl = "{server.ws_url}"\n\n'
+        path = tmp_path / name
+        path.write_text(text + extra)
+        return path
+
+    return write
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from cli_helpers import cli
 
-from chatmigrate.cli._options import config_overrides
 from chatmigrate.report import load_run
 
 # Latency is judged in benchmarks and in the slow-messages drift test, not on a loaded test machine.
@@ -147,15 +146,6 @@ def test_a_missing_baseline_fails_before_any_request_with_exit_2(
     code, _, err = gate(tmp_path, capsys, "--baseline", "nowhere.json")
     assert code == 2 and "nowhere.json" in err
     assert not (tmp_path / "results" / "exchanges.jsonl").exists()
-
-
-def test_a_command_line_baseline_is_relative_to_the_working_directory(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "bl.json").write_text('{"version": 1, "accepted": []}')
-    monkeypatch.chdir(tmp_path)
-    overrides = config_overrides([], {}, fail_on=None, max_findings=None, baseline=Path("bl.json"))
-    assert overrides["gate.baseline"] == str(tmp_path / "bl.json")
 
 
 def test_gate_passes_against_the_embedded_server_in_websocket_jwt_mode(

@@ -52,9 +52,9 @@ def runs(server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) -> It
         env.setenv("MERGE_TEST_PASSWORD", server.config.password)
         env.delenv("GITHUB_STEP_SUMMARY", raising=False)
         replay = ["replay", "--config", str(config), "--no-progress"]
-        assert run_cli([*replay, "--out", str(folder / "whole")]) == 0
+        assert run_cli([*replay, "--results", str(folder / "whole")]) == 0
         for k in range(1, SHARDS + 1):
-            assert run_cli([*replay, "--shard", f"{k}/{SHARDS}", "--out", str(folder / f"shard-{k}")]) == 0
+            assert run_cli([*replay, "--shard", f"{k}/{SHARDS}", "--results", str(folder / f"shard-{k}")]) == 0
         audit = ["audit", "--config", str(config), "--budget", "0", "--no-contract"]
         run_cli([*audit, "--results", str(folder / "audit"), "--out", str(folder / "audit-reports")])
         yield folder
@@ -74,7 +74,9 @@ def fingerprints(run: RunResult) -> set[str]:
 
 
 def test_merged_shards_equal_one_unsharded_run(runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, _ = cli(["merge", *shards(runs), "-o", str(tmp_path), "--config", str(runs / "chatmigrate.toml")], capsys)
+    code, _, _ = cli(
+        ["merge", *shards(runs), "--results", str(tmp_path), "--config", str(runs / "chatmigrate.toml")], capsys
+    )
     merged, whole = load_run(tmp_path), load_run(runs / "whole")
     assert code == 0
     assert sorted(merged.entries) == sorted(whole.entries) and len(merged.entries) == 39
@@ -93,7 +95,7 @@ def test_noise_and_latency_are_learned_from_the_exchanges_of_every_shard(runs: P
 def test_merge_prints_one_line_and_writes_run_json_and_every_report(
     runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = cli(["merge", *shards(runs), "-o", str(tmp_path)], capsys)
+    code, out, _ = cli(["merge", *shards(runs), "--results", str(tmp_path)], capsys)
     assert code == 0
     assert out.count("\n") == 1 and out.startswith("merge passed (exit 0): 39 entries")
     assert {path.name for path in tmp_path.iterdir()} >= {
@@ -111,7 +113,10 @@ def test_reports_go_to_their_own_folder_in_the_formats_asked(
     runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     reports = tmp_path / "reports"
-    cli(["merge", *shards(runs), "-o", str(tmp_path / "out"), "--reports", str(reports), "--format", "md"], capsys)
+    cli(
+        ["merge", *shards(runs), "--results", str(tmp_path / "out"), "-o", str(reports), "--format", "md"],
+        capsys,
+    )
     assert [path.name for path in reports.iterdir()] == ["summary.md"]
     assert not (tmp_path / "out" / "summary.md").exists()
 
@@ -133,13 +138,13 @@ def test_the_verdict_follows_the_limits_given_to_the_merge(runs: Path, tmp_path:
 def test_overlapping_shards_exit_2_with_one_line(
     runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = cli(["merge", str(runs / "whole"), str(runs / "shard-2"), "-o", str(tmp_path)], capsys)
+    code, out, err = cli(["merge", str(runs / "whole"), str(runs / "shard-2"), "--results", str(tmp_path)], capsys)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "the shards overlap" in err and "is also in" in err
 
 
 def test_a_missing_folder_exits_2_with_one_line(runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = cli(["merge", str(runs / "shard-1"), str(runs / "shard-9"), "-o", str(tmp_path)], capsys)
+    code, _, err = cli(["merge", str(runs / "shard-1"), str(runs / "shard-9"), "--results", str(tmp_path)], capsys)
     assert code == 2
     assert err == f"chatmigrate: error: {runs / 'shard-9'}: no such results folder\n"
 
@@ -148,7 +153,7 @@ def test_a_missing_shard_is_refused_when_the_corpus_is_known(
     runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = str(runs / "chatmigrate.toml")
-    code, _, err = cli(["merge", *shards(runs)[:2], "-o", str(tmp_path), "--config", config], capsys)
+    code, _, err = cli(["merge", *shards(runs)[:2], "--results", str(tmp_path), "--config", config], capsys)
     assert code == 2
     assert err.count("\n") == 1 and "corpus entries are in no shard" in err
 
@@ -158,13 +163,13 @@ def test_shards_of_other_targets_are_refused(runs: Path, tmp_path: Path, capsys:
     run = json.loads((other / "run.json").read_text())
     run["targets"][1]["base_url"] = "http://new.example"
     (other / "run.json").write_text(json.dumps(run))
-    code, _, err = cli(["merge", *shards(runs)[:2], str(other), "-o", str(tmp_path / "out")], capsys)
+    code, _, err = cli(["merge", *shards(runs)[:2], str(other), "--results", str(tmp_path / "out")], capsys)
     assert code == 2
     assert err.count("\n") == 1 and "replayed other targets" in err and "http://new.example" in err
 
 
 def test_the_output_folder_cannot_be_an_input(runs: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = cli(["merge", *shards(runs), "-o", shards(runs)[0]], capsys)
+    code, _, err = cli(["merge", *shards(runs), "--results", shards(runs)[0]], capsys)
     assert code == 2 and "is one of the folders being merged" in err
 
 
@@ -176,9 +181,9 @@ def test_a_shard_whose_target_broke_makes_the_merge_exit_3(
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     monkeypatch.setenv("MERGE_TEST_PASSWORD", "unused")
     config = write_config(tmp_path / "chatmigrate.toml", closed)
-    assert run_cli(["replay", "--config", str(config), "--out", str(tmp_path / "broken"), "--no-progress"]) == 3
+    assert run_cli(["replay", "--config", str(config), "--results", str(tmp_path / "broken"), "--no-progress"]) == 3
     capsys.readouterr()
-    code, out, err = cli(["merge", str(tmp_path / "broken"), "-o", str(tmp_path / "out")], capsys)
+    code, out, err = cli(["merge", str(tmp_path / "broken"), "--results", str(tmp_path / "out")], capsys)
     assert code == 3 and out.startswith("merge FAILED (exit 3)")
     assert "transport" in err
 
@@ -190,7 +195,7 @@ def test_a_shard_cut_off_mid_line_exits_2_naming_the_file_and_line(
     exchanges = cut / "exchanges.jsonl"
     lines = exchanges.read_text().splitlines(keepends=True)
     exchanges.write_text("".join(lines) + '{"entry_id": "room-99-recent_messages", "si')
-    code, _, err = cli(["merge", str(runs / "shard-1"), str(cut), "-o", str(tmp_path / "out")], capsys)
+    code, _, err = cli(["merge", str(runs / "shard-1"), str(cut), "--results", str(tmp_path / "out")], capsys)
     assert code == 2
     assert (
         err

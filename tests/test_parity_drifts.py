@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -58,7 +57,7 @@ def test_every_drift_of_the_reference_server_has_an_expected_finding() -> None:
 def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
     server_with: ServerFactory, tmp_path: Path, drift: str
 ) -> None:
-    config = dataclasses.replace(Config.embedded(server_with(drifts=(drift,))), ws=None)
+    config = Config.embedded(server_with(drifts=(drift,))).model_copy(update={"ws": None})
     outcome = parity(config, tmp_path)
     check, path, kind = EXPECTED[drift]
     named = [(f.check, f.path, f.variant or f.kind) for f in outcome.result.findings if f.tier == "new"]
@@ -89,8 +88,8 @@ def test_the_result_names_each_side_and_its_principal(scratch_server: EmbeddedSe
 def test_different_principals_on_old_and_new_are_a_warning(scratch_server: EmbeddedServer, tmp_path: Path) -> None:
     config = Config.embedded(scratch_server, proxy=False)
     new = config.targets["new"]
-    support = dataclasses.replace(new, auth=dataclasses.replace(new.auth, username="support"))
-    result = parity(dataclasses.replace(config, targets={**config.targets, "new": support}), tmp_path).result
+    support = new.model_copy(update=dict(auth=new.auth.model_copy(update=dict(username="support"))))
+    result = parity(config.model_copy(update=dict(targets={**config.targets, "new": support})), tmp_path).result
     assert result.warnings == [
         "targets run as different principals: old as 'admin', new as 'support'; "
         "differences may come from permissions rather than the migration"
@@ -109,7 +108,7 @@ def test_websocket_parity_runs_and_passes_on_the_embedded_server(
 
 def test_websocket_parity_is_skipped_where_writes_are_not_allowed(server: EmbeddedServer, tmp_path: Path) -> None:
     config = Config.embedded(server)
-    staging = {side: dataclasses.replace(t, embedded=False) for side, t in config.targets.items()}
-    result = parity(dataclasses.replace(config, targets=staging), tmp_path).result
+    staging = {side: t.model_copy(update=dict(embedded=False)) for side, t in config.targets.items()}
+    result = parity(config.model_copy(update=dict(targets=staging)), tmp_path).result
     assert "WebSocket parity skipped: it sends messages; pass --allow-writes to run it" in result.warnings
     assert "WS /ws/cschat/" not in [row.endpoint for row in result.endpoints]

@@ -28,7 +28,7 @@ pytest_plugins = ["pytester"]
 ENTRIES = ("chat-list", "room-1-recent_messages", "room-1-purchases_list", "room-2-recent_messages")
 RECENT = ("room-1-recent_messages", "room-2-recent_messages")
 PASSWORD = "plugin-test-password-0d1e"
-SIGNING_KEY = "plugin-test-signing-key-7f3a9c"
+SIGNING_KEY = "plugin-test-signing-key-7f3a9c-0b4d2e"
 SIGNED_TOKEN = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{16,}")
 
 

@@ -338,7 +338,7 @@ def test_the_replay_command_exits_3_with_one_line_and_keeps_the_results(
             '[run]\ntimeout = "300ms"\nretries = 0\n'
         )
         with pytest.raises(SystemExit) as exited:
-            main(["replay", "--config", str(config), "--corpus", str(corpus_file), "--out", str(tmp_path / "out")])
+            main(["replay", "--config", str(config), "--corpus", str(corpus_file), "--results", str(tmp_path / "out")])
     _, err = capsys.readouterr()
     assert exited.value.code == 3
     assert err.count("\n") == 1 and "target new" in err and "--resume" in err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import socket
 from collections.abc import Iterator
 
@@ -33,7 +32,7 @@ def sides(server: EmbeddedServer) -> dict[str, Target]:
 def check(server: EmbeddedServer, old: Target | None = None, ws_url: str | None = None) -> WsParity:
     config = Config.embedded(server)
     assert config.ws is not None
-    options = dataclasses.replace(config.ws, url=ws_url or config.ws.url, timeout=2.0)
+    options = config.ws.model_copy(update=dict(url=ws_url or config.ws.url, timeout=2.0))
     targets = sides(server)
     return run_ws_parity(options, old or targets["old"], targets["new"])
 
@@ -87,7 +86,7 @@ def refused_url(scheme: str) -> str:
 def test_a_target_lost_mid_check_is_a_transport_error_not_a_crash(scratch: EmbeddedServer) -> None:
     config = Config.embedded(scratch)
     assert config.ws is not None
-    options = dataclasses.replace(config.ws, timeout=2.0, chatroom_id=1, player_id=1001, user_id=1)
+    options = config.ws.model_copy(update=dict(timeout=2.0, chatroom_id=1, player_id=1001, user_id=1))
     gone = Target(side="old", base_url=refused_url("http"), auth=BearerAuth("static-test-token"), timeout=1.0)
     result = run_ws_parity(options, gone, sides(scratch)["new"])
     assert result.transport_error is not None and "socket-to-history: connection lost" in result.transport_error
@@ -96,7 +95,7 @@ def test_a_target_lost_mid_check_is_a_transport_error_not_a_crash(scratch: Embed
 def test_a_socket_that_fails_after_connecting_is_closed(server: EmbeddedServer) -> None:
     config = Config.embedded(server)
     assert config.ws is not None
-    jwt_without_token = dataclasses.replace(config.ws, auth="jwt", timeout=2.0)
+    jwt_without_token = config.ws.model_copy(update=dict(auth="jwt", timeout=2.0))
     socket_ = _Socket(jwt_without_token, "/ws/cschat/P1001Chat/?user_id=1", token=None)
 
     async def enter() -> State:

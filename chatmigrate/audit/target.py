@@ -8,28 +8,31 @@ whose prerequisite is missing is reported as not applicable, never as passed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatmigrate.audit.policy import AuditPolicy
+from chatmigrate.audit.policy import AuditPolicy, JsonType
 from chatmigrate.config import (
-    AUDIT_TIERS,
     CHAT_PATH,
     DEFAULT_NEW_PATH_MAP,
     DEFAULT_PROXY_ROUTES,
+    AuditConfig,
+    AuthConfig,
     Config,
     PrincipalConfig,
 )
 from chatmigrate.errors import ConfigError
 from chatmigrate.records import AuditResult, Finding, TargetInfo
-from chatmigrate.vocab import Severity, WsAuth
+from chatmigrate.vocab import AUDIT_TIERS, Severity, Tier, WsAuth
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
 
 TIERS = AUDIT_TIERS
-TIER_NAMES = {"new": "JWT API", "proxy": "proxy routes", "old": "legacy admin", "ws": "WebSocket"}
+TIER_NAMES: dict[str, str] = {tier: tier.label for tier in AUDIT_TIERS}
+_AUDIT = AuditConfig()
+"""The ``[audit]`` defaults: the audit's own defaults are these, declared once in the config models."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +58,10 @@ class AuditTarget:
     inactive_user_id: int | None = None
     ws_auth: WsAuth = WsAuth.URL
     ws_auth_timeout: float = 5.0
-    leeway: int = 0
+    leeway: int = _AUDIT.leeway
     issuer: str | None = None
     """Set when the target checks ``iss``: a foreign issuer must then be refused."""
-    revocation: bool = False
+    revocation: bool = _AUDIT.revocation
     """Documented policy: does a password change revoke tokens issued before it?"""
     allow_writes: bool = False
     """Unsafe operations (send a message) are probed with bad credentials only when this is set."""
@@ -67,8 +70,8 @@ class AuditTarget:
     token_path: str = "/api/v1/auth/token/"
     old_chat_path: str = "/admin/chat/"
     login_path: str = "/admin/login/"
-    logout_path: str = "/admin/logout/"
-    password_change_path: str = "/admin/password_change/"
+    logout_path: str = _AUDIT.logout_path
+    password_change_path: str = _AUDIT.password_change_path
     site_login_path: str | None = None
     """A login view that gives any active user a session (Django's ``/accounts/login/``), if the site has one."""
     proxy_routes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PROXY_ROUTES))
@@ -77,16 +80,17 @@ class AuditTarget:
     """The user's own OpenAPI document of the JWT API (``[contracts] jwt``) for the contract run; else the built-in."""
 
     def url_of(self, tier: str) -> str | None:
-        return {"new": self.new_url, "old": self.old_url, "proxy": self.proxy_url, "ws": self.ws_url}[tier]
+        urls = {Tier.NEW: self.new_url, Tier.OLD: self.old_url, Tier.PROXY: self.proxy_url, Tier.WS: self.ws_url}
+        return urls[Tier(tier)]
 
     @property
-    def tiers(self) -> tuple[str, ...]:
+    def tiers(self) -> tuple[Tier, ...]:
         return tuple(tier for tier in TIERS if self.url_of(tier))
 
     def infos(self) -> list[TargetInfo]:
         """One record per audited tier, for the run's target list."""
         principal = self.principal.username if self.principal else "token"
-        kinds = {"new": "bearer", "proxy": "bearer", "old": "session", "ws": f"ws-{self.ws_auth}"}
+        kinds = {Tier.NEW: "bearer", Tier.PROXY: "bearer", Tier.OLD: "session", Tier.WS: f"ws-{self.ws_auth}"}
         return [
             TargetInfo(side=tier, base_url=url, auth=kinds[tier], principal=principal)
             for tier in TIERS
@@ -99,19 +103,23 @@ class AuditTarget:
         return self.new_url
 
 
+_BARE = AuditTarget()
+"""A target's defaults, for the keys a config leaves out."""
+
+
 @dataclass(frozen=True, slots=True)
 class AuditOptions:
-    tiers: frozenset[str] = frozenset(TIERS)
-    seed: int = 0
-    budget: int = 100
+    tiers: frozenset[str] = _AUDIT.tiers
+    seed: int = _AUDIT.seed
+    budget: int = _AUDIT.budget
     """Hypothesis examples for token mutation; 0 switches mutation off."""
-    contract: bool = True
-    contract_examples: int = 10
+    contract: bool = _AUDIT.contract
+    contract_examples: int = _AUDIT.contract_examples
     timeout: float = 10.0
     concurrency: int = 8
-    ws_url_mode_severity: Severity = Severity.INFO
+    ws_url_mode_severity: Severity = _AUDIT.ws_url_mode_severity
     """Severity of URL-parameter impersonation when ``url`` is the declared WebSocket mode."""
-    delay_margin_ms: float = 2500.0
+    delay_margin_ms: float = _AUDIT.delay_margin_ms
     cases: frozenset[str] = frozenset()
     """Only these case ids (empty: all)."""
     groups: frozenset[str] = frozenset()
@@ -149,7 +157,7 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
         spare_principal=Principal("support", password),
         signing_secret=config.jwt_secret,
         inactive_user_id=inactive,
-        ws_auth=config.ws_auth,
+        ws_auth=WsAuth(config.ws_auth),
         ws_auth_timeout=config.ws_auth_timeout,
         leeway=LEEWAY_SECONDS,
         allow_writes=True,
@@ -157,23 +165,29 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
     )
 
 
-def audit_options_from_config(config: Config, **cli_overrides: Any) -> AuditOptions:
-    """``[audit]`` (timeout and concurrency default to ``[run]``'s), then the flags that were given (not None)."""
-    values = _declared(config, AuditOptions)
-    values.setdefault("timeout", config.run.timeout)
-    values.setdefault("concurrency", config.run.concurrency)
-    values.update({name: value for name, value in cli_overrides.items() if value is not None})
-    return AuditOptions(**values)
-
-
-def _declared(config: Config, kind: type) -> dict[str, Any]:
-    """The ``[audit]`` values that were set and that ``kind`` has a field for (the keys share its names)."""
-    names = {item.name for item in fields(kind)}
-    return {
-        item.name: value
-        for item in fields(config.audit)
-        if item.name in names and (value := getattr(config.audit, item.name)) is not None
-    }
+def audit_options_from_config(config: Config, **changes: Any) -> AuditOptions:
+    """``[audit]`` (timeout and concurrency default to ``[run]``'s), then ``changes`` that are not None."""
+    audit = config.audit
+    options = AuditOptions(
+        tiers=audit.tiers,
+        seed=audit.seed,
+        budget=audit.budget,
+        contract=audit.contract,
+        contract_examples=audit.contract_examples,
+        timeout=audit.timeout or config.run.timeout,
+        concurrency=audit.concurrency or config.run.concurrency,
+        ws_url_mode_severity=audit.ws_url_mode_severity,
+        delay_margin_ms=audit.delay_margin_ms,
+        policy=AuditPolicy(
+            bearer_scheme_case_insensitive=audit.bearer_scheme_case_insensitive,
+            csrf_failure_reason=audit.csrf_failure_reason,
+            user_id_types=frozenset(JsonType(name) for name in audit.user_id_types),
+            forwarded_proto_https=audit.forwarded_proto_https,
+            audience=audit.audience,
+            password_change_done_path=audit.password_change_done_path,
+        ),
+    )
+    return replace(options, **{name: value for name, value in changes.items() if value is not None})
 
 
 def target_from_config(
@@ -182,49 +196,17 @@ def target_from_config(
     """The run configuration's targets; the principal is the first login (or token) a target declares.
 
     ``[audit]`` adds the further principals and the declared policies (issuer, revocation, leeway)."""
-    from chatmigrate.auth import resolve_secret
-
-    def login(declared: PrincipalConfig | None, role: str) -> Principal | None:
-        if declared is None:
-            return None
-        password = resolve_secret(
-            env_name=declared.password_env,
-            file=declared.password_file,
-            inline=None,
-            what=f"{role} principal's password",
-            env=env,
-        )
-        return Principal(declared.username, password)
-
-    new, old, proxy = (config.targets.get(side) for side in ("new", "old", "proxy"))
-    principal, token, secret = None, None, None
-    for target in (new, old, proxy):
-        if target is None:
-            continue
-        auth = target.auth
-        if principal is None and auth.username and (auth.password or auth.password_env or auth.password_file):
-            password = resolve_secret(
-                env_name=auth.password_env, file=auth.password_file, inline=auth.password, what="password", env=env
-            )
-            principal = Principal(auth.username, password)
-        if token is None and (auth.token_env or auth.token_file):
-            token = resolve_secret(env_name=auth.token_env, file=auth.token_file, inline=None, what="token", env=env)
-        if secret is None and (auth.secret or auth.secret_env or auth.secret_file):
-            secret = resolve_secret(
-                env_name=auth.secret_env, file=auth.secret_file, inline=auth.secret, what="signing secret", env=env
-            )
+    new, old, proxy = (config.targets.get(side) for side in (Tier.NEW, Tier.OLD, Tier.PROXY))
+    auths = [target.auth for target in (new, old, proxy) if target is not None]
+    principal = next((login for auth in auths if (login := _login(auth, env)) is not None), None)
+    token = next((token for auth in auths if (token := _token(auth, env)) is not None), None)
+    secret = next((secret for auth in auths if (secret := _signing_secret(auth, env)) is not None), None)
     if principal is None and token is None:
         raise ConfigError(
             "the audit needs a login (session or token-endpoint auth with a password) or a bearer "
             "token on at least one target: every case is a variation of a real credential"
         )
-    ws = config.ws
-    declared = _declared(config, AuditTarget)
-    if ws is not None:
-        declared.setdefault("ws_auth_timeout", ws.timeout)
-        declared.setdefault("new_send_path", ws.send_path)
-    declared["forbidden_principal"] = login(config.audit.forbidden_principal, "non-staff")
-    declared["spare_principal"] = login(config.audit.spare_principal, "spare")
+    ws, audit = config.ws, config.audit
     return AuditTarget(
         principal=principal,
         token=token,
@@ -232,13 +214,67 @@ def target_from_config(
         old_url=old.base_url if old else None,
         proxy_url=proxy.base_url if proxy else None,
         ws_url=ws.url if ws else None,
+        forbidden_principal=_principal(audit.forbidden_principal, "non-staff", env),
+        spare_principal=_principal(audit.spare_principal, "spare", env),
         signing_secret=secret,
-        ws_auth=WsAuth.JWT if ws is not None and ws.auth == WsAuth.JWT else WsAuth.URL,
+        inactive_user_id=audit.inactive_user_id,
+        ws_auth=ws.auth if ws is not None else WsAuth.URL,
+        ws_auth_timeout=audit.ws_auth_timeout or (ws.timeout if ws is not None else _BARE.ws_auth_timeout),
+        leeway=audit.leeway,
+        issuer=audit.issuer,
+        revocation=audit.revocation,
         allow_writes=allow_writes or config.embedded_only,
-        new_chat_path=new.path_map.get(CHAT_PATH, DEFAULT_NEW_PATH_MAP[CHAT_PATH]) if new else "/api/v1/admin/chat/",
-        token_path=new.auth.token_path if new else "/api/v1/auth/token/",
-        login_path=old.auth.login_path if old else "/admin/login/",
+        new_chat_path=new.path_map.get(CHAT_PATH, DEFAULT_NEW_PATH_MAP[CHAT_PATH]) if new else _BARE.new_chat_path,
+        new_send_path=ws.send_path if ws is not None else _BARE.new_send_path,
+        token_path=new.auth.token_path if new else _BARE.token_path,
+        login_path=old.auth.login_path if old else _BARE.login_path,
+        logout_path=audit.logout_path,
+        password_change_path=audit.password_change_path,
+        site_login_path=audit.site_login_path,
         proxy_routes=dict(proxy.routes) if proxy and proxy.routes else dict(DEFAULT_PROXY_ROUTES),
-        jwt_contract=config.contracts.get("jwt"),
-        **declared,
+        jwt_contract=config.contracts.jwt,
     )
+
+
+def _login(auth: AuthConfig, env: Mapping[str, str] | None) -> Principal | None:
+    from chatmigrate.auth import resolve_secret
+
+    if not auth.username or not (auth.password or auth.password_env or auth.password_file):
+        return None
+    password = resolve_secret(
+        env_name=auth.password_env, file=auth.password_file, inline=auth.password, what="password", env=env
+    )
+    return Principal(auth.username, password)
+
+
+def _token(auth: AuthConfig, env: Mapping[str, str] | None) -> str | None:
+    from chatmigrate.auth import resolve_secret
+
+    if not (auth.token_env or auth.token_file):
+        return None
+    return resolve_secret(env_name=auth.token_env, file=auth.token_file, inline=None, what="token", env=env)
+
+
+def _signing_secret(auth: AuthConfig, env: Mapping[str, str] | None) -> str | None:
+    from chatmigrate.auth import resolve_secret
+
+    if not (auth.secret or auth.secret_env or auth.secret_file):
+        return None
+    return resolve_secret(
+        env_name=auth.secret_env, file=auth.secret_file, inline=auth.secret, what="signing secret", env=env
+    )
+
+
+def _principal(declared: PrincipalConfig | None, role: str, env: Mapping[str, str] | None) -> Principal | None:
+    from chatmigrate.auth import resolve_secret
+
+    if declared is None:
+        return None
+    password = resolve_secret(
+        env_name=declared.password_env,
+        file=declared.password_file,
+        inline=None,
+        what=f"{role} principal's password",
+        env=env,
+    )
+    return Principal(declared.username, password)

@@ -17,18 +17,30 @@ from chatmigrate.cli import merge as _merge  # noqa: F401  (registers commands)
 from chatmigrate.cli import replay as _replay  # noqa: F401  (registers commands)
 from chatmigrate.cli import report as _report  # noqa: F401  (registers commands)
 from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)
+from chatmigrate.cli import shadow as _shadow  # noqa: F401  (registers commands)
 from chatmigrate.cli import token as _token  # noqa: F401  (registers commands)
 from chatmigrate.cli._app import app, state
 from chatmigrate.errors import ChatmigrateError
 from chatmigrate.redact import redact
 from chatmigrate.vocab import ExitCode
 
-INTERRUPTED = 130
+INTERRUPTED = int(ExitCode.INTERRUPTED)
+
+
+def _split(args: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """The options part of the line and what follows a ``--`` (taken literally, ``--debug`` included)."""
+    if "--" not in args:
+        return args, [], []
+    index = args.index("--")
+    return args[:index], ["--"], args[index + 1 :]
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    head, sep, tail = _split(args)
+    state.debug = "--debug" in head
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=[arg for arg in head if arg != "--debug"] + sep + tail, standalone_mode=False)
     except typer.TyperException as error:  # typer's bundled click raises its usage errors as these
         show = getattr(error, "show", None)
         if callable(show):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import typer
 
+from chatmigrate import __version__
+
 
 @dataclass
 class _State:
@@ -24,6 +26,17 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"chatmigrate {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors.")) -> None:
-    state.debug = debug
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors (anywhere on the line)."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    state.debug = state.debug or debug

@@ -6,36 +6,29 @@ It is judged and reported like ``chatmigrate gate``: the config's ``[gate]`` lim
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
+from rich.console import Console
 
 from chatmigrate import report
 from chatmigrate.audit import AuditOutcome, embedded_target
 from chatmigrate.audit.catalogue import by_id, listing
-from chatmigrate.audit.target import TIERS, audit_options_from_config, target_from_config
+from chatmigrate.audit.target import audit_options_from_config, target_from_config
+from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
-from chatmigrate.cli._options import config_overrides
+from chatmigrate.cli._requests import AuditRequest, ReportsRequest, TargetsRequest
 from chatmigrate.errors import UsageError
 from chatmigrate.gate import run_audit_suite
 from chatmigrate.parity import RUN_FILE
 from chatmigrate.records import Verdict
 from chatmigrate.redact import redact
-from chatmigrate.targets import open_targets
 from chatmigrate.vocab import AuditState, Severity
-
-TARGET_CHOICES = {"new": ("new",), "old": ("old",), "proxy": ("proxy",), "ws": ("ws",), "all": TIERS}
-
-
-def parse_tiers(targets: list[str]) -> frozenset[str] | None:
-    """The tiers named by ``--target``; None when none was given, so the config's ``audit.tiers`` applies."""
-    unknown = [name for name in targets if name not in TARGET_CHOICES]
-    if unknown:
-        raise UsageError(f"--target must be one of {', '.join(TARGET_CHOICES)}, got {', '.join(unknown)}")
-    return frozenset(tier for name in targets for tier in TARGET_CHOICES[name]) or None
 
 
 def summary_line(outcome: AuditOutcome, verdict: Verdict, seconds: float, run_file: Path, reports: list[Path]) -> str:
@@ -55,59 +48,73 @@ def summary_line(outcome: AuditOutcome, verdict: Verdict, seconds: float, run_fi
     )
 
 
-@app.command("audit")
+@contextlib.contextmanager
+def working(enabled: bool | None, label: str) -> Iterator[None]:
+    """A spinner on stderr while the audit runs (it reports no count), when a human is watching."""
+    if not (sys.stderr.isatty() if enabled is None else enabled):
+        yield
+        return
+    with Console(stderr=True).status(label):
+        yield
+
+
+@app.command(
+    "audit",
+    epilog=opt.examples(
+        "chatmigrate audit --list",
+        "chatmigrate audit --flaw alg-none --budget 20 --results audit -o audit-reports",
+        "chatmigrate audit --config chatmigrate.toml --target new --target proxy --fail-on high",
+    ),
+)
 def audit_command(
-    config: Path | None = typer.Option(None, "--config", "-c", help="chatmigrate.toml [default: discovered]."),
-    target: list[str] = typer.Option([], "--target", "-t", help="new, old, proxy, ws or all [default: audit.tiers]."),
-    flaw: list[str] = typer.Option([], "--flaw", help="Embedded server only: an auth flaw to switch on."),
-    ws_auth: str | None = typer.Option(None, "--ws-auth", help="Embedded server only: url (default) or jwt."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the token mutation and the contract run."),
-    budget: int | None = typer.Option(None, "--budget", min=0, help="Token mutation examples (0: none)."),
-    contract: bool | None = typer.Option(None, "--contract/--no-contract", help="Run the JWT API contract."),
-    ws_url_strict: bool = typer.Option(
-        False, "--ws-url-strict", help="Report WebSocket URL-parameter impersonation as high, not known-legacy."
-    ),
-    allow_writes: bool = typer.Option(
-        False, "--allow-writes", help="Probe unsafe operations on non-embedded targets (bad credentials only)."
-    ),
-    results: Path | None = typer.Option(None, "--results", help="Results folder [default: run.output_dir]."),
-    out: Path = typer.Option(Path("reports"), "--out", "-o", help="Reports folder."),
-    formats: str = typer.Option(",".join(report.FORMATS), "--format", "-f", help="html, json, junit, md."),
-    settings: list[str] = typer.Option([], "--set", help="Override any config key: KEY=VALUE (repeatable)."),
-    fail_on: str | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the audit."),
-    max_findings: int | None = typer.Option(None, "--max-findings", help="Failing findings tolerated."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="Accepted findings (chatmigrate baseline)."),
-    case: list[str] = typer.Option([], "--case", help="Only this case id (repeatable)."),
+    ctx: typer.Context,
+    config: opt.ConfigFile = None,
+    target: opt.AuditTiers = None,
+    flaw: opt.Flaws = None,
+    ws_auth: opt.WsAuthMode = None,
+    seed: opt.Seed = None,
+    budget: opt.Budget = None,
+    contract: opt.Contract = None,
+    ws_url_strict: opt.WsUrlStrict = False,
+    allow_writes: opt.AllowWrites = False,
+    results: opt.Results = None,
+    out: opt.Reports = Path("reports"),
+    formats: opt.Formats = ",".join(report.FORMATS),
+    settings: opt.Settings = None,
+    fail_on: opt.FailOn = None,
+    max_findings: opt.MaxFindings = None,
+    baseline: opt.Baseline = None,
+    case: list[str] | None = typer.Option(None, "--case", help="Only this case id (repeatable)."),
     list_cases: bool = typer.Option(False, "--list", help="Print every case, one per line."),
+    progress: opt.Progress = None,
+    debug: opt.Debug = False,
 ) -> int:
     """Fuzz the auth error paths of every tier, write run.json and every report, and gate on the findings."""
     if list_cases:
         for line in listing():
             typer.echo(line)
         return 0
-    unknown = [name for name in case if name not in by_id()]
+    unknown = [name for name in case or [] if name not in by_id()]
     if unknown:
         raise UsageError(f"unknown case {', '.join(unknown)} (see 'chatmigrate audit --list')")
-    tiers = parse_tiers(target)
-    chosen = report.parse_formats(formats)
-    overrides = config_overrides(settings, {}, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
+    targets = TargetsRequest(config, opt.settings_overrides(ctx, settings), flaws=tuple(flaw or ()), ws_auth=ws_auth)
+    reports = ReportsRequest.parse(out, formats)
+    return audit(AuditRequest(targets, reports, frozenset(case or ()), allow_writes, progress))
+
+
+def audit(request: AuditRequest) -> int:
     started = time.perf_counter()
-    with open_targets(config, overrides, flaws=flaw, ws_auth=ws_auth) as (loaded, server):
+    with request.targets.open() as (loaded, server):
         if server is not None:
             typer.echo("chatmigrate: no config found: auditing the embedded reference server", err=True)
-        audit_target = embedded_target(server) if server else target_from_config(loaded, allow_writes=allow_writes)
-        options = audit_options_from_config(
-            loaded,
-            tiers=tiers,
-            seed=seed,
-            budget=budget,
-            contract=contract,
-            ws_url_mode_severity=Severity.HIGH if ws_url_strict else None,
-            cases=frozenset(case) or None,
+        audit_target = (
+            embedded_target(server) if server else target_from_config(loaded, allow_writes=request.allow_writes)
         )
-        gated, outcome = run_audit_suite(
-            loaded, audit_target, options, results_dir=results, reports_dir=out, formats=chosen
-        )
+        options = audit_options_from_config(loaded, cases=request.cases or None)
+        with working(request.progress, "auditing"):
+            gated, outcome = run_audit_suite(
+                loaded, audit_target, options, reports_dir=request.reports.out, formats=request.reports.formats
+            )
     verdict = gated.verdict
     run_file = gated.results_dir / RUN_FILE
     typer.echo(summary_line(outcome, verdict, time.perf_counter() - started, run_file, gated.reports))

@@ -9,16 +9,25 @@ import typer
 
 from chatmigrate import corpus
 from chatmigrate.auth import build_auth
+from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
 from chatmigrate.config import AUTH_KINDS, CHAT_PATH, auth_from_options
 from chatmigrate.errors import UsageError
 from chatmigrate.har import load_har
+from chatmigrate.vocab import Tier
 
 corpus_app = typer.Typer(help="Build and check replay corpora.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
 
-@corpus_app.command("generate")
+@corpus_app.command(
+    "generate",
+    epilog=opt.examples(
+        "chatmigrate corpus generate --embedded -o corpus.yaml",
+        "chatmigrate corpus generate --from-server https://staging.example.com --username bot "
+        "--password-env CHAT_PASSWORD -o corpus.yaml",
+    ),
+)
 def generate_command(
     out: Path = typer.Option(..., "-o", "--out", help="Corpus file to write (.yaml, or .jsonl)."),
     from_server: str | None = typer.Option(None, "--from-server", help="Base URL of a live server."),
@@ -82,7 +91,7 @@ def generate_command(
         from chatmigrate.embedded import EmbeddedServer
 
         with EmbeddedServer() as server:
-            settings = Config.embedded(server).targets["old"]
+            settings = Config.embedded(server).targets[Tier.OLD]
             adapter = build_auth(settings.auth, server.base_url)
             entries = corpus.generate_corpus(server.base_url, adapter, path=path, chat_list=chat_list)
         source = "the embedded reference server (default seed)"
@@ -90,7 +99,13 @@ def generate_command(
     typer.echo(f"wrote {len(entries)} entries to {out}")
 
 
-@corpus_app.command("from-har")
+@corpus_app.command(
+    "from-har",
+    epilog=opt.examples(
+        "chatmigrate corpus from-har capture.har -o corpus.yaml",
+        "chatmigrate corpus from-har capture.har -o corpus.jsonl && chatmigrate corpus validate corpus.jsonl",
+    ),
+)
 def from_har_command(
     file: Path = typer.Argument(..., help="HAR file exported from the browser's devtools."),
     out: Path = typer.Option(..., "-o", "--out", help="Corpus file to write (.yaml, or .jsonl)."),
@@ -107,7 +122,10 @@ def from_har_command(
     typer.echo(f"wrote {len(entries)} entries to {out} ({unsafe} change state and need --allow-writes)")
 
 
-@corpus_app.command("validate")
+@corpus_app.command(
+    "validate",
+    epilog=opt.examples("chatmigrate corpus validate corpus.yaml", "chatmigrate corpus validate corpus.jsonl"),
+)
 def validate_command(file: Path = typer.Argument(..., help="Corpus file (YAML or JSONL).")) -> None:
     """Check a corpus against contracts/schemas/corpus.json; errors name file, line and key."""
     entries = corpus.load_corpus(file)

@@ -8,15 +8,15 @@ from pathlib import Path
 import typer
 
 from chatmigrate import report
-from chatmigrate.audit import AuditOptions, embedded_target
+from chatmigrate.audit import embedded_target
 from chatmigrate.audit.target import audit_options_from_config, target_from_config
+from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
-from chatmigrate.cli._options import config_overrides
-from chatmigrate.corpus import parse_shard
+from chatmigrate.cli._requests import GateRequest, ReplayRequest, ReportsRequest, TargetsRequest, shard_of
 from chatmigrate.gate import GateOutcome, run_gate
 from chatmigrate.progress import progress_bar
 from chatmigrate.redact import redact
-from chatmigrate.targets import open_targets
+from chatmigrate.vocab import ExitCode
 
 
 def summary_line(outcome: GateOutcome) -> str:
@@ -30,53 +30,64 @@ def summary_line(outcome: GateOutcome) -> str:
     )
 
 
-@app.command("gate")
-def gate_command(
-    config: Path | None = typer.Option(None, "--config", "-c", help="chatmigrate.toml [default: discovered]."),
-    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus file (YAML or JSONL) [default: run.corpus]."),
-    results: Path | None = typer.Option(None, "--results", help="Results folder [default: run.output_dir]."),
-    out: Path = typer.Option(Path("reports"), "--out", "-o", help="Reports folder."),
-    formats: str = typer.Option(",".join(report.FORMATS), "--format", "-f", help="html, json, junit, md."),
-    shard: str | None = typer.Option(None, "--shard", help="Replay shard K of N (1-based), e.g. 2/4."),
-    resume: bool = typer.Option(False, "--resume", help="Skip entries already complete in exchanges.jsonl."),
-    allow_writes: bool = typer.Option(False, "--allow-writes", help="Allow unsafe requests on non-embedded targets."),
-    settings: list[str] = typer.Option([], "--set", help="Override any config key: KEY=VALUE (repeatable)."),
-    fail_on: str | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the gate."),
-    max_findings: int | None = typer.Option(None, "--max-findings", help="Failing findings tolerated."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="Accepted findings (chatmigrate baseline)."),
-    drift: list[str] = typer.Option([], "--drift", help="Embedded server only: a parity drift (repeatable)."),
-    flaw: list[str] = typer.Option([], "--flaw", help="Embedded server only: an auth flaw (repeatable)."),
-    ws_auth: str | None = typer.Option(None, "--ws-auth", help="Embedded server only: url (default) or jwt."),
-    audit: bool = typer.Option(True, "--audit/--no-audit", help="Run the auth-failure audit too."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of the audit's token mutation and contract run."),
-    budget: int | None = typer.Option(
-        None, "--budget", min=0, help=f"Token mutation examples [default: audit.budget or {AuditOptions().budget}]."
+@app.command(
+    "gate",
+    epilog=opt.examples(
+        "chatmigrate gate",
+        "chatmigrate gate --config chatmigrate.toml --results results -o reports --fail-on high",
+        "chatmigrate gate --drift purchases-key --flaw html-401 -o reports/bad",
     ),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bar [default: on a TTY]."),
+)
+def gate_command(
+    ctx: typer.Context,
+    config: opt.ConfigFile = None,
+    corpus: opt.Corpus = None,
+    results: opt.Results = None,
+    out: opt.Reports = Path("reports"),
+    formats: opt.Formats = ",".join(report.FORMATS),
+    shard: opt.Shard = None,
+    resume: opt.Resume = False,
+    allow_writes: opt.AllowWrites = False,
+    settings: opt.Settings = None,
+    fail_on: opt.FailOn = None,
+    max_findings: opt.MaxFindings = None,
+    baseline: opt.Baseline = None,
+    drift: opt.Drifts = None,
+    flaw: opt.Flaws = None,
+    ws_auth: opt.WsAuthMode = None,
+    audit: bool = typer.Option(True, "--audit/--no-audit", help="Run the auth-failure audit too."),
+    seed: opt.Seed = None,
+    budget: opt.Budget = None,
+    progress: opt.Progress = None,
+    debug: opt.Debug = False,
 ) -> int:
     """Replay old vs new, audit the auth error paths, write every report and exit 0/1/2/3."""
-    overrides = config_overrides(settings, {}, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
-    chosen = report.parse_formats(formats)
-    shard_spec = parse_shard(shard) if shard else None
-    with open_targets(config, overrides, drifts=drift, flaws=flaw, ws_auth=ws_auth) as (loaded, server):
+    targets = TargetsRequest(
+        config, opt.settings_overrides(ctx, settings), tuple(drift or ()), tuple(flaw or ()), ws_auth
+    )
+    replay = ReplayRequest(targets, shard_of(shard), resume, allow_writes, progress)
+    return gate(GateRequest(replay, ReportsRequest.parse(out, formats), audit))
+
+
+def gate(request: GateRequest) -> int:
+    replay = request.replay
+    with replay.targets.open() as (loaded, server):
         if server is not None:
             typer.echo("chatmigrate: no config found: gating the embedded reference server", err=True)
-        target = embedded_target(server) if server else target_from_config(loaded, allow_writes=allow_writes)
-        with progress_bar(progress) as on_progress:
+        target = embedded_target(server) if server else target_from_config(loaded, allow_writes=replay.allow_writes)
+        with progress_bar(replay.progress) as on_progress:
             outcome = run_gate(
                 loaded,
-                target if audit else None,
-                results_dir=results,
-                reports_dir=out,
-                formats=chosen,
-                corpus=corpus,
-                shard=shard_spec,
-                resume=resume,
-                allow_writes=allow_writes,
-                audit_options=audit_options_from_config(loaded, seed=seed, budget=budget),
+                target if request.audit else None,
+                reports_dir=request.reports.out,
+                formats=request.reports.formats,
+                shard=replay.shard,
+                resume=replay.resume,
+                allow_writes=replay.allow_writes,
+                audit_options=audit_options_from_config(loaded),
                 progress=on_progress,
             )
     typer.echo(summary_line(outcome))
-    if outcome.verdict.exit_code == 3:
+    if outcome.verdict.exit_code == ExitCode.TRANSPORT:
         print(f"chatmigrate: error: {redact(outcome.verdict.reason)}", file=sys.stderr)
     return outcome.verdict.exit_code

@@ -9,24 +9,17 @@ from typing import Any
 import typer
 
 from chatmigrate import report
+from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
-from chatmigrate.config import load_config
+from chatmigrate.cli._requests import MergeRequest, ReportsRequest
+from chatmigrate.config import gate_from_overrides, load_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import UsageError
 from chatmigrate.merge import merge_results
-from chatmigrate.records import RunResult
+from chatmigrate.records import CorpusEntry, RunResult
 from chatmigrate.redact import redact
-from chatmigrate.verdict import GateLimits
-from chatmigrate.vocab import Severity
-
-
-def _limits(fail_on: str | None, max_findings: int | None) -> GateLimits:
-    defaults = GateLimits()
-    try:
-        severity = Severity.parse(fail_on) if fail_on else defaults.fail_on
-    except ValueError as error:
-        raise UsageError(f"--fail-on: {error}") from None
-    return GateLimits(fail_on=severity, max_findings=defaults.max_findings if max_findings is None else max_findings)
+from chatmigrate.targets import preflight
+from chatmigrate.vocab import ExitCode
 
 
 def summary_line(result: RunResult, folders: int, out: Path, reports: list[Path]) -> str:
@@ -40,48 +33,53 @@ def summary_line(result: RunResult, folders: int, out: Path, reports: list[Path]
     )
 
 
-@app.command("merge")
+@app.command(
+    "merge",
+    epilog=opt.examples(
+        "chatmigrate merge shard-1 shard-2 shard-3 audit --config chatmigrate.toml --results results",
+        "chatmigrate merge shards/* --results results -o reports --format html,junit --fail-on high",
+    ),
+)
 def merge_command(
+    ctx: typer.Context,
     dirs: list[Path] = typer.Argument(..., help="Results folders: replay shards, optionally an audit folder."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for the merged exchanges.jsonl and run.json."),
-    reports: Path | None = typer.Option(None, "--reports", help="Reports folder [default: OUT]."),
-    formats: str = typer.Option(",".join(report.FORMATS), "--format", "-f", help="html, json, junit, md, sarif."),
-    config: Path | None = typer.Option(
-        None, "--config", "-c", help="Ignore rules, compare options, gate limits and corpus [default: built-in]."
-    ),
-    corpus: Path | None = typer.Option(
-        None, "--corpus", help="Check the shards cover exactly this corpus (with --config: run.corpus)."
-    ),
-    fail_on: str | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the gate."),
-    max_findings: int | None = typer.Option(None, "--max-findings", min=0, help="Failing findings tolerated."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="Accepted findings (chatmigrate baseline)."),
+    results: opt.Results = None,
+    out: Path | None = typer.Option(None, "--out", "-o", help="Reports folder [default: the results folder]."),
+    formats: opt.Formats = ",".join(report.FORMATS),
+    config: opt.ConfigFile = None,
+    corpus: opt.Corpus = None,
+    fail_on: opt.FailOn = None,
+    max_findings: opt.MaxFindings = None,
+    baseline: opt.Baseline = None,
+    debug: opt.Debug = False,
 ) -> int:
-    """Join 'replay --shard K/N' results (and an 'audit' folder), compare again, judge, write every report."""
-    chosen = report.parse_formats(formats)
-    if config is not None:
-        flags = {"gate.fail_on": fail_on, "gate.max_findings": max_findings, "gate.baseline": baseline}
-        overrides: dict[str, Any] = {key: str(value) for key, value in flags.items() if value is not None}
-        loaded = load_config(config, overrides=overrides)
-        result = merge_results(
-            dirs,
-            out,
-            rules=loaded.ignore,
-            options=loaded.compare,
-            limits=loaded.gate.limits,
-            baseline_path=loaded.gate.baseline,
-            corpus=load_corpus(corpus or loaded.run.corpus),
-        )
+    """Join 'replay --shard K/N' results (and an 'audit' folder), compare again, judge, write every report.
+    Without --config, --results is required and --corpus (if given) is checked to be covered exactly."""
+    overrides = opt.settings_overrides(ctx, None)
+    if config is None and results is None:
+        raise UsageError("give --results FOLDER for the merged run (or --config with run.output_dir)")
+    return merge(MergeRequest(tuple(dirs), out, formats, config, overrides))
+
+
+def merge(request: MergeRequest) -> int:
+    if request.config is not None:
+        loaded = preflight(load_config(request.config, overrides=request.overrides))
+        results, limits, baseline_path = loaded.run.output_dir, loaded.gate.limits, loaded.gate.baseline
+        compared: dict[str, Any] = {"rules": loaded.ignore, "options": loaded.compare}
+        corpus: list[CorpusEntry] | None = load_corpus(loaded.run.corpus)
     else:
-        result = merge_results(
-            dirs,
-            out,
-            limits=_limits(fail_on, max_findings),
-            baseline_path=baseline,
-            corpus=load_corpus(corpus) if corpus is not None else None,
-        )
+        given = dict(request.overrides)
+        results, corpus_path = Path(given.pop("run.output_dir")), given.pop("run.corpus", None)
+        gate = gate_from_overrides(given)
+        limits, baseline_path, compared = gate.limits, gate.baseline, {}
+        corpus = load_corpus(Path(corpus_path)) if corpus_path is not None else None
+    result = merge_results(
+        list(request.folders), results, limits=limits, baseline_path=baseline_path, corpus=corpus, **compared
+    )
     assert result.verdict is not None
-    written = report.render(result, reports or out, chosen, fail_on=result.verdict.threshold)
-    typer.echo(summary_line(result, len(dirs), out, written))
-    if result.verdict.exit_code == 3:
+    reports = ReportsRequest.parse(request.out or results, request.formats)
+    written = report.render(result, reports.out, reports.formats, fail_on=result.verdict.threshold)
+    typer.echo(summary_line(result, len(request.folders), results, written))
+    if result.verdict.exit_code == ExitCode.TRANSPORT:
         print(f"chatmigrate: error: {redact(result.verdict.reason)}", file=sys.stderr)
     return result.verdict.exit_code

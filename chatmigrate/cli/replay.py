@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import typer
 
+from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
-from chatmigrate.cli._options import config_overrides
-from chatmigrate.corpus import parse_shard
+from chatmigrate.cli._requests import ReplayRequest, TargetsRequest, shard_of
 from chatmigrate.parity import ParityOutcome, judge, run_parity, write_run
 from chatmigrate.progress import progress_bar
+from chatmigrate.recorded import load_gor
 from chatmigrate.records import Verdict
 from chatmigrate.redact import redact
-from chatmigrate.targets import open_targets
 from chatmigrate.vocab import Severity
 
 
@@ -33,45 +32,57 @@ def summary_line(outcome: ParityOutcome, verdict: Verdict, fail_on: Severity) ->
     )
 
 
-@app.command("replay")
+@app.command(
+    "replay",
+    epilog=opt.examples(
+        "chatmigrate replay",
+        "chatmigrate replay --config chatmigrate.toml --corpus corpus.yaml --results results",
+        "chatmigrate replay --config chatmigrate.toml --recorded capture.gor",
+    ),
+)
 def replay_command(
-    config: Path | None = typer.Option(None, "--config", "-c", help="chatmigrate.toml [default: discovered]."),
-    corpus: Path | None = typer.Option(None, "--corpus", help="Corpus file (YAML or JSONL) [default: run.corpus]."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Results folder [default: run.output_dir]."),
-    shard: str | None = typer.Option(None, "--shard", help="Run shard K of N (1-based), e.g. 2/4."),
-    resume: bool = typer.Option(False, "--resume", help="Skip entries already complete in exchanges.jsonl."),
-    allow_writes: bool = typer.Option(False, "--allow-writes", help="Send unsafe entries to non-embedded targets."),
-    settings: list[str] = typer.Option([], "--set", help="Override any config key: KEY=VALUE (repeatable)."),
-    concurrency: int | None = typer.Option(None, "--concurrency", help="Requests in flight."),
-    rate_limit: float | None = typer.Option(None, "--rate-limit", help="Requests per second (0: unlimited)."),
-    timeout: str | None = typer.Option(None, "--timeout", help="Per-request timeout, e.g. 10s."),
-    retries: int | None = typer.Option(None, "--retries", help="Retries for transport errors only."),
-    repeats: int | None = typer.Option(None, "--repeats", help="Calls per entry and side (2 learns noise)."),
-    fail_on: str | None = typer.Option(None, "--fail-on", help="Lowest severity that fails the run."),
-    max_findings: int | None = typer.Option(None, "--max-findings", help="Failing findings tolerated."),
-    baseline: Path | None = typer.Option(None, "--baseline", help="Accepted findings (chatmigrate baseline)."),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bar [default: on a TTY]."),
+    ctx: typer.Context,
+    config: opt.ConfigFile = None,
+    corpus: opt.Corpus = None,
+    recorded: opt.Recorded = None,
+    results: opt.Results = None,
+    shard: opt.Shard = None,
+    resume: opt.Resume = False,
+    allow_writes: opt.AllowWrites = False,
+    settings: opt.Settings = None,
+    concurrency: opt.Concurrency = None,
+    rate_limit: opt.RateLimit = None,
+    timeout: opt.Timeout = None,
+    retries: opt.Retries = None,
+    repeats: opt.Repeats = None,
+    fail_on: opt.FailOn = None,
+    max_findings: opt.MaxFindings = None,
+    baseline: opt.Baseline = None,
+    progress: opt.Progress = None,
+    debug: opt.Debug = False,
 ) -> int:
     """Replay the corpus against old and new (and proxy), compare, and gate on the findings."""
-    flags = {
-        "run.concurrency": concurrency,
-        "run.rate_limit": rate_limit,
-        "run.timeout": timeout,
-        "run.retries": retries,
-        "run.repeats": repeats,
-    }
-    overrides = config_overrides(settings, flags, fail_on=fail_on, max_findings=max_findings, baseline=baseline)
-    shard_spec = parse_shard(shard) if shard else None
-    with open_targets(config, overrides) as (loaded, server), progress_bar(progress) as on_progress:
+    request = ReplayRequest(
+        targets=TargetsRequest(config, opt.settings_overrides(ctx, settings)),
+        shard=shard_of(shard),
+        resume=resume,
+        allow_writes=allow_writes,
+        progress=progress,
+        recorded=recorded,
+    )
+    return replay(request)
+
+
+def replay(request: ReplayRequest) -> int:
+    with request.targets.open() as (loaded, server), progress_bar(request.progress) as on_progress:
         if server is not None:
             typer.echo("chatmigrate: no config found: replaying against the embedded reference server", err=True)
         outcome = run_parity(
             loaded,
-            corpus=corpus,
-            out_dir=out,
-            resume=resume,
-            shard=shard_spec,
-            allow_writes=allow_writes,
+            recorded=load_gor(request.recorded, body_cap=loaded.run.body_cap) if request.recorded else None,
+            resume=request.resume,
+            shard=request.shard,
+            allow_writes=request.allow_writes,
             progress=on_progress,
         )
         verdict = judge(outcome, loaded)

@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from chatmigrate import baseline, report
+from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
-from chatmigrate.errors import UsageError
 from chatmigrate.report.summary import DEFAULT_FAIL_ON
 from chatmigrate.vocab import Severity
 
@@ -16,36 +16,37 @@ baseline_app = typer.Typer(help="Accept known findings so the gate fails only on
 app.add_typer(baseline_app, name="baseline")
 
 
-def _severity(value: str) -> Severity:
-    try:
-        return Severity.parse(value)
-    except ValueError as error:
-        raise UsageError(f"--fail-on: {error}") from None
-
-
-@app.command("report")
+@app.command(
+    "report",
+    epilog=opt.examples(
+        "chatmigrate report results -o reports",
+        "chatmigrate report results -o reports --format html,md --fail-on high",
+    ),
+)
 def report_command(
     results_dir: Path = typer.Argument(..., help="Results folder holding run.json."),
-    out: Path | None = typer.Option(None, "-o", "--out", help="Where to write the reports [default: RESULTS_DIR]."),
-    formats: str = typer.Option(
-        ",".join(report.FORMATS), "--format", "-f", help="Comma-separated: html, json, junit, md, sarif."
-    ),
-    fail_on: str | None = typer.Option(
-        None,
-        "--fail-on",
-        help="Lowest severity that fails a JUnit testcase [default: the threshold the run was judged with].",
-    ),
+    out: Path | None = typer.Option(None, "-o", "--out", help="Reports folder [default: RESULTS_DIR]."),
+    formats: opt.Formats = ",".join(report.FORMATS),
+    fail_on: opt.FailOn = None,
+    debug: opt.Debug = False,
 ) -> None:
-    """Re-render reports from run.json; no network is used."""
+    """Re-render reports from run.json; no network is used. --fail-on marks failing JUnit testcases
+    [default: the threshold the run was judged with]."""
     chosen = report.parse_formats(formats)
     run = report.load_run(results_dir)
-    threshold = _severity(fail_on) if fail_on else (run.verdict.threshold if run.verdict else DEFAULT_FAIL_ON)
+    threshold = Severity(fail_on) if fail_on else (run.verdict.threshold if run.verdict else DEFAULT_FAIL_ON)
     target = out or (results_dir if results_dir.is_dir() else results_dir.parent)
     for path in report.render(run, target, chosen, fail_on=threshold):
         typer.echo(str(path))
 
 
-@baseline_app.command("accept")
+@baseline_app.command(
+    "accept",
+    epilog=opt.examples(
+        'chatmigrate baseline accept results -o chatmigrate-baseline.json --reason "ids as text: CHAT-1"',
+        "chatmigrate gate --baseline chatmigrate-baseline.json",
+    ),
+)
 def accept_command(
     results_dir: Path = typer.Argument(..., help="Results folder holding run.json."),
     out: Path = typer.Option(..., "-o", "--out", help="Baseline file to write (JSON)."),

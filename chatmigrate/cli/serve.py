@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 import typer
 
+from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
 from chatmigrate.errors import UsageError
 from chatmigrate.server.config import DEFAULT_PASSWORD
 from chatmigrate.server.seed import PRINCIPALS
 from chatmigrate.server.switches import listing
-from chatmigrate.targets import server_config
+from chatmigrate.targets import MIN_SECRET_CHARS, PASSWORD_ENV, SECRET_ENV, server_config, signing_secret
 
 MAX_PLAYERS = 10_000
 
 
-@app.command()
+@app.command(
+    epilog=opt.examples(
+        "chatmigrate serve --port 8000",
+        "chatmigrate serve --drift reverse-order --flaw html-401 --ws-auth jwt",
+        "chatmigrate serve --list",
+    )
+)
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on (0 picks a free one)."),
@@ -26,7 +34,7 @@ def serve(
     players: int = typer.Option(12, help=f"Number of players, one chatroom each (1..{MAX_PLAYERS})."),
     password: str = typer.Option(
         DEFAULT_PASSWORD,
-        envvar="CHATMIGRATE_PASSWORD",
+        envvar=PASSWORD_ENV,
         help="Password of every seeded principal.",
         show_default=False,
     ),
@@ -34,14 +42,14 @@ def serve(
     ws_auth_timeout: float = typer.Option(5.0, help="Seconds a jwt-mode socket has to send its auth message."),
     jwt_secret: str | None = typer.Option(
         None,
-        envvar="CHATMIGRATE_JWT_SECRET",
         show_default=False,
-        help="HS256 signing key; default: random per start.",
+        help=f"HS256 signing key, {MIN_SECRET_CHARS}+ characters [env: {SECRET_ENV}; default: random per start].",
     ),
     allowed_origin: list[str] = typer.Option([], help="Extra browser Origin allowed (repeatable)."),
     drift: list[str] = typer.Option([], help="Parity drift on the JWT tier (repeatable; see --list)."),
     flaw: list[str] = typer.Option([], help="Auth flaw on the JWT tier (repeatable; see --list)."),
     list_switches: bool = typer.Option(False, "--list", help="Print every drift and flaw, one per line."),
+    debug: opt.Debug = False,
 ) -> None:
     """Run the embedded reference server: legacy admin, JWT API, proxy routes and chat WebSocket."""
     if list_switches:
@@ -64,7 +72,7 @@ def serve(
         password=password,
         ws_auth=mode,
         ws_auth_timeout=ws_auth_timeout,
-        jwt_secret=jwt_secret,
+        jwt_secret=signing_secret(os.environ.get(SECRET_ENV) if jwt_secret is None else jwt_secret),
         allowed_origins=tuple(allowed_origin),
     )
     from chatmigrate.embedded import bind_socket, uvicorn_server

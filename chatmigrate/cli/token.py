@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from chatmigrate.auth import inspect_token, mint_token, resolve_secret
+from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
 from chatmigrate.config import parse_duration
 from chatmigrate.errors import UsageError
@@ -28,7 +29,13 @@ def _secret(secret_env: str | None, secret_file: Path | None) -> str:
     return resolve_secret(env_name=secret_env, file=secret_file, inline=None, what="secret")
 
 
-@token_app.command("mint")
+@token_app.command(
+    "mint",
+    epilog=opt.examples(
+        "chatmigrate token mint --username bot --user-id 42 --secret-env STAGING_JWT_SECRET",
+        "chatmigrate token mint --username viewer --user-id 7 --role viewer --ttl 2h --secret-file jwt.key",
+    ),
+)
 def mint_command(
     username: str = typer.Option(..., "--username", help="username claim."),
     user_id: int = typer.Option(..., "--user-id", help="user_id claim."),
@@ -49,7 +56,13 @@ def mint_command(
     sys.stdout.write(token + "\n")
 
 
-@token_app.command("inspect")
+@token_app.command(
+    "inspect",
+    epilog=opt.examples(
+        "chatmigrate token inspect eyJhbGciOi...",
+        "chatmigrate token mint --username bot --user-id 42 --secret-env KEY | chatmigrate token inspect -",
+    ),
+)
 def inspect_command(
     token: str = typer.Argument(..., help="The JWT, or '-' to read it from stdin."),
     secret_env: str | None = typer.Option(

@@ -47,6 +47,19 @@ async def read_raw(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
+def blank_exchange(entry: CorpusEntry, tier: Tier, attempt: int, url: str, elapsed_ms: float) -> Exchange:
+    """The record of one call before its answer is known (or when there is none)."""
+    return Exchange(
+        entry_id=entry.id,
+        side=tier,
+        attempt=attempt,
+        method=entry.method,
+        url=redact(url),
+        endpoint=endpoint_key(entry),
+        elapsed_ms=elapsed_ms,
+    )
+
+
 def exchange_of(
     entry: CorpusEntry,
     tier: Tier,
@@ -58,15 +71,7 @@ def exchange_of(
     elapsed_ms: float,
 ) -> Exchange:
     """Decoded here with the same bound as replay, so a compression bomb stops at ``cap`` decoded bytes too."""
-    record = Exchange(
-        entry_id=entry.id,
-        side=tier,
-        attempt=attempt,
-        method=entry.method,
-        url=redact(url),
-        endpoint=endpoint_key(entry),
-        elapsed_ms=elapsed_ms,
-    )
+    record = blank_exchange(entry, tier, attempt, url, elapsed_ms)
     if raw[1]:
         record_raw(record, response, b"", cap)
         record.error = f"body larger than {cap} bytes: cut off at the cap"
@@ -76,13 +81,6 @@ def exchange_of(
 
 
 def failed_exchange(entry: CorpusEntry, tier: Tier, attempt: int, url: str, error: str, elapsed_ms: float) -> Exchange:
-    return Exchange(
-        entry_id=entry.id,
-        side=tier,
-        attempt=attempt,
-        method=entry.method,
-        url=redact(url),
-        endpoint=endpoint_key(entry),
-        elapsed_ms=elapsed_ms,
-        error=f"transport: {redact(error)}",
-    )
+    record = blank_exchange(entry, tier, attempt, url, elapsed_ms)
+    record.error = f"transport: {redact(error)}"
+    return record

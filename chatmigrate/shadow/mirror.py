@@ -13,11 +13,11 @@ from collections.abc import Callable
 import httpx
 
 from chatmigrate import auth as auth_mod
+from chatmigrate.config import ShadowConfig
 from chatmigrate.errors import ChatmigrateError
 from chatmigrate.records import Exchange
 from chatmigrate.replay import Target, endpoint_key
 from chatmigrate.shadow.exchange import SAFE_METHODS, exchange_of, failed_exchange, read_raw
-from chatmigrate.shadow.options import ShadowOptions
 from chatmigrate.shadow.principals import Principals
 from chatmigrate.shadow.queue import MirrorJob, MirrorQueue
 from chatmigrate.shadow.sink import ExchangeSink
@@ -60,7 +60,7 @@ class Mirror:
         old_base_url: str,
         new: Target,
         principals: Principals,
-        options: ShadowOptions,
+        options: ShadowConfig,
         stats: LiveStats,
         sink: ExchangeSink,
     ) -> None:
@@ -88,7 +88,7 @@ class Mirror:
         if adapter is None:
             self.stats.skipped(endpoint, "no new credential for the user")
             return
-        if not safe and Tier.NEW not in self.options.mirror_writes:
+        if not safe and not self.options.mirror_writes:
             self.stats.skipped(endpoint, "unsafe method")
             return
         primary = job.primary

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
 import httpcore
 import httpx
+from starlette.types import Receive, Scope, Send
 
+from chatmigrate.config import ShadowConfig
 from chatmigrate.replay import endpoint_key
 from chatmigrate.shadow.exchange import entry_for
 from chatmigrate.shadow.identity import SessionDirectory
 from chatmigrate.shadow.mirror import HOP_BY_HOP
-from chatmigrate.shadow.options import ShadowOptions
 from chatmigrate.shadow.queue import MirrorJob, MirrorQueue, Primary
 from chatmigrate.shadow.stats import LiveStats
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 RESPONSE_HOP_BY_HOP = HOP_BY_HOP - {b"content-length"}
 """A response keeps old's Content-Length: the bytes are passed through unchanged, so it still holds."""
 
@@ -35,7 +32,7 @@ class PrimaryProxy:
     def __init__(
         self,
         old_base_url: str,
-        options: ShadowOptions,
+        options: ShadowConfig,
         queue: MirrorQueue,
         directory: SessionDirectory,
         stats: LiveStats,

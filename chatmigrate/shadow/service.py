@@ -9,21 +9,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from starlette.types import Receive, Scope, Send
+
 from chatmigrate import __version__, report
 from chatmigrate.compare import compare_file
-from chatmigrate.config import Config
+from chatmigrate.config import Config, ShadowConfig
 from chatmigrate.parity import write_run
 from chatmigrate.records import RunResult, TargetInfo
 from chatmigrate.replay import EXCHANGES_FILE, Target
 from chatmigrate.shadow.identity import SessionDirectory
 from chatmigrate.shadow.mirror import Mirror
-from chatmigrate.shadow.options import ShadowOptions
 from chatmigrate.shadow.principals import Principals
-from chatmigrate.shadow.proxy import PrimaryProxy, Receive, Scope, Send
+from chatmigrate.shadow.proxy import PrimaryProxy
 from chatmigrate.shadow.queue import MirrorQueue
 from chatmigrate.shadow.sink import ExchangeSink
 from chatmigrate.shadow.stats import LiveStats
@@ -42,7 +44,7 @@ class ShadowService:
         self,
         config: Config,
         principals: Principals,
-        options: ShadowOptions,
+        options: ShadowConfig,
         *,
         results_dir: Path,
         reports_dir: Path | None = None,
@@ -74,6 +76,7 @@ class ShadowService:
         self._tasks: list[asyncio.Task[None]] = []
         self._report_lock = asyncio.Lock()
         self.last_result: RunResult | None = None
+        self.on_report: Callable[[RunResult], None] = lambda result: None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -129,6 +132,7 @@ class ShadowService:
             self.stats.compared(result.endpoints)
             self.reported_at = result.finished_at
             self.last_result = result
+            self.on_report(result)
             return result
 
     def _judge(self) -> RunResult:

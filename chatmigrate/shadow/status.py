@@ -9,16 +9,14 @@ from typing import Any
 
 from markupsafe import escape
 
-from chatmigrate.shadow.options import ShadowOptions
+from chatmigrate.config import ShadowConfig
 from chatmigrate.shadow.queue import MirrorQueue
 from chatmigrate.shadow.stats import LiveStats
 
 PREFIX = "/_chatmigrate/"
 
 
-def status_document(
-    stats: LiveStats, queue: MirrorQueue, options: ShadowOptions, *, reported_at: str
-) -> dict[str, Any]:
+def status_document(stats: LiveStats, queue: MirrorQueue, options: ShadowConfig, *, reported_at: str) -> dict[str, Any]:
     return {
         "reported_at": reported_at,
         "queue": {

@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from starlette.types import Receive, Scope, Send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-
-from chatmigrate.shadow.proxy import Receive, Scope, Send
 
 PASSED_HEADERS = frozenset({b"cookie", b"origin", b"user-agent", b"authorization"})
 MAX_FRAME_BYTES = 16 * 1024 * 1024

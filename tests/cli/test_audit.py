@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from cli_helpers import cli
+from cli_helpers import ConfigFactory, cli
 from server_wire import PASSWORD
 
 from chatmigrate.audit.catalogue import CASES, GENERATED
@@ -16,23 +17,7 @@ from chatmigrate.vocab import Severity
 
 STRICT_WS = ["--target", "ws", "--ws-url-strict", "--case", "ws-impersonate-url"]
 """One case, one high finding on a clean embedded server: enough to exercise the verdict quickly."""
-
-CONFIG = """
-[targets.old]
-base_url = "{base}"
-auth = {{ kind = "session", username = "admin", password_env = "AUDIT_CLI_PASSWORD" }}
-
-[targets.new]
-base_url = "{base}"
-auth = {{ kind = "token-endpoint", username = "admin", password_env = "AUDIT_CLI_PASSWORD" }}
-
-[targets.proxy]
-base_url = "{proxy}"
-auth = {{ kind = "token-endpoint", username = "admin", password_env = "AUDIT_CLI_PASSWORD" }}
-
-[ws]
-url = "{ws}"
-"""
+STAGING: dict[str, Any] = {"password_env": "AUDIT_CLI_PASSWORD", "proxy": True, "ws": True, "name": "staging.toml"}
 
 
 @pytest.fixture(autouse=True)
@@ -45,13 +30,6 @@ def _no_config_around(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run_of(results: Path) -> RunResult:
     return from_dict(RunResult, json.loads((results / "run.json").read_text()))
-
-
-def configured(tmp_path: Path, server: EmbeddedServer, extra: str = "", proxy: str | None = None) -> Path:
-    path = tmp_path / "staging.toml"
-    text = CONFIG.format(base=server.base_url, proxy=proxy or server.base_url, ws=server.ws_url)
-    path.write_text(text + extra)
-    return path
 
 
 def test_list_prints_one_line_per_case(capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,21 +146,29 @@ def test_the_gate_limits_of_the_configuration_apply(
 
 
 def test_a_config_files_audit_and_gate_sections_decide_the_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, server: EmbeddedServer
+    config_file: ConfigFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    server: EmbeddedServer,
 ) -> None:
     monkeypatch.setenv("AUDIT_CLI_PASSWORD", PASSWORD)
     extra = '[audit]\ntiers = ["ws"]\nws_url_mode_severity = "high"\n[gate]\nfail_on = "critical"\n'
-    config = configured(tmp_path, server, extra)
+    config = config_file(server, **STAGING, extra=extra)
     code, out, _ = cli(["audit", "--config", str(config), "--case", "ws-impersonate-url"], capsys)
     assert code == 0 and "1 high" in out
     assert {result.tier for result in run_of(tmp_path / "results").audit} == {"ws"}
 
 
 def test_a_tier_that_refuses_connections_during_the_run_is_exit_3_with_results_and_reports_kept(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, server: EmbeddedServer
+    config_file: ConfigFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    server: EmbeddedServer,
 ) -> None:
     monkeypatch.setenv("AUDIT_CLI_PASSWORD", PASSWORD)
-    config = configured(tmp_path, server, proxy="http://127.0.0.1:9")
+    config = config_file(server, **{**STAGING, "proxy": "http://127.0.0.1:9"})
     code, out, err = cli(["audit", "--config", str(config), "--case", "hdr-no-authorization"], capsys)
     assert code == 3 and out.startswith("audit FAILED: ")
     assert err.count("\n") == 1 and "proxy" in err and "Traceback" not in err

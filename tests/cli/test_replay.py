@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_helpers import cli
+from cli_helpers import ConfigFactory, cli
 from server_wire import ServerFactory
 
 from chatmigrate.corpus import load_corpus
@@ -21,33 +21,23 @@ def secrets_env(server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("CM_TEST_PASSWORD", server.config.password)
 
 
-def write_config(path: Path, server: EmbeddedServer, extra: str = "") -> Path:
-    path.write_text(
-        f'[targets.old]\nbase_url = "{server.base_url}"\n'
-        'auth = { kind = "session", username = "admin", password_env = "CM_TEST_PASSWORD" }\n\n'
-        f'[targets.new]\nbase_url = "{server.base_url}"\n'
-        'auth = { kind = "token-endpoint", username = "admin", password_env = "CM_TEST_PASSWORD" }\n' + extra
-    )
-    return path
-
-
 def write_corpus(path: Path) -> Path:
     entries = [entry for entry in load_corpus() if entry.id in SUBSET]
     path.write_text("".join(json.dumps({"id": e.id, "query": e.query, "tags": e.tags}) + "\n" for e in entries))
     return path
 
 
-def replay_args(tmp_path: Path, server: EmbeddedServer, *extra: str) -> list[str]:
-    config = write_config(tmp_path / "chatmigrate.toml", server)
+def replay_args(config_file: ConfigFactory, tmp_path: Path, server: EmbeddedServer, *extra: str) -> list[str]:
+    config = config_file(server)
     corpus = write_corpus(tmp_path / "corpus.jsonl")
-    return ["replay", "--config", str(config), "--corpus", str(corpus), "--out", str(tmp_path / "out"), *extra]
+    return ["replay", "--config", str(config), "--corpus", str(corpus), "--results", str(tmp_path / "out"), *extra]
 
 
 @pytest.mark.usefixtures("secrets_env")
 def test_replay_writes_exchanges_and_run_json_and_prints_one_line(
-    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config_file: ConfigFactory, server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = cli(replay_args(tmp_path, server, *QUIET_LATENCY), capsys)
+    code, out, _ = cli(replay_args(config_file, tmp_path, server, *QUIET_LATENCY), capsys)
     assert code == 0
     assert out.count("\n") == 1 and out.startswith("replay passed: 4 entries")
     assert "as old=admin new=admin" in out
@@ -58,35 +48,35 @@ def test_replay_writes_exchanges_and_run_json_and_prints_one_line(
 
 @pytest.mark.usefixtures("secrets_env")
 def test_replay_exits_1_when_the_new_side_drifts(
-    server_with: ServerFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config_file: ConfigFactory, server_with: ServerFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = cli(replay_args(tmp_path, server_with(drifts=("rename-field",))), capsys)
+    code, out, _ = cli(replay_args(config_file, tmp_path, server_with(drifts=("rename-field",))), capsys)
     assert code == 1 and out.startswith("replay FAILED")
 
 
 @pytest.mark.usefixtures("secrets_env")
 def test_resume_sends_nothing_for_a_complete_run(
-    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config_file: ConfigFactory, server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cli(replay_args(tmp_path, server, "--shard", "1/2", *QUIET_LATENCY), capsys)
-    code, out, _ = cli(replay_args(tmp_path, server, "--shard", "1/2", "--resume", *QUIET_LATENCY), capsys)
+    cli(replay_args(config_file, tmp_path, server, "--shard", "1/2", *QUIET_LATENCY), capsys)
+    code, out, _ = cli(replay_args(config_file, tmp_path, server, "--shard", "1/2", "--resume", *QUIET_LATENCY), capsys)
     assert code == 0 and "0 new exchanges" in out
 
 
 @pytest.mark.usefixtures("secrets_env")
 def test_a_malformed_config_exits_2_naming_file_line_and_key(
-    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config_file: ConfigFactory, server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_config(tmp_path / "chatmigrate.toml", server, '\n[run]\nconcurrency = "many"\n')
+    config = config_file(server, extra='[run]\nconcurrency = "many"\n')
     code, out, err = cli(["replay", "--config", str(config)], capsys)
     assert (code, out) == (2, "")
     assert err == f"chatmigrate: error: {config}:10 key 'run.concurrency': expected an integer, got 'many'\n"
 
 
 def test_a_literal_password_exits_2_without_echoing_it(
-    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config_file: ConfigFactory, server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = write_config(tmp_path / "chatmigrate.toml", server)
+    config = config_file(server)
     config.write_text(config.read_text().replace('password_env = "CM_TEST_PASSWORD"', 'password = "s3cr3t-pw"', 1))
     code, _, err = cli(["replay", "--config", str(config)], capsys)
     assert code == 2 and "use password_env" in err and "s3cr3t-pw" not in err and err.count("\n") == 1
@@ -94,31 +84,31 @@ def test_a_literal_password_exits_2_without_echoing_it(
 
 @pytest.mark.usefixtures("secrets_env")
 def test_a_malformed_corpus_exits_2_naming_file_line_and_key(
-    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config_file: ConfigFactory, server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     corpus = tmp_path / "corpus.yaml"
     corpus.write_text("version: 1\nentries:\n  - id: a\n    methd: GET\n")
-    config = write_config(tmp_path / "chatmigrate.toml", server)
+    config = config_file(server)
     code, _, err = cli(["replay", "--config", str(config), "--corpus", str(corpus)], capsys)
     assert code == 2 and err.startswith(f"chatmigrate: error: {corpus}:4 key 'entries[0].methd'")
 
 
 @pytest.mark.usefixtures("secrets_env")
 def test_a_bad_flag_value_names_the_flag(
-    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config_file: ConfigFactory, server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = cli(replay_args(tmp_path, server, "--set", "run.repeats=twice"), capsys)
+    code, _, err = cli(replay_args(config_file, tmp_path, server, "--set", "run.repeats=twice"), capsys)
     assert code == 2 and "command line (run.repeats)" in err
 
 
 @pytest.mark.usefixtures("secrets_env")
 def test_unsafe_entries_against_a_configured_target_need_allow_writes(
-    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config_file: ConfigFactory, server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text('{"id": "send", "method": "POST", "path": "/api/v1/chat/send/", "body": {"chatroom_id": 1}}\n')
-    config = write_config(tmp_path / "chatmigrate.toml", server)
-    code, _, err = cli(["replay", "--config", str(config), "--corpus", str(corpus), "--out", str(tmp_path)], capsys)
+    config = config_file(server)
+    code, _, err = cli(["replay", "--config", str(config), "--corpus", str(corpus), "--results", str(tmp_path)], capsys)
     assert code == 2 and "--allow-writes" in err
 
 

@@ -129,13 +129,26 @@ def test_unknown_switch_is_a_one_line_usage_error(option: str, name: str) -> Non
         (("--ws-auth-timeout", "0"), "--ws-auth-timeout must be a positive number of seconds"),
         (("--port", "70000"), "cannot listen on port 70000: ports go from 0 to 65535"),
         (("--jwt-secret", ""), "the JWT signing key must not be empty"),
+        (("--jwt-secret", "   "), "the JWT signing key must not be empty"),
+        (
+            ("--jwt-secret", "short-key"),
+            "the JWT signing key must be at least 32 characters (HS256 needs 256 bits), got 9",
+        ),
     ],
-    ids=["ws-auth", "players", "ws-auth-timeout", "port", "empty-secret"],
+    ids=["ws-auth", "players", "ws-auth-timeout", "port", "empty-secret", "blank-secret", "short-secret"],
 )
 def test_bad_setting_is_a_one_line_usage_error(arguments: tuple[str, ...], message: str) -> None:
     result = run_cli("serve", "--port", "0", *arguments)
     assert result.returncode == 2
     assert result.stderr.strip() == f"chatmigrate: error: {message}"
+
+
+@pytest.mark.parametrize("value", ["", "short-key"], ids=["empty", "short"])
+def test_a_bad_secret_from_the_environment_is_refused_not_replaced(value: str) -> None:
+    result = run_cli("serve", "--port", "0", env={"CHATMIGRATE_JWT_SECRET": value})
+    assert result.returncode == 2
+    assert result.stderr.startswith("chatmigrate: error: the JWT signing key must")
+    assert value == "" or value not in result.stderr
 
 
 def test_unusable_database_path_is_a_one_line_usage_error(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_the_string_user_id_simplejwt_issues_is_no_finding(clean_gate: GateRun) 
 
 @pytest.mark.djangopair_pending(reason="issue 9 item 3: Django's HTML 4xx and 5xx on the old tier are legacy")
 def test_html_answers_of_the_legacy_view_are_info(clean_gate: GateRun) -> None:
-    legacy = [f for f in clean_gate.result.findings if f.check == "json" and f.side == Tier.OLD]
+    legacy = [f for f in clean_gate.result.findings if f.check == "json" and f.tier == Tier.OLD]
     assert {f.severity for f in legacy} == {Severity.INFO}
 
 
@@ -86,7 +86,7 @@ def test_new_answering_a_legacy_crash_with_a_400_is_info(clean_gate: GateRun) ->
 
 
 def test_the_legacy_500_is_titled_with_its_own_status(clean_gate: GateRun) -> None:
-    legacy = [f for f in clean_gate.result.findings if f.check == "json" and f.side == Tier.OLD]
+    legacy = [f for f in clean_gate.result.findings if f.check == "json" and f.tier == Tier.OLD]
     assert any("(500)" in f.title for f in legacy) and any("(400)" in f.title for f in legacy)
 
 

@@ -32,7 +32,7 @@ def variant_gate(django_variant: DjangoSite, django_corpus: Path, tmp_path_facto
 
 
 def body_findings(run: GateRun, path: str) -> list[Finding]:
-    return [f for f in run.result.findings if f.check == "body" and f.path == path and f.side == Tier.NEW]
+    return [f for f in run.result.findings if f.check == "body" and f.path == path and f.tier == Tier.NEW]
 
 
 def test_the_gate_fails_the_variant(variant_gate: GateRun) -> None:
@@ -68,14 +68,14 @@ def test_a_price_sent_as_a_string_is_a_decimal_string_at_high(variant_gate: Gate
 
 
 def test_an_html_401_on_the_jwt_api_is_caught_at_high(variant_gate: GateRun) -> None:
-    html = [f for f in variant_gate.result.findings if f.check == "audit" and f.kind == "html" and f.side == Tier.NEW]
+    html = [f for f in variant_gate.result.findings if f.check == "audit" and f.kind == "html" and f.tier == Tier.NEW]
     assert {f.severity for f in html} == {Severity.HIGH}
     assert any("observed status 401, text/html" in (f.evidence or "") for f in html)
 
 
 def test_a_skipped_staff_check_is_critical(variant_gate: GateRun) -> None:
     granted = [f for f in variant_gate.result.findings if f.title.startswith("claim-non-staff-role")]
-    assert [(f.kind, f.severity, f.side) for f in granted] == [("data-returned", Severity.CRITICAL, Tier.NEW)]
+    assert [(f.kind, f.severity, f.tier) for f in granted] == [("data-returned", Severity.CRITICAL, Tier.NEW)]
 
 
 @pytest.mark.djangopair_pending(reason="issue 9 items 1-4: only the planted differences at medium or above")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 import pytest
 
 from chatmigrate.auth import build_auth
-from chatmigrate.config import Config
+from chatmigrate.config import Config, ShadowConfig
 from chatmigrate.embedded import EmbeddedServer, LoopbackServer
-from chatmigrate.shadow import Principals, ShadowOptions, ShadowService
+from chatmigrate.shadow import Principals, ShadowService
 
 ShadowFactory = Callable[..., tuple[LoopbackServer, ShadowService]]
 
@@ -35,11 +34,11 @@ def shadow_in_front(tmp_path: Path) -> Iterator[ShadowFactory]:
     ) -> tuple[LoopbackServer, ShadowService]:
         config = Config.embedded(server, proxy=False)
         if new_base_url is not None:
-            config.targets["new"] = dataclasses.replace(config.targets["new"], base_url=new_base_url)
+            config.targets["new"] = config.targets["new"].model_copy(update=dict(base_url=new_base_url))
         service = ShadowService(
             config,
             principals_of(config),
-            ShadowOptions(**{"report_every": 3600.0, "drain_seconds": 5.0, **options}),
+            ShadowConfig(**{"report_every": 3600.0, "drain_seconds": 5.0, **options}),
             results_dir=tmp_path / "results",
         )
         front = LoopbackServer(service).start()

@@ -17,9 +17,9 @@ from chatmigrate.config import (
     load_config,
     parse_duration,
 )
-from chatmigrate.contracts import validate_response
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import ConfigError
+from chatmigrate.targets import preflight
 from chatmigrate.vocab import Severity
 
 STAGING = """\
@@ -69,8 +69,9 @@ def write(tmp_path: Path, text: str, name: str = "chatmigrate.toml") -> Path:
 
 
 def error_of(path: Path, **kwargs: object) -> str:
+    """The one-line error of loading ``path`` and checking it before a run, as every command does."""
     with pytest.raises(ConfigError) as caught:
-        load_config(path, env=kwargs.pop("env", {}), **kwargs)  # type: ignore[arg-type]
+        preflight(load_config(path, env=kwargs.pop("env", {}), **kwargs))  # type: ignore[arg-type]
     return str(caught.value)
 
 
@@ -293,7 +294,7 @@ def test_an_unknown_audit_key_is_an_error_at_its_line(tmp_path: Path) -> None:
 def test_an_audit_principal_has_a_username_and_a_password_by_reference(tmp_path: Path, table: str) -> None:
     path = write(tmp_path, f'{STAGING}\n[audit.{table}]\nusername = "viewer"\npassword_file = "secrets/viewer"\n')
     assert getattr(load_config(path, env={}).audit, table) == PrincipalConfig(
-        "viewer", password_file=tmp_path / "secrets" / "viewer"
+        username="viewer", password_file=tmp_path / "secrets" / "viewer"
     )
 
 
@@ -324,7 +325,7 @@ def test_an_audit_principal_can_be_given_entirely_from_the_environment(tmp_path:
         "CHATMIGRATE_AUDIT__FORBIDDEN_PRINCIPAL__PASSWORD_ENV": "VIEWER_PASSWORD",
     }
     config = load_config(write(tmp_path, STAGING), env=env)
-    assert config.audit.forbidden_principal == PrincipalConfig("viewer", password_env="VIEWER_PASSWORD")
+    assert config.audit.forbidden_principal == PrincipalConfig(username="viewer", password_env="VIEWER_PASSWORD")
 
 
 def test_the_embedded_server_takes_audit_options_but_not_principals_or_policies(server: EmbeddedServer) -> None:
@@ -363,25 +364,14 @@ def test_own_contracts_are_relative_to_the_config_file(tmp_path: Path) -> None:
     (tmp_path / "api").mkdir()
     (tmp_path / "api" / "openapi.yaml").write_text(OWN_JWT_CONTRACT)
     path, _ = with_contracts(tmp_path, 'jwt = "api/openapi.yaml"')
-    assert load_config(path, env={}).contracts == {"jwt": tmp_path / "api" / "openapi.yaml"}
+    assert load_config(path, env={}).contracts.documents == {"jwt": tmp_path / "api" / "openapi.yaml"}
 
 
-def test_an_own_contract_becomes_the_schema_check_of_its_tier_only(tmp_path: Path) -> None:
+def test_own_contracts_reach_the_comparison_and_nothing_else_does(tmp_path: Path) -> None:
     (tmp_path / "openapi.yaml").write_text(OWN_JWT_CONTRACT)
     path, _ = with_contracts(tmp_path, 'jwt = "openapi.yaml"')
-    check = load_config(path, env={}).compare.schema_check
-    assert check("jwt", "GET", "/api/v1/admin/chat/", 200, {"messages": [1, 2]}) == []
-    assert check("jwt", "GET", "/api/v1/admin/chat/", 200, {"messages": ["one"]}) != []
-    body = {"status": "ok", "messages": [{"id": "7"}]}
-    assert check("proxy", "GET", "/api/chat-messages", 200, body) == validate_response(
-        "proxy", "GET", "/api/chat-messages", 200, body
-    )
-
-
-def test_without_own_contracts_the_built_in_ones_check_every_tier(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, STAGING), env={})
-    assert config.contracts == {}
-    assert config.compare.schema_check("jwt", "GET", "/api/v1/admin/chat/", 200, {"messages": ["one"]}) != []
+    assert load_config(path, env={}).compare.contracts == {"jwt": tmp_path / "openapi.yaml"}
+    assert load_config(write(tmp_path, STAGING), env={}).compare.contracts == {}
 
 
 @pytest.mark.parametrize(
@@ -410,7 +400,7 @@ def test_a_contract_for_an_unknown_tier_is_an_error_at_its_line(tmp_path: Path) 
 def test_a_contract_can_be_set_from_the_environment_relative_to_the_config_file(tmp_path: Path) -> None:
     (tmp_path / "proxy.yaml").write_text(OWN_JWT_CONTRACT)
     config = load_config(write(tmp_path, STAGING), env={"CHATMIGRATE_CONTRACTS__PROXY": "proxy.yaml"})
-    assert config.contracts == {"proxy": tmp_path / "proxy.yaml"}
+    assert config.contracts.documents == {"proxy": tmp_path / "proxy.yaml"}
 
 
 def test_a_broken_contract_from_the_environment_names_the_variable(tmp_path: Path) -> None:
