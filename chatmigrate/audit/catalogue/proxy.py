@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-import httpx
-
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
-from chatmigrate.audit.catalogue.common import NO_SESSION, NO_TOKEN, altered
+from chatmigrate.audit.catalogue.common import NO_SESSION, NO_TOKEN, altered, preflight
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.probe import Concern, Expect, HttpObservation, Inspector
 from chatmigrate.audit.rules import parse_json
@@ -131,12 +129,8 @@ GARBAGE = "chatmigrate-not-a-jwt"
 
 async def _refusal(ctx: AuditContext, tier: Tier, headers: dict[str, str]) -> tuple[int, object]:
     """How the tier refuses one credential: its status and its ``detail`` (the part that says who refused)."""
-    try:
-        answer = await ctx.client.get(ctx.chat_url(tier), headers=headers, timeout=ctx.options.timeout)
-    except httpx.HTTPError as error:
-        raise LookupError(f"{tier} refusal reference: {type(error).__name__}") from None
-    body = parse_json(answer.text)
-    return answer.status_code, body.get("detail") if isinstance(body, dict) else answer.text[:200]
+    status, body = await preflight(ctx, ctx.chat_url(tier), headers)
+    return status, body.get("detail") if isinstance(body, dict) else None
 
 
 def _refused_where(own: tuple[int, object], downstream: tuple[int, object]) -> Inspector:
@@ -145,7 +139,7 @@ def _refused_where(own: tuple[int, object], downstream: tuple[int, object]) -> I
 
     def inspect(seen: HttpObservation) -> list[Concern]:
         body = parse_json(seen.text)
-        answer = (seen.status or 0, body.get("detail") if isinstance(body, dict) else seen.text[:200])
+        answer = (seen.status or 0, body.get("detail") if isinstance(body, dict) else None)
         if answer == downstream and answer != own:
             return [
                 (

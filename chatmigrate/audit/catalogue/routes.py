@@ -10,15 +10,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
-from chatmigrate.audit.catalogue.common import EVIL_ORIGIN, NO_FORBIDDEN, NO_SESSION, NO_TOKEN
+from chatmigrate.audit.catalogue.common import EVIL_ORIGIN, NO_FORBIDDEN, NO_SESSION, NO_TOKEN, preflight
 from chatmigrate.audit.catalogue.inspection import never_data
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.probe import Concern, Expect, HttpObservation, HttpProbe, Inspector, NotApplicable
-from chatmigrate.audit.rules import parse_json
 from chatmigrate.vocab import FindingKind, Severity, Tier
 
 cases = Cases(Group.OPERATIONS)
@@ -26,12 +23,8 @@ REQUEST_TYPES = ("recent_messages", "purchases_list", "chat_list")
 FOREIGN_ROOMS = 2
 
 
-async def _get_json(ctx: AuditContext, url: str, token: str) -> tuple[int, Any]:
-    try:
-        answer = await ctx.client.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=ctx.options.timeout)
-    except httpx.HTTPError as error:
-        raise LookupError(f"GET {urlsplit(url).path}: {type(error).__name__}") from None
-    return answer.status_code, parse_json(answer.text)
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _room_ids(body: Any) -> list[int]:
@@ -87,13 +80,13 @@ async def _bola(ctx: AuditContext, tier: Tier) -> Built:
         return NO_FORBIDDEN
     if ctx.token is None:
         return NO_TOKEN
-    status, own_list = await _get_json(ctx, ctx.chat_url(tier, "chat_list"), ctx.forbidden_token)
+    status, own_list = await preflight(ctx, ctx.chat_url(tier, "chat_list"), bearer(ctx.forbidden_token))
     if status != 200:
         return NotApplicable(
             f"the API refuses the non-staff principal outright (chat_list answered {status}): it has no rooms of "
             "its own to step outside of"
         )
-    _status, every = await _get_json(ctx, ctx.chat_url(tier, "chat_list"), ctx.token)
+    _status, every = await preflight(ctx, ctx.chat_url(tier, "chat_list"), bearer(ctx.token))
     own = set(_room_ids(own_list))
     foreign = [room for room in _room_ids(every) if room not in own][:FOREIGN_ROOMS]
     if not foreign:
