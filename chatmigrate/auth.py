@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import abc
 import asyncio
-import base64
-import json
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,10 +21,11 @@ from urllib.parse import urlsplit
 import httpx
 import jwt
 
+from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES, MAX_REDIRECTS, BadAnswer, describe, fetch, read_whole
 from chatmigrate.config import CHAT_PATH, AuthConfig
 from chatmigrate.django_forms import FORM_TOKEN as _FORM_TOKEN
-from chatmigrate.errors import ConfigError, UsageError
-from chatmigrate.redact import MASK, register_secret
+from chatmigrate.errors import ConfigError, TransportError
+from chatmigrate.redact import register_secret
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -34,7 +33,19 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class AuthFailed(ConfigError):
-    """Credentials that the target refuses: a config problem (wrong reference or user), exit 2."""
+    """Credentials that the target explicitly refuses: a config problem (wrong reference or user), exit 2.
+
+    Anything else going wrong during a login (no answer, a 5xx, a page we cannot read) is the
+    target's fault: a ``TransportError``, exit 3, retried like any other transport failure.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class LoginBounds:
+    """What one login exchange may cost: bytes per body, and seconds for the whole exchange."""
+
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    timeout: float | None = None
 
 
 def resolve_secret(
@@ -93,8 +104,9 @@ class AuthAdapter(abc.ABC):
 
     kind: ClassVar[str] = ""
 
-    def __init__(self, principal: str) -> None:
+    def __init__(self, principal: str, bounds: LoginBounds | None = None) -> None:
         self.principal = principal
+        self.bounds = bounds or LoginBounds()
         self.generation = 0
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
@@ -131,26 +143,53 @@ class AuthAdapter(abc.ABC):
         """The access token, for the WebSocket auth message and direct API calls; None for sessions."""
         return None
 
+    async def _exchange(
+        self, client: httpx.AsyncClient, request: httpx.Request, what: str, *, redirects: int = 0
+    ) -> httpx.Response:
+        """One login request, read whole within the bounds; any failure to get an answer is the target's."""
+        try:
+            return await fetch(
+                client,
+                request,
+                limit=self.bounds.max_body_bytes,
+                timeout=self.bounds.timeout,
+                max_redirects=redirects,
+            )
+        except BadAnswer as error:
+            raise TransportError(f"{what} at {request.url}: {error}") from None
+        except httpx.HTTPError as error:
+            raise TransportError(
+                f"{what} at {request.url}: cannot reach it or get a usable answer ({describe(error)})"
+            ) from None
+
 
 async def send(
-    client: httpx.AsyncClient, auth: AuthAdapter, build: Callable[[], httpx.Request], *, stream: bool = False
+    client: httpx.AsyncClient,
+    auth: AuthAdapter,
+    build: Callable[[], httpx.Request],
+    *,
+    stream: bool = False,
+    limit: int = DEFAULT_MAX_BODY_BYTES,
 ) -> httpx.Response:
-    """Send with auth; when the credential turns out dead, log in again and retry exactly once."""
+    """Send with auth; when the credential turns out dead, log in again and retry exactly once.
+
+    Unless the caller streams (and bounds the body itself), the answer is read whole within ``limit``.
+    """
     generation = auth.generation
-    response = await _send_once(client, auth, build, stream)
-    if not auth.needs_reauth(response):
-        return response
-    await response.aclose()
-    await auth.reauthenticate(client, generation)
-    return await _send_once(client, auth, build, stream)
+    response = await _send_once(client, auth, build)
+    if auth.needs_reauth(response):
+        await response.aclose()
+        await auth.reauthenticate(client, generation)
+        response = await _send_once(client, auth, build)
+    return response if stream else await read_whole(response, limit)
 
 
 async def _send_once(
-    client: httpx.AsyncClient, auth: AuthAdapter, build: Callable[[], httpx.Request], stream: bool
+    client: httpx.AsyncClient, auth: AuthAdapter, build: Callable[[], httpx.Request]
 ) -> httpx.Response:
     request = build()
     await auth.apply(request)
-    return await client.send(request, stream=stream)
+    return await client.send(request, stream=True)
 
 
 class SessionAuth(AuthAdapter):
@@ -166,8 +205,9 @@ class SessionAuth(AuthAdapter):
         *,
         login_path: str = "/admin/login/",
         next_path: str = CHAT_PATH,
+        bounds: LoginBounds | None = None,
     ) -> None:
-        super().__init__(username)
+        super().__init__(username, bounds)
         self.base_url = base_url.rstrip("/")
         self.username = username
         self._password = password
@@ -184,18 +224,21 @@ class SessionAuth(AuthAdapter):
 
     async def login(self, client: httpx.AsyncClient) -> None:
         url = self.base_url + self.login_path
-        page = await client.get(url, follow_redirects=False)
+        what = "session login page"
+        page = await self._exchange(client, client.build_request("GET", url), what, redirects=MAX_REDIRECTS)
         csrf = page.cookies.get("csrftoken")
-        if not csrf:
-            raise AuthFailed(
-                f"session login at {url}: the login page set no csrftoken cookie "
-                f"(status {page.status_code}); is login_path right?"
+        if page.status_code != 200 or not csrf:
+            hint = "; is login_path right?" if page.status_code in (200, 404) else ""
+            raise TransportError(
+                f"{what} at {page.url}: status {page.status_code}, "
+                f"{'no csrftoken cookie' if not csrf else 'not the login form'}{hint}"
             )
         register_secret(csrf)
-        form = _FORM_TOKEN.search(page.text)
+        form = _FORM_TOKEN.search(_strict_text(page, what))
         form_token = form.group(1) if form else csrf
         register_secret(form_token)
-        answer = await client.post(
+        post = client.build_request(
+            "POST",
             url,
             data={
                 "username": self.username,
@@ -204,16 +247,17 @@ class SessionAuth(AuthAdapter):
                 "next": self.next_path,
             },
             headers={"Cookie": f"csrftoken={csrf}", "Referer": url, "Origin": self._origin},
-            follow_redirects=False,
         )
+        answer = await self._exchange(client, post, f"session login as {self.username!r}")
         session = answer.cookies.get("sessionid")
-        if answer.status_code not in _REDIRECTS or not session:
-            reason = (
-                "the login form came back: wrong password, unknown or non-staff user"
-                if answer.status_code == 200
-                else f"status {answer.status_code}"
+        if answer.status_code == 200:
+            raise AuthFailed(
+                f"session login as {self.username!r} at {url} refused: the login form came back "
+                "(wrong password, unknown or non-staff user)"
             )
-            raise AuthFailed(f"session login as {self.username!r} at {url} failed ({reason})")
+        if answer.status_code not in _REDIRECTS or not session:
+            missing = ", no sessionid cookie" if answer.status_code in _REDIRECTS else ""
+            raise TransportError(f"session login as {self.username!r} at {url}: status {answer.status_code}{missing}")
         register_secret(session)
         self._session = session
         self._csrf = answer.cookies.get("csrftoken") or csrf
@@ -266,8 +310,9 @@ class TokenEndpointAuth(AuthAdapter):
         token_path: str = "/api/v1/auth/token/",
         refresh_path: str = "/api/v1/auth/token/refresh/",
         refresh_margin: float = 30.0,
+        bounds: LoginBounds | None = None,
     ) -> None:
-        super().__init__(username)
+        super().__init__(username, bounds)
         self.base_url = base_url.rstrip("/")
         self.username = username
         self._password = password
@@ -283,12 +328,14 @@ class TokenEndpointAuth(AuthAdapter):
     async def login(self, client: httpx.AsyncClient) -> None:
         self._client = client
         url = self.base_url + self.token_path
-        answer = await client.post(
-            url, json={"username": self.username, "password": self._password}, follow_redirects=False
-        )
+        what = f"token login as {self.username!r}"
+        request = client.build_request("POST", url, json={"username": self.username, "password": self._password})
+        answer = await self._exchange(client, request, what)
+        if answer.status_code == 401:
+            raise AuthFailed(f"{what} at {url} refused: status 401 (wrong password, unknown or inactive user)")
         tokens = _json_object(answer)
         if answer.status_code != 200 or not isinstance(tokens.get("access"), str):
-            raise AuthFailed(f"token login as {self.username!r} at {url} failed (status {answer.status_code})")
+            raise TransportError(f"{what} at {url}: status {answer.status_code}, {_no_token(answer)}")
         refresh = tokens.get("refresh")
         self._refresh = refresh if isinstance(refresh, str) else ""
         register_secret(self._refresh)
@@ -303,15 +350,21 @@ class TokenEndpointAuth(AuthAdapter):
         self._expires = float(expires) if isinstance(expires, int | float) else float("inf")
 
     async def _renew(self, client: httpx.AsyncClient) -> None:
-        """Refresh first (cheap, keeps the session family), a full login only when refresh is refused."""
+        """Refresh first (cheap, keeps the session family), a full login when refresh is refused.
+
+        A 4xx is a refusal (simplejwt answers 401 to an expired or blacklisted refresh token; a
+        deployment without the endpoint answers 404); a 5xx or no answer is the target's fault.
+        """
         if self._refresh:
-            answer = await client.post(
-                self.base_url + self.refresh_path, json={"refresh": self._refresh}, follow_redirects=False
-            )
+            url = self.base_url + self.refresh_path
+            request = client.build_request("POST", url, json={"refresh": self._refresh})
+            answer = await self._exchange(client, request, "token refresh")
             access = _json_object(answer).get("access")
             if answer.status_code == 200 and isinstance(access, str):
                 self._set_access(access)
                 return
+            if not 400 <= answer.status_code < 500:
+                raise TransportError(f"token refresh at {url}: status {answer.status_code}, {_no_token(answer)}")
         await self.login(client)
 
     async def apply(self, request: httpx.Request) -> None:
@@ -371,7 +424,13 @@ class MintAuth(AuthAdapter):
         return self._token or None
 
 
-def build_auth(config: AuthConfig, target_base_url: str, *, env: Mapping[str, str] | None = None) -> AuthAdapter:
+def build_auth(
+    config: AuthConfig,
+    target_base_url: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    bounds: LoginBounds | None = None,
+) -> AuthAdapter:
     """The adapter a target's ``[auth]`` table describes, with its secrets resolved."""
     base_url = config.base_url or target_base_url
     if config.kind in ("session", "token-endpoint"):
@@ -380,7 +439,7 @@ def build_auth(config: AuthConfig, target_base_url: str, *, env: Mapping[str, st
         )
         username = config.username or ""
         if config.kind == "session":
-            return SessionAuth(base_url, username, password, login_path=config.login_path)
+            return SessionAuth(base_url, username, password, login_path=config.login_path, bounds=bounds)
         return TokenEndpointAuth(
             base_url,
             username,
@@ -388,6 +447,7 @@ def build_auth(config: AuthConfig, target_base_url: str, *, env: Mapping[str, st
             token_path=config.token_path,
             refresh_path=config.refresh_path,
             refresh_margin=config.refresh_margin,
+            bounds=bounds,
         )
     if config.kind == "bearer":
         return BearerAuth(
@@ -412,87 +472,22 @@ def build_auth(config: AuthConfig, target_base_url: str, *, env: Mapping[str, st
 def _json_object(response: httpx.Response) -> dict[str, Any]:
     try:
         value = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
 
-# ---------------------------------------------------------------- token inspection
+def _no_token(response: httpx.Response) -> str:
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    return f"no access token in the answer ({kind}, {len(response.content)} bytes)"
 
 
-@dataclass(slots=True)
-class TokenReport:
-    header: dict[str, Any]
-    claims: dict[str, Any]
-    expiry: str
-    signature: str
-
-
-def inspect_token(token: str, *, secret: str | None = None, now: float | None = None) -> TokenReport:
-    """Decode without trusting: header, claims, expiry in words, and the signature's status if we can check."""
-    parts = token.strip().split(".")
-    if len(parts) != 3:
-        raise UsageError(f"not a JWT: expected 3 dot-separated parts, got {len(parts)}")
-    header, claims = (_b64_json(part, name) for part, name in ((parts[0], "header"), (parts[1], "payload")))
-    return TokenReport(
-        header=header,
-        claims=claims,
-        expiry=_expiry_words(claims.get("exp"), now),
-        signature=_signature_status(token.strip(), header, secret),
-    )
-
-
-def _b64_json(segment: str, name: str) -> dict[str, Any]:
+def _strict_text(response: httpx.Response, what: str) -> str:
+    """The body as the text it claims to be; mojibake from a login page is a broken target, not a login."""
     try:
-        value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        raise UsageError(f"not a JWT: the {name} is not base64url-encoded JSON") from None
-    if not isinstance(value, dict):
-        raise UsageError(f"not a JWT: the {name} is not a JSON object")
-    return value
-
-
-def _expiry_words(exp: Any, now: float | None) -> str:
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
-        return "no usable exp claim: the token never expires" if exp is None else f"exp is not a number: {exp!r}"
-    try:
-        moment = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(exp))
-    except (OverflowError, ValueError, OSError):
-        # exp = 1e20 or NaN: a forged or broken token is exactly what inspect is for.
-        return f"exp {exp!r} is not a valid time"
-    delta = exp - (time.time() if now is None else now)
-    if delta >= 0:
-        return f"expires in {human_duration(delta)} ({moment})"
-    return f"expired {human_duration(-delta)} ago ({moment})"
-
-
-def human_duration(seconds: float) -> str:
-    seconds = int(seconds)
-    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-    parts = []
-    for name, size in units:
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{name}")
-    return " ".join(parts[:2]) or "0s"
-
-
-def _signature_status(token: str, header: dict[str, Any], secret: str | None) -> str:
-    if str(header.get("alg", "")).lower() == "none":
-        return f"{MASK} (alg none: unsigned, never acceptable)"
-    if secret is None:
-        return f"{MASK} (not checked: pass --secret-env or --secret-file)"
-    try:
-        jwt.decode(
-            token,
-            secret,
-            algorithms=["HS256"],
-            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False},
-        )
-    except jwt.InvalidAlgorithmError:
-        return f"{MASK} (not checked: alg {header.get('alg')!r} is not HS256)"
-    except jwt.InvalidSignatureError:
-        return f"{MASK} (INVALID for the given secret)"
-    except jwt.PyJWTError as error:
-        return f"{MASK} (cannot check: {error})"
-    return f"{MASK} (valid HS256 signature for the given secret)"
+        return response.content.decode(response.encoding or "utf-8")
+    except (UnicodeDecodeError, LookupError):
+        raise TransportError(
+            f"{what} at {response.url}: status {response.status_code}, "
+            f"the body is not valid {response.encoding or 'utf-8'} text"
+        ) from None

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from chatmigrate import __version__, baseline, report
 from chatmigrate.audit import AuditOptions, AuditOutcome, AuditTarget, run_audit
 from chatmigrate.config import Config
 from chatmigrate.errors import ChatmigrateError
-from chatmigrate.parity import run_parity, write_run
+from chatmigrate.parity import run_parity
 from chatmigrate.records import RunResult, TargetInfo, Verdict
 from chatmigrate.replay import ProgressCallback
+from chatmigrate.results import timestamp, write_run
 from chatmigrate.verdict import judge_run
 
 
@@ -27,6 +27,8 @@ class GateOutcome:
     verdict: Verdict
     results_dir: Path
     reports: list[Path]
+    audit: AuditOutcome | None = None
+    """The audit's own counts (mutation examples, contract operations), when it ran."""
 
 
 def run_gate(
@@ -36,6 +38,7 @@ def run_gate(
     results_dir: Path | None = None,
     reports_dir: Path = Path("reports"),
     formats: Iterable[str] = report.FORMATS,
+    step_summary: Path | None = None,
     corpus: Path | None = None,
     shard: tuple[int, int] | None = None,
     resume: bool = False,
@@ -47,7 +50,8 @@ def run_gate(
 
     With ``shard`` the audit runs in shard 1 only, so that ``chatmigrate merge`` joins one audit. A bad baseline
     fails before any request; a config problem the audit meets (a wrong password, say) is raised after the
-    replay's results are written."""
+    replay's results are written. ``step_summary`` is a file the Markdown summary is appended to as well
+    (GitHub's ``$GITHUB_STEP_SUMMARY``)."""
     if config.gate.baseline is not None:
         baseline.load(config.gate.baseline)
     parity = run_parity(
@@ -61,6 +65,7 @@ def run_gate(
     )
     result = parity.result
     transport_error = parity.transport_error
+    audit: AuditOutcome | None = None
     if audit_target is not None and transport_error is None and (shard is None or shard[0] == 1):
         try:
             audit = run_audit(audit_target, audit_options)
@@ -73,29 +78,41 @@ def run_gate(
         result.audit = audit.results
         result.warnings.extend(audit.warnings)
         result.targets.extend(_audit_only_targets(result.targets, audit_target))
-    return _finish(result, config, transport_error, parity.results_dir, reports_dir, formats)
+    outcome = _finish(result, config, transport_error, parity.results_dir, reports_dir, formats, step_summary)
+    outcome.audit = audit
+    return outcome
 
 
 def run_audit_suite(
     config: Config,
     audit_target: AuditTarget,
-    options: AuditOptions,
+    options: AuditOptions | None = None,
     *,
     results_dir: Path | None = None,
     reports_dir: Path = Path("reports"),
     formats: Iterable[str] = report.FORMATS,
-) -> tuple[GateOutcome, AuditOutcome]:
+    step_summary: Path | None = None,
+) -> GateOutcome:
     """``chatmigrate audit``: the audit alone, judged, written and reported exactly as the gate would."""
     if config.gate.baseline is not None:
         baseline.load(config.gate.baseline)
-    result = RunResult(tool_version=__version__, started_at=_now())
+    result = RunResult(tool_version=__version__, started_at=timestamp())
     audit = run_audit(audit_target, options)
     result.targets = audit_target.infos()
     result.warnings = audit.warnings
     result.findings = audit.findings
     result.audit = audit.results
-    outcome = _finish(result, config, audit.transport_error, results_dir or config.run.output_dir, reports_dir, formats)
-    return outcome, audit
+    outcome = _finish(
+        result,
+        config,
+        audit.transport_error,
+        results_dir or config.run.output_dir,
+        reports_dir,
+        formats,
+        step_summary,
+    )
+    outcome.audit = audit
+    return outcome
 
 
 def _finish(
@@ -105,16 +122,13 @@ def _finish(
     results_dir: Path,
     reports_dir: Path,
     formats: Iterable[str],
+    step_summary: Path | None,
 ) -> GateOutcome:
-    result.finished_at = _now()
+    result.finished_at = timestamp()
     verdict = judge_run(result, config.gate.limits, baseline_path=config.gate.baseline, transport_error=transport_error)
     write_run(result, results_dir)
-    reports = report.render(result, reports_dir, formats, fail_on=verdict.threshold)
+    reports = report.render(result, reports_dir, formats, fail_on=verdict.threshold, step_summary=step_summary)
     return GateOutcome(result, verdict, results_dir, reports)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _audit_only_targets(known: list[TargetInfo], target: AuditTarget) -> list[TargetInfo]:

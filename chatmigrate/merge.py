@@ -11,35 +11,31 @@ corpus is known, so are entries missing from it or foreign to it.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 from chatmigrate import __version__
-from chatmigrate.compare import (
-    CHECK_BODY,
-    CHECK_IGNORE_RULE,
-    CHECK_JSON,
-    CHECK_LATENCY,
-    CHECK_NOISE,
-    CHECK_OUTCOME,
-    CHECK_SCHEMA,
-    CompareOptions,
-    compare_file,
-)
-from chatmigrate.errors import ConfigError, UsageError
+from chatmigrate.compare import CompareOptions, compare_file
+from chatmigrate.errors import ResultsError, UsageError
 from chatmigrate.noise import RuleSpec
-from chatmigrate.parity import RUN_FILE, load_run, write_run
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo
-from chatmigrate.replay import EXCHANGES_FILE
+from chatmigrate.results import EXCHANGES_FILE, RUN_FILE, claim, load_run, staged, timestamp, write_run
 from chatmigrate.verdict import GateLimits, judge_run
-from chatmigrate.vocab import ExitCode
+from chatmigrate.vocab import Check, ExitCode
 
 RECOMPUTED_CHECKS = frozenset(
-    {CHECK_JSON, CHECK_OUTCOME, CHECK_BODY, CHECK_SCHEMA, CHECK_LATENCY, CHECK_NOISE, CHECK_IGNORE_RULE}
+    {
+        Check.JSON,
+        Check.AUTH_OUTCOME,
+        Check.BODY,
+        Check.SCHEMA,
+        Check.LATENCY,
+        Check.NOISE,
+        Check.IGNORE_RULE,
+        Check.NORMALISE_RULE,
+    }
 )
 """Findings the compare stage makes: recomputed from the merged exchanges, never carried over."""
 
@@ -85,25 +81,18 @@ def merge_results(
     _check_audited_targets(folders, shards)
     _check_disjoint_audits(folders)
     transport_error = "; ".join(error for folder in folders if (error := folder.transport_error)) or None
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(f"cannot create the output folder: {error.strerror}", file=str(out)) from None
-    merging = out / f"{EXCHANGES_FILE}.merging"
-    try:
+    claim(out)
+    with staged(out / EXCHANGES_FILE) as merging:
         with _create(merging) as sink:
             entries = _concatenate(shards, sink)
         if corpus is not None and transport_error is None:
             _check_coverage(entries, [entry.id for entry in corpus])
         comparison = compare_file(merging, rules, options)
-        os.replace(merging, out / EXCHANGES_FILE)
-    finally:
-        merging.unlink(missing_ok=True)
     result = comparison.into(
         RunResult(
             tool_version=__version__,
-            started_at=min((f.run.started_at for f in folders if f.run.started_at), default=_now()),
-            finished_at=max((f.run.finished_at for f in folders if f.run.finished_at), default=_now()),
+            started_at=min((f.run.started_at for f in folders if f.run.started_at), default=timestamp()),
+            finished_at=max((f.run.finished_at for f in folders if f.run.finished_at), default=timestamp()),
             targets=_targets(folders),
             warnings=list(dict.fromkeys(warning for folder in folders for warning in folder.run.warnings)),
             audit=[result for folder in folders for result in folder.run.audit],
@@ -120,21 +109,21 @@ def merge_results(
 
 def _open(path: Path) -> _Folder:
     if not path.exists():
-        raise ConfigError("no such results folder", file=str(path))
+        raise ResultsError("no such results folder", file=str(path))
     if not path.is_dir():
-        raise ConfigError("not a folder: give the results folder that holds run.json", file=str(path))
+        raise ResultsError("not a folder: give the results folder that holds run.json", file=str(path))
     exchanges = path / EXCHANGES_FILE
     has_exchanges = exchanges.is_file()
     if not (path / RUN_FILE).is_file():
         if has_exchanges:
-            raise ConfigError(
+            raise ResultsError(
                 f"{EXCHANGES_FILE} but no {RUN_FILE}: that replay did not finish; rerun it with --resume",
                 file=str(path),
             )
-        raise ConfigError(f"not a results folder: no {EXCHANGES_FILE} or {RUN_FILE} here", file=str(path))
+        raise ResultsError(f"not a results folder: no {EXCHANGES_FILE} or {RUN_FILE} here", file=str(path))
     run = load_run(path)
     if run.entries and not has_exchanges:
-        raise ConfigError(
+        raise ResultsError(
             f"{RUN_FILE} lists replayed entries but {EXCHANGES_FILE} is missing: merging needs the exchanges",
             file=str(path),
         )
@@ -155,7 +144,7 @@ def _create(path: Path) -> TextIO:
     try:
         return path.open("w", encoding="utf-8")
     except OSError as error:
-        raise ConfigError(f"cannot write the merged exchanges: {error.strerror}", file=str(path)) from None
+        raise ResultsError(f"cannot write the merged exchanges: {error.strerror}", file=str(path)) from None
 
 
 def _concatenate(shards: Sequence[_Folder], sink: TextIO) -> list[str]:
@@ -169,7 +158,7 @@ def _concatenate(shards: Sequence[_Folder], sink: TextIO) -> list[str]:
             entry_id, attempt = _entry_and_attempt(line, shard.exchanges, number)
             first = owner.setdefault(entry_id, index)
             if first != index:
-                raise ConfigError(
+                raise ResultsError(
                     f"entry {entry_id!r} is also in {shards[first].path}: the shards overlap "
                     "(replay every shard of one run with the same N in --shard K/N)",
                     file=str(shard.exchanges),
@@ -181,7 +170,7 @@ def _concatenate(shards: Sequence[_Folder], sink: TextIO) -> list[str]:
             repeats[shard.path] = attempts
     if len(set(repeats.values())) > 1:
         described = ", ".join(f"{path} {count}" for path, count in repeats.items())
-        raise ConfigError(f"the shards were replayed with different repeats ({described}): use one config for all")
+        raise ResultsError(f"the shards were replayed with different repeats ({described}): use one config for all")
     return list(owner)
 
 
@@ -193,7 +182,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                 if line.strip():
                     yield number, line
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read exchanges: {error}", file=str(path)) from None
+        raise ResultsError(f"cannot read exchanges: {error}", file=str(path)) from None
 
 
 def _entry_and_attempt(line: str, path: Path, number: int) -> tuple[str, int]:
@@ -201,9 +190,9 @@ def _entry_and_attempt(line: str, path: Path, number: int) -> tuple[str, int]:
         record = json.loads(line)
         entry_id, attempt = record["entry_id"], record["attempt"]
     except (ValueError, KeyError, TypeError):
-        raise ConfigError("not an exchange record (a replay cut off mid-line?)", file=str(path), line=number) from None
+        raise ResultsError("not an exchange record (a replay cut off mid-line?)", file=str(path), line=number) from None
     if not isinstance(entry_id, str) or not isinstance(attempt, int):
-        raise ConfigError("not an exchange record: entry_id and attempt are wrong", file=str(path), line=number)
+        raise ResultsError("not an exchange record: entry_id and attempt are wrong", file=str(path), line=number)
     return entry_id, attempt
 
 
@@ -220,7 +209,7 @@ def _check_same_targets(shards: Sequence[_Folder]) -> None:
         differing = [side for side in dict.fromkeys([*reference, *sides]) if reference.get(side) != sides.get(side)]
         if differing:
             side = differing[0]
-            raise ConfigError(
+            raise ResultsError(
                 f"replayed other targets than {shards[0].path} ({side}: {_describe(sides.get(side))} vs "
                 f"{_describe(reference.get(side))}): merge only shards of one run",
                 file=str(shard.path / RUN_FILE),
@@ -238,7 +227,7 @@ def _check_audited_targets(folders: Sequence[_Folder], shards: Sequence[_Folder]
         for info in folder.run.targets:
             url = replayed.get(info.side)
             if url is not None and url != info.base_url:
-                raise ConfigError(
+                raise ResultsError(
                     f"audited {info.side} at {info.base_url} but the shards replayed it at {url}: "
                     "merge results of one pair of targets",
                     file=str(folder.path / RUN_FILE),
@@ -251,7 +240,7 @@ def _check_disjoint_audits(folders: Sequence[_Folder]) -> None:
         for result in folder.run.audit:
             first = owner.setdefault((result.case_id, result.tier), index)
             if first != index:
-                raise ConfigError(
+                raise ResultsError(
                     f"audit case {result.case_id} on {result.tier} is also in {folders[first].path}: "
                     "merge one audit only",
                     file=str(folder.path / RUN_FILE),
@@ -262,13 +251,13 @@ def _check_coverage(entries: Sequence[str], expected: Sequence[str]) -> None:
     merged, wanted = set(entries), set(expected)
     foreign = [entry for entry in entries if entry not in wanted]
     if foreign:
-        raise ConfigError(
+        raise ResultsError(
             f"{len(foreign)} merged entries are not in the corpus (first: {foreign[0]!r}): "
             "the shards replayed another corpus"
         )
     missing = [entry for entry in expected if entry not in merged]
     if missing:
-        raise ConfigError(
+        raise ResultsError(
             f"{len(missing)} of {len(wanted)} corpus entries are in no shard (first: {missing[0]!r}): "
             "is a shard folder missing?"
         )
@@ -282,7 +271,3 @@ def _targets(folders: Sequence[_Folder]) -> list[TargetInfo]:
         for info in folder.run.targets:
             seen.setdefault(info.side, info)
     return list(seen.values())
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from chatmigrate.errors import ConfigError
 from chatmigrate.jsondiff import Difference, DiffKind, ItemId, Segment, diff, format_path
@@ -157,11 +157,12 @@ _PATH_TOKEN = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
-class IgnoreRule:
-    """A declared path to leave out of body parity: JSON pointer (``/messages/*/timestamp``)
-    or JSON path glob (``$.messages[*].timestamp``, ``$..generated_at``), optionally only on
-    endpoints matching a glob (``GET /admin/chat/ [*]``). It ignores the whole subtree below it."""
+class DeclaredRule:
+    """A declared path in bodies, with the reason a reviewer will read: JSON pointer (``/messages/*/timestamp``)
+    or JSON path glob (``$.messages[*].timestamp``, ``$..generated_at``), optionally only on endpoints matching a
+    glob (``GET /admin/chat/ [*]``). It covers the whole subtree below it."""
 
+    label: ClassVar[str] = "rule"
     path: str
     reason: str
     endpoint: str | None = None
@@ -170,12 +171,12 @@ class IgnoreRule:
 
     def __post_init__(self) -> None:
         if not isinstance(self.reason, str) or not self.reason.strip():
-            raise ConfigError(f"ignore rule {self.path!r} needs a non-empty reason", key="reason")
+            raise ConfigError(f"{self.label} {self.path!r} needs a non-empty reason", key="reason")
         if not isinstance(self.path, str) or not self.path.strip():
-            raise ConfigError("ignore rule needs a non-empty path", key="path")
+            raise ConfigError(f"{self.label} needs a non-empty path", key="path")
         if self.endpoint is not None and not self.endpoint.strip():
-            raise ConfigError(f"ignore rule {self.path!r} has an empty endpoint", key="endpoint")
-        object.__setattr__(self, "_tokens", _compile_path(self.path.strip()))
+            raise ConfigError(f"{self.label} {self.path!r} has an empty endpoint", key="endpoint")
+        object.__setattr__(self, "_tokens", _compile_path(self.path.strip(), self.label))
         object.__setattr__(self, "_endpoint", _glob(self.endpoint.strip()) if self.endpoint else None)
 
     def applies_to(self, endpoint: str) -> bool:
@@ -183,6 +184,28 @@ class IgnoreRule:
 
     def matches(self, segments: tuple[Segment, ...]) -> bool:
         return _match(self._tokens, 0, segments, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreRule(DeclaredRule):
+    """A declared path to leave out of body parity altogether."""
+
+    label: ClassVar[str] = "ignore rule"
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's, once non-ASCII is left as itself (TOML has no surrogate
+    pairs) and DEL, which JSON leaves raw and TOML refuses, is escaped."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F")
+
+
+def ignore_block(path: str, endpoint: str | None = None) -> str:
+    """The ``[[ignore]]`` block that declares a path, ready to paste into chatmigrate.toml once its reason is given."""
+    lines = ["[[ignore]]", f"path = {toml_string(path)}"]
+    if endpoint:
+        lines.append(f"endpoint = {toml_string(endpoint)}")
+    lines.append('reason = ""')
+    return "\n".join(lines) + "\n"
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
@@ -198,12 +221,12 @@ def _name_token(name: str) -> tuple[Any, ...]:
     return ("key", name)
 
 
-def _compile_path(path: str) -> tuple[tuple[Any, ...], ...]:
+def _compile_path(path: str, label: str) -> tuple[tuple[Any, ...], ...]:
     if path.startswith("/"):
         return tuple(_pointer_token(part) for part in path[1:].split("/"))
     if path.startswith("$"):
-        return _jsonpath_tokens(path)
-    raise ConfigError(f"ignore rule path {path!r} is neither a JSON pointer (/a/b) nor a JSON path ($.a.b)", key="path")
+        return _jsonpath_tokens(path, label)
+    raise ConfigError(f"{label} path {path!r} is neither a JSON pointer (/a/b) nor a JSON path ($.a.b)", key="path")
 
 
 def _pointer_token(part: str) -> tuple[Any, ...]:
@@ -215,13 +238,13 @@ def _pointer_token(part: str) -> tuple[Any, ...]:
     return _name_token(name)
 
 
-def _jsonpath_tokens(path: str) -> tuple[tuple[Any, ...], ...]:
+def _jsonpath_tokens(path: str, label: str) -> tuple[tuple[Any, ...], ...]:
     tokens: list[tuple[Any, ...]] = []
     position = 1
     while position < len(path):
         match = _PATH_TOKEN.match(path, position)
         if match is None:
-            raise ConfigError(f"ignore rule path {path!r}: cannot read {path[position:]!r}", key="path")
+            raise ConfigError(f"{label} path {path!r}: cannot read {path[position:]!r}", key="path")
         position = match.end()
         if match.group(0) == "..":
             tokens.append(_DEEP)
@@ -229,7 +252,7 @@ def _jsonpath_tokens(path: str) -> tuple[tuple[Any, ...], ...]:
                 continue
             name = re.match(r"[^.\[\]]+", path[position:])
             if name is None:
-                raise ConfigError(f"ignore rule path {path!r}: '..' needs a name after it", key="path")
+                raise ConfigError(f"{label} path {path!r}: '..' needs a name after it", key="path")
             tokens.append(_name_token(name.group(0)))
             position += name.end()
         elif match.group("name") is not None:
@@ -288,11 +311,11 @@ def _match(tokens: tuple[tuple[Any, ...], ...], ti: int, segments: tuple[Segment
 
 
 class RuleBook:
-    """Declared ignore rules and how many differences each one matched (its ledger)."""
+    """Declared rules and how many differences each one matched (its ledger); specs become ignore rules."""
 
     def __init__(self, rules: Iterable[RuleSpec] = ()) -> None:
-        self.rules: list[IgnoreRule] = [
-            rule if isinstance(rule, IgnoreRule) else IgnoreRule(rule.path, rule.reason, rule.endpoint)
+        self.rules: list[DeclaredRule] = [
+            rule if isinstance(rule, DeclaredRule) else IgnoreRule(rule.path, rule.reason, rule.endpoint)
             for rule in rules
         ]
         self._counts = [0] * len(self.rules)
@@ -317,5 +340,5 @@ class RuleBook:
             for rule, count in zip(self.rules, self._counts, strict=True)
         ]
 
-    def unused(self) -> list[IgnoreRule]:
+    def unused(self) -> list[DeclaredRule]:
         return [rule for rule, count in zip(self.rules, self._counts, strict=True) if count == 0]

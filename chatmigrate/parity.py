@@ -1,43 +1,27 @@
 """The parity suite: replay the corpus, compare the sides, check WebSocket parity, and say who we were.
 
-Its product is a ``RunResult`` fragment (targets with principals, warnings,
-entries, findings, noise, rules, latency, endpoints); ``chatmigrate replay``
-adds the verdict and writes ``run.json``, ``chatmigrate gate`` merges it with
-the audit first.
+Its product is a judged ``RunResult`` (targets with principals, warnings, entries, findings, noise, rules,
+latency, endpoints, verdict) written to ``run.json``; ``chatmigrate gate`` adds the audit to it and judges again.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from chatmigrate import __version__
 from chatmigrate.compare import compare_file
 from chatmigrate.config import Config
-from chatmigrate.contracts import schema_violations
 from chatmigrate.corpus import load_corpus
-from chatmigrate.errors import ConfigError, TransportError
+from chatmigrate.errors import TransportError
 from chatmigrate.recorded import Recorded
-from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict, from_dict, to_dict
-from chatmigrate.redact import redact_obj
-from chatmigrate.replay import (
-    EXCHANGES_FILE,
-    ProgressCallback,
-    ReplayOptions,
-    ReplaySummary,
-    Target,
-    run_replay,
-    targets_from_config,
-)
+from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict
+from chatmigrate.replay import ProgressCallback, ReplayOptions, ReplaySummary, Target, run_replay, targets_from_config
+from chatmigrate.results import EXCHANGES_FILE, timestamp, write_run
 from chatmigrate.verdict import judge_run
 from chatmigrate.vocab import Tier
 from chatmigrate.wsparity import run_ws_parity
-
-RUN_FILE = "run.json"
-RESULTS_SCHEMA = "results"
 
 
 @dataclass(slots=True)
@@ -46,6 +30,13 @@ class ParityOutcome:
     results_dir: Path
     replay: ReplaySummary | None
     transport_error: str | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        """The verdict ``run_parity`` recorded on the result."""
+        if self.result.verdict is None:
+            raise ValueError("this parity outcome is not judged yet")
+        return self.result.verdict
 
 
 def run_parity(
@@ -60,10 +51,12 @@ def run_parity(
     progress: ProgressCallback | None = None,
     recorded: Sequence[Recorded] | None = None,
 ) -> ParityOutcome:
-    """Replay -> compare -> WebSocket parity. A transport failure is kept in the outcome, not raised,
-    so that what was gathered is still compared and reported (the verdict then exits 3). With ``recorded``
-    traffic, its requests are the corpus and its answers stand for old: only the other sides are called."""
-    started = _now()
+    """Replay -> compare -> WebSocket parity, judged (``outcome.verdict``) and written to ``run.json``.
+
+    A transport failure is kept in the outcome, not raised, so that what was gathered is still compared,
+    judged and reported (the verdict then exits 3). With ``recorded`` traffic, its requests are the corpus
+    and its answers stand for old: only the other sides are called."""
+    started = timestamp()
     targets = targets_from_config(config)
     if recorded is not None:
         entries = [pair.entry for pair in recorded]
@@ -98,20 +91,23 @@ def run_parity(
         result.warnings.append("WebSocket parity skipped: a recorded capture holds HTTP traffic only")
     elif transport_error is None:
         transport_error = _add_ws_parity(result, config, targets, writes=writes, shard=shard)
-    result.finished_at = _now()
-    return ParityOutcome(result=result, results_dir=out_dir, replay=summary, transport_error=transport_error)
+    result.finished_at = timestamp()
+    outcome = ParityOutcome(result=result, results_dir=out_dir, replay=summary, transport_error=transport_error)
+    judge(outcome, config)
+    write_run(result, out_dir)
+    return outcome
 
 
 def _principal_warnings(targets: Sequence[Target]) -> list[str]:
     """Different users on the two sides make every permission difference look like a migration bug."""
-    reference = next((t for t in targets if t.side == "old"), None)
+    reference = next((t for t in targets if t.side == Tier.OLD), None)
     if reference is None:
         return []
     return [
         f"targets run as different principals: old as {reference.auth.principal!r}, {t.side} as "
         f"{t.auth.principal!r}; differences may come from permissions rather than the migration"
         for t in targets
-        if t.side != "old" and t.auth.principal != reference.auth.principal
+        if t.side != Tier.OLD and t.auth.principal != reference.auth.principal
     ]
 
 
@@ -127,7 +123,7 @@ def _add_ws_parity(
     if shard is not None and shard[0] != 1:
         return None
     sides = {target.side: target for target in targets}
-    ws = run_ws_parity(config.ws, sides["old"], sides["new"])
+    ws = run_ws_parity(config.ws, sides[Tier.OLD], sides[Tier.NEW])
     result.findings.extend(ws.findings)
     result.endpoints.extend(ws.endpoints)
     result.warnings.extend(ws.warnings)
@@ -139,41 +135,3 @@ def judge(outcome: ParityOutcome, config: Config) -> Verdict:
     return judge_run(
         outcome.result, config.gate.limits, baseline_path=config.gate.baseline, transport_error=outcome.transport_error
     )
-
-
-def write_run(result: RunResult, out_dir: Path) -> Path:
-    path = out_dir / RUN_FILE
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(redact_obj(to_dict(result)), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"cannot write results: {error.strerror}", file=str(path)) from None
-    return path
-
-
-def load_run(results_dir: Path | str) -> RunResult:
-    """Read ``run.json`` from a results folder (or the file itself); any defect is one ConfigError."""
-    path = Path(results_dir)
-    if path.is_dir():
-        path = path / RUN_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise ConfigError("no run.json here; run 'chatmigrate gate' or 'replay' first", file=str(path)) from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read results: {error}", file=str(path)) from error
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"not valid JSON: {error.msg}", file=str(path), line=error.lineno) from error
-    problems = schema_violations(RESULTS_SCHEMA, document)
-    if problems:
-        raise ConfigError(f"not a chatmigrate run result: {problems[0]}", file=str(path))
-    try:
-        return from_dict(RunResult, document)
-    except (ValueError, TypeError, KeyError) as error:
-        raise ConfigError(f"not a chatmigrate run result: {error}", file=str(path)) from error
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -11,40 +11,27 @@ parity, transport failures), so the suite passes only when no finding fails the 
 
 from __future__ import annotations
 
-import logging
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from chatmigrate import __version__, baseline
-from chatmigrate.audit import run_audit, selected_cases
-from chatmigrate.audit.catalogue import CONTRACT, MUTATION, Case
-from chatmigrate.audit.target import AuditTarget, audit_options_from_config, embedded_target, target_from_config
-from chatmigrate.compare import (
-    CHECK_BODY,
-    CHECK_JSON,
-    CHECK_OUTCOME,
-    CHECK_SCHEMA,
-    compare_exchanges,
-    group_exchanges,
-    read_exchanges,
-)
-from chatmigrate.config import Config, embedded_config, load_config
-from chatmigrate.corpus import load_corpus
-from chatmigrate.errors import ChatmigrateError, UsageError
-from chatmigrate.parity import judge, run_parity, write_run
-from chatmigrate.records import AuditResult, CorpusEntry, Finding, RunResult
-from chatmigrate.redact import redact
-from chatmigrate.replay import EXCHANGES_FILE
-from chatmigrate.report.text import finding_text
-from chatmigrate.verdict import fails_gate, judge_run
-from chatmigrate.vocab import AuditState, Tier
+if TYPE_CHECKING:
+    from chatmigrate.api import AuditTarget, Config, Finding, RunResult, Verdict
+    from chatmigrate.audit.catalogue import Case
+    from chatmigrate.records import AuditResult, CorpusEntry
+    from chatmigrate.vocab import Tier
+
+# This module is the pytest11 entry point: every pytest run of a project with chatmigrate installed imports
+# it. At import it loads only pytest and the standard library; chatmigrate itself (even its errors, which
+# compile the redaction patterns) is imported inside the hooks and tests that --chatmigrate-config adds.
 
 EMBEDDED = "embedded"
+AUDIT_RESULTS = "audit"
+"""The audit's run.json goes into this subfolder of the results folder, beside the parity run's."""
 MARKERS = {
     "chatmigrate": "a chatmigrate parity or audit test (added by --chatmigrate-config)",
     "chatmigrate_parity": "a chatmigrate parity test: one corpus entry replayed on old and new",
@@ -56,8 +43,6 @@ EVIDENCE_CHARS = 600
 ItemT = TypeVar("ItemT", bound=pytest.Item)
 Home = str | tuple[str, str] | None
 """Where a finding is filed: an entry id, an audit (case id, tier), or None for the run-wide test."""
-ENTRY_CHECKS = frozenset({CHECK_JSON, CHECK_OUTCOME, CHECK_BODY, CHECK_SCHEMA})
-"""Checks made on one entry's exchanges (the others judge the run as a whole)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -105,6 +90,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     suite = config.stash.get(_SUITE, None)
     lines = suite.summary() if suite is not None else []
     if lines:
+        from chatmigrate.redact import redact
+
         terminalreporter.write_sep("-", "chatmigrate")
         for line in lines:
             terminalreporter.write_line(redact(line))
@@ -143,14 +130,12 @@ class _Once:
                 self._value = self._compute()
             except Exception as error:
                 self._error = error
-        if isinstance(self._error, ChatmigrateError):
-            raise _Failed(f"chatmigrate: {redact(str(self._error))}")
         if self._error is not None:
-            first = str(self._error).splitlines()[0] if str(self._error) else ""
-            raise _Failed(
-                f"chatmigrate: internal error: {type(self._error).__name__}: {redact(first)} "
-                "(rerun with --full-trace for the traceback)"
-            ) from self._error
+            from chatmigrate.errors import ChatmigrateError, one_line
+
+            cause = None if isinstance(self._error, ChatmigrateError) else self._error
+            suffix = " (rerun with --full-trace for the traceback)" if cause else ""
+            raise _Failed(f"chatmigrate: {one_line(self._error)}{suffix}") from cause
         assert self._value is not None
         return self._value
 
@@ -179,45 +164,33 @@ class _Suite:
         return [item for item in self.session.items if isinstance(item, kind)]
 
     def _run_parity(self) -> _Judged:
+        from chatmigrate import api
+
         chosen = {item.name for item in self._selected(_EntryTest)}
         entries = [e for e in self.entries if (e.id in chosen or not chosen) and self.sendable(e)]
-        outcome = run_parity(self.config, entries=entries)
-        verdict = judge(outcome, self.config)
-        write_run(outcome.result, outcome.results_dir)
+        outcome = api.run_parity(self.config, entries=entries)
         gating = _gating(outcome.result, self.config)
-        shown = _entries_showing(outcome.results_dir / EXCHANGES_FILE, gating, self.config)
+        shown = _entries_showing(outcome.results_dir, gating, self.config)
         owned = {entry.id for entry in self.entries}
         entry_homes = _file(gating, lambda f: shown.get(_key(f)) or [f.subject if f.subject in owned else None])
         judged = _Judged(outcome.result, gating, entry_homes)
-        if outcome.transport_error:
-            judged.problem = verdict.reason
+        judged.problem = _problem(outcome.verdict)
         judged.note = f"{len(outcome.result.entries)} entries replayed; results in {outcome.results_dir}"
         return judged
 
     def _run_audit(self) -> _Judged:
+        from chatmigrate import api
+
         chosen = frozenset(item.case_id for item in self._selected(_CaseTest))
-        started = _now()
-        outcome = run_audit(self.target, audit_options_from_config(self.config, cases=chosen or None))
-        result = RunResult(
-            tool_version=__version__,
-            started_at=started,
-            finished_at=_now(),
-            targets=self.target.infos(),
-            warnings=outcome.warnings,
-            findings=outcome.findings,
-            audit=outcome.results,
-        )
-        limits = self.config.gate.limits
-        verdict = judge_run(
-            result, limits, baseline_path=self.config.gate.baseline, transport_error=outcome.transport_error
-        )
+        options = api.audit_options_from_config(self.config, cases=chosen or None)
+        results = self.config.run.output_dir / AUDIT_RESULTS
+        outcome = api.run_audit(self.config, self.target, options, results_dir=results, formats=())
         owned = {(case.id, tier) for case, tier in self.cases}
-        gating = _gating(result, self.config)
+        gating = _gating(outcome.result, self.config)
         case_homes = _file(gating, lambda f: [home if (home := (f.subject, f.tier or "")) in owned else None])
-        judged = _Judged(result, gating, case_homes)
-        if outcome.transport_error:
-            judged.problem = verdict.reason
-        judged.note = f"{len(outcome.results)} case results"
+        judged = _Judged(outcome.result, gating, case_homes)
+        judged.problem = _problem(outcome.verdict)
+        judged.note = f"{len(outcome.result.audit)} case results; results in {results}"
         return judged
 
     def summary(self) -> list[str]:
@@ -240,8 +213,17 @@ _SUITE = pytest.StashKey[_Suite]()
 
 def _gating(result: RunResult, config: Config) -> list[Finding]:
     """The gate's rule per finding, on a judged result: at or above the threshold and not in the baseline."""
+    from chatmigrate.verdict import fails_gate
+
     accepted = frozenset(result.accepted)
     return [finding for finding in result.findings if fails_gate(finding, config.gate.limits, accepted)]
+
+
+def _problem(verdict: Verdict) -> str | None:
+    """A target that broke mid-run fails the run-wide test with the verdict's reason."""
+    from chatmigrate.vocab import ExitCode
+
+    return verdict.reason if verdict.exit_code == ExitCode.TRANSPORT else None
 
 
 def _file(findings: list[Finding], homes: Callable[[Finding], Iterable[Home]]) -> dict[Home, list[Finding]]:
@@ -257,18 +239,21 @@ def _key(finding: Finding) -> tuple[str, ...]:
     return (finding.endpoint, *finding.group_key)
 
 
-def _entries_showing(exchanges: Path, findings: list[Finding], config: Config) -> dict[tuple[str, ...], list[str]]:
+def _entries_showing(results: Path, findings: list[Finding], config: Config) -> dict[tuple[str, ...], list[str]]:
     """Every entry that shows each per-entry finding, not only the one it names.
 
     The run reports a drift once, naming its first entry, but each affected entry's test must
     fail. Each entry compared alone learns noise from itself only, so it shows at least what the
     run found in it; keeping only the run's findings drops what the run's noise learning excused.
     """
-    wanted = {_key(finding) for finding in findings if finding.check in ENTRY_CHECKS}
+    from chatmigrate.compare import compare_exchanges, group_exchanges, read_exchanges
+    from chatmigrate.results import EXCHANGES_FILE
+
+    wanted = {_key(finding) for finding in findings if finding.check.per_entry}
     shown: dict[tuple[str, ...], list[str]] = {}
     if not wanted:
         return shown
-    for group in group_exchanges(read_exchanges(exchanges)):
+    for group in group_exchanges(read_exchanges(results / EXCHANGES_FILE)):
         alone = compare_exchanges([group], config.ignore, config.compare)
         for key in {_key(finding) for finding in alone.findings} & wanted:
             shown.setdefault(key, []).append(group[0].entry_id)
@@ -276,22 +261,32 @@ def _entries_showing(exchanges: Path, findings: list[Finding], config: Config) -
 
 
 def _open_suite(config: pytest.Config, session: pytest.Session) -> _Suite:
+    """The targets as ``chatmigrate gate`` resolves them, kept open (an embedded server running) for the session."""
+    from chatmigrate import api
+    from chatmigrate.audit import selected_cases
+    from chatmigrate.audit.catalogue import CONTRACT, MUTATION
+    from chatmigrate.corpus import load_corpus
+    from chatmigrate.errors import UsageError
+
     value: str = config.getoption("chatmigrate_config")
     drifts: list[str] = config.getoption("chatmigrate_drift")
     flaws: list[str] = config.getoption("chatmigrate_flaw")
-    if value == EMBEDDED:
-        loaded, target = _embedded(config, drifts, flaws)
-    else:
-        if drifts or flaws:
-            raise UsageError(
-                "--chatmigrate-drift and --chatmigrate-flaw switch the embedded server: "
-                "use them with --chatmigrate-config embedded"
-            )
-        loaded = load_config(config.invocation_params.dir / value)
-        target = target_from_config(loaded)
+    embedded = value == EMBEDDED
+    if (drifts or flaws) and not embedded:
+        raise UsageError(
+            "--chatmigrate-drift and --chatmigrate-flaw switch the embedded server: "
+            "use them with --chatmigrate-config embedded"
+        )
+    stack = contextlib.ExitStack()
+    config.add_cleanup(stack.close)
+    path = None if embedded else config.invocation_params.dir / value
+    loaded, server = stack.enter_context(api.open_targets(path, {}, drifts=drifts, flaws=flaws, embedded=embedded))
+    target = api.embedded_target(server) if server else api.target_from_config(loaded)
     if loaded.gate.baseline is not None:
+        from chatmigrate import baseline
+
         baseline.load(loaded.gate.baseline)
-    options = audit_options_from_config(loaded)
+    options = api.audit_options_from_config(loaded)
     generated = [case for case, wanted in ((MUTATION, options.budget > 0), (CONTRACT, options.contract)) if wanted]
     cases = [
         (case, tier)
@@ -302,23 +297,14 @@ def _open_suite(config: pytest.Config, session: pytest.Session) -> _Suite:
     return _Suite(loaded, target, load_corpus(loaded.run.corpus), cases, session)
 
 
-def _embedded(config: pytest.Config, drifts: list[str], flaws: list[str]) -> tuple[Config, AuditTarget]:
-    """A reference server for the whole session, with the drifts and flaws asked for."""
-    from chatmigrate.embedded import EmbeddedServer
-    from chatmigrate.targets import embedded_server_config
-
-    server = EmbeddedServer(embedded_server_config(drifts, flaws, None)).start()
-    config.add_cleanup(server.stop)
-    logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
-    return embedded_config(server), embedded_target(server)
-
-
 class _Root(pytest.Collector):
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        from chatmigrate.errors import ChatmigrateError, one_line
+
         try:
             suite = _open_suite(self.config, self.session)
         except ChatmigrateError as error:
-            raise self.CollectError(f"chatmigrate: {redact(str(error))}") from None
+            raise self.CollectError(f"chatmigrate: {one_line(error)}") from None
         self.config.stash[_SUITE] = suite
         parity = _ParityTests.from_parent(self, name="parity")
         parity.add_marker("chatmigrate_parity")
@@ -382,6 +368,8 @@ class _CaseTest(_Test):
         self.tier = tier
 
     def runtest(self) -> None:
+        from chatmigrate.vocab import AuditState
+
         judged = self.suite.audit.get()
         _fail_on(judged, (self.case_id, self.tier), f"audit case {self.case_id} on {self.tier}")
         result = _audit_result(judged.result.audit, self.case_id, self.tier)
@@ -418,6 +406,8 @@ def _audit_result(results: list[AuditResult], case_id: str, tier: str) -> AuditR
 def _fail_on(judged: _Judged, home: Home, what: str) -> None:
     findings = judged.failing.get(home)
     if findings:
+        from chatmigrate.redact import redact
+
         threshold = judged.result.verdict.threshold.value if judged.result.verdict else ""
         head = f"{what}: {len(findings)} finding(s) at or above {threshold}, not accepted by the baseline"
         raise _Failed(redact("\n\n".join([head, *(_describe(finding) for finding in findings)])))
@@ -425,8 +415,6 @@ def _fail_on(judged: _Judged, home: Home, what: str) -> None:
 
 def _describe(finding: Finding) -> str:
     """What a developer needs to act on a finding without opening the report."""
+    from chatmigrate.report.text import finding_text
+
     return finding_text(finding, value_chars=VALUE_CHARS, evidence_chars=EVIDENCE_CHARS)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES
 from chatmigrate.errors import ConfigError
 from chatmigrate.har import to_entry
 from chatmigrate.records import CorpusEntry, Exchange
@@ -27,7 +28,6 @@ from chatmigrate.vocab import Tier
 
 SEPARATOR = "\n🐵🙈🙉\n".encode()
 REQUEST, RESPONSE = b"1", b"2"
-DEFAULT_BODY_CAP = 16 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -46,7 +46,7 @@ class HttpMessage:
         return next((value for key, value in self.headers if key.lower() == name), "")
 
 
-def load_gor(path: Path, *, body_cap: int = DEFAULT_BODY_CAP) -> list[Recorded]:
+def load_gor(path: Path, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> list[Recorded]:
     """Pairs in capture order; a request without its response (or the reverse) is skipped, not guessed."""
     try:
         data = path.read_bytes()
@@ -59,7 +59,7 @@ def load_gor(path: Path, *, body_cap: int = DEFAULT_BODY_CAP) -> list[Recorded]:
             requests[payload_id] = (number, message)
         elif kind == RESPONSE and payload_id in requests:
             order, request = requests.pop(payload_id)
-            pair = _pair(order, request, message, latency, body_cap)
+            pair = _pair(order, request, message, latency, max_body_bytes)
             if pair is not None:
                 recorded.append(pair)
     if not recorded and data.strip():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -82,6 +83,8 @@ class Finding:
     reproducer: str | None = None
     entries: list[str] = field(default_factory=list)
     probes: int = 0
+    accept_toml: str | None = None
+    """chatmigrate.toml lines that accept this finding once their ``reason`` is filled in."""
 
     def __post_init__(self) -> None:
         self.check = Check(self.check)
@@ -109,31 +112,40 @@ class Finding:
         return tuple(str(part or "") for part in (self.check, self.kind, self.variant, self.tier, self.path))
 
     def _v1_kind(self) -> str | None:
-        if self.kind is None or self.kind not in _VARIANT_KINDS:
+        if self.kind is None or self.variant is None:
             return self.kind
-        return f"status {self.variant}" if self.kind is FindingKind.STATUS_CHANGED else self.variant
+        return _V1_SPELLING.get(self.kind, "{kind}-{variant}").format(kind=self.kind.value, variant=self.variant)
 
 
-_VARIANT_KINDS = frozenset(
-    {
-        FindingKind.OUTCOME_CHANGED,
-        FindingKind.STATUS_CHANGED,
-        FindingKind.SCHEMA_VIOLATION,
-        FindingKind.CONTRACT_CHECK,
-    }
-)
+_V1_SPELLING: dict[FindingKind, str] = {
+    FindingKind.OUTCOME_CHANGED: "{variant}",
+    FindingKind.SCHEMA_VIOLATION: "{variant}",
+    FindingKind.CONTRACT_CHECK: "{variant}",
+    FindingKind.STATUS_CHANGED: "status {variant}",
+    FindingKind.FIXED_CRASH: "fixed-crash {variant}",
+}
+"""How results v1 spelled a kind with its variant; any other kind's variant is a status, spelled ``html-404``."""
+_PAIR_PREFIXES = {
+    kind: spelling.removesuffix("{variant}") for kind, spelling in _V1_SPELLING.items() if spelling != "{variant}"
+}
 _KIND_VALUES = frozenset(kind.value for kind in FindingKind)
+_AT_STATUS = re.compile(r"(?P<kind>[a-z-]+)-(?P<status>[1-5]\d\d)")
 
 
 def read_kind(check: Check, text: str) -> tuple[FindingKind, str | None]:
-    """A kind given as a string: a member's value, or the results-v1 spelling of a kind with variants
-    (``ok->unauthenticated``, ``status 400->422``, a schema rule, a schemathesis check name)."""
+    """A kind given as a string: a member's value, or the results-v1 spelling of a kind with its variant
+    (``html-404``, ``ok->unauthenticated``, ``status 400->422``, a schema rule, a schemathesis check name)."""
     if text in _KIND_VALUES:
         return FindingKind(text), None
-    if check is Check.AUTH_OUTCOME and text.startswith("status "):
-        return FindingKind.STATUS_CHANGED, text.removeprefix("status ")
-    if check is Check.AUTH_OUTCOME and "->" in text:
-        return FindingKind.OUTCOME_CHANGED, text
+    at_status = _AT_STATUS.fullmatch(text)
+    if at_status is not None and at_status["kind"] in _KIND_VALUES:
+        return FindingKind(at_status["kind"]), at_status["status"]
+    if check is Check.AUTH_OUTCOME:
+        for kind, prefix in _PAIR_PREFIXES.items():
+            if text.startswith(prefix):
+                return kind, text.removeprefix(prefix)
+        if "->" in text:
+            return FindingKind.OUTCOME_CHANGED, text
     if check is Check.SCHEMA:
         return FindingKind.SCHEMA_VIOLATION, text
     if check is Check.AUDIT and "_" in text and text.isidentifier():
@@ -155,6 +167,8 @@ class NoisePath:
     path: str
     side: str
     examples: list[str] = field(default_factory=list)
+    ignore_toml: str = ""
+    """The ``[[ignore]]`` block that would declare this path, for a reviewer who prefers it declared."""
 
 
 @dataclass(slots=True)

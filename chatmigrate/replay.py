@@ -1,6 +1,7 @@
 """The replay runner: send every corpus entry to every side, twice, and stream the exchanges to disk.
 
-Memory stays bounded whatever the corpus size: bodies are read up to a cap and
+Memory stays bounded whatever the corpus size or the target's answers: a body over
+``max_body_bytes`` (on the wire or decoded) is recorded as ``too-large``, not read, and
 each entry's exchanges are written (contiguously, flushed) as soon as it is
 complete, so compare can stream the file and ``resume`` can pick up after a
 crash or Ctrl-C. Retries are for transport failures only: an HTTP status,
@@ -17,19 +18,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import httpx
 
 from chatmigrate import auth as auth_mod
+from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, describe, iter_bounded
 from chatmigrate.config import CHAT_PATH, Config, RunOptions, TargetConfig
 from chatmigrate.corpus import shard as shard_entries
 from chatmigrate.errors import TransportError, UsageError
 from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.redact import redact
 from chatmigrate.responses import exchange_lines, record_response
-
-EXCHANGES_FILE = "exchanges.jsonl"
+from chatmigrate.results import EXCHANGES_FILE, ExchangeLog, Plan
 
 ProgressCallback = Callable[[int, int], None]
 """``(done, total)`` entries: called once before the first request (``done`` counts resumed entries), then
@@ -50,11 +51,13 @@ class Target:
 
     @classmethod
     def from_config(cls, config: TargetConfig, run: RunOptions) -> Target:
+        timeout = config.timeout or run.timeout
+        bounds = auth_mod.LoginBounds(max_body_bytes=run.max_body_bytes, timeout=timeout)
         return cls(
             side=config.side,
             base_url=config.base_url.rstrip("/"),
-            auth=auth_mod.build_auth(config.auth, config.base_url),
-            timeout=config.timeout or run.timeout,
+            auth=auth_mod.build_auth(config.auth, config.base_url, bounds=bounds),
+            timeout=timeout,
             path_map=dict(config.path_map),
             routes=dict(config.routes),
             embedded=config.embedded,
@@ -91,7 +94,7 @@ class ReplayOptions:
     retries: int = 2
     backoff: float = 0.2
     repeats: int = 2
-    body_cap: int = 2 * 1024 * 1024
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     allow_writes: bool = False
     resume: bool = False
     shard: tuple[int, int] | None = None
@@ -109,7 +112,7 @@ class ReplayOptions:
             retries=run.retries,
             backoff=run.backoff,
             repeats=run.repeats,
-            body_cap=run.body_cap,
+            max_body_bytes=run.max_body_bytes,
             **changes,
         )
 
@@ -140,15 +143,13 @@ async def replay(
     """Replay ``entries`` on every target into ``out_dir/exchanges.jsonl``; returns what was done."""
     if options.shard is not None:
         entries = shard_entries(entries, *options.shard)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / EXCHANGES_FILE
-    plans = {entry.id: planned_requests(entry, targets, options.repeats) for entry in entries}
-    done = completed_on_disk(path, plans) if options.resume else set()
-    pending = [entry for entry in entries if entry.id not in done]
+    plans: Plan = {entry.id: planned_requests(entry, targets, options.repeats) for entry in entries}
+    log = ExchangeLog(out_dir, plans, resume=options.resume)
+    pending = [entry for entry in entries if entry.id not in log.done]
     _check_writes(pending, targets, options.allow_writes)
-    summary = ReplaySummary(path=path, resumed=len(done))
-    with path.open("a" if options.resume else "w", encoding="utf-8") as sink:
-        run = _Run(targets, options, sink, summary, total=len(entries))
+    summary = ReplaySummary(path=out_dir / EXCHANGES_FILE, resumed=len(log.done))
+    with log:
+        run = _Run(targets, options, log, summary, total=len(entries))
         async with contextlib.AsyncExitStack() as stack:
             for target in targets:
                 run.clients[target.side] = await stack.enter_async_context(open_client(target, options.concurrency))
@@ -180,66 +181,17 @@ def _check_writes(entries: Iterable[CorpusEntry], targets: Sequence[Target], all
         )
 
 
-def completed_on_disk(path: Path, plans: dict[str, list[tuple[str, int]]]) -> set[str]:
-    """Entries already complete in the JSONL; a partial tail (line or entry) is cut off so appends stay clean."""
-    if not path.exists():
-        return set()
-    done: set[str] = set()
-    good_end = 0
-    offset = 0
-    group: tuple[str, set[tuple[str, int]]] | None = None
-    with path.open("rb") as source:
-        for raw in source:
-            record = _parse_line(raw)
-            if record is None:
-                break
-            entry_id, pair = record
-            if group is not None and group[0] != entry_id:
-                _close_group(group, plans, done, path)
-                good_end = offset
-                group = None
-            group = group or (entry_id, set())
-            group[1].add(pair)
-            offset += len(raw)
-    if group is not None and _is_complete(group, plans):
-        done.add(group[0])
-        good_end = offset
-    with path.open("r+b") as sink:
-        sink.truncate(good_end)
-    return done
-
-
-def _parse_line(raw: bytes) -> tuple[str, tuple[str, int]] | None:
-    if not raw.endswith(b"\n"):
-        return None
-    try:
-        record = json.loads(raw)
-        return str(record["entry_id"]), (str(record["side"]), int(record["attempt"]))
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _is_complete(group: tuple[str, set[tuple[str, int]]], plans: dict[str, list[tuple[str, int]]]) -> bool:
-    plan = plans.get(group[0])
-    return plan is None or set(plan) == group[1]
-
-
-def _close_group(
-    group: tuple[str, set[tuple[str, int]]], plans: dict[str, list[tuple[str, int]]], done: set[str], path: Path
-) -> None:
-    if not _is_complete(group, plans):
-        raise UsageError(
-            f"{path}: entry {group[0]!r} was recorded with other targets or repeats than this "
-            "run; resume with the same config, or write to a new --out folder"
-        )
-    done.add(group[0])
-
-
 def open_client(target: Target, concurrency: int) -> httpx.AsyncClient:
     """Cookies are the auth adapter's business: the client's own jar accepts none."""
     jar = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(timeout=httpx.Timeout(target.timeout), follow_redirects=False, cookies=jar, limits=limits)
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(target.timeout),
+        follow_redirects=False,
+        cookies=jar,
+        limits=limits,
+        headers={"Accept-Encoding": ACCEPT_ENCODING},
+    )
 
 
 class _Pacer:
@@ -265,11 +217,11 @@ class _Abort(Exception):
 
 class _Run:
     def __init__(
-        self, targets: Sequence[Target], options: ReplayOptions, sink: TextIO, summary: ReplaySummary, total: int
+        self, targets: Sequence[Target], options: ReplayOptions, log: ExchangeLog, summary: ReplaySummary, total: int
     ):
         self.targets = targets
         self.options = options
-        self.sink = sink
+        self.log = log
         self.summary = summary
         self.total = total
         self.finished = summary.resumed
@@ -280,13 +232,17 @@ class _Run:
         self.held: list[list[Exchange]] = []
 
     async def login(self) -> None:
+        """A login that fails at the transport level is retried like a request; a refusal is not."""
         for target in self.targets:
-            try:
-                await target.auth.prepare(self.clients[target.side])
-            except httpx.HTTPError as error:
-                raise TransportError(
-                    f"cannot log in on target {target.side} ({target.base_url}): {_describe(error)}"
-                ) from None
+            for retry in range(self.options.retries + 1):
+                if retry:
+                    await asyncio.sleep(self.options.backoff * 2 ** (retry - 1))
+                try:
+                    await target.auth.prepare(self.clients[target.side])
+                    break
+                except TransportError as error:
+                    if retry == self.options.retries:
+                        raise TransportError(f"cannot log in on target {target.side}: {error}") from None
 
     def report_progress(self) -> None:
         if self.options.on_progress is not None:
@@ -321,9 +277,7 @@ class _Run:
             self.report_progress()
 
     def _write(self, exchanges: list[Exchange]) -> None:
-        """One write and one flush per entry: a crash never leaves half an entry behind a whole one."""
-        self.sink.write(exchange_lines(exchanges))
-        self.sink.flush()
+        self.log.write(exchange_lines(exchanges))
         self.summary.completed += 1
         self.summary.exchanges += len(exchanges)
         self.summary.errors += sum(1 for exchange in exchanges if exchange.error)
@@ -365,22 +319,25 @@ class _Run:
             async with self.semaphore:
                 record.error, record.elapsed_ms = None, 0.0
                 started = time.perf_counter()
+                data = bytearray()
                 try:
                     async with asyncio.timeout(target.timeout):
                         response = await auth_mod.send(client, target.auth, build, stream=True)
                         try:
-                            data, truncated = await _read_capped(response, self.options.body_cap)
+                            async for piece in iter_bounded(response, self.options.max_body_bytes):
+                                data += piece
                         finally:
                             await response.aclose()
-                except (httpx.TransportError, TimeoutError) as error:
+                except BodyTooLarge as error:
+                    record.error = str(error)
+                except (httpx.TransportError, TimeoutError, TransportError) as error:
                     record.error = f"transport: {_describe(error)}"
                     record.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
                     continue
                 except httpx.DecodingError as error:
-                    data, truncated = b"", False
                     record.error = f"undecodable body: {_describe(error)}"
             record.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
-            record_response(record, response, data, truncated, self.options.body_cap)
+            record_response(record, response, data)
             self.failures[target.side] = 0
             return record
         self._count_failure(target, record)
@@ -395,24 +352,10 @@ class _Run:
             )
 
 
-async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    """At most ``cap`` bytes: a 50 MB answer is cut off and closed, not buffered."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > cap:
-            return b"".join(chunks)[:cap], True
-    return b"".join(chunks), False
-
-
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:
     first = group.exceptions[0]
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def _describe(error: BaseException) -> str:
-    detail = str(error).splitlines()[0] if str(error) else ""
-    name = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
-    return redact(f"{name}: {detail}" if detail else name)
+    return redact(describe(error))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import httpx
 
+from chatmigrate.bounded import BodyTooLarge, decode_bounded
 from chatmigrate.compare import is_json_type
 from chatmigrate.records import Exchange
 from chatmigrate.redact import redact, redact_headers, redact_parsed
@@ -29,21 +30,22 @@ def exchange_lines(exchanges: Iterable[Exchange]) -> str:
     )
 
 
-def record_response(record: Exchange, response: httpx.Response, data: bytes, truncated: bool, cap: int) -> None:
+def record_response(record: Exchange, response: httpx.Response, data: bytes | bytearray) -> None:
+    """Status, headers and the body as JSON or text; a record already in error (a body over the limit) keeps
+    what was read as text only. JSON must be valid in its charset: mojibake is not silently replaced."""
     record.status = response.status_code
     record.content_type = response.headers.get("content-type", "")
     record.headers = redact_headers(response.headers.multi_items())
     text = data.decode(response.encoding or "utf-8", errors="replace")
-    if truncated:
-        record.error = f"body larger than {cap} bytes: cut off at the cap"
-        record.text = redact(text[:TEXT_CAP])
+    if record.error:
+        record.text = redact(text[:TEXT_CAP]) if text else None
         return
     if is_json_type(record.content_type):
         try:
-            parsed = json.loads(text)
-        except (ValueError, RecursionError) as error:
+            parsed = json.loads(data.decode(response.encoding or "utf-8"))
+        except (ValueError, RecursionError, LookupError) as error:
             # RecursionError: a body nested thousands deep; it must not kill the run's task group.
-            record.error = record.error or f"content-type says JSON but the body is not: {error}"
+            record.error = f"content-type says JSON but the body is not: {error}"
             record.text = redact(text[:TEXT_CAP])
             return
         record.is_json = True
@@ -55,18 +57,12 @@ def record_response(record: Exchange, response: httpx.Response, data: bytes, tru
 def record_raw(record: Exchange, response: httpx.Response, raw: bytes, cap: int) -> None:
     """A body as it came off the wire (still content-encoded), decoded here under the same bound: a compression
     bomb stops at ``cap`` decoded bytes, and a body that does not decode is an error on the record."""
-    decoded = httpx.Response(response.status_code, headers=response.headers, stream=httpx.ByteStream(raw))
-    chunks: list[bytes] = []
-    size = 0
     try:
-        for chunk in decoded.iter_bytes():
-            size += len(chunk)
-            if size > cap:
-                record_response(record, response, b"", True, cap)
-                return
-            chunks.append(chunk)
+        data = decode_bounded(raw, response.headers.get("content-encoding", ""), cap)
+    except BodyTooLarge as error:
+        record.error, data = str(error), b""
     except httpx.DecodingError as error:
         record.status = response.status_code
         record.error = f"undecodable body: {error}"
         return
-    record_response(record, response, b"".join(chunks), False, cap)
+    record_response(record, response, data)

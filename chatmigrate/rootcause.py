@@ -42,19 +42,23 @@ _PHRASES: dict[FindingKind, str] = {
     FindingKind.OUTBOUND_FETCH: "fetches URLs named in credentials",
     FindingKind.CONTRACT_CHECK: "breaks its contract ({variant})",
     FindingKind.TRANSPORT_ERROR: "gives no answer",
-    FindingKind.NOT_JSON: "answers a non-JSON body where JSON was due",
-    FindingKind.CONTENT_TYPE: "labels JSON with another content type",
-    FindingKind.LOGIN_REDIRECT: "answers with a redirect to a login page",
-    FindingKind.LOGIN_PAGE: "answers with an HTML login page",
-    FindingKind.HTML_404: "answers with an HTML 404 page",
+    FindingKind.NOT_JSON: "answers {status} with a non-JSON body where JSON was due",
+    FindingKind.CONTENT_TYPE: "labels JSON with another content type ({status})",
+    FindingKind.LOGIN_REDIRECT: "answers {status} with a redirect to a login page",
+    FindingKind.LOGIN_PAGE: "answers {status} with an HTML login page",
+    FindingKind.LEGACY_CRASH: "crashes with {status} where the other tiers refuse cleanly",
     FindingKind.OUTCOME_CHANGED: "changes the auth outcome ({variant})",
     FindingKind.STATUS_CHANGED: "changes the status ({variant})",
+    FindingKind.FIXED_CRASH: "refuses cleanly where the legacy admin crashed ({variant})",
     FindingKind.KEY_REMOVED: "drops {path}",
     FindingKind.KEY_ADDED: "adds {path}",
     FindingKind.VALUE_CHANGED: "changes the value of {path}",
     FindingKind.TYPE_CHANGED: "changes the type of {path}",
     FindingKind.LENGTH_CHANGED: "changes the length of {path}",
     FindingKind.ORDER_ONLY: "reorders {path}",
+    FindingKind.SAME_INSTANT: "writes the instants at {path} in another format",
+    FindingKind.DECIMAL_STRING: "writes the decimals at {path} as another JSON type",
+    FindingKind.NUMERIC_STRING_ID: "writes the ids at {path} as another JSON type",
     FindingKind.SCHEMA_VIOLATION: "breaks its contract at {path} ({variant})",
     FindingKind.SOCKET_TO_HISTORY: "loses messages sent over the WebSocket",
     FindingKind.SEND_TO_SOCKET: "loses messages sent with the REST endpoint",
@@ -62,8 +66,8 @@ _PHRASES: dict[FindingKind, str] = {
 """How a root cause of several findings reads after its tier's name; one finding is headed by its own title."""
 
 _JSON_PHRASES: dict[FindingKind, str] = {
-    FindingKind.HTML: "answers an HTML page where JSON was due",
-    FindingKind.REDIRECT: "answers a redirect where JSON was due",
+    FindingKind.HTML: "answers {status} with an HTML page where JSON was due",
+    FindingKind.REDIRECT: "answers {status} with a redirect where JSON was due",
 }
 """The json check's reading of kinds the audit shares."""
 
@@ -73,7 +77,7 @@ class RootCause:
     findings: tuple[Finding, ...]
     """Worst first."""
     statuses: tuple[int, ...] = ()
-    """The statuses its audit cases ended with, for the headline."""
+    """The statuses its audit cases ended with, or its parity findings name as their variant, for the headline."""
 
     @property
     def lead(self) -> Finding:
@@ -133,7 +137,7 @@ def root_causes(findings: Iterable[Finding], audit: Iterable[AuditResult] = ()) 
     causes = []
     for members in groups.values():
         ordered = tuple(sorted(members, key=lambda f: (-f.severity.rank, f.subject, f.endpoint)))
-        statuses = {status_of.get((f.subject, f.tier or "")) for f in ordered if f.check is Check.AUDIT}
+        statuses = {_status(f, status_of) for f in ordered}
         causes.append(RootCause(ordered, tuple(sorted(s for s in statuses if s is not None))))
     return sorted(causes, key=lambda c: (-c.lead.severity.rank, -len(c.findings), c.headline))
 
@@ -141,6 +145,13 @@ def root_causes(findings: Iterable[Finding], audit: Iterable[AuditResult] = ()) 
 def count_line(findings: int, causes: int) -> str:
     """The gate's count: "90 findings in 3 root causes"."""
     return f"{_count(findings, 'finding')} in {_count(causes, 'root cause')}"
+
+
+def _status(finding: Finding, status_of: dict[tuple[str, str], int | None]) -> int | None:
+    """An audit finding's case status; a parity finding's status is its variant where the variant is one."""
+    if finding.check is Check.AUDIT:
+        return status_of.get((finding.subject, finding.tier or ""))
+    return int(finding.variant) if finding.variant is not None and finding.variant.isdigit() else None
 
 
 def _case(finding: Finding) -> tuple[str, ...]:

@@ -100,11 +100,12 @@ def open_targets(
     drifts: Sequence[str] = (),
     flaws: Sequence[str] = (),
     ws_auth: str | None = None,
+    embedded: bool = False,
 ) -> Iterator[tuple[Config, EmbeddedServer | None]]:
-    """The config file given or found; else targets from the environment; else a fresh embedded server
-    (with the requested switches), which is yielded too so that callers can audit it."""
-    found = config_path or find_config()
-    if found is not None or env_defines_targets():
+    """The config file given or found; else targets from the environment; else (or when ``embedded``) a fresh
+    embedded server (with the requested switches), which is yielded too so that callers can audit it."""
+    found = None if embedded else config_path or find_config()
+    if found is not None or (not embedded and env_defines_targets()):
         if drifts or flaws or ws_auth:
             raise UsageError("--drift, --flaw and --ws-auth configure the embedded server; not usable with a config")
         loaded = load_config(found, overrides=overrides) if found else config_from_mapping({}, overrides=overrides)

@@ -98,6 +98,7 @@ class Check(StrEnum):
     LATENCY = "latency"
     NOISE = "noise"
     IGNORE_RULE = "ignore-rule"
+    NORMALISE_RULE = "normalise-rule"
     AUDIT = "audit"
     WS_PARITY = "ws-parity"
 
@@ -111,20 +112,23 @@ _PER_ENTRY_CHECKS = frozenset({Check.JSON, Check.AUTH_OUTCOME, Check.BODY, Check
 
 class FindingKind(StrEnum):
     """What a finding is about, within its check. Kinds that come in many variants (an outcome transition, a
-    contract rule) are one member here, and the variant travels beside it (``Finding.variant``)."""
+    contract rule, the status an answer came with) are one member here, and the variant travels beside it
+    (``Finding.variant``)."""
 
-    # json: what came back where JSON was due
+    # json: what came back where JSON was due; variant is its status ("404"), none for a transport error
     TRANSPORT_ERROR = "transport-error"
     REDIRECT = "redirect"
     LOGIN_REDIRECT = "login-redirect"
     LOGIN_PAGE = "login-page"
-    HTML_404 = "html-404"
     HTML = "html"
     CONTENT_TYPE = "content-type"
     NOT_JSON = "not-json"
-    # auth-outcome: variant "before->after" (outcomes) or "400->422" (statuses)
+    LEGACY_CRASH = "legacy-crash"
+    # auth-outcome: variant "not-found 404->client-error 400" (outcomes and statuses), "400->422" (statuses),
+    # "500->400" (a legacy crash the new tier fixes) or "500" (a server error on both sides)
     OUTCOME_CHANGED = "outcome-changed"
     STATUS_CHANGED = "status-changed"
+    FIXED_CRASH = "fixed-crash"
     # body: the typed JSON differences jsondiff finds
     VALUE_CHANGED = "value_changed"
     TYPE_CHANGED = "type_changed"
@@ -132,6 +136,10 @@ class FindingKind(StrEnum):
     KEY_REMOVED = "key_removed"
     LENGTH_CHANGED = "length_changed"
     ORDER_ONLY = "order_only"
+    # body: a value written another way with the same meaning (see SAME_MEANING)
+    SAME_INSTANT = "same_instant"
+    DECIMAL_STRING = "decimal_string"
+    NUMERIC_STRING_ID = "numeric_string_id"
     # schema: variant is the broken rule, without the offending value
     SCHEMA_VIOLATION = "schema-violation"
     # latency, noise, ignore rules, and the cap on distinct findings of any check
@@ -170,6 +178,18 @@ class FindingKind(StrEnum):
     SESSION_FIXATION = "session-fixation"
     OPEN_REDIRECT = "open-redirect"
     REFUSED_DOWNSTREAM = "refused-downstream"
+
+
+SAME_MEANING: tuple[FindingKind, ...] = (
+    FindingKind.SAME_INSTANT,
+    FindingKind.DECIMAL_STRING,
+    FindingKind.NUMERIC_STRING_ID,
+)
+"""Body differences that change how a value is written but not what it means, and the kinds a
+``[[compare.normalise]]`` rule accepts: ``same_instant`` (one instant written two ways: ``+00:00`` vs ``Z``,
+fractional seconds, epoch seconds vs ISO 8601), ``decimal_string`` (a number on one side, a decimal string of
+equal value on the other: ``29.97`` vs ``"29.97"``), ``numeric_string_id`` (an integer id on one side, the same id
+as a numeric string on the other: ``1`` vs ``"1"``)."""
 
 
 class WsAuth(StrEnum):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from chatmigrate.compare.meaning import normalise_block
+from chatmigrate.noise import ignore_block
 from chatmigrate.records import (
     AuditResult,
     EndpointParity,
@@ -126,6 +128,7 @@ def failing_run() -> RunResult:
             "unknown-room",
             "GET /admin/chat/ [recent_messages]",
             kind=FindingKind.HTML,
+            variant="404",
             tier=Tier.NEW,
             evidence=LOGIN_PAGE,
         ),
@@ -148,6 +151,7 @@ def failing_run() -> RunResult:
             "chat-list",
             CHAT_LIST,
             kind=FindingKind.LOGIN_REDIRECT,
+            variant="302",
             tier=Tier.OLD,
         ),
         Finding(
@@ -184,8 +188,14 @@ def failing_run() -> RunResult:
         entries=["messages-room-1", "purchases-room-1", "chat-list", "unknown-room", "messages-room-2"],
         findings=findings,
         noise=[
-            NoisePath(MESSAGES, "/generated_at", "old", ["2026-11-26T23:00:01Z", "2026-11-26T23:00:02Z"]),
-            NoisePath(MESSAGES, "/request_id", "new", ["5f0c9a", "77ab10"]),
+            NoisePath(
+                MESSAGES,
+                "/generated_at",
+                "old",
+                ["2026-11-26T23:00:01Z", "2026-11-26T23:00:02Z"],
+                ignore_block("/generated_at", MESSAGES),
+            ),
+            NoisePath(MESSAGES, "/request_id", "new", ["5f0c9a", "77ab10"], ignore_block("/request_id", MESSAGES)),
         ],
         rules=[
             RuleLedger("/generated_at", "timestamp of the response", None, 14),
@@ -262,3 +272,28 @@ def large_run(findings: int = 5_000, endpoints: int = 2_000) -> RunResult:
         endpoints=[EndpointParity(name, 50, 45, 5) for name in names],
         verdict=Verdict(False, 1, "too many findings"),
     )
+
+
+def same_meaning_finding(path: str = "$.messages[*].timestamp") -> Finding:
+    """A body finding of form, not meaning, carrying the block that accepts it, as the compare stage writes it."""
+    return Finding(
+        Check.BODY,
+        Severity.MEDIUM,
+        f"{path} is the same instant written differently on new (in 3 entries)",
+        "messages-room-1",
+        MESSAGES,
+        path=path,
+        kind=FindingKind.SAME_INSTANT,
+        tier=Tier.NEW,
+        old="2026-01-05T10:00:00+00:00",
+        new="2026-01-05T10:00:00Z",
+        entries=["messages-room-1", "messages-room-2", "messages-room-3"],
+        accept_toml=normalise_block(FindingKind.SAME_INSTANT, path, MESSAGES),
+    )
+
+
+def accepting_run(path: str = "$.messages[*].timestamp") -> RunResult:
+    """The failing run plus a same-meaning finding that can be accepted."""
+    run = failing_run()
+    run.findings.append(same_meaning_finding(path))
+    return run

@@ -12,23 +12,25 @@ from typing import TypeVar
 import httpx
 import jwt
 import pytest
+from hostile_server import HostileServer
 
 from chatmigrate.auth import (
     AuthAdapter,
+    AuthFailed,
     BearerAuth,
     MintAuth,
     SessionAuth,
     TokenEndpointAuth,
     build_auth,
-    inspect_token,
     mint_token,
     send,
 )
 from chatmigrate.cli import main
 from chatmigrate.config import AuthConfig
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.errors import ConfigError
+from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.redact import MASK
+from chatmigrate.tokeninspect import inspect_token
 
 T = TypeVar("T")
 LEGACY_CHAT = "/admin/chat/"
@@ -116,6 +118,44 @@ def test_token_endpoint_adapter_logs_in_again_when_refresh_is_refused(server: Em
     posted: list[str] = []
     assert run(work, posted) == 200
     assert posted == ["/api/v1/auth/token/", "/api/v1/auth/gone/", "/api/v1/auth/token/"]
+
+
+def test_a_token_endpoint_that_refuses_the_password_is_a_config_error(server: EmbeddedServer) -> None:
+    auth = TokenEndpointAuth(server.base_url, "admin", "wrong-password-123")
+    with pytest.raises(AuthFailed, match="refused: status 401"):
+        run(auth.prepare)
+
+
+@pytest.mark.parametrize(
+    ("fault", "cause"),
+    [
+        ("503", "status 503, no access token in the answer (text/html"),
+        ("no-csrftoken", "status 200, no access token in the answer (text/html"),
+        ("gzip-bomb", "status 200, too-large"),
+        ("truncated", "status 200, RemoteProtocolError"),
+    ],
+)
+def test_a_token_endpoint_that_gives_no_usable_answer_is_a_transport_error(fault: str, cause: str) -> None:
+    with HostileServer(fault, "token") as target:
+        auth = TokenEndpointAuth(target.url, "admin", "any-password")
+        with pytest.raises(TransportError) as caught:
+            run(auth.prepare)
+    assert not isinstance(caught.value, AuthFailed)
+    assert f"token login as 'admin' at {target.url}/api/v1/auth/token/: {cause}" in str(caught.value)
+
+
+def test_a_refresh_endpoint_answering_5xx_is_a_transport_error_not_a_fresh_login() -> None:
+    with HostileServer("502", "refresh") as target:
+        auth = TokenEndpointAuth(target.url, "admin", "any-password", refresh_margin=3600)
+        posted: list[str] = []
+        with pytest.raises(TransportError, match=r"token refresh at .*/api/v1/auth/token/refresh/: status 502"):
+            run(lambda client: get_after_login(client, auth, target.url + JWT_CHAT), posted)
+    assert posted == ["/api/v1/auth/token/", "/api/v1/auth/token/refresh/"]
+
+
+async def get_after_login(client: httpx.AsyncClient, auth: AuthAdapter, url: str) -> httpx.Response:
+    await auth.prepare(client)
+    return await get(client, auth, url)
 
 
 def test_token_endpoint_principal_is_the_token_subject(server: EmbeddedServer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,8 @@ import pytest
 
 from chatmigrate.errors import ConfigError
 from chatmigrate.jsondiff import Difference, diff
-from chatmigrate.noise import IgnoreRule, NoiseModel, RuleBook
+from chatmigrate.noise import IgnoreRule, NoiseModel, RuleBook, ignore_block
+from chatmigrate.vocab import Tier
 
 ENDPOINT = "GET /admin/chat/ [recent_messages]"
 OTHER = "GET /admin/chat/ [chat_list]"
@@ -27,13 +29,13 @@ def only(old: Any, new: Any) -> Difference:
 
 def test_value_that_differs_between_two_calls_is_noise_for_that_endpoint() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response("t1"), response("t2"), entry="e1")
+    noise.learn(ENDPOINT, Tier.OLD, response("t1"), response("t2"), entry="e1")
     assert noise.is_noise(ENDPOINT, only(response("a"), response("b")), entry="e1")
 
 
 def test_noise_is_scoped_to_the_endpoint_that_showed_it() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response("t1"), response("t2"), entry="e1")
+    noise.learn(ENDPOINT, Tier.OLD, response("t1"), response("t2"), entry="e1")
     assert not noise.is_noise(OTHER, only(response("a"), response("b")), entry="e1")
 
 
@@ -41,7 +43,7 @@ def test_noise_learned_on_one_item_covers_every_item() -> None:
     first, second = response(), response()
     second["messages"][0]["timestamp"] = "changed"
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "new", first, second, entry="e1")
+    noise.learn(ENDPOINT, Tier.NEW, first, second, entry="e1")
     old, new = response(), response()
     new["messages"][2]["timestamp"] = "other"
     assert noise.is_noise(ENDPOINT, only(old, new), entry="e1")
@@ -50,13 +52,13 @@ def test_noise_learned_on_one_item_covers_every_item() -> None:
 
 def test_noisy_value_does_not_hide_a_type_change_there() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response("t1"), response("t2"), entry="e1")
+    noise.learn(ENDPOINT, Tier.OLD, response("t1"), response("t2"), entry="e1")
     assert not noise.is_noise(ENDPOINT, only(response("t1"), response(12345)), entry="e1")
 
 
 def test_field_that_comes_and_goes_hides_its_whole_subtree() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response(), response(debug={"sql": 3}), entry="e1")
+    noise.learn(ENDPOINT, Tier.OLD, response(), response(debug={"sql": 3}), entry="e1")
     assert noise.is_noise(ENDPOINT, only(response(debug={"sql": 3}), response(debug={"sql": 4})), entry="e1")
 
 
@@ -69,7 +71,7 @@ def with_arrival(body: dict[str, Any]) -> dict[str, Any]:
 def live_traffic_noise() -> NoiseModel:
     """Entry e1 saw a message arrive between its two calls on old."""
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response(), with_arrival(response()), entry="e1")
+    noise.learn(ENDPOINT, Tier.OLD, response(), with_arrival(response()), entry="e1")
     return noise
 
 
@@ -100,10 +102,13 @@ def test_item_that_arrives_is_reported_as_noise_naming_its_entry() -> None:
 
 def test_noise_paths_carry_examples_per_side() -> None:
     noise = NoiseModel()
-    noise.learn(ENDPOINT, "old", response("t1"), response("t2"), entry="e1")
-    noise.learn(ENDPOINT, "new", response("t3"), response("t4"), entry="e1")
+    noise.learn(ENDPOINT, Tier.OLD, response("t1"), response("t2"), entry="e1")
+    noise.learn(ENDPOINT, Tier.NEW, response("t3"), response("t4"), entry="e1")
     reported = {(path.side, path.path): path.examples for path in noise.paths()}
-    assert reported == {("new", "$.generated_at"): ['"t3" then "t4"'], ("old", "$.generated_at"): ['"t1" then "t2"']}
+    assert reported == {
+        (Tier.NEW, "$.generated_at"): ['"t3" then "t4"'],
+        (Tier.OLD, "$.generated_at"): ['"t1" then "t2"'],
+    }
 
 
 def test_pointer_rule_with_star_matches_every_item() -> None:
@@ -204,3 +209,15 @@ def test_rule_book_accepts_rule_shaped_entries_and_validates_them() -> None:
     assert RuleBook([ConfigEntry("$.x", "why")]).rules == [IgnoreRule("$.x", "why")]
     with pytest.raises(ConfigError):
         RuleBook([ConfigEntry("$.x", "")])
+
+
+@pytest.mark.parametrize(
+    "path", ['$["a key"].b', "$.caf\u00e9", '$["quote \\" and \\\\ back"]', "$['\x7f']", "$.emoji\U0001f600"]
+)
+def test_an_ignore_block_reads_back_as_the_path_it_declares(path: str) -> None:
+    block = tomllib.loads(ignore_block(path, "GET /admin/chat/ [chat_list]"))
+    assert block == {"ignore": [{"path": path, "endpoint": "GET /admin/chat/ [chat_list]", "reason": ""}]}
+
+
+def test_an_ignore_block_without_an_endpoint_covers_every_endpoint() -> None:
+    assert ignore_block("$.generated_at") == '[[ignore]]\npath = "$.generated_at"\nreason = ""\n'

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 from server_wire import ServerFactory
 
-from chatmigrate.config import Config, embedded_config
+from chatmigrate.compare import compare_file
+from chatmigrate.config import Config, NormaliseRule, embedded_config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.parity import ParityOutcome, judge, run_parity
 from chatmigrate.records import CorpusEntry, Finding
+from chatmigrate.replay import EXCHANGES_FILE
 from chatmigrate.server.switches import DRIFTS
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import Check, Drift, FindingKind, Severity, Tier
 
 SUBSET = (
     "chat-list",
@@ -23,17 +26,23 @@ SUBSET = (
     "unknown-chatroom-recent_messages",
     "bad-limit-zero",
 )
-# drift -> (check, path, kind) of the finding that must name it on the new side
+# drift -> (check, path, kind, variant) of the finding that must name it on the new side
 EXPECTED = {
-    "rename-field": ("body", "$.messages[*].message", "key_removed"),
-    "timestamp-format": ("body", "$.messages[*].timestamp", "type_changed"),
-    "reverse-order": ("body", "$.messages", "order_only"),
-    "purchases-key": ("body", "$.messages", "key_removed"),
-    "string-ids": ("body", "$.messages[*].id", "type_changed"),
-    "limit-off-by-one": ("body", "$.messages", "length_changed"),
-    "html-404": ("json", None, "html"),
-    "status-change": ("auth-outcome", None, "not-found->client-error"),
-    "slow-messages": ("latency", None, "p95"),
+    Drift.RENAME_FIELD: (Check.BODY, "$.messages[*].message", FindingKind.KEY_REMOVED, None),
+    Drift.TIMESTAMP_FORMAT: (Check.BODY, "$.messages[*].timestamp", FindingKind.SAME_INSTANT, None),
+    Drift.REVERSE_ORDER: (Check.BODY, "$.messages", FindingKind.ORDER_ONLY, None),
+    Drift.PURCHASES_KEY: (Check.BODY, "$.messages", FindingKind.KEY_REMOVED, None),
+    Drift.STRING_IDS: (Check.BODY, "$.messages[*].id", FindingKind.NUMERIC_STRING_ID, None),
+    Drift.LIMIT_OFF_BY_ONE: (Check.BODY, "$.messages", FindingKind.LENGTH_CHANGED, None),
+    Drift.HTML_404: (Check.JSON, None, FindingKind.HTML, "404"),
+    Drift.STATUS_CHANGE: (Check.AUTH_OUTCOME, None, FindingKind.OUTCOME_CHANGED, "not-found 404->client-error 400"),
+    Drift.SLOW_MESSAGES: (Check.LATENCY, None, FindingKind.P95, None),
+}
+RECENT_MESSAGES = "GET /admin/chat/ [recent_messages]"
+# drift -> what the title of its same-meaning finding must say, and the severity a strict client's risk earns
+SAME_MEANING = {
+    Drift.TIMESTAMP_FORMAT: ("is the same instant written differently on new: string -> number", Severity.HIGH),
+    Drift.STRING_IDS: ("is the same id as a string instead of a number on new", Severity.HIGH),
 }
 
 
@@ -59,10 +68,41 @@ def test_the_parity_suite_fails_on_each_drift_naming_the_path_and_check(
 ) -> None:
     config = Config.embedded(server_with(drifts=(drift,))).model_copy(update={"ws": None})
     outcome = parity(config, tmp_path)
-    check, path, kind = EXPECTED[drift]
-    named = [(f.check, f.path, f.variant or f.kind) for f in outcome.result.findings if f.tier == "new"]
-    assert (check, path, kind) in named
+    check, path, kind, variant = EXPECTED[drift]
+    named = [(f.check, f.path, f.kind, f.variant) for f in outcome.result.findings if f.tier is Tier.NEW]
+    assert (check, path, kind, variant) in named
     assert judge(outcome, config).exit_code == 1
+
+
+@pytest.mark.parametrize("drift", sorted(SAME_MEANING))
+def test_a_same_meaning_drift_is_titled_for_what_it_is_and_offers_the_block_that_accepts_it(
+    server_with: ServerFactory, tmp_path: Path, drift: Drift
+) -> None:
+    config = Config.embedded(server_with(drifts=(drift,))).model_copy(update={"ws": None})
+    _, path, kind, _ = EXPECTED[drift]
+    findings = [
+        f
+        for f in parity(config, tmp_path).result.findings
+        if (f.tier, f.endpoint, f.path, f.kind) == (Tier.NEW, RECENT_MESSAGES, path, kind)
+    ]
+    phrase, severity = SAME_MEANING[drift]
+    assert [(f.severity, phrase in f.title) for f in findings] == [(severity, True)]
+    normalise = tomllib.loads(findings[0].accept_toml or "")["compare"]["normalise"]
+    assert normalise == [{"kind": kind, "path": path, "endpoint": RECENT_MESSAGES, "reason": ""}]
+
+
+def test_a_same_meaning_drift_accepted_by_its_blocks_leaves_only_the_contract_findings(
+    server_with: ServerFactory, tmp_path: Path
+) -> None:
+    config = Config.embedded(server_with(drifts=(Drift.STRING_IDS,))).model_copy(update={"ws": None})
+    outcome = parity(config, tmp_path)
+    offered = {f.accept_toml for f in outcome.result.findings if f.check is Check.BODY}
+    blocks = [tomllib.loads(text or "")["compare"]["normalise"][0] for text in sorted(offered, key=str)]
+    rules = [NormaliseRule(**dict(block, reason="clients read ids as text since v4")) for block in blocks]
+    exchanges = outcome.results_dir / EXCHANGES_FILE
+    accepting = config.compare.model_copy(update={"normalise": rules})
+    findings = failing(compare_file(exchanges, config.ignore, accepting).findings)
+    assert {(f.check, f.path) for f in findings} == {(Check.SCHEMA, "$.messages[*].id")}
 
 
 def test_ten_clean_runs_give_no_parity_findings(scratch_server: EmbeddedServer, tmp_path: Path) -> None:

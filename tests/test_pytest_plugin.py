@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpcore  # noqa: F401  (see below)
 import pytest
 
+import chatmigrate
 from chatmigrate import baseline
 from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
@@ -30,6 +33,7 @@ RECENT = ("room-1-recent_messages", "room-2-recent_messages")
 PASSWORD = "plugin-test-password-0d1e"
 SIGNING_KEY = "plugin-test-signing-key-7f3a9c-0b4d2e"
 SIGNED_TOKEN = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{16,}")
+HEAVY = ("httpx", "starlette", "schemathesis", "hypothesis", "jinja2", "websockets", "uvicorn", "jsonschema")
 
 
 @pytest.fixture
@@ -63,6 +67,14 @@ def test_without_the_option_the_plugin_adds_nothing(inner: pytest.Pytester) -> N
     result = inner.runpytest("--collect-only", "-q")
     assert result.ret == 0
     assert [line for line in result.outlines if "::" in line] == ["test_own.py::test_own"]
+
+
+def test_the_entry_point_imports_nothing_heavy() -> None:
+    """Every pytest run of a project with chatmigrate installed imports it, whether it uses chatmigrate or not."""
+    script = f"import sys, chatmigrate.pytest_plugin; print([m for m in {HEAVY!r} if m in sys.modules])"
+    repo = Path(chatmigrate.__file__).resolve().parent.parent
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
 
 
 def test_one_test_per_corpus_entry_and_per_audit_case_with_readable_ids(inner: pytest.Pytester) -> None:
@@ -164,7 +176,7 @@ def test_drifts_need_the_embedded_server(inner: pytest.Pytester) -> None:
     (inner.path / "chatmigrate.toml").write_text("")
     result = inner.runpytest("--chatmigrate-config", "chatmigrate.toml", "--chatmigrate-drift", "rename-field")
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(["chatmigrate: --chatmigrate-drift and --chatmigrate-flaw *embedded*"])
+    result.stdout.fnmatch_lines(["chatmigrate: error: --chatmigrate-drift and --chatmigrate-flaw *embedded*"])
 
 
 def test_a_config_file_runs_parity_and_audit_against_its_targets(
@@ -209,7 +221,7 @@ def test_an_internal_error_is_one_line_naming_its_type_not_a_traceback(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("replay exploded\nsecond line")
 
-    monkeypatch.setattr("chatmigrate.pytest_plugin.run_parity", broken)
+    monkeypatch.setattr("chatmigrate.api.run_parity", broken)
     result = inner.runpytest("--chatmigrate-config", "embedded", "-k", "chat-list")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(

@@ -127,6 +127,18 @@ V1_FINDINGS = [
     ("schema", "'count' is a required property", "old", FindingKind.SCHEMA_VIOLATION, "'count' is a required property"),
     ("audit", "not_a_server_error", "new", FindingKind.CONTRACT_CHECK, "not_a_server_error"),
     ("audit", "html", "new", FindingKind.HTML, None),
+    ("json", "html-404", "old", FindingKind.HTML, "404"),
+    ("json", "login-redirect", "old", FindingKind.LOGIN_REDIRECT, None),
+    ("json", "legacy-crash-500", "old", FindingKind.LEGACY_CRASH, "500"),
+    (
+        "auth-outcome",
+        "not-found 404->client-error 400",
+        "new",
+        FindingKind.OUTCOME_CHANGED,
+        "not-found 404->client-error 400",
+    ),
+    ("auth-outcome", "fixed-crash 500->400", "new", FindingKind.FIXED_CRASH, "500->400"),
+    ("auth-outcome", "server-error-502", "proxy", FindingKind.SERVER_ERROR, "502"),
     ("body", "key_removed", "new", FindingKind.KEY_REMOVED, None),
     ("noise", "learned", None, FindingKind.LEARNED, None),
 ]

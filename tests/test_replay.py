@@ -12,7 +12,7 @@ from chatmigrate.compare import group_exchanges, read_exchanges
 from chatmigrate.config import Config
 from chatmigrate.corpus import load_corpus, shard
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.errors import UsageError
+from chatmigrate.errors import ResultsError, UsageError
 from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.redact import registered_secrets
 from chatmigrate.replay import EXCHANGES_FILE, ReplayOptions, ReplaySummary, Target, run_replay, targets_from_config
@@ -104,7 +104,7 @@ def test_recorded_exchanges_carry_no_credentials(server: EmbeddedServer, tmp_pat
 
 def test_a_body_over_the_cap_is_cut_off_and_recorded_as_such(server: EmbeddedServer, tmp_path: Path) -> None:
     entries = [entry for entry in subset() if entry.id == "room-1-recent_messages"]
-    _, (group,) = replay(server, tmp_path, entries, body_cap=1024)
+    _, (group,) = replay(server, tmp_path, entries, max_body_bytes=1024)
     assert all(e.status == 200 and e.body is None and "larger than 1024 bytes" in (e.error or "") for e in group)
     assert all(len(e.text or "") <= 1024 for e in group)
 
@@ -173,5 +173,5 @@ def test_resume_skips_complete_entries_and_cuts_a_partial_tail(server: EmbeddedS
 
 def test_resume_with_other_repeats_is_refused(server: EmbeddedServer, tmp_path: Path) -> None:
     replay(server, tmp_path)
-    with pytest.raises(UsageError, match="other targets or repeats"):
+    with pytest.raises(ResultsError, match="other targets or repeats"):
         replay(server, tmp_path, resume=True, repeats=3)

@@ -89,3 +89,46 @@ def test_a_wrong_status_on_a_case_that_failed_with_a_server_error_joins_the_serv
     findings = [audit("a", FindingKind.SERVER_ERROR), audit("a", FindingKind.WRONG_STATUS, severity=Severity.MEDIUM)]
     (cause,) = root_causes(findings)
     assert cause.lead.kind is FindingKind.SERVER_ERROR and len(cause.findings) == 2
+
+
+def answered(endpoint: str, entry: str, kind: FindingKind, status: str, tier: Tier = Tier.NEW) -> Finding:
+    return Finding(
+        Check.JSON,
+        Severity.HIGH,
+        f"{kind} {status}",
+        entry,
+        endpoint,
+        kind=kind,
+        variant=status,
+        tier=tier,
+        entries=[entry],
+    )
+
+
+def test_a_parity_root_cause_is_headed_by_the_status_its_findings_answered_with() -> None:
+    findings = [answered("GET /a", "a1", FindingKind.HTML, "500"), answered("GET /b", "b1", FindingKind.HTML, "500")]
+    (cause,) = root_causes(findings)
+    assert cause.summary == "JWT API answers 500 with an HTML page where JSON was due: 2 entries"
+
+
+def test_the_same_kind_with_another_status_is_another_root_cause() -> None:
+    findings = [answered("GET /a", "a1", FindingKind.HTML, "500"), answered("GET /b", "b1", FindingKind.HTML, "404")]
+    assert sorted(cause.statuses for cause in root_causes(findings)) == [(404,), (500,)]
+
+
+def test_a_same_meaning_root_cause_names_its_path() -> None:
+    def instant(endpoint: str, entry: str) -> Finding:
+        return Finding(
+            Check.BODY,
+            Severity.MEDIUM,
+            "same instant",
+            entry,
+            endpoint,
+            path="$.messages[*].timestamp",
+            kind=FindingKind.SAME_INSTANT,
+            tier=Tier.NEW,
+            entries=[entry],
+        )
+
+    (cause,) = root_causes([instant("GET /a", "a1"), instant("GET /b", "b1")])
+    assert cause.summary == "JWT API writes the instants at $.messages[*].timestamp in another format: 2 entries"

@@ -114,7 +114,7 @@ def test_the_runner_records_no_opaque_value_under_a_sensitive_key() -> None:
     body = json.dumps({**OPAQUE, "status": "success"}).encode()
     headers = {"Content-Type": "application/json", "X-Session-Token": OPAQUE["sessionid"]}
     record = Exchange(entry_id="e", side="new", attempt=0, method="GET", url="http://x/", endpoint="GET /")
-    record_response(record, httpx.Response(200, headers=headers, content=body), body, False, len(body))
+    record_response(record, httpx.Response(200, headers=headers, content=body), body)
     line = json.dumps(record.body) + json.dumps(record.headers)
     assert record.body["status"] == "success"
     assert not any(value in line for value in OPAQUE.values())

@@ -2,7 +2,7 @@
 
 A broken target stops the run with one line and exit 3, keeps every finished entry on disk, and
 ``resume`` completes the run once the target is healthy. A misbehaving *answer* (HTML, a 5xx,
-broken JSON, a redirect, a 50 MB body) is data: recorded, never retried, and the run goes on.
+broken JSON, a redirect, a 50 MB body over the limit) is data: recorded, never retried, and the run goes on.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import contextlib
 import json
 import socket
 import struct
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 import pytest
+from hostile_server import LoopbackTcpServer
 
 from chatmigrate.auth import BearerAuth
 from chatmigrate.cli import main
@@ -36,43 +35,14 @@ OPAQUE = {"access": "opaque-0123456789abcdef", "password": "hunter2hunter2", "se
 DEEP = 100_000
 
 
-class FaultServer:
+class FaultServer(LoopbackTcpServer):
     """HTTP/1.1 on loopback: answers ``healthy`` requests with JSON, then misbehaves as ``fault`` says."""
 
     def __init__(self, fault: str, healthy: int = 0) -> None:
+        super().__init__()
         self.fault, self.healthy = fault, healthy
         self.requests = 0
         self.bytes_sent = 0
-        self.port = 0
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._server: asyncio.Server | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> FaultServer:
-        self._thread.start()
-        self._ready.wait(5)
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(5)
-
-    async def _main(self) -> None:
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        self._ready.set()
-        await self._stop.wait()
-        self._server.close()
-        for task in asyncio.all_tasks() - {asyncio.current_task()}:
-            task.cancel()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError, asyncio.CancelledError):
@@ -293,12 +263,14 @@ def test_a_redirect_is_recorded_not_followed(server: EmbeddedServer, tmp_path: P
     assert odd.requests == 2
 
 
-def test_a_50_mb_body_is_cut_at_the_cap_without_reading_it_all(server: EmbeddedServer, tmp_path: Path) -> None:
+def test_a_50_mb_body_is_recorded_as_too_large_without_reading_it(server: EmbeddedServer, tmp_path: Path) -> None:
     with FaultServer("huge") as huge:
-        summary = run_replay(corpus()[:1], targets(server, huge.url, timeout=10), tmp_path, options())
+        summary = run_replay(
+            corpus()[:1], targets(server, huge.url, timeout=10), tmp_path, options(max_body_bytes=1024 * 1024)
+        )
     new = [e for g in groups(tmp_path) for e in g if e.side == "new"]
     assert summary.completed == 1
-    assert all(e.status == 200 and e.body is None and "larger than" in (e.error or "") for e in new)
+    assert all(e.status == 200 and e.body is None and (e.error or "").startswith("too-large: ") for e in new)
     assert all(len(e.text or "") <= TEXT_CAP for e in new)
     assert huge.bytes_sent < HUGE / 2
 

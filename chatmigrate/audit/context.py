@@ -20,6 +20,7 @@ from chatmigrate.audit.canary import Canary
 from chatmigrate.audit.forge import Forge, decode_unverified
 from chatmigrate.audit.probe import Expect, HttpProbe
 from chatmigrate.audit.target import AuditOptions, AuditTarget, Principal
+from chatmigrate.bounded import fetch
 from chatmigrate.django_forms import csrf_form_token
 from chatmigrate.errors import ConfigError, TransportError
 from chatmigrate.redact import register_secret
@@ -197,7 +198,7 @@ class AuditContext:
         form_token = csrf_form_token(page.text)
         self.remember(cookie, "CSRFTOKEN")
         if form_token is None or not cookie:
-            raise ConfigError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
+            raise TransportError(f"the login page {url} has no csrftoken cookie or csrfmiddlewaretoken field")
         self.remember(form_token, "CSRF_FORM_TOKEN")
         return cookie, form_token
 
@@ -207,7 +208,8 @@ class AuditContext:
 
     async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
-            return await self.client.request(method, url, timeout=self.options.timeout, **kwargs)
+            request = self.client.build_request(method, url, **kwargs)
+            return await fetch(self.client, request, timeout=self.options.timeout)
         except httpx.HTTPError as error:
             raise TransportError(f"{method} {url}: {type(error).__name__}: {error}") from None
 

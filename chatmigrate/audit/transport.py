@@ -1,7 +1,9 @@
 """Sending probes: httpx for ordinary requests, a raw socket for bytes httpx refuses, websockets for the chat.
 
 Nothing here judges an answer; every failure to get one becomes ``error`` on the
-observation so that the rule decides whether a dropped connection is a refusal.
+observation so that the rule decides whether a dropped connection is a refusal. Every
+answer is bounded: bodies and frames by ``max_body_bytes`` (a body over it is a
+``too-large`` error, not read), and each exchange as a whole by ``timeout``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from websockets.typing import Origin
 
 from chatmigrate.audit.probe import HttpObservation, HttpProbe, WsObservation, WsProbe
+from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, iter_bounded
 
 MAX_BODY = 256 * 1024
 
@@ -26,30 +29,38 @@ def _elapsed(start: float) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-async def send_http(client: httpx.AsyncClient, probe: HttpProbe, timeout: float) -> HttpObservation:
+async def send_http(
+    client: httpx.AsyncClient, probe: HttpProbe, timeout: float, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> HttpObservation:
     if probe.raw:
         return await send_raw(probe, timeout)
     start = time.perf_counter()
+    seen = HttpObservation()
+    body = bytearray()
     try:
-        response = await client.request(
-            probe.method, probe.url, headers=list(probe.headers), content=probe.body, timeout=timeout
-        )
+        async with asyncio.timeout(timeout):
+            request = client.build_request(probe.method, probe.url, headers=list(probe.headers), content=probe.body)
+            if not any(name.lower() == "accept-encoding" for name, _ in probe.headers):
+                request.headers["Accept-Encoding"] = ACCEPT_ENCODING
+            response = await client.send(request, stream=True)
+            seen.status, seen.headers = response.status_code, list(response.headers.multi_items())
+            try:
+                async for piece in iter_bounded(response, max_body_bytes):
+                    body += piece[: MAX_BODY - len(body)]
+            finally:
+                await response.aclose()
     except (httpx.LocalProtocolError, UnicodeEncodeError) as error:
         return HttpObservation(error=f"not sent: {error}", sent=False)
-    except httpx.TimeoutException as error:
-        return HttpObservation(
-            error=f"timeout after {timeout:.0f}s ({type(error).__name__})", elapsed_ms=_elapsed(start)
-        )
+    except (httpx.TimeoutException, TimeoutError) as error:
+        seen.error = f"timeout after {timeout:.0f}s ({type(error).__name__})"
     except httpx.ConnectError as error:
-        return HttpObservation(error=f"ConnectError: {error}", elapsed_ms=_elapsed(start), unreachable=True)
+        seen.error, seen.unreachable = f"ConnectError: {error}", True
+    except BodyTooLarge as error:
+        seen.error = str(error)
     except httpx.HTTPError as error:
-        return HttpObservation(error=f"{type(error).__name__}: {error}", elapsed_ms=_elapsed(start))
-    return HttpObservation(
-        status=response.status_code,
-        headers=list(response.headers.multi_items()),
-        text=response.content[:MAX_BODY].decode("utf-8", "replace"),
-        elapsed_ms=_elapsed(start),
-    )
+        seen.error = f"{type(error).__name__}: {error}"
+    seen.text, seen.elapsed_ms = body.decode("utf-8", "replace"), _elapsed(start)
+    return seen
 
 
 async def send_raw(probe: HttpProbe, timeout: float) -> HttpObservation:
@@ -119,7 +130,7 @@ def _dechunk(body: bytes) -> bytes:
     return out
 
 
-async def send_ws(probe: WsProbe, timeout: float) -> WsObservation:
+async def send_ws(probe: WsProbe, timeout: float, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> WsObservation:
     """Open, optionally send the first message, then wait for the first frame or a close."""
     seen = WsObservation()
     start = time.perf_counter()
@@ -129,6 +140,7 @@ async def send_ws(probe: WsProbe, timeout: float) -> WsObservation:
             origin=Origin(probe.origin) if probe.origin is not None else None,
             open_timeout=timeout,
             close_timeout=1,
+            max_size=max_body_bytes,
             ping_interval=None,
             proxy=None,
             compression=None,

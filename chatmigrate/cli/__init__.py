@@ -20,7 +20,7 @@ from chatmigrate.cli import serve as _serve  # noqa: F401  (registers commands)
 from chatmigrate.cli import shadow as _shadow  # noqa: F401  (registers commands)
 from chatmigrate.cli import token as _token  # noqa: F401  (registers commands)
 from chatmigrate.cli._app import app, state
-from chatmigrate.errors import ChatmigrateError
+from chatmigrate.errors import ChatmigrateError, exit_code_of, one_line
 from chatmigrate.redact import redact
 from chatmigrate.vocab import ExitCode
 
@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     except ChatmigrateError as error:
         if state.debug:
             raise
-        print(f"chatmigrate: error: {redact(str(error))}", file=sys.stderr)
-        sys.exit(int(error.exit_code))
+        print(f"chatmigrate: {one_line(error)}", file=sys.stderr)
+        sys.exit(exit_code_of(error))
     except KeyboardInterrupt:
         code = INTERRUPTED
     except SystemExit:
@@ -63,12 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # the last line of defence: never a traceback without --debug
         if state.debug:
             raise
-        first = str(error).splitlines()[0] if str(error) else ""
-        print(
-            f"chatmigrate: internal error: {type(error).__name__}: {redact(first)} (rerun with --debug)",
-            file=sys.stderr,
-        )
-        sys.exit(int(ExitCode.USAGE))
+        print(f"chatmigrate: {one_line(error)} (rerun with --debug)", file=sys.stderr)
+        sys.exit(exit_code_of(error))
     if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into this return value
         print("chatmigrate: interrupted; results gathered so far are kept", file=sys.stderr)
     sys.exit(code if isinstance(code, int) else 0)

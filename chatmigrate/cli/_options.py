@@ -103,6 +103,12 @@ OptionalReports = Annotated[
     Path | None, typer.Option("--out", "-o", help="Reports folder [default: the results folder].")
 ]
 Formats = Annotated[str, typer.Option("--format", "-f", help=f"Comma-separated: {', '.join(report.FORMATS)}.")]
+StepSummary = Annotated[
+    Path | None,
+    typer.Option(
+        "--step-summary", help='Also append the Markdown summary here, e.g. "$GITHUB_STEP_SUMMARY" in GitHub Actions.'
+    ),
+]
 Progress = Annotated[
     bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr [default: on a TTY].")
 ]

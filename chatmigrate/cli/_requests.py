@@ -49,14 +49,15 @@ class ReplayRequest:
 
 @dataclass(frozen=True, slots=True)
 class ReportsRequest:
-    """Where the reports go and in which formats."""
+    """Where the reports go, in which formats, and the CI step summary the Markdown is appended to, if any."""
 
     out: Path = Path("reports")
     formats: tuple[str, ...] = report.FORMATS
+    step_summary: Path | None = None
 
     @classmethod
-    def parse(cls, out: Path, formats: str) -> ReportsRequest:
-        return cls(out=out, formats=tuple(report.parse_formats(formats)))
+    def parse(cls, out: Path, formats: str, step_summary: Path | None = None) -> ReportsRequest:
+        return cls(out=out, formats=tuple(report.parse_formats(formats)), step_summary=step_summary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class MergeRequest:
     formats: str
     config: Path | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    step_summary: Path | None = None
 
 
 def shard_of(text: str | None) -> tuple[int, int] | None:

@@ -25,9 +25,9 @@ from chatmigrate.cli._app import app
 from chatmigrate.cli._requests import AuditRequest, ReportsRequest, TargetsRequest
 from chatmigrate.errors import UsageError
 from chatmigrate.gate import run_audit_suite
-from chatmigrate.parity import RUN_FILE
 from chatmigrate.records import Verdict
 from chatmigrate.redact import redact
+from chatmigrate.results import RUN_FILE
 from chatmigrate.vocab import AuditState, Severity
 
 
@@ -86,6 +86,7 @@ def audit_command(
     baseline: opt.Baseline = None,
     case: list[str] | None = typer.Option(None, "--case", help="Only this case id (repeatable)."),
     list_cases: bool = typer.Option(False, "--list", help="Print every case, one per line."),
+    step_summary: opt.StepSummary = None,
     progress: opt.Progress = None,
     debug: opt.Debug = False,
 ) -> int:
@@ -98,7 +99,7 @@ def audit_command(
     if unknown:
         raise UsageError(f"unknown case {', '.join(unknown)} (see 'chatmigrate audit --list')")
     targets = TargetsRequest(config, opt.settings_overrides(ctx, settings), flaws=tuple(flaw or ()), ws_auth=ws_auth)
-    reports = ReportsRequest.parse(out, formats)
+    reports = ReportsRequest.parse(out, formats, step_summary)
     return audit(AuditRequest(targets, reports, frozenset(case or ()), allow_writes, progress))
 
 
@@ -112,9 +113,16 @@ def audit(request: AuditRequest) -> int:
         )
         options = audit_options_from_config(loaded, cases=request.cases or None)
         with working(request.progress, "auditing"):
-            gated, outcome = run_audit_suite(
-                loaded, audit_target, options, reports_dir=request.reports.out, formats=request.reports.formats
+            gated = run_audit_suite(
+                loaded,
+                audit_target,
+                options,
+                reports_dir=request.reports.out,
+                formats=request.reports.formats,
+                step_summary=request.reports.step_summary,
             )
+    outcome = gated.audit
+    assert outcome is not None
     verdict = gated.verdict
     run_file = gated.results_dir / RUN_FILE
     typer.echo(summary_line(outcome, verdict, time.perf_counter() - started, run_file, gated.reports))

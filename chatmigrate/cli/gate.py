@@ -58,6 +58,7 @@ def gate_command(
     audit: bool = typer.Option(True, "--audit/--no-audit", help="Run the auth-failure audit too."),
     seed: opt.Seed = None,
     budget: opt.Budget = None,
+    step_summary: opt.StepSummary = None,
     progress: opt.Progress = None,
     debug: opt.Debug = False,
 ) -> int:
@@ -66,7 +67,7 @@ def gate_command(
         config, opt.settings_overrides(ctx, settings), tuple(drift or ()), tuple(flaw or ()), ws_auth
     )
     replay = ReplayRequest(targets, shard_of(shard), resume, allow_writes, progress)
-    return gate(GateRequest(replay, ReportsRequest.parse(out, formats), audit))
+    return gate(GateRequest(replay, ReportsRequest.parse(out, formats, step_summary), audit))
 
 
 def gate(request: GateRequest) -> int:
@@ -81,6 +82,7 @@ def gate(request: GateRequest) -> int:
                 target if request.audit else None,
                 reports_dir=request.reports.out,
                 formats=request.reports.formats,
+                step_summary=request.reports.step_summary,
                 shard=replay.shard,
                 resume=replay.resume,
                 allow_writes=replay.allow_writes,

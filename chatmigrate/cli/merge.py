@@ -44,13 +44,14 @@ def merge_command(
     ctx: typer.Context,
     dirs: list[Path] = typer.Argument(..., help="Results folders: replay shards, optionally an audit folder."),
     results: opt.Results = None,
-    out: Path | None = typer.Option(None, "--out", "-o", help="Reports folder [default: the results folder]."),
+    out: opt.OptionalReports = None,
     formats: opt.Formats = ",".join(report.FORMATS),
     config: opt.ConfigFile = None,
     corpus: opt.Corpus = None,
     fail_on: opt.FailOn = None,
     max_findings: opt.MaxFindings = None,
     baseline: opt.Baseline = None,
+    step_summary: opt.StepSummary = None,
     debug: opt.Debug = False,
 ) -> int:
     """Join 'replay --shard K/N' results (and an 'audit' folder), compare again, judge, write every report.
@@ -58,7 +59,7 @@ def merge_command(
     overrides = opt.settings_overrides(ctx, None)
     if config is None and results is None:
         raise UsageError("give --results FOLDER for the merged run (or --config with run.output_dir)")
-    return merge(MergeRequest(tuple(dirs), out, formats, config, overrides))
+    return merge(MergeRequest(tuple(dirs), out, formats, config, overrides, step_summary))
 
 
 def merge(request: MergeRequest) -> int:
@@ -77,8 +78,10 @@ def merge(request: MergeRequest) -> int:
         list(request.folders), results, limits=limits, baseline_path=baseline_path, corpus=corpus, **compared
     )
     assert result.verdict is not None
-    reports = ReportsRequest.parse(request.out or results, request.formats)
-    written = report.render(result, reports.out, reports.formats, fail_on=result.verdict.threshold)
+    reports = ReportsRequest.parse(request.out or results, request.formats, request.step_summary)
+    written = report.render(
+        result, reports.out, reports.formats, fail_on=result.verdict.threshold, step_summary=reports.step_summary
+    )
     typer.echo(summary_line(result, len(request.folders), results, written))
     if result.verdict.exit_code == ExitCode.TRANSPORT:
         print(f"chatmigrate: error: {redact(result.verdict.reason)}", file=sys.stderr)

@@ -9,7 +9,7 @@ import typer
 from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
 from chatmigrate.cli._requests import ReplayRequest, TargetsRequest, shard_of
-from chatmigrate.parity import ParityOutcome, judge, run_parity, write_run
+from chatmigrate.parity import ParityOutcome, run_parity
 from chatmigrate.progress import progress_bar
 from chatmigrate.recorded import load_gor
 from chatmigrate.records import Verdict
@@ -79,14 +79,13 @@ def replay(request: ReplayRequest) -> int:
             typer.echo("chatmigrate: no config found: replaying against the embedded reference server", err=True)
         outcome = run_parity(
             loaded,
-            recorded=load_gor(request.recorded, body_cap=loaded.run.body_cap) if request.recorded else None,
+            recorded=load_gor(request.recorded, max_body_bytes=loaded.run.max_body_bytes) if request.recorded else None,
             resume=request.resume,
             shard=request.shard,
             allow_writes=request.allow_writes,
             progress=on_progress,
         )
-        verdict = judge(outcome, loaded)
-        write_run(outcome.result, outcome.results_dir)
+        verdict = outcome.verdict
         typer.echo(summary_line(outcome, verdict, loaded.gate.limits.fail_on))
     if outcome.transport_error:
         print(f"chatmigrate: error: {redact(outcome.transport_error)}", file=sys.stderr)

@@ -25,9 +25,10 @@ app.add_typer(baseline_app, name="baseline")
 )
 def report_command(
     results_dir: Path = typer.Argument(..., help="Results folder holding run.json."),
-    out: Path | None = typer.Option(None, "-o", "--out", help="Reports folder [default: RESULTS_DIR]."),
+    out: opt.OptionalReports = None,
     formats: opt.Formats = ",".join(report.FORMATS),
     fail_on: opt.FailOn = None,
+    step_summary: opt.StepSummary = None,
     debug: opt.Debug = False,
 ) -> None:
     """Re-render reports from run.json; no network is used. --fail-on marks failing JUnit testcases
@@ -36,7 +37,7 @@ def report_command(
     run = report.load_run(results_dir)
     threshold = Severity(fail_on) if fail_on else (run.verdict.threshold if run.verdict else DEFAULT_FAIL_ON)
     target = out or (results_dir if results_dir.is_dir() else results_dir.parent)
-    for path in report.render(run, target, chosen, fail_on=threshold):
+    for path in report.render(run, target, chosen, fail_on=threshold, step_summary=step_summary):
         typer.echo(str(path))
 
 

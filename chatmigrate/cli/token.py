@@ -12,12 +12,13 @@ from pathlib import Path
 
 import typer
 
-from chatmigrate.auth import inspect_token, mint_token, resolve_secret
+from chatmigrate.auth import mint_token, resolve_secret
 from chatmigrate.cli import _options as opt
 from chatmigrate.cli._app import app
 from chatmigrate.config import parse_duration
 from chatmigrate.errors import UsageError
 from chatmigrate.redact import redact
+from chatmigrate.tokeninspect import inspect_token
 
 token_app = typer.Typer(help="Mint and inspect HS256 access tokens for staging.", no_args_is_help=True)
 app.add_typer(token_app, name="token")

@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from chatmigrate.config import values as v
 from chatmigrate.config.source import Source
 from chatmigrate.errors import ConfigError
-from chatmigrate.vocab import AUDIT_TIERS, SIDES, Severity, Tier, WsAuth
+from chatmigrate.vocab import AUDIT_TIERS, SAME_MEANING, SIDES, Severity, Tier, WsAuth
 
 if TYPE_CHECKING:
     from chatmigrate.embedded import EmbeddedServer
@@ -158,8 +158,10 @@ class RunOptions(Section):
     repeats: Annotated[int, v.between(1, 100)] = key(
         2, "calls per entry and target; two learn noise, `1` disables noise learning", cli="--repeats"
     )
-    body_cap: Annotated[int, v.between(1024, 2**30)] = key(
-        2 * 1024 * 1024, "bytes of a response body kept; a larger body is cut off and recorded as such"
+    max_body_bytes: Annotated[int, v.between(1024, 2**31)] = key(
+        16 * MIB,
+        "bytes of one response body, on the wire and after decompression; a larger body is recorded as `too-large` "
+        "without being read (a finding), and at login it is exit 3",
     )
     corpus: Annotated[Path, v.FILE, v.RELATIVE] | None = key(
         None, "YAML or JSONL corpus [default: the shipped corpus]", cli="--corpus"
@@ -167,6 +169,15 @@ class RunOptions(Section):
     output_dir: Annotated[Path, v.FOLDER] = key(
         Path("results"), "results folder (`exchanges.jsonl`, `run.json`), relative to where you run", cli="--results"
     )
+
+
+class NormaliseRule(Section):
+    """`[[compare.normalise]]`: a same-meaning difference accepted at a path; the report offers the block."""
+
+    kind: Annotated[str, v.one_of(*(kind.value for kind in SAME_MEANING))] = key(doc="which same-meaning kind")
+    path: Annotated[str, v.TEXT] = key(doc="JSON pointer or JSON path, as in `[[ignore]]`")
+    reason: Annotated[str, v.TEXT] = key(doc="why a client accepts both spellings; what a reviewer reads")
+    endpoint: Annotated[str, v.TEXT] | None = key(None, "glob on the endpoint key")
 
 
 class CompareOptions(Section):
@@ -186,6 +197,9 @@ class CompareOptions(Section):
         {}, "the user's own OpenAPI documents by tier, from `[contracts]`"
     )
     schema_check: SkipJsonSchema[SchemaCheck | None] = internal(doc="a caller's own check, not the contracts")
+    normalise: list[NormaliseRule] = key(
+        factory=list, doc="same-meaning differences accepted at a path (see parity-checks.md)"
+    )
 
 
 class IgnoreRule(Section):

@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 
 from chatmigrate.config.load import ENV_PREFIX, table_model, user_fields
 from chatmigrate.config.models import Config
-from chatmigrate.config.values import Check
+from chatmigrate.config.values import LISTEN, Check
 from chatmigrate.vocab import AUDIT_TIERS
 
 BEGIN = "<!-- BEGIN GENERATED KEY TABLE: python -m chatmigrate.config.reference docs/configuration.md -->"
@@ -59,8 +59,24 @@ def cli_option(info: FieldInfo) -> str | None:
     return extra.get("cli") if isinstance(extra, dict) else None  # type: ignore[return-value]
 
 
+def _in_list(path: tuple[str, ...]) -> bool:
+    """Whether ``path`` lies in an array of tables (``[[ignore]]``, ``[[compare.normalise]]``): file only."""
+    model: type[BaseModel] = Config
+    for name in path:
+        if name == "<side>":
+            continue
+        info = user_fields(model).get(name)
+        shape = table_model(info.annotation) if info is not None else None
+        if shape is None:
+            return False
+        if shape[0] == "list":
+            return True
+        model = shape[1]
+    return False
+
+
 def env_var(path: tuple[str, ...]) -> str:
-    if path[0] == "ignore":
+    if _in_list(path):
         return "file only"
     return ENV_PREFIX + "__".join("<SIDE>" if part == "<side>" else part.upper() for part in path)
 
@@ -72,7 +88,7 @@ def key_table() -> str:
         fields = {name: info for name, info in user_fields(model).items() if table_model(info.annotation) is None}
         if not fields:
             continue
-        title = "[[" + ".".join(path) + "]]" if path == ("ignore",) else "[" + ".".join(path) + "]"
+        title = "[[" + ".".join(path) + "]]" if _in_list(path) else "[" + ".".join(path) + "]"
         out += [f"### `{title}`", "", _sentence(_TITLE.sub("", doc)), ""]
         out += ["| key | accepts | default | environment variable | option | meaning |", "|---|---|---|---|---|---|"]
         for name, info in fields.items():
@@ -81,7 +97,7 @@ def key_table() -> str:
                 f"`{name}`",
                 _accepts(info),
                 _default(info),
-                f"`{env_var((*path, name))}`" if path[0] != "ignore" else "file only",
+                "file only" if _in_list(path) else f"`{env_var((*path, name))}`",
                 f"`{option}`" if option else "",
                 (info.description or "").replace("|", "\\|"),
             ]
@@ -115,6 +131,10 @@ def _default(info: FieldInfo) -> str:
         return "`all`"
     if isinstance(value, Enum):
         return f"`{value.value}`"
+    if _accepts(info) == LISTEN.accepts:
+        return f"`{value[0]}:{value[1]}`"
+    if isinstance(value, frozenset | tuple):
+        return "`[" + ", ".join(f'"{item}"' for item in sorted(value)) + "]`" if value else "none"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     unit = "s" if _accepts(info).startswith("duration") else ""

@@ -12,7 +12,6 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -154,12 +153,6 @@ def render(run: RunResult, fail_on: Severity) -> str:
         script=Markup(script),
         csp=csp,
     )
-
-
-def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
-    path = out_dir / FILENAME
-    path.write_text(render(run, fail_on), encoding="utf-8")
-    return path
 
 
 def _asset(name: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from chatmigrate.contracts import schema_violations
 from chatmigrate.records import RunResult, to_dict
@@ -13,16 +12,10 @@ FILENAME = "report.json"
 SCHEMA = "results"
 
 
-def render(run: RunResult) -> str:
+def render(run: RunResult, fail_on: Severity) -> str:
+    """``fail_on`` is not needed: the JSON keeps every finding and consumers apply their own gate."""
     document = to_dict(run)
     problems = schema_violations(SCHEMA, document)
     if problems:
         raise ValueError(f"run result does not match the {SCHEMA} schema: {problems[0]}")
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
-    """``fail_on`` is not needed: the JSON keeps every finding and consumers apply their own gate."""
-    path = out_dir / FILENAME
-    path.write_text(render(run), encoding="utf-8")
-    return path

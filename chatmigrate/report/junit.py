@@ -18,7 +18,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from chatmigrate.records import AuditResult, Finding, RunResult
 from chatmigrate.report.summary import Gate, severity_order
@@ -97,12 +96,6 @@ def render(run: RunResult, fail_on: Severity) -> bytes:
     root.set("skipped", str(totals["skipped"]))
     ET.indent(root)
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
-
-
-def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
-    path = out_dir / FILENAME
-    path.write_bytes(render(run, fail_on))
-    return path
 
 
 def _add_case(suite: ET.Element, case: JUnitCase, gate: Gate, causes: Mapping[int, RootCause]) -> str:

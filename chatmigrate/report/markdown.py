@@ -1,18 +1,17 @@
 """Markdown summary for CI step summaries and pull-request comments: verdict first, then counts.
 
-When ``GITHUB_STEP_SUMMARY`` is set the summary is appended to that file too, so a GitHub
-Actions job shows it without any extra step.
+Appending it to a job summary file (GitHub's ``$GITHUB_STEP_SUMMARY``) is the caller's explicit choice:
+``report.render(..., step_summary=path)``, which the command line's ``--step-summary`` sets.
 """
 
 from __future__ import annotations
 
 import html
-import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
-from chatmigrate.records import Finding, RunResult
+from chatmigrate.errors import ResultsError
+from chatmigrate.records import Finding, NoisePath, RunResult
 from chatmigrate.report.summary import (
     SEVERITIES,
     Gate,
@@ -21,13 +20,12 @@ from chatmigrate.report.summary import (
     severity_counts,
 )
 from chatmigrate.rootcause import RootCause, count_line, root_causes
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.vocab import AuditState, Check, Severity
 
 FILENAME = "summary.md"
 MAX_LISTED_FINDINGS = 50
 MAX_SEEN_ON = 60
 MAX_CELL = 160
-STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 _MARKDOWN_SYNTAX = re.compile(r"([\\`\[\]()!*_@#|~])")
 """Backslash-escaped so server text cannot make images, links, mentions, emphasis or table cells."""
 
@@ -53,6 +51,8 @@ def render(run: RunResult, fail_on: Severity) -> str:
     lines += _targets(run)
     lines += _by_check(run)
     lines += _audit(run)
+    lines += _acceptable(run)
+    lines += _noise(run)
     if run.stale_baseline:
         lines += [
             "## Stale baseline entries",
@@ -66,19 +66,13 @@ def render(run: RunResult, fail_on: Severity) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
-    text = render(run, fail_on)
-    path = out_dir / FILENAME
-    path.write_text(text, encoding="utf-8")
-    append_step_summary(text, os.environ)
-    return path
-
-
-def append_step_summary(text: str, environ: Mapping[str, str]) -> None:
-    target = environ.get(STEP_SUMMARY_ENV)
-    if target:
-        with open(target, "a", encoding="utf-8") as handle:
+def append_step_summary(text: str, target: Path) -> None:
+    """Appended, not replaced: earlier steps of the job wrote their part of the summary too."""
+    try:
+        with target.open("a", encoding="utf-8") as handle:
             handle.write(text + "\n")
+    except OSError as error:
+        raise ResultsError(f"cannot append the step summary: {error.strerror}", file=str(target)) from None
 
 
 def _targets(run: RunResult) -> list[str]:
@@ -159,6 +153,56 @@ def _audit(run: RunResult) -> list[str]:
             for a in listed[:MAX_LISTED_FINDINGS]
         ]
         lines.append("")
+    return lines
+
+
+def _acceptable(run: RunResult) -> list[str]:
+    """The blocks that accept a finding (a same-meaning difference), once each; learned noise has its own section."""
+    blocks = {f.accept_toml: f for f in run.findings if f.accept_toml and f.check is not Check.NOISE}
+    if not blocks:
+        return []
+    lines = [
+        "## Accept in chatmigrate.toml",
+        "",
+        "Each block accepts a difference of form, not meaning. Paste it into chatmigrate.toml and write down why "
+        "it is acceptable in `reason`.",
+        "",
+    ]
+    for block, finding in list(blocks.items())[:MAX_LISTED_FINDINGS]:
+        lines += [f"{finding.severity.value}: {_inline(finding.title)}", "", *_toml(block)]
+    return _more(lines, len(blocks))
+
+
+def _noise(run: RunResult) -> list[str]:
+    """Learned noise never fails; each path comes with the ``[[ignore]]`` block that would declare it instead."""
+    if not run.noise:
+        return []
+    by_path: dict[tuple[str, str], list[NoisePath]] = {}
+    for noise in run.noise:
+        by_path.setdefault((noise.endpoint, noise.path), []).append(noise)
+    lines = [
+        "## Noise learned",
+        "",
+        "Fields that differed between two identical calls to the same side: never a failure. To declare one "
+        "instead, paste its block into chatmigrate.toml and write down why in `reason`.",
+        "",
+    ]
+    for (endpoint, path), sides in list(by_path.items())[:MAX_LISTED_FINDINGS]:
+        lines += [f"{_cell(path)} on {_cell(endpoint)} ({', '.join(_cell(n.side) for n in sides)})", ""]
+        lines += _toml(sides[0].ignore_toml) if sides[0].ignore_toml else []
+    return _more(lines, len(by_path))
+
+
+def _toml(block: str) -> list[str]:
+    """A fenced TOML block; the fence is longer than any run of backticks in it, so it cannot be closed early."""
+    longest = max((len(run) for run in re.findall(r"`+", block)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}toml", block.rstrip("\n"), fence, ""]
+
+
+def _more(lines: list[str], total: int) -> list[str]:
+    if total > MAX_LISTED_FINDINGS:
+        lines += [f"\u2026 and {total - MAX_LISTED_FINDINGS} more; see report.html or report.json.", ""]
     return lines
 
 

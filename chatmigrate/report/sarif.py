@@ -10,7 +10,6 @@ line in the repository.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -39,7 +38,11 @@ def rule_id(finding: Finding) -> str:
     return f"{finding.check}/{finding.kind}" if finding.kind else finding.check
 
 
-def render(run: RunResult, *, fail_on: Severity) -> dict[str, Any]:
+def render(run: RunResult, fail_on: Severity) -> str:
+    return json.dumps(document(run, fail_on=fail_on), indent=2, ensure_ascii=False) + "\n"
+
+
+def document(run: RunResult, *, fail_on: Severity) -> dict[str, Any]:
     gate = Gate.of(run, fail_on)
     findings = severity_order(run.findings)
     rules = _rules(run.audit, findings)
@@ -61,12 +64,6 @@ def render(run: RunResult, *, fail_on: Severity) -> dict[str, Any]:
             }
         ],
     }
-
-
-def write(run: RunResult, out_dir: Path, *, fail_on: Severity) -> Path:
-    path = out_dir / FILENAME
-    path.write_text(json.dumps(render(run, fail_on=fail_on), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
 
 
 def _rules(audit: list[AuditResult], findings: list[Finding]) -> list[dict[str, Any]]:

@@ -128,16 +128,27 @@ async def send(request: Request) -> Response:
     body = await _json_body(request)
     if body is None:
         return error(400, "Invalid request", "JSON object body required")
-    chatroom_id, text = body.get("chatroom_id"), message_text(body.get("message"))
-    if type(chatroom_id) is not int or chatroom_id < 1:
+    chatroom_id, text = _whole_number(body.get("chatroom_id")), message_text(body.get("message"))
+    if chatroom_id is None or chatroom_id < 1:
         return error(400, "Invalid request", "chatroom_id must be a positive integer")
     if text is None:
         return error(400, "Invalid request", f"message must be 1..{MAX_MESSAGE_LENGTH} characters")
+    if "client_id" in body and not is_text(body["client_id"]):
+        return error(400, "Invalid request", "client_id must be a string")
     room = ctx.store.chatroom(chatroom_id) if chatroom_id < 2**62 else None
     if room is None:
         return error(404, "Not found", f"Chatroom {chatroom_id} not found")
     stored = await store_and_broadcast(ctx, room.name, room.id, principal.user.id, text)
     return JSONResponse({"status": "success", "message": stored}, status_code=201)
+
+
+def _whole_number(value: object) -> int | None:
+    """A JSON integer as JSON Schema (and DRF's IntegerField) reads one: ``7`` and ``7.0``, never ``true``."""
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return None
 
 
 async def store_and_broadcast(

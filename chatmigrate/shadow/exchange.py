@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from chatmigrate.bounded import BodyTooLarge
 from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.redact import redact
 from chatmigrate.replay import endpoint_key
@@ -74,7 +75,7 @@ def exchange_of(
     record = blank_exchange(entry, tier, attempt, url, elapsed_ms)
     if raw[1]:
         record_raw(record, response, b"", cap)
-        record.error = f"body larger than {cap} bytes: cut off at the cap"
+        record.error = str(BodyTooLarge(cap))
         return record
     record_raw(record, response, raw[0], cap)
     return record

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,10 @@ from starlette.types import Receive, Scope, Send
 from chatmigrate import __version__, report
 from chatmigrate.compare import compare_file
 from chatmigrate.config import Config, ShadowConfig
-from chatmigrate.parity import write_run
 from chatmigrate.records import RunResult, TargetInfo
-from chatmigrate.replay import EXCHANGES_FILE, Target
+from chatmigrate.replay import Target
+from chatmigrate.results import EXCHANGES_FILE, claim, write_run
+from chatmigrate.results import timestamp as _now
 from chatmigrate.shadow.identity import SessionDirectory
 from chatmigrate.shadow.mirror import Mirror
 from chatmigrate.shadow.principals import Principals
@@ -33,10 +33,6 @@ from chatmigrate.shadow.status import PREFIX, status_document, status_page
 from chatmigrate.shadow.websocket import relay_websocket
 from chatmigrate.verdict import judge_run
 from chatmigrate.vocab import Tier
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class ShadowService:
@@ -57,7 +53,7 @@ class ShadowService:
         self.started_at = _now()
         self.reported_at = ""
         old = config.targets[Tier.OLD]
-        results_dir.mkdir(parents=True, exist_ok=True)
+        claim(results_dir)
         self.sink = ExchangeSink(results_dir / EXCHANGES_FILE)
         self.queue = MirrorQueue(options.queue_size, options.max_queued_bytes)
         self.directory = SessionDirectory(options.session_cookie)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
+from hostile_server import NEW_CHAT, HostileServer, gzip_bomb
 from websockets.asyncio.server import ServerConnection, serve
 
-from chatmigrate.audit.probe import Expect, HttpProbe, WsObservation, WsProbe
+from chatmigrate.audit.probe import Expect, HttpObservation, HttpProbe, WsObservation, WsProbe
 from chatmigrate.audit.rules import JudgeContext, judge
-from chatmigrate.audit.transport import send_http, send_raw, send_ws
+from chatmigrate.audit.transport import MAX_BODY, send_http, send_raw, send_ws
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.vocab import Tier
 
@@ -77,3 +79,17 @@ def test_a_header_the_http_client_cannot_encode_is_observed_as_not_sent(server: 
 
 def test_a_raw_probe_sends_non_ascii_text_as_utf8() -> None:
     assert "X-Remote-User: José 山田\r\n".encode() in bytes_received((("X-Remote-User", "José 山田"),))
+
+
+@pytest.mark.parametrize(("fault", "error"), [("gzip-bomb", "too-large: "), ("drip", "timeout after 1s")])
+def test_a_hostile_body_is_observed_as_an_error_without_being_read(fault: str, error: str) -> None:
+    async def probe_it(url: str) -> HttpObservation:
+        async with httpx.AsyncClient() as client:
+            probe = HttpProbe("hostile body", "GET", url + NEW_CHAT, Expect.REFUSED)
+            return await send_http(client, probe, timeout=1, max_body_bytes=1024 * 1024)
+
+    gzip_bomb()  # built before the clock starts
+    with HostileServer(fault, "new") as target:
+        seen = asyncio.run(probe_it(target.url))
+    assert (seen.status, (seen.error or "")[: len(error)]) == (200, error)
+    assert len(seen.text) <= MAX_BODY

@@ -16,7 +16,7 @@ from cli_helpers import cli
 from server_wire import LEGACY_CHAT, ServerFactory, logged_in
 from test_recorded import capture
 
-from chatmigrate.parity import load_run
+from chatmigrate.results import load_run
 
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 PAGES = [{"chatroom_id": str(room), "request_type": "recent_messages"} for room in (1, 2, 3)]

@@ -13,7 +13,7 @@ from chatmigrate.errors import ConfigError
 OUT_OF_RANGE = [
     ("[run]\nconcurrency = 100000000000000000000\n", "run.concurrency", "expected an integer <= 1000"),
     ("[run]\nretries = 1000\n", "run.retries", "expected an integer <= 100"),
-    ("[run]\nbody_cap = 10\n", "run.body_cap", "expected an integer >= 1024"),
+    ("[run]\nmax_body_bytes = 10\n", "run.max_body_bytes", "expected an integer >= 1024"),
     ('[run]\ntimeout = "30d"\n', "run.timeout", "expected a duration of at most 1h"),
     ("[audit]\nseed = 99999999999999999999999\n", "audit.seed", "expected an integer <= 4294967295"),
     ('[audit]\nleeway = "400d"\n', "audit.leeway", "expected a duration of at most 1d"),

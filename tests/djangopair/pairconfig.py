@@ -10,8 +10,8 @@ import pytest
 from djangopair.pair import INACTIVE_USER_ID, DjangoSite
 
 from chatmigrate.cli import main
-from chatmigrate.parity import load_run
 from chatmigrate.records import Finding, RunResult
+from chatmigrate.results import load_run
 from chatmigrate.vocab import Severity
 
 ADMIN, NON_STAFF, SPARE = "admin", "viewer", "spare"

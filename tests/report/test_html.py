@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import tomllib
 from html import unescape
 from pathlib import Path
 
 import pytest
-from report_samples import audit_result, failing_run, large_run, message
+from report_samples import accepting_run, audit_result, failing_run, large_run, message, same_meaning_finding
 
 from chatmigrate import report
 from chatmigrate.records import Finding, LatencyStat, NoisePath, RuleLedger, RunResult, TargetInfo, Verdict
@@ -259,3 +260,34 @@ def test_evidence_goes_to_the_worst_findings_when_the_budget_runs_out(
     assert page.index('<span class="sev sev-critical">') < page.index('<div class="sides">') < first_omitted
     assert '<div class="sides">' not in page[first_omitted:]
     assert page.count("Evidence left out") > 100
+
+
+def test_a_finding_that_can_be_accepted_shows_the_block_that_accepts_it(tmp_path: Path) -> None:
+    page = render(accepting_run(), tmp_path)
+    finding = same_meaning_finding()
+    detail = page[page.index(f'<span class="title">{finding.title}</span>') :]
+    detail = detail[: detail.index("</details>")]
+    blocks = re.findall(
+        r"<figcaption>accept it in chatmigrate.toml</figcaption>\s*<pre class=\"wrap\">(.*?)</pre>", detail, re.S
+    )
+    assert [unescape(block) for block in blocks] == [finding.accept_toml]
+
+
+def test_only_findings_that_can_be_accepted_offer_a_block(tmp_path: Path) -> None:
+    page = render(accepting_run(), tmp_path)
+    assert page.count("accept it in chatmigrate.toml") == 1
+
+
+def test_an_accept_block_holding_markup_appears_only_escaped(tmp_path: Path) -> None:
+    page = render(accepting_run(f"$.messages[*].{SCRIPT}"), tmp_path)
+    assert SCRIPT not in page
+    assert "$.messages[*].&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_each_noise_path_shows_the_ignore_block_that_declares_it(tmp_path: Path) -> None:
+    run = failing_run()
+    page = render(run, tmp_path)
+    section = page[page.index('<section id="noise">') : page.index('<section id="rules">')]
+    blocks = [unescape(block) for block in re.findall(r'<pre class="wrap">(.*?)</pre>', section, re.S)]
+    assert blocks == [noise.ignore_toml for noise in run.noise]
+    assert [tomllib.loads(block)["ignore"][0]["path"] for block in blocks] == ["/generated_at", "/request_id"]

@@ -91,15 +91,17 @@ def test_unknown_format_is_a_usage_error() -> None:
 
 
 def as_version_1(document: dict[str, Any]) -> dict[str, Any]:
-    """A run.json as version 1 wrote it: ``side`` for the tier, variants spelled into the kind, no counts."""
+    """A run.json as version 1 wrote it: ``side`` for the tier, variants spelled into the kind, no counts and no
+    TOML blocks."""
     findings = []
     for finding in document["findings"]:
         kind, variant = finding.pop("kind"), finding.pop("variant")
-        finding["kind"] = f"status {variant}" if kind == "status-changed" else (variant or kind)
+        finding["kind"] = f"status {variant}" if kind == "status-changed" else f"{kind}-{variant}" if variant else kind
         finding["side"] = finding.pop("tier")
-        del finding["entries"], finding["probes"]
+        del finding["entries"], finding["probes"], finding["accept_toml"]
         findings.append(finding)
-    return {**document, "schema_version": 1, "findings": findings}
+    noise = [{name: value for name, value in path.items() if name != "ignore_toml"} for path in document["noise"]]
+    return {**document, "schema_version": 1, "findings": findings, "noise": noise}
 
 
 def test_a_version_1_results_folder_is_read_and_rendered_as_the_current_version(tmp_path: Path) -> None:
@@ -111,9 +113,10 @@ def test_a_version_1_results_folder_is_read_and_rendered_as_the_current_version(
     (path,) = report.render(run, tmp_path / "reports", ["json"])
     document = json.loads(path.read_text(encoding="utf-8"))
     assert list(schema_validator("results").iter_errors(document)) == []
-    unknown_to_version_1 = {"entries": [], "probes": 0}
+    unknown_to_version_1 = {"entries": [], "probes": 0, "accept_toml": None}
     expected = [{**f, **unknown_to_version_1} for f in to_dict(redacted(failing_run()))["findings"]]
     assert document["findings"] == expected
+    assert [path["ignore_toml"] for path in document["noise"]] == ["", ""]
 
 
 def test_a_version_2_finding_in_a_version_1_file_is_refused(tmp_path: Path) -> None:

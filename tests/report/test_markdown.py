@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
-from report_samples import failing_run
+from report_samples import accepting_run, failing_run, same_meaning_finding
 
 from chatmigrate import report
 from chatmigrate.records import Finding, RunResult, Verdict
@@ -95,17 +97,49 @@ def test_a_passing_verdict_over_the_threshold_shows_its_findings_tolerated_not_f
     assert "fail" not in states
 
 
-def test_step_summary_is_appended_when_github_sets_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_step_summary_is_appended_when_asked_for(tmp_path: Path) -> None:
     summary = tmp_path / "step-summary.md"
     summary.write_text("earlier step\n", encoding="utf-8")
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    (path,) = report.render(failing_run(), tmp_path / "out", ["md"])
+    (path,) = report.render(failing_run(), tmp_path / "out", ["md"], step_summary=summary)
     written = summary.read_text(encoding="utf-8")
     assert written.startswith("earlier step\n# chatmigrate: FAILED (exit 1)")
     assert path.read_text(encoding="utf-8") in written
 
 
-def test_no_step_summary_is_written_without_github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    written = report.render(failing_run(), tmp_path, ["md"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in written] == ["summary.md"]
+def test_the_environment_alone_writes_no_step_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    written = report.render(failing_run(), tmp_path / "out", ["md"])
+    assert [p.name for p in written] == ["summary.md"]
+    assert not summary.exists()
+
+
+def toml_fences(text: str) -> list[str]:
+    """The TOML fenced blocks of a summary, whatever the length of their fence."""
+    return [match[1] for match in re.findall(r"^(`{3,})toml\n(.*?)\n\1$", text, re.S | re.M)]
+
+
+def test_a_finding_that_can_be_accepted_offers_its_block_under_its_title() -> None:
+    text = markdown.render(accepting_run(), Severity.MEDIUM)
+    section = text[text.index("## Accept in chatmigrate.toml") : text.index("## Noise learned")]
+    finding = same_meaning_finding()
+    assert "medium: $.messages\\[\\*\\].timestamp is the same instant written differently on new" in section
+    assert [tomllib.loads(block) for block in toml_fences(section)] == [tomllib.loads(finding.accept_toml or "")]
+
+
+def test_a_run_with_nothing_to_accept_has_no_accept_section() -> None:
+    assert "## Accept in chatmigrate.toml" not in markdown.render(failing_run(), Severity.MEDIUM)
+
+
+def test_each_noise_path_is_listed_with_the_ignore_block_that_declares_it() -> None:
+    run = failing_run()
+    text = markdown.render(run, Severity.MEDIUM)
+    section = text[text.index("## Noise learned") :]
+    assert "/generated\\_at on GET /admin/chat/ \\[recent\\_messages\\] (old)" in section
+    assert toml_fences(section) == [noise.ignore_toml.rstrip("\n") for noise in run.noise]
+
+
+def test_backticks_in_a_block_cannot_close_its_fence() -> None:
+    path = "$.messages[*].```\n# injected"
+    (block,) = toml_fences(markdown.render(accepting_run(path), Severity.MEDIUM).split("## Noise learned")[0])
+    assert tomllib.loads(block)["compare"]["normalise"][0]["path"] == path

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from report_samples import failing_run
 
+from chatmigrate import report
 from chatmigrate.records import RunResult
 from chatmigrate.report import sarif
 from chatmigrate.vocab import Severity
@@ -25,7 +26,8 @@ def sarif_schema() -> dict[str, Any]:
 
 
 def written(run: RunResult, tmp_path: Path, fail_on: Severity = Severity.MEDIUM) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(sarif.write(run, tmp_path, fail_on=fail_on).read_text(encoding="utf-8"))
+    (path,) = report.render(run, tmp_path, ["sarif"], fail_on=fail_on)
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return document
 
 
@@ -34,7 +36,7 @@ def test_the_document_validates_against_the_sarif_2_1_0_schema(tmp_path: Path, s
 
 
 def test_a_schema_violation_would_be_seen(sarif_schema: dict[str, Any]) -> None:
-    broken = sarif.render(failing_run(), fail_on=Severity.MEDIUM)
+    broken = sarif.document(failing_run(), fail_on=Severity.MEDIUM)
     broken["runs"][0]["results"][0]["level"] = "fatal"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft4Validator(sarif_schema).validate(broken)

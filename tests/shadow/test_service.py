@@ -16,8 +16,8 @@ from server_wire import LEGACY_CHAT, logged_in, without_noise
 from shadow.conftest import ShadowFactory
 
 from chatmigrate.embedded import LoopbackServer
-from chatmigrate.parity import load_run
 from chatmigrate.records import RunResult
+from chatmigrate.results import load_run
 
 PAGES = [
     {"chatroom_id": "1", "request_type": "recent_messages"},

@@ -1,0 +1,1 @@
+"""OpenAPI documents and JSON Schemas: reading them offline, checking them whole, and explaining violations."""
