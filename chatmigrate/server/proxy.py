@@ -67,7 +67,7 @@ async def _forward(request: Request, request_type: str, exact_route: bool = True
     if _trusted_internal(request, ctx, exact_route):
         values = [_service_credential(ctx)]
     elif request.method not in ("GET", "HEAD"):
-        return error(405, "Method not allowed", f"{request.method} {request.url.path}: Method not allowed")
+        return _not_allowed(request)
     if not values:
         return error(401, "Authentication failed", "No authorization header")
     if len(values) > 1:
@@ -91,20 +91,27 @@ async def _forward(request: Request, request_type: str, exact_route: bool = True
     return JSONResponse(payload, status_code=upstream.status_code)
 
 
+def _not_allowed(request: Request) -> Response:
+    """A route is GET only; every method is routed here just so that the method-override flaw can exist."""
+    detail = f"{request.method} {request.url.path}: Method not allowed"
+    return error(405, "Method not allowed", detail, {"Allow": "GET, HEAD"})
+
+
 def _override(request: Request) -> str:
     return request.headers.get("x-http-method-override", "").upper()
 
 
 def _handler(request_type: str, exact_route: bool) -> Route:
     async def endpoint(request: Request) -> Response:
-        if request.method == "POST" and _override(request) != "GET":
-            return error(405, "Method not allowed", f"POST {request.url.path}: Method not allowed")
+        if request.method not in ("GET", "HEAD") and (request.method != "POST" or _override(request) != "GET"):
+            return _not_allowed(request)
         return await _forward(request, request_type, exact_route)
 
     path = PROXY_ROUTES[request_type]
-    return Route(path if exact_route else f"{path}/", endpoint, methods=["GET", "POST"])
+    return Route(path if exact_route else f"{path}/", endpoint, methods=EVERY_METHOD)
 
 
+EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 PROXY_ROUTES = {
     "recent_messages": "/api/chat-messages",
     "purchases_list": "/api/chat-purchases",
