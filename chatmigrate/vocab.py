@@ -177,6 +177,13 @@ class FindingKind(StrEnum):
     # ws-parity: which round trip lost the message
     SOCKET_TO_HISTORY = "socket-to-history"
     SEND_TO_SOCKET = "send-to-socket"
+    # audit, wave-2 inspections of a served answer
+    ACTIVE_CONTENT = "active-content"
+    CORS_CREDENTIALS = "cors-credentials"
+    COOKIE_FLAGS = "cookie-flags"
+    SESSION_FIXATION = "session-fixation"
+    OPEN_REDIRECT = "open-redirect"
+    REFUSED_DOWNSTREAM = "refused-downstream"
 
 
 class Answer(StrEnum):
@@ -243,6 +250,19 @@ class Flaw(StrEnum):
     NO_LOGIN_THROTTLE = "no-login-throttle"
     CACHEABLE_TOKEN = "cacheable-token"
     NO_WWW_AUTHENTICATE = "no-www-authenticate"
+    STORED_ACTIVE_HTML = "stored-active-html"
+    CORS_REFLECT_CREDENTIALS = "cors-reflect-credentials"
+    PROXY_ROUTE_VARIANT = "proxy-route-variant"
+    PROXY_METHOD_OVERRIDE = "proxy-method-override"
+    NON_STAFF_ANY_ROOM = "non-staff-any-room"
+    MIDDLEWARE_SUBREQUEST = "middleware-subrequest"
+    PROXY_PRESENCE_ONLY = "proxy-presence-only"
+    PROXY_TRUSTS_LOOPBACK = "proxy-trusts-loopback"
+    SESSION_FIXATION = "session-fixation"
+    SESSION_COOKIE_FLAGS = "session-cookie-flags"
+    LOGIN_OPEN_REDIRECT = "login-open-redirect"
+    ALG_LIST = "alg-list"
+    ASYMMETRIC_ALG_UNVERIFIED = "asymmetric-alg-unverified"
 
     @property
     def ws_auth(self) -> WsAuth | None:

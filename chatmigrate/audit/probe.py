@@ -6,11 +6,12 @@ a reproducer by three different modules without any of them knowing the others.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
 from chatmigrate.audit.forge import TokenNote
-from chatmigrate.vocab import Severity
+from chatmigrate.vocab import FindingKind, Severity
 
 
 class Expect(str, Enum):
@@ -30,6 +31,7 @@ class Expect(str, Enum):
     TOKEN_REFUSED = "token-refused"
     TOKEN_ISSUED = "token-issued"
     THROTTLED = "throttled"
+    INSPECTED = "inspected"
 
     def describe(self) -> str:
         return _DESCRIPTIONS[self]
@@ -50,6 +52,7 @@ _DESCRIPTIONS = {
     Expect.TOKEN_REFUSED: "401 (or 400) from the token endpoint, no token issued, clean",
     Expect.TOKEN_ISSUED: "200 JSON with a token",
     Expect.THROTTLED: "429 (throttled) or 403 (locked out)",
+    Expect.INSPECTED: "any status; the case inspects the answer's headers, cookies or content",
 }
 
 
@@ -92,6 +95,8 @@ class HttpProbe:
     demand: HeaderDemand | None = None
     same_as: str | None = field(default=None, repr=False)
     """Status and body another request got (``answer_text``): this answer must not differ (user enumeration)."""
+    inspect: Inspector | None = field(default=None, repr=False, compare=False)
+    """The case's own look at the answer (CORS headers, cookie flags, stored HTML), beside the pass rule."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +153,9 @@ class WsObservation:
 
 
 Observation = HttpObservation | WsObservation
+Concern = tuple[Severity, FindingKind, str]
+"""One broken property a case's inspector found: it becomes a violation like the pass rule's own."""
+Inspector = Callable[[HttpObservation], list[Concern]]
 
 
 @dataclass(frozen=True, slots=True)

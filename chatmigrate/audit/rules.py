@@ -132,7 +132,7 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
     if status >= 500:
         found.append(Violation(Severity.HIGH, FindingKind.SERVER_ERROR, f"status {status}"))
     is_html = seen.content_type == "text/html" or seen.text.lstrip().startswith("<")
-    if tier.is_jwt and is_html:
+    if tier.is_jwt and is_html and probe.expect is not Expect.INSPECTED:  # an inspected probe is judged by its case
         found.append(
             Violation(Severity.HIGH, FindingKind.HTML, f"HTML answer ({seen.content_type or 'no content type'})")
         )
@@ -149,6 +149,8 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
     if probe.same_as is not None and answer_text(seen.status, seen.text) != probe.same_as:
         found.append(Violation(Severity.MEDIUM, FindingKind.ENUMERATION, "answered differently from an unknown user"))
     found.extend(_expectation(tier, probe, seen, context))
+    if probe.inspect is not None:
+        found.extend(Violation(*concern) for concern in probe.inspect(seen))
     return found
 
 
@@ -203,6 +205,8 @@ def _expectation(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: J
     expect = probe.expect
     if expect in (Expect.TOKEN_REFUSED, Expect.TOKEN_ISSUED, Expect.THROTTLED):
         return _token_answer(probe, seen, status)
+    if expect is Expect.INSPECTED:
+        return []
     if expect is Expect.ACCEPTED:
         if status == 200 and data:
             return []

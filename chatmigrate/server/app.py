@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -22,10 +23,12 @@ from chatmigrate.errors import ConfigError
 from chatmigrate.server import jwt_api, legacy, pages, proxy, token_api, users_api, ws
 from chatmigrate.server.config import DEFAULT_PASSWORD, ServerConfig
 from chatmigrate.server.context import ServerContext
+from chatmigrate.server.cors import ReflectingCors
 from chatmigrate.server.db import Store
 from chatmigrate.server.responses import error
-from chatmigrate.server.seed import seed_store
+from chatmigrate.server.seed import plant_active_html, seed_store
 from chatmigrate.server.throttle import LoginThrottle
+from chatmigrate.vocab import Flaw
 
 
 async def _contract(request: Request) -> Response:
@@ -87,6 +90,8 @@ def create_app(config: ServerConfig) -> Starlette:
     if config.password != DEFAULT_PASSWORD:
         redact.register_secret(config.password)
     store, temp_dir = open_store(config)
+    if config.switches.flaw(Flaw.STORED_ACTIVE_HTML):
+        plant_active_html(store)
     throttle = LoginThrottle(config.login_failure_limit, config.login_failure_window)
     ctx = ServerContext(config=config, store=store, throttle=throttle)
 
@@ -114,8 +119,12 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/openapi/{name:path}", _contract),
         Route("/healthz", _health),
     ]
+    cors = [Middleware(ReflectingCors)] if config.switches.flaw(Flaw.CORS_REFLECT_CREDENTIALS) else []
     app = Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error, Exception: _server_error}
+        routes=routes,
+        lifespan=lifespan,
+        middleware=cors,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
     app.state.ctx = ctx
     return app

@@ -229,10 +229,10 @@ class Store:
             return cursor.rowcount > 0
 
     # sessions --------------------------------------------------------------
-    def create_session(self, user_id: int, auth_hash: str, expires_at: float) -> str:
-        key = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(32))
+    def create_session(self, user_id: int, auth_hash: str, expires_at: float, key: str | None = None) -> str:
+        key = key or "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(32))
         with self.transaction() as conn:
-            conn.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)", (key, user_id, auth_hash, expires_at))
+            conn.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", (key, user_id, auth_hash, expires_at))
         return key
 
     def session(self, key: str) -> sqlite3.Row | None:

@@ -24,6 +24,7 @@ from chatmigrate.server.chatdata import (
 from chatmigrate.server.context import ServerContext, context_of
 from chatmigrate.server.payloads import MAX_MESSAGE_LENGTH, is_text, json_object, message_text
 from chatmigrate.server.responses import error, error_body
+from chatmigrate.server.seed import STAFF_ROLES
 from chatmigrate.server.tokens import (
     AuthFailure,
     Principal,
@@ -61,7 +62,8 @@ def bearer_principal(request: Request, ctx: ServerContext) -> Principal:
     values = [value.decode("latin-1") for name, value in request.headers.raw if name == b"authorization"]
     token, skip_signature = token_from_headers(values, ctx.config)
     principal = authenticate(token, ctx.store, ctx.config, skip_signature=skip_signature)
-    require_staff(principal, ctx.config)
+    if not ctx.config.switches.flaw(Flaw.NON_STAFF_ANY_ROOM):
+        require_staff(principal, ctx.config)
     return principal
 
 
@@ -72,7 +74,7 @@ async def _json_body(request: Request) -> dict[str, Any] | None:
 async def chat(request: Request) -> Response:
     ctx = context_of(request)
     try:
-        bearer_principal(request, ctx)
+        principal = bearer_principal(request, ctx)
     except AuthFailure as failure:
         return auth_error(ctx, failure)
     drift = ctx.config.switches.drift
@@ -87,6 +89,8 @@ async def chat(request: Request) -> Response:
         if drift(Drift.HTML_404):
             return HTMLResponse(pages.not_found_page(request.url.path), status_code=404)
         return error(400 if drift(Drift.STATUS_CHANGE) else 404, "Not found", str(missing))
+    if principal.user.role not in STAFF_ROLES and "chats" in body:  # non-staff-any-room: lists its own room only
+        body["chats"] = [chat for chat in body["chats"] if chat.get("chatroom_id") == principal.user.id]
     return JSONResponse(body)
 
 

@@ -22,6 +22,7 @@ from chatmigrate.server.chatdata import ChatroomNotFound, QueryError, build_resp
 from chatmigrate.server.context import ServerContext, context_of
 from chatmigrate.server.db import User, check_password_in_thread, hash_password_in_thread
 from chatmigrate.server.responses import error
+from chatmigrate.vocab import Flaw
 
 CSRF_ALLOWED = string.ascii_letters + string.digits
 CSRF_SECRET_LENGTH = 32
@@ -142,8 +143,17 @@ def _redirect_to_login(request: Request) -> Response:
     return RedirectResponse(f"{LOGIN_URL}?next={quote(full_path, safe='/')}", status_code=302)
 
 
-def _safe_next(value: str) -> str:
+def _safe_next(value: str, ctx: ServerContext) -> str:
+    if ctx.config.switches.flaw(Flaw.LOGIN_OPEN_REDIRECT):
+        return value
     return value if value.startswith("/") and not value.startswith(("//", "/\\")) else "/admin/"
+
+
+def _session_key(request: Request, ctx: ServerContext) -> str | None:
+    """Django cycles the key at login; the fixation flaw keeps a well-formed one the browser brought."""
+    presented = request.cookies.get(SESSION_COOKIE, "")
+    fixation = ctx.config.switches.flaw(Flaw.SESSION_FIXATION)
+    return presented if fixation and presented.isalnum() and 8 <= len(presented) <= 40 else None
 
 
 # views -----------------------------------------------------------------------
@@ -173,10 +183,21 @@ async def _login(request: Request, staff_only: bool) -> Response:
     if not valid or user is None or (staff_only and not user.is_staff):
         return _login_form(request, next_url, "Please enter the correct username and password for a staff account.")
     key = ctx.store.create_session(
-        user.id, ctx.session_auth_hash(user.password_hash), time.time() + ctx.config.session_ttl
+        user.id,
+        ctx.session_auth_hash(user.password_hash),
+        time.time() + ctx.config.session_ttl,
+        key=_session_key(request, ctx),
     )
-    response = RedirectResponse(_safe_next(next_url), status_code=302)
-    response.set_cookie(SESSION_COOKIE, key, max_age=ctx.config.session_ttl, httponly=True, samesite="lax")
+    response = RedirectResponse(_safe_next(next_url, ctx), status_code=302)
+    loose = ctx.config.switches.flaw(Flaw.SESSION_COOKIE_FLAGS)
+    response.set_cookie(
+        SESSION_COOKIE,
+        key,
+        max_age=ctx.config.session_ttl,
+        httponly=not loose,
+        samesite=None if loose else "lax",
+        secure=request.url.scheme == "https",
+    )
     response.set_cookie(CSRF_COOKIE, _new_csrf_secret(), max_age=31_449_600, samesite="lax")
     return response
 

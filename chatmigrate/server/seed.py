@@ -42,11 +42,16 @@ _ADMIN_LINES = (
     "The bonus ends on Sunday.",
 )
 _ITEMS = (("Gold pack", "4.99"), ("Diamond bundle", "19.99"), ("VIP month", "9.99"), ("Starter pack", "0.99"))
-_HOSTILE_HTML = (
-    '<b>Gold pack</b><script>window.__pwned = "script"</script>',
-    "<img src=x onerror=\"window.__pwned = 'onerror'\"> Diamond bundle",
-    '<a href="javascript:window.__pwned=1">receipt</a>',
+_RICH_HTML = (
+    "<p><b>Gold pack</b> &lt;script&gt; is shown as text</p>",
+    '<p><img src="/static/diamond.png" alt="Diamond bundle"> Diamond bundle</p>',
+    '<p><a href="/receipts/">receipt</a> <i>VIP</i></p>',
 )
+"""Markup the ChatComponent renders raw: rich but inert, so a clean server serves no active content."""
+ACTIVE_HTML = (
+    '<b>Gold pack</b><script>window.__pwned = "script"</script><img src=x onerror="window.__pwned = \'onerror\'">'
+)
+"""What the stored-active-html flaw puts in one purchase: script and handler, as a stored XSS would."""
 
 
 def seed_store(store: Store, seed: int, players: int, messages_per_room: int, password: str) -> None:
@@ -87,7 +92,7 @@ def seed_store(store: Store, seed: int, players: int, messages_per_room: int, pa
         for _ in range(rng.randint(3, 8)):
             purchase_id += 1
             item, amount = rng.choice(_ITEMS)
-            html = rng.choice(_HOSTILE_HTML) if rng.random() < 0.3 else f"<p><b>{item}</b> x1</p>"
+            html = rng.choice(_RICH_HTML) if rng.random() < 0.3 else f"<p><b>{item}</b> x1</p>"
             moment += timedelta(minutes=rng.randint(5, 600))
             purchase_rows.append(
                 (
@@ -106,6 +111,15 @@ def seed_store(store: Store, seed: int, players: int, messages_per_room: int, pa
     store.insert_rows("chatrooms", room_rows)
     store.insert_rows("messages", message_rows)
     store.insert_rows("purchases", purchase_rows)
+
+
+def plant_active_html(store: Store) -> None:
+    """The stored-active-html flaw: the newest purchase of every room carries a script and a handler."""
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE purchases SET html_content = ? WHERE id IN (SELECT MAX(id) FROM purchases GROUP BY chatroom_id)",
+            (ACTIVE_HTML,),
+        )
 
 
 def _iso(moment: datetime) -> str:

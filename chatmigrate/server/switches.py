@@ -43,6 +43,23 @@ FLAWS: dict[Flaw, str] = {
     Flaw.NO_LOGIN_THROTTLE: "failed logins at the token endpoint are never throttled",
     Flaw.CACHEABLE_TOKEN: "token responses lack Cache-Control: no-store",
     Flaw.NO_WWW_AUTHENTICATE: "401 answers lack the WWW-Authenticate: Bearer challenge",
+    Flaw.STORED_ACTIVE_HTML: "a purchase's html_content carries a <script> and an onerror handler (stored XSS)",
+    Flaw.CORS_REFLECT_CREDENTIALS: "the API reflects any Origin with Access-Control-Allow-Credentials: true",
+    Flaw.PROXY_ROUTE_VARIANT: "the proxy checks auth on its exact paths only: a trailing slash is served "
+    "with its service credential",
+    Flaw.PROXY_METHOD_OVERRIDE: "the proxy honours X-HTTP-Method-Override and checks auth on the real verb only",
+    Flaw.NON_STAFF_ANY_ROOM: "non-staff users are served the API: chat_list lists their own room, "
+    "but any room's messages are served",
+    Flaw.MIDDLEWARE_SUBREQUEST: "the proxy skips its auth for x-middleware-subrequest (CVE-2025-29927) and "
+    "forwards with its service credential",
+    Flaw.PROXY_PRESENCE_ONLY: "the proxy checks only that an Authorization header exists, forwarding any string",
+    Flaw.PROXY_TRUSTS_LOOPBACK: "the proxy treats a loopback X-Forwarded-For / Forwarded for= as internal and "
+    "forwards with its service credential",
+    Flaw.SESSION_FIXATION: "the legacy login keeps a session id the browser already presented",
+    Flaw.SESSION_COOKIE_FLAGS: "the legacy sessionid cookie lacks HttpOnly and SameSite",
+    Flaw.LOGIN_OPEN_REDIRECT: "the legacy login redirects to any next= URL, foreign hosts included",
+    Flaw.ALG_LIST: "a token header's alg given as a list is read as its first item ('none' included)",
+    Flaw.ASYMMETRIC_ALG_UNVERIFIED: "RS256 / ES256 tokens are accepted unverified (no public key is configured)",
 }
 
 

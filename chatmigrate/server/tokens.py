@@ -142,9 +142,14 @@ def require_staff(principal: Principal, config: ServerConfig) -> None:
 def _decode(token: str, config: ServerConfig, skip_signature: bool) -> dict[str, Any]:
     header = _unverified_header(token)
     flaws = config.switches
-    if str(header.get("alg", "")).lower() == "none" and flaws.flaw(Flaw.ALG_NONE):
+    alg = header.get("alg", "")
+    listed = flaws.flaw(Flaw.ALG_LIST) and isinstance(alg, list) and bool(alg)
+    alg = alg[0] if listed else alg
+    if (str(alg).lower() == "none" and (listed or flaws.flaw(Flaw.ALG_NONE))) or (
+        alg in ("RS256", "ES256") and flaws.flaw(Flaw.ASYMMETRIC_ALG_UNVERIFIED)
+    ):
         skip_signature = True
-    elif header.get("alg") != ALGORITHM:
+    elif alg != ALGORITHM:
         raise AuthFailure("Unsupported token algorithm", token=token)
     if "crit" in header:
         raise AuthFailure("Unsupported critical header", token=token)

@@ -35,6 +35,7 @@ def test_case_ids_start_with_their_group_prefix() -> None:
         "operations": "op-",
         "persistence": "persist-",
         "lifecycle": "life-",
+        "client": "client-",
     }
     assert all(case.id.startswith(prefixes[case.group]) for case in CASES)
 

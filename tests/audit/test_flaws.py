@@ -36,6 +36,19 @@ CATCHERS = {
     "no-login-throttle": "life-login-throttle",
     "cacheable-token": "life-token-no-store",
     "no-www-authenticate": "life-www-authenticate",
+    "stored-active-html": "client-active-html",
+    "cors-reflect-credentials": "op-cors-credentialed-origin",
+    "proxy-route-variant": "op-route-path-variants",
+    "proxy-method-override": "op-route-verb-variants",
+    "non-staff-any-room": "op-bola-foreign-room",
+    "middleware-subrequest": "proxy-middleware-subrequest",
+    "proxy-presence-only": "proxy-presence-only",
+    "proxy-trusts-loopback": "proxy-identity-headers",
+    "session-fixation": "legacy-session-fixation",
+    "session-cookie-flags": "legacy-cookie-flags",
+    "login-open-redirect": "legacy-login-open-redirect",
+    "alg-list": "sig-alg-header-types",
+    "asymmetric-alg-unverified": "sig-alg-asymmetric-forged",
 }
 
 

@@ -42,10 +42,10 @@ class Visit:
 
 @pytest.fixture(scope="module")
 def gate_run(tmp_path_factory: pytest.TempPathFactory) -> GateOutcome:
-    """A real, failing ``gate`` on an embedded server of its own: purchases under the wrong key put hostile
+    """A real, failing ``gate`` on an embedded server of its own: purchases under the wrong key put hostile (stored)
     purchase ``html_content`` into the evidence; the audit runs too and fills the matrix."""
     folder = tmp_path_factory.mktemp("gate")
-    config = ServerConfig(switches=Switches.parse(["purchases-key"], []))
+    config = ServerConfig(switches=Switches.parse(["purchases-key"], ["stored-active-html"]))
     with EmbeddedServer(config) as server:
         loaded = embedded_config(server, env={}, overrides={"compare.latency_floor_ms": "60000"})
         return run_gate(

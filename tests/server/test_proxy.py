@@ -50,9 +50,15 @@ def test_route_decides_the_request_type(server: EmbeddedServer) -> None:
 
 
 def test_backend_401_is_mapped_to_the_seed_envelope(server: EmbeddedServer) -> None:
-    response = proxy_get(server, "/api/chat-messages", {"Authorization": "Bearer not-a-jwt"}, chatroom_id=1)
+    response = proxy_get(server, "/api/chat-messages", {"Authorization": "Bearer not.a.jwt"}, chatroom_id=1)
     assert response.status_code == 401
     assert response.json() == {"status": "error", "message": "Authentication failed", "detail": "JWT token invalid"}
+
+
+def test_a_value_that_is_not_a_bearer_jwt_is_refused_by_the_proxy_itself(server: EmbeddedServer) -> None:
+    response = proxy_get(server, "/api/chat-messages", {"Authorization": "Bearer not-a-jwt"}, chatroom_id=1)
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Authorization is not a bearer JWT"
 
 
 def test_backend_403_is_relayed(server: EmbeddedServer) -> None:

@@ -9,6 +9,7 @@ servers are this module's own, so that no other test's writes can make two of th
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import time
@@ -24,11 +25,14 @@ import pytest
 from server_wire import (
     JWT_CHAT,
     LEGACY_CHAT,
+    PASSWORD,
     ServerFactory,
     access_token,
+    bearer,
     forge,
     fresh_claims,
     logged_in,
+    login_form,
     seeded_before,
     stateless,
     token_pair,
@@ -204,7 +208,10 @@ RELATED_REFUSALS = {
     "skip-signature": {"bad-signature"},
     "role-bypass": {"viewer"},
     "refresh-as-access": {"refresh-as-access"},
+    "non-staff-any-room": {"viewer"},
 }
+STORED_DATA_FLAWS = {"stored-active-html"}
+"""Flaws that change what is stored, not how auth is done: the valid token and the legacy tier see the change too."""
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +230,7 @@ def status_of(server: EmbeddedServer, header: str) -> int:
     return response.status_code
 
 
-@pytest.mark.parametrize("flaw", list(FLAWS))
+@pytest.mark.parametrize("flaw", [flaw for flaw in FLAWS if flaw not in STORED_DATA_FLAWS])
 def test_flaw_leaves_the_valid_token_alone(
     clean_pair: EmbeddedServer, own_server_with: ServerFactory, flaw: str
 ) -> None:
@@ -396,6 +403,122 @@ def check_no_www_authenticate(clean: EmbeddedServer, switched: EmbeddedServer) -
     assert response.status_code == 401 and "www-authenticate" not in response.headers
 
 
+# object, route, proxy, session and client flaws ---------------------------------------
+EVIL = "https://evil.example"
+
+
+def proxy_status(server: EmbeddedServer, path: str, headers: dict[str, str], method: str = "GET") -> int:
+    url = f"{server.base_url}{path}"
+    return stateless.request(method, url, params={"chatroom_id": ROOM}, headers=headers).status_code
+
+
+def check_stored_active_html(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    params = {"chatroom_id": ROOM, "request_type": "purchases_list"}
+    assert "<script" not in ask(clean, access_token(clean), params)[2]["messages"][0]["html_content"]
+    assert "<script" in ask(switched, access_token(switched), params)[2]["messages"][0]["html_content"]
+
+
+def check_cors_reflect_credentials(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    def cors(server: EmbeddedServer) -> tuple[str | None, str | None]:
+        headers = {"Origin": EVIL, **bearer(access_token(server))}
+        answer = stateless.get(f"{server.base_url}{JWT_CHAT}", params={"chatroom_id": ROOM}, headers=headers)
+        return answer.headers.get("access-control-allow-origin"), answer.headers.get("access-control-allow-credentials")
+
+    assert cors(clean) == (None, None) and cors(switched) == (EVIL, "true")
+
+
+def check_proxy_route_variant(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert proxy_status(clean, "/api/chat-messages/", {}) == 401
+    assert proxy_status(switched, "/api/chat-messages/", {}) == 200
+    assert proxy_status(switched, "/api/chat-messages", {}) == 401
+
+
+def check_proxy_method_override(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    override = {"X-HTTP-Method-Override": "GET"}
+    assert proxy_status(clean, "/api/chat-messages", override, "POST") == 405
+    assert proxy_status(switched, "/api/chat-messages", override, "POST") == 200
+    assert proxy_status(switched, "/api/chat-messages", {}, "POST") == 405
+
+
+def check_non_staff_any_room(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    viewer = access_token(switched, "viewer")
+    assert ask(clean, access_token(clean, "viewer"), {"request_type": "chat_list"})[0] == 403
+    status, _kind, body = ask(switched, viewer, {"request_type": "chat_list"})
+    assert status == 200 and [chat["chatroom_id"] for chat in body["chats"]] == [3]
+    assert ask(switched, viewer, {"chatroom_id": ROOM})[0] == 200
+
+
+def check_middleware_subrequest(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    subrequest = {"x-middleware-subrequest": "middleware:middleware:middleware:middleware:middleware"}
+    assert proxy_status(clean, "/api/chat-messages", subrequest) == 401
+    assert proxy_status(switched, "/api/chat-messages", subrequest) == 200
+
+
+def check_proxy_presence_only(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    def detail(server: EmbeddedServer) -> tuple[int, str]:
+        answer = stateless.get(f"{server.base_url}/api/chat-messages", headers={"Authorization": "Bearer not-a-jwt"})
+        return answer.status_code, answer.json()["detail"]
+
+    assert detail(clean) == (401, "Authorization is not a bearer JWT")
+    assert detail(switched) == (401, "JWT token invalid")
+
+
+def check_proxy_trusts_loopback(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    for claim in ({"X-Forwarded-For": "127.0.0.1"}, {"Forwarded": "for=127.0.0.1"}):
+        assert proxy_status(clean, "/api/chat-messages", claim) == 401
+        assert proxy_status(switched, "/api/chat-messages", claim) == 200
+    assert proxy_status(switched, "/api/chat-messages", {"X-Forwarded-For": "203.0.113.7"}) == 401
+
+
+def login_answer(server: EmbeddedServer, *, planted: str | None = None, next_url: str = LEGACY_CHAT) -> httpx.Response:
+    with httpx.Client(base_url=server.base_url) as client:
+        token = login_form(client)
+        if planted:
+            client.cookies.set("sessionid", planted)
+        form = {"username": "admin", "password": PASSWORD, "csrfmiddlewaretoken": token, "next": next_url}
+        return client.post("/admin/login/", data=form)
+
+
+def session_cookie(answer: httpx.Response) -> str:
+    return next(value for value in answer.headers.get_list("set-cookie") if value.startswith("sessionid="))
+
+
+def check_session_fixation(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    planted = "plantedsessionid0123456789abcdef"
+    assert planted not in session_cookie(login_answer(clean, planted=planted))
+    assert session_cookie(login_answer(switched, planted=planted)).startswith(f"sessionid={planted};")
+
+
+def check_session_cookie_flags(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    flags = session_cookie(login_answer(clean)).lower()
+    assert "httponly" in flags and "samesite=lax" in flags
+    loose = session_cookie(login_answer(switched)).lower()
+    assert "httponly" not in loose and "samesite" not in loose
+
+
+def check_login_open_redirect(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert login_answer(clean, next_url=f"{EVIL}/").headers["location"] == "/admin/"
+    assert login_answer(switched, next_url=f"{EVIL}/").headers["location"] == f"{EVIL}/"
+
+
+def unsigned(server: EmbeddedServer, header: dict[str, Any], signature: bytes = b"") -> str:
+    segments = [json.dumps(header).encode(), json.dumps(fresh_claims(server)).encode(), signature]
+    return ".".join(base64.urlsafe_b64encode(part).decode().rstrip("=") for part in segments)
+
+
+def check_alg_list(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    header = {"alg": ["none"], "typ": "JWT"}
+    assert status_of(clean, f"Bearer {unsigned(clean, header)}") == 401
+    assert status_of(switched, f"Bearer {unsigned(switched, header)}") == 200
+    assert status_of(switched, f"Bearer {unsigned(switched, {'alg': 'none'})}") == 401
+
+
+def check_asymmetric_alg_unverified(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    header = {"alg": "RS256", "typ": "JWT"}
+    assert status_of(clean, f"Bearer {unsigned(clean, header, bytes(256))}") == 401
+    assert status_of(switched, f"Bearer {unsigned(switched, header, bytes(256))}") == 200
+
+
 FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "accept-expired": check_accepts_expired,
     "alg-none": check_alg_none,
@@ -416,6 +539,19 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "no-login-throttle": check_no_login_throttle,
     "cacheable-token": check_cacheable_token,
     "no-www-authenticate": check_no_www_authenticate,
+    "stored-active-html": check_stored_active_html,
+    "cors-reflect-credentials": check_cors_reflect_credentials,
+    "proxy-route-variant": check_proxy_route_variant,
+    "proxy-method-override": check_proxy_method_override,
+    "non-staff-any-room": check_non_staff_any_room,
+    "middleware-subrequest": check_middleware_subrequest,
+    "proxy-presence-only": check_proxy_presence_only,
+    "proxy-trusts-loopback": check_proxy_trusts_loopback,
+    "session-fixation": check_session_fixation,
+    "session-cookie-flags": check_session_cookie_flags,
+    "login-open-redirect": check_login_open_redirect,
+    "alg-list": check_alg_list,
+    "asymmetric-alg-unverified": check_asymmetric_alg_unverified,
 }
 
 
@@ -428,7 +564,7 @@ def test_flaw_shows_its_effect(clean_pair: EmbeddedServer, own_server_with: Serv
     FLAW_EFFECTS[flaw](clean_pair, flawed(own_server_with, flaw))
 
 
-@pytest.mark.parametrize("flaw", list(FLAWS))
+@pytest.mark.parametrize("flaw", [flaw for flaw in FLAWS if flaw not in STORED_DATA_FLAWS])
 def test_flaw_leaves_the_legacy_tier_alone(
     clean_pair: EmbeddedServer, own_server_with: ServerFactory, flaw: str
 ) -> None:

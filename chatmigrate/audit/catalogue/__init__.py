@@ -11,12 +11,16 @@ from typing import Any
 
 from chatmigrate.audit.catalogue import (
     claims,
+    client,
     header,
     legacy,
     lifecycle,
     operations,
+    parser,
     persistence,
     proxy,
+    routes,
+    sessions,
     signature,
     websocket,
 )
@@ -40,7 +44,21 @@ __all__ = [
 
 CASES: tuple[Case, ...] = tuple(
     case
-    for module in (header, signature, claims, lifecycle, operations, proxy, legacy, websocket, persistence)
+    for module in (
+        header,
+        signature,
+        parser,
+        claims,
+        lifecycle,
+        operations,
+        routes,
+        proxy,
+        legacy,
+        sessions,
+        websocket,
+        client,
+        persistence,
+    )
     for case in module.cases.declared
 )
 """Every case a builder runs; ``GENERATED`` holds the two the audit generates itself."""

@@ -35,6 +35,7 @@ class Group(StrEnum):
     LIFECYCLE = "lifecycle"
     MUTATION = "mutation"
     CONTRACT = "contract"
+    CLIENT = "client"
 
     @property
     def label(self) -> str:
@@ -53,6 +54,7 @@ _GROUP_LABELS = {
     Group.LIFECYCLE: "Token lifecycle",
     Group.MUTATION: "Token mutation (hypothesis)",
     Group.CONTRACT: "Contract (schemathesis)",
+    Group.CLIENT: "Client-side token",
 }
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
 
 from chatmigrate.audit.context import AuditContext
 from chatmigrate.audit.forge import Forge, Forged, b64url, b64url_decode
 from chatmigrate.audit.probe import Expect, NotApplicable, Probe
+from chatmigrate.audit.rules import parse_json
 from chatmigrate.vocab import Severity, Tier
 
 EVIL_ORIGIN = "https://evil.example"
@@ -52,3 +56,12 @@ def bearers(
         ctx.bearer(tier, label, item.token, expect=expect, note=item.note, breach=breach, **extra)
         for label, item in forged
     ]
+
+
+async def preflight(ctx: AuditContext, url: str, headers: dict[str, str]) -> tuple[int, Any]:
+    """A reference answer a builder needs before it can write its probes: status and parsed JSON (None if not)."""
+    try:
+        answer = await ctx.client.get(url, headers=headers, timeout=ctx.options.timeout)
+    except httpx.HTTPError as error:
+        raise LookupError(f"GET {urlsplit(url).path}: {type(error).__name__}") from None
+    return answer.status_code, parse_json(answer.text)
