@@ -197,3 +197,19 @@ def describe(error: BaseException) -> str:
     detail = str(error).splitlines()[0] if str(error) else ""
     name = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
     return f"{name}: {detail}" if detail else name
+
+
+def dechunk(body: bytes) -> bytes:
+    """Chunked transfer coding read from raw bytes (a capture, a raw probe); a cut-off body keeps what it has."""
+    out: list[bytes] = []
+    while body:
+        size_line, _, rest = body.partition(b"\r\n")
+        try:
+            size = int(size_line.split(b";")[0], 16)
+        except ValueError:
+            break
+        if size == 0:
+            break
+        out.append(rest[:size])
+        body = rest[size + 2 :]
+    return b"".join(out)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES
+from chatmigrate.bounded import DEFAULT_MAX_BODY_BYTES, dechunk
 from chatmigrate.errors import ConfigError
 from chatmigrate.har import to_entry
 from chatmigrate.records import CorpusEntry, Exchange
@@ -92,24 +92,8 @@ def _parse(raw: bytes, path: Path, index: int) -> HttpMessage:
     headers = [(name.strip(), value.strip()) for name, _, value in (line.partition(":") for line in lines[1:]) if name]
     message = HttpMessage(lines[0], headers, body)
     if "chunked" in message.header("transfer-encoding").lower():
-        message.body = _dechunk(body)
+        message.body = dechunk(body)
     return message
-
-
-def _dechunk(body: bytes) -> bytes:
-    """Chunked transfer coding as captured on the wire; a cut-off capture keeps what it has."""
-    out: list[bytes] = []
-    while body:
-        size_line, _, rest = body.partition(b"\r\n")
-        try:
-            size = int(size_line.split(b";")[0], 16)
-        except ValueError:
-            break
-        if size == 0:
-            break
-        out.append(rest[:size])
-        body = rest[size + 2 :]
-    return b"".join(out)
 
 
 def _pair(order: int, request: HttpMessage, response: HttpMessage, latency: float, cap: int) -> Recorded | None:

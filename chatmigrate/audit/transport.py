@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from websockets.typing import Origin
 
 from chatmigrate.audit.probe import HttpObservation, HttpProbe, WsObservation, WsProbe
-from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, iter_bounded
+from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, dechunk, iter_bounded
 
 MAX_BODY = 256 * 1024
 
@@ -109,25 +109,10 @@ def _parse_raw(raw: bytes, elapsed_ms: float) -> HttpObservation:
         return HttpObservation(error="connection closed without an HTTP answer", elapsed_ms=elapsed_ms)
     headers = [(name.strip(), value.strip()) for name, _, value in (line.partition(":") for line in lines[1:])]
     if any(name.lower() == "transfer-encoding" and "chunked" in value.lower() for name, value in headers):
-        body = _dechunk(body)
+        body = dechunk(body)
     return HttpObservation(
         status=int(status_parts[1]), headers=headers, text=body.decode("utf-8", "replace"), elapsed_ms=elapsed_ms
     )
-
-
-def _dechunk(body: bytes) -> bytes:
-    out = b""
-    while body:
-        size_line, _, rest = body.partition(b"\r\n")
-        try:
-            size = int(size_line.split(b";")[0], 16)
-        except ValueError:
-            break
-        if size == 0:
-            break
-        out += rest[:size]
-        body = rest[size + 2 :]
-    return out
 
 
 async def send_ws(probe: WsProbe, timeout: float, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> WsObservation:
