@@ -27,6 +27,11 @@ _FORM_FIELD = re.compile(
 )
 _STATUS_OR_COUNT = re.compile(r"\d{1,3}")
 """A pair's value that is a status or a small count ("no token: 403 without …") is prose, not a secret."""
+_PROSE_VALUES = frozenset(
+    {"null", "none", "true", "false", "html", "json", "empty", "missing", "absent", "expired", "invalid", "required"}
+)
+"""Words that follow a credential word in our own messages ("no token: HTML answer"); a secret the run knows is
+masked wherever it stands, so only unregistered text meets this list."""
 _PLACEHOLDER = re.compile(r"(?:[A-Za-z]+[ \t]+)?\$\{?[A-Z_][A-Z0-9_]*\}?")
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-csrftoken"})
 _SENSITIVE_HEADER_PARTS = ("token", "secret", "session", "auth", "key", "csrf")
@@ -127,7 +132,7 @@ def _mask_value(match: re.Match[str]) -> str:
 
 
 def _mask_pair(match: re.Match[str]) -> str:
-    if _STATUS_OR_COUNT.fullmatch(match.group(3)):
+    if _STATUS_OR_COUNT.fullmatch(match.group(3)) or match.group(3).lower() in _PROSE_VALUES:
         return match.group(0)
     return _mask_value(match)
 

@@ -1,5 +1,7 @@
 """Redaction: registered secrets and credential-shaped text never leave the process."""
 
+import pytest
+
 from chatmigrate.redact import MASK, redact, redact_headers, redact_obj, register_secret
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
@@ -105,6 +107,16 @@ def test_a_registered_token_is_masked_wherever_it_appears() -> None:
 
 def test_a_status_after_a_credential_word_is_prose_and_kept() -> None:
     assert redact("no token: 403 without the reason") == "no token: 403 without the reason"
+
+
+@pytest.mark.parametrize("text", ["no token: HTML answer", "refresh: null", "token: missing from the answer"])
+def test_a_word_of_prose_after_a_credential_word_is_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_a_registered_secret_that_is_a_prose_word_is_still_masked() -> None:
+    register_secret("expired")
+    assert redact("password: expired") == f"password: {MASK}"
 
 
 def test_a_credential_pair_with_a_longer_numeric_value_is_still_masked() -> None:
