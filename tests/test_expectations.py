@@ -28,6 +28,9 @@ def test_a_foreign_target_that_declares_nothing_is_held_to_no_contract_and_stock
         "Bearer scheme exact (simplejwt)",
         "user_id types integer, string",
         "audience not checked (simplejwt default)",
+        "rotated refresh tokens not promised dead",
+        "login throttle not promised (stock Django)",
+        "token answers may be cached (simplejwt)",
     ]
     assert expectations(config, Tier.OLD)[1:] == [
         "CSRF failure reason not required",
@@ -40,13 +43,19 @@ def test_declared_expectations_are_listed_as_declared(
     config_file: ConfigFactory, server_with: ServerFactory, tmp_path: Path
 ) -> None:
     (tmp_path / "jwt.json").write_text((Path(__file__).parents[1] / "contracts" / "openapi-jwt.json").read_text())
-    extra = '[contracts]\njwt = "jwt.json"\n\n[audit]\naudience = "chat-admin"\nbearer_scheme_case_insensitive = true\n'
+    extra = (
+        '[contracts]\njwt = "jwt.json"\n\n[audit]\naudience = "chat-admin"\nbearer_scheme_case_insensitive = true\n'
+        "blacklist_after_rotation = true\nlogin_throttle = true\ntoken_no_store = true\n"
+    )
     config = load_config(config_file(server_with(), extra=extra), env=ENV)
     assert expectations(config, Tier.NEW) == [
         "contract jwt.json",
         "Bearer scheme case-insensitive",
         "user_id types integer, string",
         "audience chat-admin",
+        "rotated refresh tokens blacklisted",
+        "login throttle promised",
+        "token answers no-store",
     ]
 
 

@@ -73,5 +73,8 @@ class AuditPolicy:
                 "Bearer scheme " + ("case-insensitive" if self.bearer_scheme_case_insensitive else "exact (simplejwt)"),
                 "user_id types " + ", ".join(sorted(self.user_id_types)),
                 f"audience {self.audience}" if self.audience else "audience not checked (simplejwt default)",
+                "rotated refresh tokens " + ("blacklisted" if self.blacklist_after_rotation else "not promised dead"),
+                "login throttle " + ("promised" if self.login_throttle else "not promised (stock Django)"),
+                "token answers " + ("no-store" if self.token_no_store else "may be cached (simplejwt)"),
             ]
         return []

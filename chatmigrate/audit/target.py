@@ -220,6 +220,9 @@ def audit_options_from_config(config: Config, **changes: Any) -> AuditOptions:
             forwarded_proto_https=audit.forwarded_proto_https,
             audience=audit.audience,
             password_change_done_path=audit.password_change_done_path,
+            blacklist_after_rotation=audit.blacklist_after_rotation,
+            login_throttle=audit.login_throttle,
+            token_no_store=audit.token_no_store,
         ),
     )
     return replace(options, **{name: value for name, value in changes.items() if value is not None})
@@ -266,6 +269,10 @@ def target_from_config(
         logout_path=audit.logout_path,
         password_change_path=audit.password_change_path,
         site_login_path=audit.site_login_path,
+        refresh_path=audit.refresh_path,
+        blacklist_path=audit.blacklist_path,
+        user_admin_path=audit.user_admin_path,
+        deactivated_principal=_principal(audit.deactivated_principal, "deactivated", env),
         proxy_routes=dict(proxy.routes) if proxy and proxy.routes else dict(DEFAULT_PROXY_ROUTES),
         jwt_contract=config.contracts.jwt or (SEED_CONTRACT if config.contracts.seed else None),
     )

@@ -76,6 +76,32 @@ class AuditConfig(Section):
     password_change_path: Annotated[str, v.URL_PATH] = key(
         "/admin/password_change/", "policy: Django admin password change (spare principal)", policy=True
     )
+    refresh_path: Annotated[str, v.URL_PATH] = key(
+        "/api/v1/auth/token/refresh/", "policy: simplejwt's TokenRefreshView on the new target", policy=True
+    )
+    blacklist_path: Annotated[str, v.URL_PATH] = key(
+        "/api/v1/auth/token/blacklist/",
+        "policy: simplejwt's TokenBlacklistView, the JWT logout; a 404 there means the target has none",
+        policy=True,
+    )
+    user_admin_path: Annotated[str, v.URL_PATH] | None = key(
+        None,
+        "policy: `PATCH` with `{is_active}` here (`{user_id}` filled in) deactivates a user; unset, the "
+        "deactivation cases do not apply",
+        policy=True,
+    )
+    deactivated_principal: PrincipalConfig | None = key(
+        None, "policy: the login of the deactivated user (`inactive_user_id`), reactivated for a moment", policy=True
+    )
+    blacklist_after_rotation: Annotated[bool, v.FLAG] = key(
+        False, "policy: a rotated refresh token is blacklisted (simplejwt's BLACKLIST_AFTER_ROTATION)", policy=True
+    )
+    login_throttle: Annotated[bool, v.FLAG] = key(
+        False, "policy: failed logins are throttled or locked by the 20th (DRF throttling, django-axes)", policy=True
+    )
+    token_no_store: Annotated[bool, v.FLAG] = key(
+        False, "policy: token answers carry `Cache-Control: no-store` (simplejwt does not)", policy=True
+    )
     password_change_done_path: Annotated[str, v.URL_PATH] = key(
         "/admin/password_change/done/",
         "policy: where a successful password change redirects (Django's 302)",

@@ -101,6 +101,9 @@ forwarded_proto_https = true
 user_id_types = ["integer"]
 audience = "chat-admin"
 password_change_done_path = "/staff/password/done/"
+blacklist_after_rotation = true
+login_throttle = true
+token_no_store = true
 """
     policy = audit_options_from_config(load_config(config_file(server, **STAGING, extra=declared), env=ENV)).policy
     assert policy == AuditPolicy(
@@ -110,6 +113,9 @@ password_change_done_path = "/staff/password/done/"
         user_id_types=frozenset({JsonType.INTEGER}),
         audience="chat-admin",
         password_change_done_path="/staff/password/done/",
+        blacklist_after_rotation=True,
+        login_throttle=True,
+        token_no_store=True,
     )
 
 
