@@ -142,6 +142,10 @@ def _labelled(outcome: Outcome, exchange: Exchange) -> str:
     return outcome.value if exchange.status is None else f"{outcome.value} {exchange.status}"
 
 
+REFUSALS = frozenset({Outcome.UNAUTHENTICATED, Outcome.FORBIDDEN})
+"""Old's answers that deny the principal: the candidate answering the same request with data is a breach."""
+
+
 def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
     """Auth outcomes must match; with JSON on both sides, so must the status code (400 vs 422 breaks clients).
 
@@ -166,12 +170,17 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
             title=f"{FIXED_CRASH}: {statuses}",
         )
     if before != after:
+        grants = before in REFUSALS and after is Outcome.OK
         return finding(
-            severity=Severity.HIGH if after is Outcome.SERVER_ERROR else Severity.MEDIUM,
+            severity=Severity.CRITICAL
+            if grants
+            else Severity.HIGH
+            if after is Outcome.SERVER_ERROR
+            else Severity.MEDIUM,
             kind=FindingKind.OUTCOME_CHANGED,
             variant=f"{_labelled(before, old)}->{_labelled(after, candidate)}",
             evidence=redact(candidate.error or old.error or "") or None,
-            title=f"auth outcome differs: {statuses}",
+            title=f"{side} grants what old refused: {statuses}" if grants else f"auth outcome differs: {statuses}",
         )
     if is_server_error(candidate):
         return finding(

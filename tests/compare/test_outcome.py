@@ -235,6 +235,18 @@ def test_outcome_mismatch_is_medium_and_names_both_outcomes_and_statuses() -> No
     )
 
 
+@pytest.mark.parametrize("refusal", [403, 302])
+def test_new_granting_what_old_refused_is_critical(refusal: int) -> None:
+    headers = {"location": "/admin/login/?next=/admin/chat/"} if refusal == 302 else {}
+    group = pair(
+        lambda a: exchange(Tier.OLD, a, None if refusal == 302 else {"detail": "no"}, status=refusal, headers=headers),
+        lambda a: exchange(Tier.NEW, a, messages_body()),
+    )
+    (finding,) = of(run(group), "auth-outcome")
+    assert finding.severity is Severity.CRITICAL
+    assert finding.title.startswith("new grants what old refused: old ")
+
+
 def test_server_error_where_old_succeeded_is_high() -> None:
     group = pair(
         lambda a: exchange(Tier.OLD, a, messages_body()),
