@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from capture_samples import capture
 from cli_helpers import cli
 from server_wire import LEGACY_CHAT, ServerFactory, logged_in
-from test_recorded import capture
 
 from chatmigrate.results import load_run
 
