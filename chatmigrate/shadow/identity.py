@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from http.cookies import CookieError, SimpleCookie
 
 ANONYMOUS = ""
 """The principal of a request that carries no session at all: mirrored to new with no credential either."""
@@ -22,13 +21,14 @@ def session_key(session_id: str) -> str:
 
 
 def cookie_value(cookie_header: str, name: str) -> str | None:
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except CookieError:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel is not None and morsel.value else None
+    """Split as Django's own ``parse_cookie`` does (``;`` then the first ``=``), so the shadow reads the same session
+    id that old will (the last of several wins there too); stricter parsing would miss sessions old accepts."""
+    found = None
+    for part in cookie_header.split(";"):
+        key, equals, value = part.partition("=")
+        if equals and key.strip() == name:
+            found = value.strip().strip('"') or None
+    return found
 
 
 class SessionDirectory:

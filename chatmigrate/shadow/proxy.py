@@ -1,9 +1,10 @@
 """The primary path: every request goes to old as it came and is answered from old, byte for byte.
 
-A raw ASGI app rather than a framework route, and httpcore rather than httpx (the bytes pass through
-undecoded, with no request or response model to build), so the only work between the user and old is the
-forwarding itself. Mirroring is decided after the answer has been sent, and only ever queued (``MirrorQueue.offer``
-never waits), so a slow or dead new side cannot touch the user's latency.
+A raw ASGI app rather than a framework route, and a plain keep-alive connection pool (``upstream``) rather than
+an HTTP client library (the bytes pass through undecoded, with no request or response model to build), so the
+only work between the user and old is the forwarding itself. Mirroring is decided after the answer has been
+sent, and only ever queued (``MirrorQueue.offer`` never waits), so a slow or dead new side cannot touch the
+user's latency.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import random
 import time
 from collections.abc import Callable
 
-import httpcore
 import httpx
 from starlette.types import Receive, Scope, Send
 
@@ -23,9 +23,12 @@ from chatmigrate.shadow.identity import SessionDirectory
 from chatmigrate.shadow.mirror import HOP_BY_HOP
 from chatmigrate.shadow.queue import MirrorJob, MirrorQueue, Primary
 from chatmigrate.shadow.stats import LiveStats
+from chatmigrate.shadow.upstream import Head, Upstream, UpstreamError
 
 RESPONSE_HOP_BY_HOP = HOP_BY_HOP - {b"content-length"}
 """A response keeps old's Content-Length: the bytes are passed through unchanged, so it still holds."""
+_NOT_FORWARDED = HOP_BY_HOP - {b"host"}
+"""ASGI servers give header names in lower case, so a set lookup is the whole filter."""
 
 
 class PrimaryProxy:
@@ -45,34 +48,33 @@ class PrimaryProxy:
         self.directory = directory
         self.stats = stats
         self.sample = sample
-        self.pool = httpcore.AsyncConnectionPool(max_connections=None, max_keepalive_connections=256)
-        self.timeouts = {"connect": options.timeout, "read": options.timeout, "write": options.timeout, "pool": None}
+        self.upstream = Upstream(self.old_base_url, options.timeout)
         self.arrivals = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         content = await _read_request(receive)
         method: str = scope["method"]
         path: str = scope["path"]
-        query = scope["query_string"].decode("latin-1")
-        headers: list[tuple[bytes, bytes]] = list(scope["headers"])
-        url = self.old_base_url + scope.get("raw_path", path.encode()).decode("latin-1")
-        if query:
-            url += f"?{query}"
-        forwarded = [(name, value) for name, value in headers if name.lower() not in HOP_BY_HOP - {b"host"}]
-        if content:
-            forwarded.append((b"content-length", str(len(content)).encode()))
+        query_bytes: bytes = scope["query_string"]
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        target: bytes = scope.get("raw_path") or path.encode()
+        if query_bytes:
+            target += b"?" + query_bytes
+        forwarded = [(name, value) for name, value in headers if name not in _NOT_FORWARDED]
+        tee = _Tee(send, self.options.max_body_bytes)
         started = time.perf_counter()
         try:
-            async with self.pool.stream(
-                method, url, headers=forwarded, content=content, extensions={"timeout": self.timeouts}
-            ) as response:
-                teed, whole = await _relay(response, send, self.options.max_body_bytes)
-        except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError) as error:
+            head = await self.upstream.exchange(method.encode(), target, forwarded, content, tee.start, tee.body)
+        except UpstreamError as error:
+            if tee.started:
+                raise  # half an answer has gone out: only closing the user's connection says it was cut
             self.stats.primary_errors += 1
-            await _plain(send, 502, f"chatmigrate shadow: old did not answer ({type(error).__name__})")
+            await _plain(send, 502, f"chatmigrate shadow: old did not answer ({error})")
             return
         elapsed = round((time.perf_counter() - started) * 1000, 3)
-        self._after(method, path, query, headers, content, _answer(response), (teed, not whole), url, elapsed)
+        query = query_bytes.decode("latin-1")
+        url = self.old_base_url + target.decode("latin-1")
+        self._after(method, path, query, headers, content, head, tee.kept(), url, elapsed)
 
     def _after(
         self,
@@ -81,15 +83,16 @@ class PrimaryProxy:
         query: str,
         headers: list[tuple[bytes, bytes]],
         content: bytes,
-        response: httpx.Response,
+        head: Head,
         raw: tuple[bytes, bool],
         url: str,
         elapsed: float,
     ) -> None:
         """Learn who logged in or out, then offer a mirror job if this request is one to mirror."""
         cookie = _header(headers, b"cookie")
-        if path == self.options.login_path and method == "POST" and response.status_code in (301, 302, 303):
-            self.directory.learn(_form_username(content, headers), response.headers.get_list("set-cookie"))
+        if path == self.options.login_path and method == "POST" and head.status in (301, 302, 303):
+            set_cookies = [value.decode("latin-1") for name, value in head.headers if name.lower() == b"set-cookie"]
+            self.directory.learn(_form_username(content, headers), set_cookies)
         elif path == self.options.logout_path and method == "POST":
             self.directory.forget(cookie)
         self.arrivals += 1
@@ -97,14 +100,15 @@ class PrimaryProxy:
         endpoint = endpoint_key(entry)
         self.stats.seen(endpoint)
         reason = self._not_mirrored(path)
-        user = self.directory.user_of(cookie)
+        user = self.directory.user_of(cookie) if reason is None else None
         if reason is None and user is None:
             reason = "session began before the shadow"
         if reason is not None:
             self.stats.skipped(endpoint, reason)
             return
         assert user is not None
-        if not self.queue.offer(MirrorJob(entry, user, Primary(url, response, raw, elapsed), headers, content)):
+        primary = Primary(url, httpx.Response(head.status, headers=head.headers), raw, elapsed)
+        if not self.queue.offer(MirrorJob(entry, user, primary, headers, content)):
             self.stats.skipped(endpoint, "dropped: mirror queue full")
 
     def _not_mirrored(self, path: str) -> str | None:
@@ -120,7 +124,7 @@ class PrimaryProxy:
         return None
 
     async def aclose(self) -> None:
-        await self.pool.aclose()
+        await self.upstream.aclose()
 
 
 async def _read_request(receive: Receive) -> bytes:
@@ -132,24 +136,32 @@ async def _read_request(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _relay(response: httpcore.Response, send: Send, cap: int) -> tuple[bytes, bool]:
-    """Pass old's answer through unchanged while keeping up to ``cap`` bytes of it; True when all were kept."""
-    headers = [(name, value) for name, value in response.headers if name.lower() not in RESPONSE_HOP_BY_HOP]
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    kept: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_stream():
-        size += len(chunk)
-        if size <= cap:
-            kept.append(chunk)
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
-    return (b"".join(kept), True) if size <= cap else (b"", False)
+class _Tee:
+    """Passes old's answer to the user as it arrives, keeping up to ``cap`` bytes of the body for the mirror."""
 
+    __slots__ = ("cap", "pieces", "send", "size", "started")
 
-def _answer(response: httpcore.Response) -> httpx.Response:
-    """Status and headers only (the body was relayed and teed): what a mirror worker needs to record it."""
-    return httpx.Response(response.status, headers=response.headers)
+    def __init__(self, send: Send, cap: int) -> None:
+        self.send = send
+        self.cap = cap
+        self.pieces: list[bytes] = []
+        self.size = 0
+        self.started = False
+
+    async def start(self, head: Head) -> None:
+        self.started = True
+        headers = [(name, value) for name, value in head.headers if name.lower() not in RESPONSE_HOP_BY_HOP]
+        await self.send({"type": "http.response.start", "status": head.status, "headers": headers})
+
+    async def body(self, piece: bytes, more: bool) -> None:
+        self.size += len(piece)
+        if self.size <= self.cap:
+            self.pieces.append(piece)
+        await self.send({"type": "http.response.body", "body": piece, "more_body": more})
+
+    def kept(self) -> tuple[bytes, bool]:
+        """As ``exchange.read_raw`` gives it: the body and False, or nothing and True when it passed the cap."""
+        return (b"".join(self.pieces), False) if self.size <= self.cap else (b"", True)
 
 
 async def _plain(send: Send, status: int, text: str) -> None:
