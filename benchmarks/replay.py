@@ -25,6 +25,7 @@ import asyncio
 import dataclasses
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import httpx
+from psutil import Process
 
 from chatmigrate.compare import compare_file
 from chatmigrate.config import DEFAULT_NEW_PATH_MAP, AuthConfig, RunOptions, TargetConfig
@@ -76,7 +78,9 @@ def copies_of_corpus(copies: int) -> list[CorpusEntry]:
 
 
 async def bare_loop(sides: list[Target], entries: list[CorpusEntry], repeats: int, concurrency: int) -> float:
-    """The floor: the same GETs with headers captured once, no auth logic, parsing or recording."""
+    """The floor: the same GETs at the same concurrency, each body read whole, headers captured once; no retries,
+    parsing or recording. Its logins are timed, as the runner's are. Returns the seconds taken."""
+    start = time.perf_counter()
     async with open_client(sides[0], concurrency) as old_client, open_client(sides[1], concurrency) as new_client:
         clients = {"old": old_client, "new": new_client}
         for side in sides:
@@ -97,9 +101,64 @@ async def bare_loop(sides: list[Target], entries: list[CorpusEntry], repeats: in
                 response = await client.get(url, headers=headers)
                 await response.aread()
 
-        start = time.perf_counter()
         await asyncio.gather(*(one(*request) for request in requests))
-        return len(requests) / (time.perf_counter() - start)
+    return time.perf_counter() - start
+
+
+@dataclasses.dataclass
+class Round:
+    bare_rps: float
+    tool_rps: float
+    replay_s: float
+    compare_s: float
+    client_cpu_us: dict[str, float]
+    """CPU per request of this process (the client) for each loop: the tool's own overhead shows here."""
+    server_cpu_us: dict[str, float]
+
+
+def _cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_of(process: Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+def one_round(
+    url: str, run: RunOptions, entries: list[CorpusEntry], out: Path, server: Process, tool_first: bool
+) -> Round:
+    """The bare loop and replay + compare back to back (in alternating order over rounds, so drift evens out)."""
+    client: dict[str, float] = {}
+    served: dict[str, float] = {}
+    requests = 0
+    figures: dict[str, float] = {}
+
+    def bare() -> None:
+        nonlocal requests
+        cpu, server_cpu = _cpu_self(), _cpu_of(server)
+        requests = len(entries) * run.repeats * 2
+        figures["bare"] = asyncio.run(bare_loop(targets(url, run), entries, run.repeats, run.concurrency))
+        client["bare"] = (_cpu_self() - cpu) / requests * 1e6
+        served["bare"] = (_cpu_of(server) - server_cpu) / requests * 1e6
+
+    def tool() -> None:
+        cpu, server_cpu = _cpu_self(), _cpu_of(server)
+        start = time.perf_counter()
+        summary = run_replay(entries, targets(url, run), out, ReplayOptions.from_run(run))
+        figures["replay"] = time.perf_counter() - start
+        start = time.perf_counter()
+        compare_file(out / EXCHANGES_FILE)
+        figures["compare"] = time.perf_counter() - start
+        figures["exchanges"] = summary.exchanges
+        client["replay + compare"] = (_cpu_self() - cpu) / summary.exchanges * 1e6
+        served["replay + compare"] = (_cpu_of(server) - server_cpu) / summary.exchanges * 1e6
+
+    for step in (tool, bare) if tool_first else (bare, tool):
+        step()
+    tool_rps = figures["exchanges"] / (figures["replay"] + figures["compare"])
+    return Round(requests / figures["bare"], tool_rps, figures["replay"], figures["compare"], client, served)
 
 
 def compare_in_child(path: str) -> tuple[float, float, int]:
@@ -131,7 +190,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=20, help="copies of the shipped corpus to replay")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
-    parser.add_argument("--exchanges", type=int, default=100_000, help="size of the memory run")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of bare loop and replay; medians are printed")
+    parser.add_argument("--exchanges", type=int, default=100_000, help="size of the memory run (0: skip it)")
     args = parser.parse_args()
     run = RunOptions(concurrency=args.concurrency)
     entries = copies_of_corpus(args.copies)
@@ -140,47 +200,59 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder)
             asyncio.run(bare_loop(targets(url, run), entries[:20], run.repeats, run.concurrency))  # warm-up
-            bare_before = asyncio.run(bare_loop(targets(url, run), entries, run.repeats, run.concurrency))
-            start = time.perf_counter()
-            summary = run_replay(entries, targets(url, run), out, ReplayOptions.from_run(run))
-            replayed = time.perf_counter() - start
-            start = time.perf_counter()
-            comparison = compare_file(out / EXCHANGES_FILE)
-            compared = time.perf_counter() - start
-            bare_after = asyncio.run(bare_loop(targets(url, run), entries, run.repeats, run.concurrency))
-            bare = (bare_before + bare_after) / 2
-            pairs = summary.exchanges / 2
-            runner_rps = summary.exchanges / (replayed + compared)
-            print(
-                f"replay of {len(entries)} entries: {summary.exchanges} exchanges, {summary.errors} errors, "
-                f"{len(comparison.findings)} findings, concurrency {run.concurrency}"
-            )
-            print(
-                f"  replay + compare  {pairs / (replayed + compared):8.0f} pairs/s ({runner_rps:6.0f} requests/s,"
-                f" replay {replayed:.2f} s + compare {compared:.2f} s)"
-            )
-            print(
-                f"  bare httpx loop   {bare:8.0f} requests/s (mean of {bare_before:.0f} before and "
-                f"{bare_after:.0f} after)"
-            )
-            print(f"  ratio             {runner_rps / bare:8.2f} (target >= 0.8)")
-            compare_rate = pairs / compared
-            print(
-                f"  compare stage     {compare_rate:8.0f} pairs/s = {compare_rate / (pairs / replayed):.0f}x the "
-                f"replay rate (target >= 10x)"
-            )
-            big = out / "inflated.jsonl"
-            written = inflate(out / EXCHANGES_FILE, big, args.exchanges)
-            with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-                elapsed, peak_mb, entries_compared = pool.submit(compare_in_child, str(big)).result()
-            print(
-                f"  {written} exchanges ({big.stat().st_size / 1e6:.0f} MB): compare {elapsed:.1f} s, "
-                f"{written / 2 / elapsed:.0f} pairs/s, peak RSS {peak_mb:.0f} MB (target < 200 MB), "
-                f"{entries_compared} entries"
-            )
+            rounds = [
+                one_round(url, run, entries, out / str(n), Process(server.pid), tool_first=bool(n % 2))
+                for n in range(args.rounds)
+            ]
+            report(rounds, len(entries), run.concurrency)
+            if args.exchanges:
+                memory_run(out / "0" / EXCHANGES_FILE, out / "inflated.jsonl", args.exchanges)
     finally:
         server.terminate()
         server.wait(10)
+
+
+def report(rounds: list[Round], entries: int, concurrency: int) -> None:
+    def median(values: list[float]) -> float:
+        return statistics.median(values)
+
+    ratios = [r.tool_rps / r.bare_rps for r in rounds]
+    replay_s, compare_s = median([r.replay_s for r in rounds]), median([r.compare_s for r in rounds])
+    print(f"replay of {entries} entries against old and new, 2 attempts each, concurrency {concurrency}; ")
+    print(f"medians of {len(rounds)} rounds, each measuring the bare loop and replay + compare back to back:")
+    print(
+        f"  replay + compare  {median([r.tool_rps for r in rounds]):8.0f} requests/s (replay {replay_s:.2f} s + "
+        f"compare {compare_s:.2f} s)"
+    )
+    print(f"  bare httpx loop   {median([r.bare_rps for r in rounds]):8.0f} requests/s")
+    print(
+        f"  ratio             {median(ratios):8.2f} (target >= 0.95; rounds: "
+        + ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        + ")"
+    )
+    alone = median([r.tool_rps * (r.replay_s + r.compare_s) / r.replay_s / r.bare_rps for r in rounds])
+    print(f"  replay alone      {alone:8.2f} of the bare loop")
+    for name in rounds[0].client_cpu_us:
+        client = median([r.client_cpu_us[name] for r in rounds])
+        server = median([r.server_cpu_us[name] for r in rounds])
+        print(f"  CPU per request   {name:<17} client {client:5.0f} us, server {server:5.0f} us")
+    pairs_per_s = median([r.tool_rps / 2 * (r.replay_s + r.compare_s) / r.compare_s for r in rounds])
+    replay_pairs = median([r.tool_rps / 2 * (r.replay_s + r.compare_s) / r.replay_s for r in rounds])
+    print(
+        f"  compare stage     {pairs_per_s:8.0f} pairs/s = {pairs_per_s / replay_pairs:.0f}x the replay rate "
+        "(target >= 10x)"
+    )
+
+
+def memory_run(recorded: Path, big: Path, exchanges: int) -> None:
+    written = inflate(recorded, big, exchanges)
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        elapsed, peak_mb, entries_compared = pool.submit(compare_in_child, str(big)).result()
+    print(
+        f"  {written} exchanges ({big.stat().st_size / 1e6:.0f} MB): compare {elapsed:.1f} s, "
+        f"{written / 2 / elapsed:.0f} pairs/s, peak RSS {peak_mb:.0f} MB (target < 200 MB), "
+        f"{entries_compared} entries"
+    )
 
 
 if __name__ == "__main__":

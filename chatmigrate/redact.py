@@ -37,14 +37,18 @@ SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie",
 _SENSITIVE_HEADER_PARTS = ("token", "secret", "session", "auth", "key", "csrf")
 
 _PAIR_KEYWORDS = ("sessionid", "csrf", "password", "secret", "token", "access", "refresh")
-# A keyword followed by an assignment: prose such as "please refresh." does not wake the slow patterns.
-_PAIR_GUARD = re.compile(r"(?:sessionid|csrf|password|secret|token|access|refresh)\w*[\"']?\s*[:=]")
+# What may follow a keyword to make an assignment: prose such as "please refresh." does not wake the slow patterns.
+_PAIR_TAIL = re.compile(r"\w*[\"']?\s*[:=]")
+_SUBSTRING_SECRETS = 64
+"""Up to this many known secrets, testing each as a substring (a C scan per secret) beats the prefix tree's
+per-position walk many times over on a body that holds none of them, which is nearly every body."""
 _SENSITIVE_KEY_WORDS = frozenset({"sessionid", "password", "secret", "token", "access", "refresh"})
 _KEY_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 _lock = threading.Lock()
 _known: set[str] = set()
 _known_pattern: re.Pattern[str] | None = None
+_known_plain: tuple[str, ...] = ()
 _pattern_stale = False
 
 
@@ -61,15 +65,17 @@ def register_secret(value: str | None) -> None:
                 _pattern_stale = True
 
 
-def _current_pattern() -> re.Pattern[str] | None:
-    """Whole JWTs are left to the JWT pattern, which masks them anyway: the prefix tree holds the rest."""
-    global _known_pattern, _pattern_stale
+def _current_pattern() -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """Whole JWTs are left to the JWT pattern, which masks them anyway: the prefix tree holds the rest, and they
+    are also given as plain strings for a quick test of whether the tree is needed at all."""
+    global _known_pattern, _known_plain, _pattern_stale
     with _lock:
         if _pattern_stale:
             plain = [secret for secret in _known if not _JWT.fullmatch(secret)]
             _known_pattern = _trie_pattern(plain) if plain else None
+            _known_plain = tuple(plain) if len(plain) <= _SUBSTRING_SECRETS else ()
             _pattern_stale = False
-        return _known_pattern
+        return _known_pattern, _known_plain
 
 
 def _trie_pattern(secrets: Iterable[str]) -> re.Pattern[str]:
@@ -100,28 +106,49 @@ def registered_secrets() -> frozenset[str]:
 
 def forget_secrets() -> None:
     """Start over; for long-lived processes (and test suites) running several unrelated jobs."""
-    global _known_pattern, _pattern_stale
+    global _known_pattern, _known_plain, _pattern_stale
     with _lock:
         _known.clear()
-        _known_pattern, _pattern_stale = None, False
+        _known_pattern, _known_plain, _pattern_stale = None, (), False
 
 
 def redact(text: str) -> str:
-    """Cheap substring tests guard each pattern: this runs on every recorded body, on the replay hot path."""
-    pattern = _current_pattern()
-    if pattern is not None:
+    return _redact(text)[0]
+
+
+def _redact(text: str) -> tuple[str, bool]:
+    """The text redacted, and whether a credential word stood in it followed by an assignment (a JSON key whose
+    value may be an opaque secret). Cheap substring tests guard each pattern: this runs on every recorded body,
+    on the replay hot path."""
+    pattern, plain = _current_pattern()
+    if pattern is not None and (not plain or any(secret in text for secret in plain)):
         text = pattern.sub(MASK, text)
     if "eyJ" in text:
         text = _JWT.sub(MASK, text)
     lower = text.lower()
     if "authorization" in lower:
         text = _AUTH_HEADER.sub(_mask_value, text)
-    if any(keyword in lower for keyword in _PAIR_KEYWORDS):
-        if "name=" in lower:
-            text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{MASK}", text)
-        if _PAIR_GUARD.search(lower):
-            text = _COOKIE_PAIR.sub(_mask_pair, text)
-    return text
+    keywords = [keyword for keyword in _PAIR_KEYWORDS if keyword in lower]
+    if not keywords:
+        return text, False
+    if "name=" in lower:
+        text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{MASK}", text)
+    pair = _has_pair(lower, keywords)
+    if pair:
+        text = _COOKIE_PAIR.sub(_mask_pair, text)
+    return text, pair
+
+
+def _has_pair(lower: str, keywords: Iterable[str]) -> bool:
+    """One of ``keywords`` followed by an assignment somewhere in ``lower``; found by ``str.find`` and one anchored
+    match per place a word stands, not by a regex scan of the whole text."""
+    for keyword in keywords:
+        at = lower.find(keyword)
+        while at != -1:
+            if _PAIR_TAIL.match(lower, at + len(keyword)):
+                return True
+            at = lower.find(keyword, at + 1)
+    return False
 
 
 def _mask_value(match: re.Match[str]) -> str:
@@ -178,6 +205,7 @@ def redact_parsed(text: str, parsed: Any) -> Any:
 
     Only a sensitive word followed by an assignment can be a key whose value must go, so chat text that
     merely says "please refresh" keeps the fast path."""
-    if not _PAIR_GUARD.search(text.lower()) and redact(text) == text:
+    redacted, pair = _redact(text)
+    if not pair and redacted == text:
         return parsed
     return redact_obj(parsed)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
+import orjson
 
 from chatmigrate.bounded import BodyTooLarge, decode_bounded
 from chatmigrate.compare import is_json_type
@@ -19,15 +21,55 @@ from chatmigrate.redact import redact, redact_headers, redact_parsed
 
 TEXT_CAP = 16 * 1024
 _EXCHANGE_FIELDS = tuple(f.name for f in dataclasses.fields(Exchange))
+_ORJSON_LINE = orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_SUBCLASS
+_UTF8 = frozenset({"utf-8", "utf8", "ascii", "us-ascii"})
 
 
-def exchange_lines(exchanges: Iterable[Exchange]) -> str:
+class _LaxDict(dict[str, Any]):
+    """A body only Python's parser accepts (NaN, the infinities): orjson would write them as null, so a line holding
+    one is written by the standard encoder instead. Lines orjson cannot write at all (integers past 64 bits, lone
+    surrogates) fall back the same way; these marker types catch the one case it would write silently wrong."""
+
+
+class _LaxList(list[Any]):
+    __doc__ = _LaxDict.__doc__
+
+
+class _LaxFloat(float):
+    __doc__ = _LaxDict.__doc__
+
+
+def exchange_lines(exchanges: Iterable[Exchange]) -> bytes:
     """The JSONL of an entry's exchanges, as compare reads them back."""
-    return "".join(
-        json.dumps({name: getattr(e, name) for name in _EXCHANGE_FIELDS}, ensure_ascii=False, separators=(",", ":"))
-        + "\n"
-        for e in exchanges
-    )
+    return b"".join(_line(exchange) for exchange in exchanges)
+
+
+def _line(exchange: Exchange) -> bytes:
+    """orjson writes a recorded exchange about 20x faster than the standard encoder, which stays for what it
+    refuses; the two agree on every value orjson accepts."""
+    fields = {name: getattr(exchange, name) for name in _EXCHANGE_FIELDS}
+    try:
+        return orjson.dumps(fields, option=_ORJSON_LINE)
+    except orjson.JSONEncodeError:
+        return (json.dumps(fields, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def _lax(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _LaxDict(value)
+    if isinstance(value, list):
+        return _LaxList(value)
+    return _LaxFloat(value) if isinstance(value, float) else value
+
+
+def _parse_json(data: bytes | bytearray, encoding: str) -> tuple[Any, bool]:
+    """The body's JSON and whether orjson read it (else Python's parser did, and the value may hold NaN)."""
+    if encoding.lower() in _UTF8:
+        try:
+            return orjson.loads(data), True
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data.decode(encoding)), False
 
 
 def record_response(record: Exchange, response: httpx.Response, data: bytes | bytearray) -> None:
@@ -36,20 +78,22 @@ def record_response(record: Exchange, response: httpx.Response, data: bytes | by
     record.status = response.status_code
     record.content_type = response.headers.get("content-type", "")
     record.headers = redact_headers(response.headers.multi_items())
-    text = data.decode(response.encoding or "utf-8", errors="replace")
+    encoding = response.encoding or "utf-8"
+    text = data.decode(encoding, errors="replace")
     if record.error:
         record.text = redact(text[:TEXT_CAP]) if text else None
         return
     if is_json_type(record.content_type):
         try:
-            parsed = json.loads(data.decode(response.encoding or "utf-8"))
+            parsed, strict = _parse_json(data, encoding)
         except (ValueError, RecursionError, LookupError) as error:
             # RecursionError: a body nested thousands deep; it must not kill the run's task group.
             record.error = f"content-type says JSON but the body is not: {error}"
             record.text = redact(text[:TEXT_CAP])
             return
         record.is_json = True
-        record.body = redact_parsed(text, parsed)
+        body = redact_parsed(text, parsed)
+        record.body = body if strict else _lax(body)
         return
     record.text = redact(text[:TEXT_CAP]) if text else None
 

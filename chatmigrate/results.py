@@ -184,7 +184,7 @@ class ExchangeLog:
         if resume and (self.path.exists() or self.path.is_symlink()):
             self._check_resumable(folder)
             self.done, self._resume_at = _completed(self.path, plans)
-        self._sink: IO[str] | None = None
+        self._sink: IO[bytes] | None = None
 
     def __enter__(self) -> ExchangeLog:
         if self._resume_at is None:
@@ -200,7 +200,7 @@ class ExchangeLog:
                 os.truncate(handle, self._resume_at)
         except OSError as error:
             raise ResultsError(f"cannot write exchanges: {error.strerror}", file=str(self.path)) from None
-        self._sink = os.fdopen(handle, "w", encoding="utf-8")
+        self._sink = os.fdopen(handle, "wb")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -216,7 +216,7 @@ class ExchangeLog:
                 file=str(self.path),
             )
 
-    def write(self, lines: str) -> None:
+    def write(self, lines: bytes) -> None:
         """One entry's JSONL lines (``responses.exchange_lines``), in one write and one flush."""
         assert self._sink is not None, "write inside 'with log:'"
         self._sink.write(lines)

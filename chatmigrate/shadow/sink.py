@@ -7,7 +7,7 @@ so the reader never meets a partial line and the writer never blocks the event l
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from chatmigrate.records import Exchange
 from chatmigrate.responses import exchange_lines
@@ -16,17 +16,17 @@ from chatmigrate.responses import exchange_lines
 class ExchangeSink:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._handle: TextIO = path.open("a", encoding="utf-8")
-        self._held: list[str] | None = None
+        self._handle: BinaryIO = path.open("ab")
+        self._held: list[bytes] | None = None
         self.groups = 0
 
     def write(self, group: list[Exchange]) -> None:
-        text = exchange_lines(group)
+        lines = exchange_lines(group)
         self.groups += 1
         if self._held is not None:
-            self._held.append(text)
+            self._held.append(lines)
             return
-        self._handle.write(text)
+        self._handle.write(lines)
         self._handle.flush()
 
     def hold(self) -> None:
@@ -35,7 +35,7 @@ class ExchangeSink:
     def release(self) -> None:
         held, self._held = self._held or [], None
         if held:
-            self._handle.write("".join(held))
+            self._handle.write(b"".join(held))
             self._handle.flush()
 
     def close(self) -> None:
