@@ -184,6 +184,10 @@ class FindingKind(StrEnum):
     SESSION_FIXATION = "session-fixation"
     OPEN_REDIRECT = "open-redirect"
     REFUSED_DOWNSTREAM = "refused-downstream"
+    # audit, wave-3 inspections: a secret in an answer, a token that lives too long, data a shared cache may keep
+    SECRET_EXPOSED = "secret-exposed"
+    LONG_LIVED_TOKEN = "long-lived-token"
+    SHARED_CACHE = "shared-cache"
 
 
 class Answer(StrEnum):
@@ -263,6 +267,14 @@ class Flaw(StrEnum):
     LOGIN_OPEN_REDIRECT = "login-open-redirect"
     ALG_LIST = "alg-list"
     ASYMMETRIC_ALG_UNVERIFIED = "asymmetric-alg-unverified"
+    DUPLICATE_HEADER_PARAMS = "duplicate-header-params"
+    DUPLICATE_CLAIMS_FIRST_WINS = "duplicate-claims-first-wins"
+    CLAIM_SUBSTRING_MATCH = "claim-substring-match"
+    TOKEN_PRIVILEGE_CLAIMS = "token-privilege-claims"
+    USER_SECRETS_EXPOSED = "user-secrets-exposed"
+    LONG_LIVED_ACCESS = "long-lived-access"
+    PROXY_PATH_OVERRIDE = "proxy-path-override"
+    PUBLIC_CACHE_DATA = "public-cache-data"
 
     @property
     def ws_auth(self) -> WsAuth | None:

@@ -32,6 +32,7 @@ class Expect(str, Enum):
     TOKEN_ISSUED = "token-issued"
     THROTTLED = "throttled"
     INSPECTED = "inspected"
+    NO_DATA = "no-data"
 
     def describe(self) -> str:
         return _DESCRIPTIONS[self]
@@ -53,6 +54,7 @@ _DESCRIPTIONS = {
     Expect.TOKEN_ISSUED: "200 JSON with a token",
     Expect.THROTTLED: "429 (throttled) or 403 (locked out)",
     Expect.INSPECTED: "any status; the case inspects the answer's headers, cookies or content",
+    Expect.NO_DATA: "any answer but protected data (a public URL stays public), clean",
 }
 
 

@@ -132,7 +132,7 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
     if status >= 500:
         found.append(Violation(Severity.HIGH, FindingKind.SERVER_ERROR, f"status {status}"))
     is_html = seen.content_type == "text/html" or seen.text.lstrip().startswith("<")
-    if tier.is_jwt and is_html and probe.expect is not Expect.INSPECTED:  # an inspected probe is judged by its case
+    if tier.is_jwt and is_html and probe.expect not in (Expect.INSPECTED, Expect.NO_DATA):  # public pages may be HTML
         found.append(
             Violation(Severity.HIGH, FindingKind.HTML, f"HTML answer ({seen.content_type or 'no content type'})")
         )
@@ -206,6 +206,8 @@ def _expectation(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: J
     if expect in (Expect.TOKEN_REFUSED, Expect.TOKEN_ISSUED, Expect.THROTTLED):
         return _token_answer(probe, seen, status)
     if expect is Expect.INSPECTED:
+        return []
+    if expect is Expect.NO_DATA and not data:
         return []
     if expect is Expect.ACCEPTED:
         if status == 200 and data:

@@ -23,6 +23,14 @@ from chatmigrate.audit.probe import HttpObservation, HttpProbe, WsObservation, W
 from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, dechunk, iter_bounded
 
 MAX_BODY = 256 * 1024
+KEPT_ANSWER = "chatmigrate.answer"
+"""Where ``keep_answer`` leaves a response on its request's extensions."""
+
+
+async def keep_answer(response: httpx.Response) -> None:
+    """A response hook: httpx builds a redirect's next request even when it follows none, and a ``Location`` that
+    is no URL (``https:evil.example``) then raises InvalidURL with the answer lost. Kept here, it is still seen."""
+    response.request.extensions[KEPT_ANSWER] = response
 
 
 def _elapsed(start: float) -> float:
@@ -37,6 +45,7 @@ async def send_http(
     start = time.perf_counter()
     seen = HttpObservation()
     body = bytearray()
+    request: httpx.Request | None = None
     try:
         async with asyncio.timeout(timeout):
             request = client.build_request(probe.method, probe.url, headers=list(probe.headers), content=probe.body)
@@ -51,6 +60,14 @@ async def send_http(
                 await response.aclose()
     except (httpx.LocalProtocolError, UnicodeEncodeError) as error:
         return HttpObservation(error=f"not sent: {error}", sent=False)
+    except httpx.InvalidURL as error:
+        if request is None:
+            return HttpObservation(error=f"not sent: {error}", sent=False)
+        kept = request.extensions.get(KEPT_ANSWER)
+        if isinstance(kept, httpx.Response):
+            seen.status, seen.headers = kept.status_code, list(kept.headers.multi_items())
+        else:
+            seen.error = f"an answer whose Location is not a URL ({error})"
     except (httpx.TimeoutException, TimeoutError) as error:
         seen.error = f"timeout after {timeout:.0f}s ({type(error).__name__})"
     except httpx.ConnectError as error:

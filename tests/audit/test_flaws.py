@@ -49,6 +49,15 @@ CATCHERS = {
     "login-open-redirect": "legacy-login-open-redirect",
     "alg-list": "sig-alg-header-types",
     "asymmetric-alg-unverified": "sig-alg-asymmetric-forged",
+    # the wave-3 flaws, each shown caught in test_cases_wave3.py
+    "duplicate-header-params": "sig-duplicate-header-keys",
+    "duplicate-claims-first-wins": "claim-duplicate-keys",
+    "claim-substring-match": "claim-iss-aud-lookalike",
+    "token-privilege-claims": "claim-privilege-claims",
+    "user-secrets-exposed": "op-secret-in-response",
+    "long-lived-access": "life-access-lifetime",
+    "proxy-path-override": "proxy-path-override-headers",
+    "public-cache-data": "op-shared-cache-data",
 }
 
 

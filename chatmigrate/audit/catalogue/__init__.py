@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from chatmigrate.audit.catalogue import (
+    claim_edges,
     claims,
     client,
+    exposure,
     header,
     legacy,
     lifecycle,
@@ -49,8 +51,10 @@ CASES: tuple[Case, ...] = tuple(
         signature,
         parser,
         claims,
+        claim_edges,
         lifecycle,
         operations,
+        exposure,
         routes,
         proxy,
         legacy,
