@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from jwt_flaw_effects import EFFECTS as WAVE3_EFFECTS
 from server_wire import (
     JWT_CHAT,
     LEGACY_CHAT,
@@ -212,6 +213,8 @@ RELATED_REFUSALS = {
 }
 STORED_DATA_FLAWS = {"stored-active-html"}
 """Flaws that change what is stored, not how auth is done: the valid token and the legacy tier see the change too."""
+EXPOSING_FLAWS = {"user-secrets-exposed"}
+"""Flaws whose whole point is what the valid token's own answer carries (a password hash)."""
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +233,7 @@ def status_of(server: EmbeddedServer, header: str) -> int:
     return response.status_code
 
 
-@pytest.mark.parametrize("flaw", [flaw for flaw in FLAWS if flaw not in STORED_DATA_FLAWS])
+@pytest.mark.parametrize("flaw", [flaw for flaw in FLAWS if flaw not in STORED_DATA_FLAWS | EXPOSING_FLAWS])
 def test_flaw_leaves_the_valid_token_alone(
     clean_pair: EmbeddedServer, own_server_with: ServerFactory, flaw: str
 ) -> None:
@@ -552,6 +555,7 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "login-open-redirect": check_login_open_redirect,
     "alg-list": check_alg_list,
     "asymmetric-alg-unverified": check_asymmetric_alg_unverified,
+    **WAVE3_EFFECTS,
 }
 
 
