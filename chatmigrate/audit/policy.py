@@ -60,6 +60,10 @@ class AuditPolicy:
     """Token answers carry ``Cache-Control: no-store`` (RFC 6749 §5.1). simplejwt does not send it: unset, its
     absence is an info note; declared, a medium failure."""
 
+    ws_session_revocation: bool = False
+    """An open chat socket stops serving its user once they log out or are deactivated. Django Channels checks the
+    user at connect only: unset, a socket that outlives either is an info gap; declared, a high failure."""
+
     def describe(self, tier: Tier) -> list[str]:
         """The policies in force on ``tier``, in words, for the report's target list."""
         if tier is Tier.OLD:

@@ -131,3 +131,9 @@ class AuditConfig(Section):
     audience: Annotated[str, v.TEXT] | None = key(
         None, "policy: the `aud` your API checks (simplejwt's AUDIENCE); unset, `aud` is not checked", policy=True
     )
+    ws_session_revocation: Annotated[bool, v.FLAG] = key(
+        False,
+        "policy: an open chat socket stops serving its user at logout or deactivation (Django Channels checks at "
+        "connect only)",
+        policy=True,
+    )

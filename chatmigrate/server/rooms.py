@@ -1,4 +1,4 @@
-"""WebSocket rooms: who is connected to which chat, and fan-out of events."""
+"""WebSocket rooms: who is connected to which chat, fan-out of events, and which logins have ended."""
 
 from __future__ import annotations
 
@@ -20,6 +20,14 @@ class Rooms:
         self._members: dict[str, set[WebSocket]] = defaultdict(set)
         self._lock = asyncio.Lock()
         self._closing: set[asyncio.Task[None]] = set()
+        self._ended: set[tuple[int, int]] = set()
+
+    def end_login(self, user_id: int, issued_at: int) -> None:
+        """A logout: the sockets opened with that login's tokens (one pair shares its ``iat``) must stop."""
+        self._ended.add((user_id, issued_at))
+
+    def login_ended(self, user_id: int, issued_at: int) -> bool:
+        return (user_id, issued_at) in self._ended
 
     async def join(self, room: str, socket: WebSocket) -> None:
         async with self._lock:

@@ -60,6 +60,11 @@ FLAWS: dict[Flaw, str] = {
     Flaw.LOGIN_OPEN_REDIRECT: "the legacy login redirects to any next= URL, foreign hosts included",
     Flaw.ALG_LIST: "a token header's alg given as a list is read as its first item ('none' included)",
     Flaw.ASYMMETRIC_ALG_UNVERIFIED: "RS256 / ES256 tokens are accepted unverified (no public key is configured)",
+    Flaw.WS_EXPIRED_TOKEN_KEPT: "an open jwt-mode socket keeps serving its user after the token expired",
+    Flaw.WS_LOGOUT_KEPT: "an open jwt-mode socket keeps serving its user after they logged out",
+    Flaw.WS_DEACTIVATED_USER_KEPT: "an open socket keeps serving its user after they were deactivated",
+    Flaw.WS_SENDER_FROM_MESSAGE: "a socket message's user_id names its sender: anyone may post as another user",
+    Flaw.WS_ROOM_FROM_MESSAGE: "a socket message's chatroom_id names its room: a socket may post into any room",
 }
 
 

@@ -80,9 +80,13 @@ async def refresh_token(request: Request) -> Response:
 
 async def blacklist_token(request: Request) -> Response:
     """Logout: the refresh token can no longer be refreshed. Access tokens already issued stay valid until
-    their ``exp``, exactly as with simplejwt: that gap is what the audit's lifecycle cases report."""
+    their ``exp``, exactly as with simplejwt: that gap is what the audit's lifecycle cases report. The chat
+    sockets opened with the pair's access token end, though."""
     ctx, spent = await _spend(request, Flaw.REFRESH_AFTER_LOGOUT)
-    return _token_answer(ctx, JSONResponse({})) if isinstance(spent, Principal) else spent
+    if not isinstance(spent, Principal):
+        return spent
+    ctx.rooms.end_login(spent.user.id, spent.claims["iat"])
+    return _token_answer(ctx, JSONResponse({}))
 
 
 async def _spend(request: Request, keep: Flaw) -> tuple[ServerContext, Principal | Response]:

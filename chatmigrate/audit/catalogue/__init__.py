@@ -23,6 +23,7 @@ from chatmigrate.audit.catalogue import (
     sessions,
     signature,
     websocket,
+    ws_session,
 )
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Case, Group
 from chatmigrate.audit.catalogue.generated import CONTRACT, GENERATED, MUTATION
@@ -56,6 +57,7 @@ CASES: tuple[Case, ...] = tuple(
         legacy,
         sessions,
         websocket,
+        ws_session,
         client,
         persistence,
     )
