@@ -20,14 +20,21 @@ class Rooms:
         self._members: dict[str, set[WebSocket]] = defaultdict(set)
         self._lock = asyncio.Lock()
         self._closing: set[asyncio.Task[None]] = set()
-        self._ended: set[tuple[int, int]] = set()
+        self._access_of: dict[str, str] = {}
+        self._ended: set[str] = set()
 
-    def end_login(self, user_id: int, issued_at: int) -> None:
-        """A logout: the sockets opened with that login's tokens (one pair shares its ``iat``) must stop."""
-        self._ended.add((user_id, issued_at))
+    def pair(self, refresh_jti: str, access_jti: str) -> None:
+        """An issued pair: the access token a logout of this refresh token ends on the sockets."""
+        self._access_of[refresh_jti] = access_jti
 
-    def login_ended(self, user_id: int, issued_at: int) -> bool:
-        return (user_id, issued_at) in self._ended
+    def end_login(self, refresh_jti: str) -> None:
+        """A logout: the sockets opened with the access token of the same pair must stop."""
+        access = self._access_of.pop(refresh_jti, None)
+        if access is not None:
+            self._ended.add(access)
+
+    def login_ended(self, access_jti: str) -> bool:
+        return access_jti in self._ended
 
     async def join(self, room: str, socket: WebSocket) -> None:
         async with self._lock:

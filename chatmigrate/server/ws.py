@@ -118,7 +118,7 @@ def _revalidate(ctx: ServerContext, member: Member) -> User:
         expired = time.time() > float(claims["exp"]) + LEEWAY_SECONDS
         if expired and not (flaws.flaw(Flaw.WS_EXPIRED_TOKEN_KEPT) or flaws.flaw(Flaw.ACCEPT_EXPIRED)):
             raise Refused(CLOSE_UNAUTHENTICATED, "token has expired")
-        ended = ctx.rooms.login_ended(member.user.id, int(claims["iat"]))
+        ended = ctx.rooms.login_ended(str(claims.get("jti")))
         if ended and not flaws.flaw(Flaw.WS_LOGOUT_KEPT):
             raise Refused(CLOSE_UNAUTHENTICATED, "logged out")
     if flaws.flaw(Flaw.WS_DEACTIVATED_USER_KEPT):
