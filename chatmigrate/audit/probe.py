@@ -121,6 +121,9 @@ class WsSession:
     """Key and value a carried message must not show: another user as its sender, another room as its room."""
     gap: str | None = None
     """Set when a carried message is a documented gap of the target: an info finding with this text."""
+    first: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    """Builds the first message as the socket opens, in place of the probe's: a token that expires within
+    seconds must not age while the probe waits its turn."""
 
 
 @dataclass(frozen=True, slots=True)

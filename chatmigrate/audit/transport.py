@@ -133,8 +133,9 @@ async def send_ws(probe: WsProbe, timeout: float, max_body_bytes: int = DEFAULT_
         ) as socket:
             seen.handshake_status = 101
             try:
-                if probe.first_message is not None:
-                    await socket.send(probe.first_message)
+                first = probe.session.first() if probe.session and probe.session.first else probe.first_message
+                if first is not None:
+                    await socket.send(first)
                 frame = await asyncio.wait_for(socket.recv(), timeout=probe.wait)
                 seen.frames.append(frame if isinstance(frame, str) else frame.decode("utf-8", "replace"))
                 if probe.session is not None:

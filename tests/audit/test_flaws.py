@@ -49,6 +49,12 @@ CATCHERS = {
     "login-open-redirect": "legacy-login-open-redirect",
     "alg-list": "sig-alg-header-types",
     "asymmetric-alg-unverified": "sig-alg-asymmetric-forged",
+    # the socket over time and message-level authorisation, each shown caught in test_ws_session.py
+    "ws-expired-token-kept": "ws-session-token-expiry",
+    "ws-logout-kept": "ws-session-after-logout",
+    "ws-deactivated-user-kept": "ws-session-after-deactivation",
+    "ws-sender-from-message": "ws-message-foreign-sender",
+    "ws-room-from-message": "ws-message-foreign-room",
 }
 
 

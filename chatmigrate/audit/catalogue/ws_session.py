@@ -119,15 +119,24 @@ async def _token_expiry(ctx: AuditContext, tier: Tier) -> Built:
     forge = real_forge(ctx)
     if isinstance(forge, NotApplicable):
         return forge
-    leeway = ctx.target.leeway
-    exp = int(time.time()) + LIFETIME - leeway
-    token = forge.real(claims=forge.with_claims(exp=exp, iat=exp - 300)).token
-    ctx.remember(token, "SHORT_LIVED_TOKEN")
+    leeway, expiries = ctx.target.leeway, [0]
+
+    def mint() -> str:
+        """A genuine token that stays valid ``LIFETIME`` seconds more, leeway included, from now."""
+        exp = int(time.time()) + LIFETIME - leeway
+        token = forge.real(claims=forge.with_claims(exp=exp, iat=exp - 300)).token
+        ctx.remember(token, "SHORT_LIVED_TOKEN")
+        expiries.append(exp)
+        return token
 
     async def expire() -> None:
-        await asyncio.sleep(max(0.0, exp + leeway + PAST_EXPIRY - time.time()))
+        await asyncio.sleep(max(0.0, expiries[-1] + leeway + PAST_EXPIRY - time.time()))
 
-    session = _session(expire, "its token expired")
+    def first() -> str:
+        return auth_message(mint())
+
+    session = _session(expire, "its token expired", first=first)
+    token = mint()
     return [_probe(ctx, "message after exp", session, first=auth_message(token), token=token)]
 
 
@@ -178,6 +187,7 @@ async def _after_logout(ctx: AuditContext, tier: Tier) -> Built:
     sends="the deactivated principal, reactivated for a moment, opens the socket; it is deactivated again "
     "(user_admin_path), then sends a chat message",
     expects="the message refused where ws_session_revocation is declared; otherwise its passage is an info gap",
+    alone=True,
     tags=(
         std.RFC6455_CLIENT_AUTH,
         std.WSTG_WEBSOCKETS,
