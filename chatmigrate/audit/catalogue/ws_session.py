@@ -42,6 +42,15 @@ LIFETIME = 2
 PAST_EXPIRY = 1.0
 """How long past the token's expiry (and leeway) the message goes out."""
 NO_WRITES = NotApplicable("sends a chat message: needs writes allowed (--allow-writes)")
+MESSAGE_TAGS = (
+    std.RFC6455_CLIENT_AUTH,
+    std.WSTG_WEBSOCKETS,
+    std.WSTG_IDOR,
+    std.API_BOLA,
+    std.CWE_AUTHORIZATION,
+    std.CWE_USER_CONTROLLED_KEY,
+)
+"""What a message speaking for another user or room breaks: object-level authorisation over the socket."""
 UNDECLARED = "Django Channels checks the user at connect only; declare ws_session_revocation to require it"
 
 
@@ -278,14 +287,7 @@ def _authorised(ctx: AuditContext, speaker: Speaker, label: str, session: WsSess
     description="a socket message that names another user as its sender",
     sends="a chat message with user_id and sender_id of another real user, over the principal's own socket",
     expects=Expect.WS_OWN_IDENTITY,
-    tags=(
-        std.RFC6455_CLIENT_AUTH,
-        std.WSTG_WEBSOCKETS,
-        std.WSTG_IDOR,
-        std.API_BOLA,
-        std.CWE_AUTHORIZATION,
-        std.CWE_USER_CONTROLLED_KEY,
-    ),
+    tags=MESSAGE_TAGS,
 )
 async def _foreign_sender(ctx: AuditContext, tier: Tier) -> Built:
     speaker = await _speaker(ctx)
@@ -304,14 +306,7 @@ async def _foreign_sender(ctx: AuditContext, tier: Tier) -> Built:
     description="a socket message that names a room the socket did not join",
     sends="a chat message with another room's chatroom_id, while a second socket listens in that room",
     expects=Expect.WS_OWN_IDENTITY,
-    tags=(
-        std.RFC6455_CLIENT_AUTH,
-        std.WSTG_WEBSOCKETS,
-        std.WSTG_IDOR,
-        std.API_BOLA,
-        std.CWE_AUTHORIZATION,
-        std.CWE_USER_CONTROLLED_KEY,
-    ),
+    tags=MESSAGE_TAGS,
 )
 async def _foreign_room(ctx: AuditContext, tier: Tier) -> Built:
     speaker = await _speaker(ctx)
