@@ -28,21 +28,28 @@ async def follow(socket: ClientConnection, session: WsSession, wait: float, time
     """The witness joins first, then the change, then the message; replies are read until the message shows,
     an error frame or a close answers it, or ``wait`` runs out."""
     seen = WsSessionSeen()
-    async with _witness(session, timeout) as witness:
-        try:
-            if session.change is not None:
-                await session.change()
-            await socket.send(session.message)
-        except ConnectionClosed as closed:
-            _closed(seen, closed)
-            return seen
-        except Exception as error:  # the change is the target's own API: any failure means the case did not run
-            seen.error = f"{session.change_label or 'the change'} failed: {type(error).__name__}: {error}"
-            return seen
-        await _read_replies(socket, session, seen, wait)
-        if witness is not None:
-            seen.witnessed = await _drain(witness, session.marker)
+    try:
+        async with _witness(session, timeout) as witness:
+            await _change_and_send(socket, session, seen, wait)
+            if witness is not None and seen.error is None:
+                seen.witnessed = await _drain(witness, session.marker)
+    except (OSError, WebSocketException, TimeoutError) as error:
+        seen.error = f"the witness socket in the other room did not open: {type(error).__name__}: {error}"
     return seen
+
+
+async def _change_and_send(socket: ClientConnection, session: WsSession, seen: WsSessionSeen, wait: float) -> None:
+    try:
+        if session.change is not None:
+            await session.change()
+        await socket.send(session.message)
+    except ConnectionClosed as closed:
+        _closed(seen, closed)
+        return
+    except Exception as error:  # the change is the target's own API: any failure means the case did not run
+        seen.error = f"{session.change_label or 'the change'} failed: {type(error).__name__}: {error}"
+        return
+    await _read_replies(socket, session, seen, wait)
 
 
 @contextlib.asynccontextmanager
