@@ -14,7 +14,9 @@ from token_wire import TOKEN
 from chatmigrate.audit import AuditOptions, AuditOutcome, AuditTarget, embedded_target, run_audit
 from chatmigrate.audit.catalogue import ws_session
 from chatmigrate.audit.policy import AuditPolicy
-from chatmigrate.vocab import AuditState, Severity
+from chatmigrate.errors import UsageError
+from chatmigrate.targets import embedded_server_config
+from chatmigrate.vocab import AuditState, Flaw, Severity, WsAuth
 
 CASES = frozenset(case.id for case in ws_session.cases.declared)
 TOKEN_CASES = {"ws-session-token-expiry", "ws-session-after-logout"}
@@ -148,3 +150,14 @@ def test_a_finding_reproduces_the_socket_step_by_step_without_the_token(own_serv
     reproducer = finding.reproducer or ""
     assert "now make it so that its user logged out" in reproducer
     assert "chatmigrate audit probe" in reproducer and "os.environ['WS_LOGOUT_TOKEN']" in reproducer
+
+
+@pytest.mark.parametrize("flaw", [Flaw.WS_EXPIRED_TOKEN_KEPT, Flaw.WS_LOGOUT_KEPT])
+def test_a_token_flaw_of_the_socket_in_url_mode_is_a_usage_error(flaw: Flaw) -> None:
+    with pytest.raises(UsageError, match=f"{flaw} acts only in --ws-auth jwt"):
+        embedded_server_config((), (flaw,), WsAuth.URL)
+
+
+@pytest.mark.parametrize("flaw", sorted(BOTH_MODES))
+def test_a_flaw_of_the_socket_user_or_message_acts_in_either_mode(flaw: str) -> None:
+    assert embedded_server_config((), (flaw,), WsAuth.URL).ws_auth is WsAuth.URL
