@@ -63,6 +63,9 @@ class AuditPolicy:
     max_access_lifetime: float = 86_400.0
     """The longest access-token lifetime (``exp - iat``, seconds) the API may issue. One day by default: far above
     simplejwt's 5 minutes, so only a token meant to live for days or weeks is a (medium) finding."""
+    ws_session_revocation: bool = False
+    """An open chat socket stops serving its user once they log out or are deactivated. Django Channels checks the
+    user at connect only: unset, a socket that outlives either is an info gap; declared, a high failure."""
 
     def describe(self, tier: Tier) -> list[str]:
         """The policies in force on ``tier``, in words, for the report's target list."""

@@ -32,6 +32,7 @@ from chatmigrate.audit.probe import (
     WsObservation,
     WsProbe,
 )
+from chatmigrate.audit.socket_session import judge as judge_session
 from chatmigrate.vocab import Answer, FindingKind, Severity, Tier
 
 DEBUG_MARKERS = ("Traceback", 'File "', "django", "Exception Value")
@@ -319,6 +320,8 @@ def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> lis
             )
         )
     connected = seen.handshake_status == 101 and bool(seen.frames)
+    if probe.session is not None:
+        return found + [Violation(*concern) for concern in judge_session(probe, connected, seen.session)]
     if probe.expect is Expect.WS_ACCEPTED:
         if not any(_frame_type(frame) == "connected" for frame in seen.frames):
             found.append(

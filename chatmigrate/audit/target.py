@@ -225,6 +225,7 @@ def audit_options_from_config(config: Config, **changes: Any) -> AuditOptions:
             login_throttle=audit.login_throttle,
             token_no_store=audit.token_no_store,
             max_access_lifetime=audit.max_access_lifetime,
+            ws_session_revocation=audit.ws_session_revocation,
         ),
     )
     return replace(options, **{name: value for name, value in changes.items() if value is not None})

@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from websockets.typing import Origin
 
 from chatmigrate.audit.probe import HttpObservation, HttpProbe, WsObservation, WsProbe
+from chatmigrate.audit.socket_session import follow
 from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, dechunk, iter_bounded
 
 MAX_BODY = 256 * 1024
@@ -149,10 +150,13 @@ async def send_ws(probe: WsProbe, timeout: float, max_body_bytes: int = DEFAULT_
         ) as socket:
             seen.handshake_status = 101
             try:
-                if probe.first_message is not None:
-                    await socket.send(probe.first_message)
+                first = probe.session.first() if probe.session and probe.session.first else probe.first_message
+                if first is not None:
+                    await socket.send(first)
                 frame = await asyncio.wait_for(socket.recv(), timeout=probe.wait)
                 seen.frames.append(frame if isinstance(frame, str) else frame.decode("utf-8", "replace"))
+                if probe.session is not None:
+                    seen.session = await follow(socket, probe.session, probe.wait, timeout)
             except TimeoutError:
                 seen.still_open = True
             except ConnectionClosed as closed:
@@ -164,5 +168,8 @@ async def send_ws(probe: WsProbe, timeout: float, max_body_bytes: int = DEFAULT_
     except (OSError, WebSocketException, TimeoutError) as error:
         seen.error = f"{type(error).__name__}: {error}"
         seen.unreachable = isinstance(error, ConnectionRefusedError)
+    if probe.session is not None and seen.session is None and probe.session.change is not None:
+        with contextlib.suppress(Exception):  # the world still ends as the case left it: a user deactivated again
+            await probe.session.change()
     seen.elapsed_ms = _elapsed(start)
     return seen

@@ -137,3 +137,9 @@ class AuditConfig(Section):
         "(simplejwt's default is 5 minutes); a longer one is medium",
         policy=True,
     )
+    ws_session_revocation: Annotated[bool, v.FLAG] = key(
+        False,
+        "policy: an open chat socket stops serving its user at logout or deactivation (Django Channels checks at "
+        "connect only)",
+        policy=True,
+    )

@@ -74,6 +74,11 @@ FLAWS: dict[Flaw, str] = {
     Flaw.PROXY_PATH_OVERRIDE: "the proxy's public home page routes by X-Original-URL / X-Rewrite-URL / "
     "X-Forwarded-Prefix and forwards with its service credential",
     Flaw.PUBLIC_CACHE_DATA: "the JWT API answers chat data with Cache-Control: public, max-age=300",
+    Flaw.WS_EXPIRED_TOKEN_KEPT: "an open jwt-mode socket keeps serving its user after the token expired",
+    Flaw.WS_LOGOUT_KEPT: "an open jwt-mode socket keeps serving its user after they logged out",
+    Flaw.WS_DEACTIVATED_USER_KEPT: "an open socket keeps serving its user after they were deactivated",
+    Flaw.WS_SENDER_FROM_MESSAGE: "a socket message's user_id names its sender: anyone may post as another user",
+    Flaw.WS_ROOM_FROM_MESSAGE: "a socket message's chatroom_id names its room: a socket may post into any room",
 }
 
 

@@ -58,6 +58,12 @@ CATCHERS = {
     "long-lived-access": "life-access-lifetime",
     "proxy-path-override": "proxy-path-override-headers",
     "public-cache-data": "op-shared-cache-data",
+    # the socket over time and message-level authorisation, each shown caught in test_ws_session.py
+    "ws-expired-token-kept": "ws-session-token-expiry",
+    "ws-logout-kept": "ws-session-after-logout",
+    "ws-deactivated-user-kept": "ws-session-after-deactivation",
+    "ws-sender-from-message": "ws-message-foreign-sender",
+    "ws-room-from-message": "ws-message-foreign-room",
 }
 
 

@@ -41,6 +41,13 @@ from server_wire import (
     ws_connect,
     ws_path,
 )
+from socket_session_wire import (
+    check_ws_deactivated_user_kept,
+    check_ws_expired_token_kept,
+    check_ws_logout_kept,
+    check_ws_room_from_message,
+    check_ws_sender_from_message,
+)
 from token_wire import FORMER_ID, former_pair, login, logout, refresh
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -556,6 +563,11 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "alg-list": check_alg_list,
     "asymmetric-alg-unverified": check_asymmetric_alg_unverified,
     **WAVE3_EFFECTS,
+    "ws-expired-token-kept": check_ws_expired_token_kept,
+    "ws-logout-kept": check_ws_logout_kept,
+    "ws-deactivated-user-kept": check_ws_deactivated_user_kept,
+    "ws-sender-from-message": check_ws_sender_from_message,
+    "ws-room-from-message": check_ws_room_from_message,
 }
 
 

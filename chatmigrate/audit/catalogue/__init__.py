@@ -25,6 +25,7 @@ from chatmigrate.audit.catalogue import (
     sessions,
     signature,
     websocket,
+    ws_session,
 )
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Case, Group
 from chatmigrate.audit.catalogue.generated import CONTRACT, GENERATED, MUTATION
@@ -60,6 +61,7 @@ CASES: tuple[Case, ...] = tuple(
         legacy,
         sessions,
         websocket,
+        ws_session,
         client,
         persistence,
     )
