@@ -296,6 +296,15 @@ class BearerAuth(AuthAdapter):
         return self._token
 
 
+class AnonymousAuth(AuthAdapter):
+    """No credential: the principal nobody, and the stand-in for a principal whose login a side refused."""
+
+    kind = "none"
+
+    async def apply(self, request: httpx.Request) -> None:
+        return None
+
+
 class TokenEndpointAuth(AuthAdapter):
     """Username/password for access + refresh; refresh shortly before ``exp``, log in again if that fails."""
 

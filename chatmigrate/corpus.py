@@ -197,6 +197,7 @@ def _entry(item: dict[str, Any], fail: _Fail) -> CorpusEntry:
         body=item.get("body"),
         tags=list(item.get("tags") or []),
         unsafe=item.get("unsafe", method not in SAFE_METHODS),
+        principal=item.get("principal"),
     )
 
 

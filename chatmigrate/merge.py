@@ -18,12 +18,13 @@ from typing import TextIO
 
 from chatmigrate import __version__
 from chatmigrate.compare import CompareOptions, compare_file
+from chatmigrate.compare.principals import CONFIGURED
 from chatmigrate.errors import ResultsError, UsageError
 from chatmigrate.noise import RuleSpec
-from chatmigrate.records import CorpusEntry, RunResult, TargetInfo
+from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, corpus_id
 from chatmigrate.results import EXCHANGES_FILE, RUN_FILE, claim, load_run, staged, timestamp, write_run
 from chatmigrate.verdict import GateLimits, judge_run
-from chatmigrate.vocab import Check, ExitCode
+from chatmigrate.vocab import Check, ExitCode, Tier
 
 RECOMPUTED_CHECKS = frozenset(
     {
@@ -87,13 +88,15 @@ def merge_results(
             entries = _concatenate(shards, sink)
         if corpus is not None and transport_error is None:
             _check_coverage(entries, [entry.id for entry in corpus])
-        comparison = compare_file(merging, rules, options)
+        targets = _targets(folders)
+        principal = next((info.principal for info in targets if info.side == Tier.OLD), CONFIGURED)
+        comparison = compare_file(merging, rules, options, principal=principal)
     result = comparison.into(
         RunResult(
             tool_version=__version__,
             started_at=min((f.run.started_at for f in folders if f.run.started_at), default=timestamp()),
             finished_at=max((f.run.finished_at for f in folders if f.run.finished_at), default=timestamp()),
-            targets=_targets(folders),
+            targets=targets,
             warnings=list(dict.fromkeys(warning for folder in folders for warning in folder.run.warnings)),
             audit=[result for folder in folders for result in folder.run.audit],
         )
@@ -148,14 +151,17 @@ def _create(path: Path) -> TextIO:
 
 
 def _concatenate(shards: Sequence[_Folder], sink: TextIO) -> list[str]:
-    """Copy every shard's exchanges line by line; entries must be disjoint and repeats the same."""
+    """Copy every shard's exchanges line by line; entries must be disjoint and repeats the same. Returns the
+    corpus entries replayed."""
     owner: dict[str, int] = {}
+    replayed: dict[str, None] = {}
     repeats: dict[Path, int] = {}
     for index, shard in enumerate(shards):
         assert shard.exchanges is not None
         attempts = 0
         for number, line in _lines(shard.exchanges):
-            entry_id, attempt = _entry_and_attempt(line, shard.exchanges, number)
+            entry_id, attempt, corpus_id = _entry_and_attempt(line, shard.exchanges, number)
+            replayed[corpus_id] = None
             first = owner.setdefault(entry_id, index)
             if first != index:
                 raise ResultsError(
@@ -171,7 +177,7 @@ def _concatenate(shards: Sequence[_Folder], sink: TextIO) -> list[str]:
     if len(set(repeats.values())) > 1:
         described = ", ".join(f"{path} {count}" for path, count in repeats.items())
         raise ResultsError(f"the shards were replayed with different repeats ({described}): use one config for all")
-    return list(owner)
+    return list(replayed)
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -185,15 +191,16 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise ResultsError(f"cannot read exchanges: {error}", file=str(path)) from None
 
 
-def _entry_and_attempt(line: str, path: Path, number: int) -> tuple[str, int]:
+def _entry_and_attempt(line: str, path: Path, number: int) -> tuple[str, int, str]:
+    """The entry, the attempt and the corpus entry it replays (``entry@principal`` replays ``entry``)."""
     try:
         record = json.loads(line)
-        entry_id, attempt = record["entry_id"], record["attempt"]
-    except (ValueError, KeyError, TypeError):
+        entry_id, attempt, principal = record["entry_id"], record["attempt"], record.get("principal")
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise ResultsError("not an exchange record (a replay cut off mid-line?)", file=str(path), line=number) from None
     if not isinstance(entry_id, str) or not isinstance(attempt, int):
         raise ResultsError("not an exchange record: entry_id and attempt are wrong", file=str(path), line=number)
-    return entry_id, attempt
+    return entry_id, attempt, corpus_id(entry_id, principal if isinstance(principal, str) else None)
 
 
 def _describe(info: TargetInfo | None) -> str:

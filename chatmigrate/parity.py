@@ -18,7 +18,16 @@ from chatmigrate.errors import TransportError
 from chatmigrate.expectations import expectations
 from chatmigrate.recorded import Recorded
 from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, Verdict
-from chatmigrate.replay import ProgressCallback, ReplayOptions, ReplaySummary, Target, run_replay, targets_from_config
+from chatmigrate.replay import (
+    ProgressCallback,
+    ReplayOptions,
+    ReplaySummary,
+    Target,
+    as_principals,
+    principal_targets,
+    run_replay,
+    targets_from_config,
+)
 from chatmigrate.results import EXCHANGES_FILE, timestamp, write_run
 from chatmigrate.verdict import judge_run
 from chatmigrate.vocab import Tier
@@ -59,10 +68,17 @@ def run_parity(
     and its answers stand for old: only the other sides are called."""
     started = timestamp()
     targets = targets_from_config(config)
+    warnings = _principal_warnings(targets)
     if recorded is not None:
         entries = [pair.entry for pair in recorded]
         targets = [target for target in targets if target.side != Tier.OLD]
     entries = list(entries) if entries is not None else load_corpus(corpus or config.run.corpus)
+    replayed = targets
+    if recorded is None:
+        entries = as_principals(entries, config.principals)
+        replayed = targets + principal_targets(config, [target.side for target in targets])
+    elif config.principals:
+        warnings.append("principals skipped: a recorded capture holds its own users' traffic")
     out_dir = out_dir or config.run.output_dir
     writes = allow_writes or config.embedded_only
     options = ReplayOptions.from_run(
@@ -76,10 +92,11 @@ def run_parity(
     summary: ReplaySummary | None = None
     transport_error: str | None = None
     try:
-        summary = run_replay(entries, targets, out_dir, options)
+        summary = run_replay(entries, replayed, out_dir, options)
     except TransportError as error:
         transport_error = str(error)
-    comparison = compare_file(out_dir / EXCHANGES_FILE, config.ignore, config.compare)
+    configured = next((t.auth.principal for t in targets if t.side == Tier.OLD), targets[0].auth.principal)
+    comparison = compare_file(out_dir / EXCHANGES_FILE, config.ignore, config.compare, principal=configured)
     result = comparison.into(
         RunResult(
             tool_version=__version__,
@@ -88,7 +105,7 @@ def run_parity(
                 TargetInfo(t.side, t.base_url, t.auth.kind, t.auth.principal, expectations(config, Tier(t.side)))
                 for t in targets
             ],
-            warnings=_principal_warnings(targets),
+            warnings=warnings,
         )
     )
     if recorded is not None and config.ws is not None:

@@ -240,13 +240,15 @@ def _key(finding: Finding) -> tuple[str, ...]:
 
 
 def _entries_showing(results: Path, findings: list[Finding], config: Config) -> dict[tuple[str, ...], list[str]]:
-    """Every entry that shows each per-entry finding, not only the one it names.
+    """Every entry that shows each per-entry finding, not only the one it names. A finding seen as a further
+    principal is filed under the corpus entry that was sent as them.
 
     The run reports a drift once, naming its first entry, but each affected entry's test must
     fail. Each entry compared alone learns noise from itself only, so it shows at least what the
     run found in it; keeping only the run's findings drops what the run's noise learning excused.
     """
     from chatmigrate.compare import compare_exchanges, group_exchanges, read_exchanges
+    from chatmigrate.records import corpus_id
     from chatmigrate.results import EXCHANGES_FILE
 
     wanted = {_key(finding) for finding in findings if finding.check.per_entry}
@@ -256,7 +258,7 @@ def _entries_showing(results: Path, findings: list[Finding], config: Config) -> 
     for group in group_exchanges(read_exchanges(results / EXCHANGES_FILE)):
         alone = compare_exchanges([group], config.ignore, config.compare)
         for key in {_key(finding) for finding in alone.findings} & wanted:
-            shown.setdefault(key, []).append(group[0].entry_id)
+            shown.setdefault(key, []).append(corpus_id(group[0].entry_id, group[0].principal))
     return shown
 
 

@@ -36,6 +36,8 @@ class CorpusEntry:
     body: Any = None
     tags: list[str] = field(default_factory=list)
     unsafe: bool = False
+    principal: str | None = None
+    """Who it is sent as: None for the targets' own `[auth]` user, else a `[principals.<name>]` entry."""
 
 
 @dataclass(slots=True)
@@ -56,6 +58,14 @@ class Exchange:
     is_json: bool = False
     elapsed_ms: float = 0.0
     error: str | None = None
+    principal: str | None = None
+    refused_at_login: bool = False
+    """This side's login refused the principal, so the request went without a credential."""
+
+
+def corpus_id(entry_id: str, principal: str | None) -> str:
+    """The corpus entry an exchange replays: ``entry@viewer`` is ``entry`` sent as the principal ``viewer``."""
+    return entry_id.removesuffix(f"@{principal}") if principal else entry_id
 
 
 @dataclass(slots=True)
@@ -199,6 +209,31 @@ class EndpointParity:
 
 
 @dataclass(slots=True)
+class MatrixCell:
+    """What one tier answered one principal, over the corpus: entries granted, refused, or neither."""
+
+    tier: Tier
+    granted: int = 0
+    refused: int = 0
+    other: int = 0
+    refused_at_login: bool = False
+    grants_more: int = 0
+    """Entries this tier granted where old refused the same principal the same request."""
+
+
+@dataclass(slots=True)
+class PrincipalRow:
+    """One row of the principal matrix: the table a cutover owner signs."""
+
+    principal: str
+    cells: list[MatrixCell] = field(default_factory=list)
+
+    @property
+    def grants_more(self) -> int:
+        return sum(cell.grants_more for cell in self.cells)
+
+
+@dataclass(slots=True)
 class AuditResult:
     """``passed`` stays for readers of report.json and must agree with ``state``, the one readers here use."""
 
@@ -241,6 +276,7 @@ class RunResult:
     latency: list[LatencyStat] = field(default_factory=list)
     endpoints: list[EndpointParity] = field(default_factory=list)
     audit: list[AuditResult] = field(default_factory=list)
+    principals: list[PrincipalRow] = field(default_factory=list)
     accepted: list[str] = field(default_factory=list)
     stale_baseline: list[str] = field(default_factory=list)
     verdict: Verdict | None = None

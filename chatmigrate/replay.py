@@ -14,8 +14,8 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
@@ -24,13 +24,14 @@ import httpx
 
 from chatmigrate import auth as auth_mod
 from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, describe, iter_bounded
-from chatmigrate.config import CHAT_PATH, Config, RunOptions, TargetConfig
+from chatmigrate.config import ANONYMOUS, CHAT_PATH, Config, Principal, RunOptions, TargetConfig
 from chatmigrate.corpus import shard as shard_entries
-from chatmigrate.errors import TransportError, UsageError
+from chatmigrate.errors import CorpusError, TransportError, UsageError
 from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.redact import redact
 from chatmigrate.responses import exchange_lines, record_response
 from chatmigrate.results import EXCHANGES_FILE, ExchangeLog, Plan
+from chatmigrate.vocab import Tier
 
 ProgressCallback = Callable[[int, int], None]
 """``(done, total)`` entries: called once before the first request (``done`` counts resumed entries), then
@@ -48,20 +49,34 @@ class Target:
     path_map: dict[str, str] = field(default_factory=dict)
     routes: dict[str, str] = field(default_factory=dict)
     embedded: bool = False
+    principal: str | None = None
+    """A `[principals.<name>]` entry this side runs as; None for the target's own `[auth]` user."""
+    refused_at_login: bool = False
 
     @classmethod
-    def from_config(cls, config: TargetConfig, run: RunOptions) -> Target:
+    def from_config(
+        cls, config: TargetConfig, run: RunOptions, *, principal: tuple[str, Principal] | None = None
+    ) -> Target:
         timeout = config.timeout or run.timeout
         bounds = auth_mod.LoginBounds(max_body_bytes=run.max_body_bytes, timeout=timeout)
+        auth_config = config.auth if principal is None else principal[1].auth_for(config.auth)
         return cls(
             side=config.side,
             base_url=config.base_url.rstrip("/"),
-            auth=auth_mod.build_auth(config.auth, config.base_url, bounds=bounds),
+            auth=auth_mod.AnonymousAuth(ANONYMOUS)
+            if auth_config is None
+            else auth_mod.build_auth(auth_config, config.base_url, bounds=bounds),
             timeout=timeout,
             path_map=dict(config.path_map),
             routes=dict(config.routes),
             embedded=config.embedded,
+            principal=None if principal is None else principal[0],
         )
+
+    def refuse_login(self) -> None:
+        """The side's login refused this principal: what it answers the anonymous is its answer to them."""
+        self.auth = auth_mod.AnonymousAuth(self.auth.principal)
+        self.refused_at_login = True
 
     def request_for(self, entry: CorpusEntry) -> tuple[str, dict[str, str]] | None:
         """URL and query on this side, or None when this side has no such route (a proxy without it)."""
@@ -130,6 +145,28 @@ def targets_from_config(config: Config) -> list[Target]:
     return [Target.from_config(target, config.run) for target in config.targets.values()]
 
 
+def principal_targets(config: Config, sides: Iterable[str]) -> list[Target]:
+    """Every side in ``sides`` once more per `[principals.<name>]` entry, as that principal."""
+    return [
+        Target.from_config(config.targets[Tier(side)], config.run, principal=principal)
+        for principal in config.principals.items()
+        for side in sides
+    ]
+
+
+def as_principals(entries: Sequence[CorpusEntry], names: Collection[str]) -> list[CorpusEntry]:
+    """The corpus, then its shared entries again as each principal (ids ``entry@name``, so each is its own
+    entry). An entry that names its principal goes as that one only, and the name must be configured."""
+    for entry in entries:
+        if entry.principal is not None and entry.principal not in names:
+            raise CorpusError(
+                f"entry {entry.id!r} is to be sent as {entry.principal!r}, but no [principals.{entry.principal}] "
+                "table configures that principal"
+            )
+    shared = [entry for entry in entries if entry.principal is None]
+    return [*entries, *(replace(entry, id=f"{entry.id}@{name}", principal=name) for name in names for entry in shared)]
+
+
 def run_replay(
     entries: Sequence[CorpusEntry], targets: Sequence[Target], out_dir: Path, options: ReplayOptions
 ) -> ReplaySummary:
@@ -152,7 +189,8 @@ async def replay(
         run = _Run(targets, options, log, summary, total=len(entries))
         async with contextlib.AsyncExitStack() as stack:
             for target in targets:
-                run.clients[target.side] = await stack.enter_async_context(open_client(target, options.concurrency))
+                if target.side not in run.clients:
+                    run.clients[target.side] = await stack.enter_async_context(open_client(target, options.concurrency))
             await run.login()
             run.report_progress()
             await run.execute(pending)
@@ -163,10 +201,19 @@ def planned_requests(entry: CorpusEntry, targets: Sequence[Target], repeats: int
     """(side, attempt) pairs an entry produces: what a complete entry looks like on disk."""
     return [
         (target.side, attempt)
-        for target in targets
+        for target in _targets_of(entry, targets)
         if target.request_for(entry) is not None
-        for attempt in range(repeats)
+        for attempt in range(attempts(entry, repeats))
     ]
+
+
+def attempts(entry: CorpusEntry, repeats: int) -> int:
+    """A further principal's entries are sent once: noise is learned per endpoint from the targets' own user."""
+    return repeats if entry.principal is None else 1
+
+
+def _targets_of(entry: CorpusEntry, targets: Sequence[Target]) -> list[Target]:
+    return [target for target in targets if target.principal == entry.principal]
 
 
 def _check_writes(entries: Iterable[CorpusEntry], targets: Sequence[Target], allow_writes: bool) -> None:
@@ -232,7 +279,8 @@ class _Run:
         self.held: list[list[Exchange]] = []
 
     async def login(self) -> None:
-        """A login that fails at the transport level is retried like a request; a refusal is not."""
+        """A login that fails at the transport level is retried like a request. A refusal of the targets' own
+        user is a config error; a further principal's is an outcome, and it goes on without a credential."""
         for target in self.targets:
             for retry in range(self.options.retries + 1):
                 if retry:
@@ -240,9 +288,15 @@ class _Run:
                 try:
                     await target.auth.prepare(self.clients[target.side])
                     break
+                except auth_mod.AuthFailed:
+                    if target.principal is None:
+                        raise
+                    target.refuse_login()
+                    break
                 except TransportError as error:
                     if retry == self.options.retries:
-                        raise TransportError(f"cannot log in on target {target.side}: {error}") from None
+                        who = f" as principal {target.principal!r}" if target.principal else ""
+                        raise TransportError(f"cannot log in on target {target.side}{who}: {error}") from None
 
     def report_progress(self) -> None:
         if self.options.on_progress is not None:
@@ -288,9 +342,12 @@ class _Run:
             if request is None:
                 return []
             url = httpx.URL(request[0], params=request[1])
-            return [await self._exchange(target, entry, attempt, url) for attempt in range(self.options.repeats)]
+            return [
+                await self._exchange(target, entry, attempt, url)
+                for attempt in range(attempts(entry, self.options.repeats))
+            ]
 
-        per_side = await asyncio.gather(*(side(target) for target in self.targets))
+        per_side = await asyncio.gather(*(side(target) for target in _targets_of(entry, self.targets)))
         return [
             *self.options.recorded.get(entry.id, ()),
             *(exchange for exchanges in per_side for exchange in exchanges),
@@ -305,6 +362,8 @@ class _Run:
             method=entry.method,
             url=redact(str(url)),
             endpoint=endpoint_key(entry),
+            principal=entry.principal,
+            refused_at_login=target.refused_at_login,
         )
 
         def build() -> httpx.Request:

@@ -184,6 +184,10 @@ class FindingKind(StrEnum):
     SESSION_FIXATION = "session-fixation"
     OPEN_REDIRECT = "open-redirect"
     REFUSED_DOWNSTREAM = "refused-downstream"
+    # audit, wave-3 inspections: a secret in an answer, a token that lives too long, data a shared cache may keep
+    SECRET_EXPOSED = "secret-exposed"
+    LONG_LIVED_TOKEN = "long-lived-token"
+    SHARED_CACHE = "shared-cache"
 
 
 class Answer(StrEnum):
@@ -263,11 +267,28 @@ class Flaw(StrEnum):
     LOGIN_OPEN_REDIRECT = "login-open-redirect"
     ALG_LIST = "alg-list"
     ASYMMETRIC_ALG_UNVERIFIED = "asymmetric-alg-unverified"
+    DUPLICATE_HEADER_PARAMS = "duplicate-header-params"
+    DUPLICATE_CLAIMS_FIRST_WINS = "duplicate-claims-first-wins"
+    CLAIM_SUBSTRING_MATCH = "claim-substring-match"
+    TOKEN_PRIVILEGE_CLAIMS = "token-privilege-claims"
+    USER_SECRETS_EXPOSED = "user-secrets-exposed"
+    LONG_LIVED_ACCESS = "long-lived-access"
+    PROXY_PATH_OVERRIDE = "proxy-path-override"
+    PUBLIC_CACHE_DATA = "public-cache-data"
+    WS_EXPIRED_TOKEN_KEPT = "ws-expired-token-kept"
+    WS_LOGOUT_KEPT = "ws-logout-kept"
+    WS_DEACTIVATED_USER_KEPT = "ws-deactivated-user-kept"
+    WS_SENDER_FROM_MESSAGE = "ws-sender-from-message"
+    WS_ROOM_FROM_MESSAGE = "ws-room-from-message"
 
     @property
     def ws_auth(self) -> WsAuth | None:
         """The one WebSocket auth mode the flaw acts in (None: any): in another mode no check can observe it."""
-        return WsAuth.JWT if self is Flaw.WS_MISSING_TOKEN else None
+        return WsAuth.JWT if self in _JWT_SOCKET_FLAWS else None
+
+
+_JWT_SOCKET_FLAWS = frozenset({Flaw.WS_MISSING_TOKEN, Flaw.WS_EXPIRED_TOKEN_KEPT, Flaw.WS_LOGOUT_KEPT})
+"""Flaws of the socket's token: a url-mode socket takes none, so there they cannot act."""
 
 
 class ExitCode(IntEnum):

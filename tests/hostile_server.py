@@ -129,6 +129,10 @@ async def _redirect_loop(writer: Writer, path: str) -> None:
     await answer(writer, 302, "text/html", b"", f"Location: {path}")
 
 
+async def _bad_location(writer: Writer, path: str) -> None:
+    await answer(writer, 302, "text/html", b"", "Location: https:evil.example")
+
+
 def _encoded(encoding: str, pack: Callable[[bytes], bytes]) -> Callable[[Writer, str], Awaitable[None]]:
     """Not a fault: a correct compressed answer, to show that bounding bodies did not break decoding."""
 
@@ -161,6 +165,7 @@ FAULTS: dict[str, Callable[[Writer, str], Awaitable[None]]] = {
     "truncated": _truncated,
     "bad-utf8": _bad_utf8,
     "redirect-loop": _redirect_loop,
+    "bad-location": _bad_location,
     "gzip": _encoded("gzip", gzip.compress),
     "deflate": _encoded("deflate", zlib.compress),
     "raw-deflate": _encoded("deflate", _raw_deflate),

@@ -10,7 +10,9 @@ from chatmigrate.records import (
     EndpointParity,
     Finding,
     LatencyStat,
+    MatrixCell,
     NoisePath,
+    PrincipalRow,
     RuleLedger,
     RunResult,
     TargetInfo,
@@ -297,3 +299,17 @@ def accepting_run(path: str = "$.messages[*].timestamp") -> RunResult:
     run = failing_run()
     run.findings.append(same_meaning_finding(path))
     return run
+
+
+def matrix_run(configured: str = "admin") -> RunResult:
+    """A run whose principal matrix has a clean row, a row refused at login, and a row new grants more."""
+    cell = MatrixCell
+    rows = [
+        PrincipalRow(configured, [cell(Tier.OLD, granted=31, other=8), cell(Tier.NEW, granted=31, other=8)]),
+        PrincipalRow("anonymous", [cell(Tier.OLD, refused=39), cell(Tier.NEW, refused=39)]),
+        PrincipalRow(
+            "viewer",
+            [cell(Tier.OLD, refused=39, refused_at_login=True), cell(Tier.NEW, granted=31, other=8, grants_more=31)],
+        ),
+    ]
+    return RunResult("0.1.0", "2026-12-04T21:00:00Z", principals=rows)

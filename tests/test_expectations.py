@@ -31,6 +31,7 @@ def test_a_foreign_target_that_declares_nothing_is_held_to_no_contract_and_stock
         "rotated refresh tokens not promised dead",
         "login throttle not promised (stock Django)",
         "token answers may be cached (simplejwt)",
+        "access tokens live at most 1 day",
     ]
     assert expectations(config, Tier.OLD)[1:] == [
         "CSRF failure reason not required",
@@ -45,7 +46,7 @@ def test_declared_expectations_are_listed_as_declared(
     (tmp_path / "jwt.json").write_text((Path(__file__).parents[1] / "contracts" / "openapi-jwt.json").read_text())
     extra = (
         '[contracts]\njwt = "jwt.json"\n\n[audit]\naudience = "chat-admin"\nbearer_scheme_case_insensitive = true\n'
-        "blacklist_after_rotation = true\nlogin_throttle = true\ntoken_no_store = true\n"
+        'blacklist_after_rotation = true\nlogin_throttle = true\ntoken_no_store = true\nmax_access_lifetime = "15m"\n'
     )
     config = load_config(config_file(server_with(), extra=extra), env=ENV)
     assert expectations(config, Tier.NEW) == [
@@ -56,6 +57,7 @@ def test_declared_expectations_are_listed_as_declared(
         "rotated refresh tokens blacklisted",
         "login throttle promised",
         "token answers no-store",
+        "access tokens live at most 15 minutes",
     ]
 
 

@@ -32,7 +32,9 @@ def write_config(path: Path, base_url: str) -> Path:
     path.write_text(
         f'[targets.old]\nbase_url = "{base_url}"\nauth = {{ kind = "session", {auth} }}\n\n'
         f'[targets.new]\nbase_url = "{base_url}"\nauth = {{ kind = "token-endpoint", {auth} }}\n\n'
-        "[compare]\nlatency_floor_ms = 60000\n"
+        "[compare]\nlatency_floor_ms = 60000\n\n"
+        '[principals.viewer]\nusername = "viewer"\npassword_env = "MERGE_TEST_PASSWORD"\n\n'
+        "[principals.nobody]\nanonymous = true\n"
     )
     return path
 
@@ -79,9 +81,15 @@ def test_merged_shards_equal_one_unsharded_run(runs: Path, tmp_path: Path, capsy
     )
     merged, whole = load_run(tmp_path), load_run(runs / "whole")
     assert code == 0
-    assert sorted(merged.entries) == sorted(whole.entries) and len(merged.entries) == 39
+    assert sorted(merged.entries) == sorted(whole.entries) and len(merged.entries) == 39 * 3
     assert fingerprints(merged) == fingerprints(whole)
     assert merged.endpoints == whole.endpoints
+
+
+def test_the_merged_principal_matrix_is_the_unsharded_one(runs: Path, tmp_path: Path) -> None:
+    merged, whole = merge_results(shards(runs), tmp_path), load_run(runs / "whole")
+    assert [row.principal for row in merged.principals] == ["admin", "nobody", "viewer"]
+    assert merged.principals == whole.principals
 
 
 def test_noise_and_latency_are_learned_from_the_exchanges_of_every_shard(runs: Path, tmp_path: Path) -> None:
@@ -97,7 +105,7 @@ def test_merge_prints_one_line_and_writes_run_json_and_every_report(
 ) -> None:
     code, out, _ = cli(["merge", *shards(runs), "--results", str(tmp_path)], capsys)
     assert code == 0
-    assert out.count("\n") == 1 and out.startswith("merge passed (exit 0): 39 entries")
+    assert out.count("\n") == 1 and out.startswith("merge passed (exit 0): 117 entries")
     assert {path.name for path in tmp_path.iterdir()} >= {
         "exchanges.jsonl",
         "run.json",

@@ -108,6 +108,9 @@ def test_a_same_meaning_drift_accepted_by_its_blocks_leaves_only_the_contract_fi
 def test_ten_clean_runs_give_no_parity_findings(scratch_server: EmbeddedServer, tmp_path: Path) -> None:
     # Latency is measured in benchmarks/, not asserted here: a loaded CI runner must not fail this test.
     config = embedded_config(scratch_server, env={}, overrides={"compare.latency_floor_ms": "60000"})
+    # Without further principals: ten runs a minute would lock the deactivated one out (the server's login
+    # throttle counts its refused logins), and the stability of noise learning is the point here.
+    config = config.model_copy(update={"principals": {}})
     runs = [parity(config, tmp_path / f"run-{n}") for n in range(10)]
     assert [failing(outcome.result.findings) for outcome in runs] == [[]] * 10
     assert all(outcome.result.noise for outcome in runs)
@@ -122,7 +125,7 @@ def test_the_result_names_each_side_and_its_principal(scratch_server: EmbeddedSe
         ("proxy", "token-endpoint", "admin"),
     ]
     assert result.warnings == []
-    assert sorted(result.entries) == sorted(SUBSET)
+    assert [row.principal for row in result.principals] == ["admin", "anonymous", "deactivated", "support", "viewer"]
 
 
 def test_different_principals_on_old_and_new_are_a_warning(scratch_server: EmbeddedServer, tmp_path: Path) -> None:

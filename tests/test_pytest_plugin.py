@@ -149,7 +149,10 @@ def test_no_password_or_signing_key_appears_in_the_output(inner: pytest.Pytester
 
 def test_only_the_selected_entries_are_replayed(inner: pytest.Pytester) -> None:
     inner.inline_run("--chatmigrate-config", "embedded", "-k", "room-1-recent_messages")
-    assert load_run(inner.path / "results").entries == ["room-1-recent_messages"]
+    replayed = load_run(inner.path / "results").entries
+    assert sorted(replayed) == sorted(
+        f"room-1-recent_messages{name}" for name in ("", "@anonymous", "@deactivated", "@support", "@viewer")
+    )
 
 
 def test_findings_accepted_by_the_baseline_do_not_fail(inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -242,3 +245,10 @@ def test_an_audit_case_that_cannot_apply_is_skipped_with_its_reason(
     result = inner.runpytest("--chatmigrate-config", "chatmigrate.toml", "-k", "claim-exp-past", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["SKIPPED *not-applicable: *"])
+
+
+def test_a_finding_seen_only_as_a_further_principal_fails_the_entry_sent_as_them(inner: pytest.Pytester) -> None:
+    run = inner.inline_run(
+        "--chatmigrate-config", "embedded", "--chatmigrate-flaw", "non-staff-any-room", "-k", "chat-list"
+    )
+    assert outcomes(run) == {"chatmigrate::parity::chat-list": "failed"}

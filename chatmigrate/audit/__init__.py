@@ -74,9 +74,11 @@ async def _run(target: AuditTarget, options: AuditOptions) -> AuditOutcome:
         send = sender(ctx)
         calibrations = await calibrate(ctx, send)
         runs, (mutation, contract) = await asyncio.gather(
-            execute(ctx, [case for case in cases if not case.last], send),
+            execute(ctx, [case for case in cases if not (case.last or case.alone)], send),
             asyncio.to_thread(_generated, ctx, calibrations),
         )
+        for case in (case for case in cases if case.alone):
+            runs += await execute(ctx, [case], send)
         runs += await execute(ctx, [case for case in cases if case.last], send)
         fetched = frozenset(ctx.canary.fetched) if ctx.canary else frozenset()
     judge_runs(runs, _judge_context(ctx, calibrations, runs, fetched))

@@ -20,6 +20,7 @@ from chatmigrate.audit.canary import Canary
 from chatmigrate.audit.forge import Forge, decode_unverified
 from chatmigrate.audit.probe import Expect, HttpProbe
 from chatmigrate.audit.target import AuditOptions, AuditTarget, Principal
+from chatmigrate.audit.transport import keep_answer
 from chatmigrate.bounded import fetch
 from chatmigrate.django_forms import csrf_form_token
 from chatmigrate.errors import ConfigError, TransportError
@@ -210,7 +211,7 @@ class AuditContext:
         try:
             request = self.client.build_request(method, url, **kwargs)
             return await fetch(self.client, request, timeout=self.options.timeout)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             raise TransportError(f"{method} {url}: {type(error).__name__}: {error}") from None
 
     # -------------------------------------------------------------- discovery
@@ -281,7 +282,13 @@ def no_cookie_client(timeout: float, concurrency: int) -> httpx.AsyncClient:
     """A client that never stores cookies: every probe carries exactly the credentials it names."""
     jar = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(cookies=jar, timeout=timeout, follow_redirects=False, limits=limits)
+    return httpx.AsyncClient(
+        cookies=jar,
+        timeout=timeout,
+        follow_redirects=False,
+        limits=limits,
+        event_hooks={"response": [keep_answer]},
+    )
 
 
 def _cookies(response: httpx.Response) -> dict[str, str]:

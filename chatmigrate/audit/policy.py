@@ -60,6 +60,13 @@ class AuditPolicy:
     """Token answers carry ``Cache-Control: no-store`` (RFC 6749 §5.1). simplejwt does not send it: unset, its
     absence is an info note; declared, a medium failure."""
 
+    max_access_lifetime: float = 86_400.0
+    """The longest access-token lifetime (``exp - iat``, seconds) the API may issue. One day by default: far above
+    simplejwt's 5 minutes, so only a token meant to live for days or weeks is a (medium) finding."""
+    ws_session_revocation: bool = False
+    """An open chat socket stops serving its user once they log out or are deactivated. Django Channels checks the
+    user at connect only: unset, a socket that outlives either is an info gap; declared, a high failure."""
+
     def describe(self, tier: Tier) -> list[str]:
         """The policies in force on ``tier``, in words, for the report's target list."""
         if tier is Tier.OLD:
@@ -76,5 +83,19 @@ class AuditPolicy:
                 "rotated refresh tokens " + ("blacklisted" if self.blacklist_after_rotation else "not promised dead"),
                 "login throttle " + ("promised" if self.login_throttle else "not promised (stock Django)"),
                 "token answers " + ("no-store" if self.token_no_store else "may be cached (simplejwt)"),
+                f"access tokens live at most {duration_words(self.max_access_lifetime)}",
             ]
         return []
+
+
+_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+
+
+def duration_words(seconds: float) -> str:
+    """A duration as a person says it, to two units: '14 minutes 58 seconds', '30 days'."""
+    left, parts = max(0, int(seconds)), []
+    for name, size in _UNITS:
+        count, left = divmod(left, size)
+        if count:
+            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
+    return " ".join(parts[:2]) or "0 seconds"

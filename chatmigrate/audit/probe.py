@@ -6,7 +6,7 @@ a reproducer by three different modules without any of them knowing the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -32,6 +32,9 @@ class Expect(str, Enum):
     TOKEN_ISSUED = "token-issued"
     THROTTLED = "throttled"
     INSPECTED = "inspected"
+    NO_DATA = "no-data"
+    WS_SESSION_REFUSED = "ws-session-refused"
+    WS_OWN_IDENTITY = "ws-own-identity"
 
     def describe(self) -> str:
         return _DESCRIPTIONS[self]
@@ -53,6 +56,10 @@ _DESCRIPTIONS = {
     Expect.TOKEN_ISSUED: "200 JSON with a token",
     Expect.THROTTLED: "429 (throttled) or 403 (locked out)",
     Expect.INSPECTED: "any status; the case inspects the answer's headers, cookies or content",
+    Expect.NO_DATA: "any answer but protected data (a public URL stays public), clean",
+    Expect.WS_SESSION_REFUSED: "the message refused: the socket closed with a 44xx code or answered an error, "
+    "never carried",
+    Expect.WS_OWN_IDENTITY: "the message refused, or carried as the socket's own user into the room it joined only",
 }
 
 
@@ -100,6 +107,28 @@ class HttpProbe:
 
 
 @dataclass(frozen=True, slots=True)
+class WsSession:
+    """A socket over time: once it is in, ``change`` alters the world (a logout, a deactivation, the token's
+    expiry), then ``message`` goes out on it. Its text holds ``marker``, so the message is known wherever it shows."""
+
+    message: str
+    marker: str
+    change: Callable[[], Awaitable[None]] | None = field(default=None, repr=False, compare=False)
+    change_label: str = ""
+    """What ``change`` does, in words: 'its token expired'."""
+    witness_url: str | None = field(default=None, repr=False)
+    """A second socket, in another room, that must never see the message."""
+    witness_first: str | None = field(default=None, repr=False)
+    foreign: tuple[tuple[str, object], ...] = ()
+    """Key and value a carried message must not show: another user as its sender, another room as its room."""
+    gap: str | None = None
+    """Set when a carried message is a documented gap of the target: an info finding with this text."""
+    first: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    """Builds the first message as the socket opens, in place of the probe's: a token that expires within
+    seconds must not age while the probe waits its turn."""
+
+
+@dataclass(frozen=True, slots=True)
 class WsProbe:
     label: str
     url: str
@@ -112,6 +141,8 @@ class WsProbe:
     breach: Severity = Severity.CRITICAL
     wait: float = 1.5
     """How long to listen for frames or a close after the handshake (and after the first message)."""
+    session: WsSession | None = None
+    """Keep the socket open past its first frame, change the world, then send a message (``socket_session``)."""
 
 
 Probe = HttpProbe | WsProbe
@@ -150,6 +181,19 @@ class WsObservation:
     elapsed_ms: float = 0.0
     error: str | None = None
     unreachable: bool = False
+    session: WsSessionSeen | None = None
+
+
+@dataclass(slots=True)
+class WsSessionSeen:
+    """What followed the change: the frames after the message, the close, and what the witness socket got."""
+
+    replies: list[str] = field(default_factory=list)
+    witnessed: list[str] = field(default_factory=list)
+    close_code: int | None = None
+    close_reason: str = ""
+    error: str | None = None
+    """The change or the witness failed: the case could not be run as built."""
 
 
 Observation = HttpObservation | WsObservation

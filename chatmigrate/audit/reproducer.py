@@ -147,7 +147,12 @@ def _python_ws(probe: WsProbe, names: Mapping[str, str]) -> str:
     ]
     if probe.first_message is not None:
         lines += [f"        {line}" for line in _ws_message(substitute(probe.first_message, names), names)]
-    lines += ["        print(await ws.recv())", "", "asyncio.run(main())", "PY"]
+    lines.append("        print(await ws.recv())")
+    if probe.session is not None:
+        if probe.session.change_label:
+            lines.append(f"        input('now make it so that {probe.session.change_label}, then press Enter')")
+        lines += [f"        await ws.send({probe.session.message!r})", "        print(await ws.recv())"]
+    lines += ["", "asyncio.run(main())", "PY"]
     return "\n".join(lines)
 
 

@@ -32,6 +32,7 @@ from chatmigrate.audit.probe import (
     WsObservation,
     WsProbe,
 )
+from chatmigrate.audit.socket_session import judge as judge_session
 from chatmigrate.vocab import Answer, FindingKind, Severity, Tier
 
 DEBUG_MARKERS = ("Traceback", 'File "', "django", "Exception Value")
@@ -132,7 +133,7 @@ def _judge_http(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: Ju
     if status >= 500:
         found.append(Violation(Severity.HIGH, FindingKind.SERVER_ERROR, f"status {status}"))
     is_html = seen.content_type == "text/html" or seen.text.lstrip().startswith("<")
-    if tier.is_jwt and is_html and probe.expect is not Expect.INSPECTED:  # an inspected probe is judged by its case
+    if tier.is_jwt and is_html and probe.expect not in (Expect.INSPECTED, Expect.NO_DATA):  # public pages may be HTML
         found.append(
             Violation(Severity.HIGH, FindingKind.HTML, f"HTML answer ({seen.content_type or 'no content type'})")
         )
@@ -206,6 +207,8 @@ def _expectation(tier: Tier, probe: HttpProbe, seen: HttpObservation, context: J
     if expect in (Expect.TOKEN_REFUSED, Expect.TOKEN_ISSUED, Expect.THROTTLED):
         return _token_answer(probe, seen, status)
     if expect is Expect.INSPECTED:
+        return []
+    if expect is Expect.NO_DATA and not data:
         return []
     if expect is Expect.ACCEPTED:
         if status == 200 and data:
@@ -317,6 +320,8 @@ def _judge_ws(probe: WsProbe, seen: WsObservation, context: JudgeContext) -> lis
             )
         )
     connected = seen.handshake_status == 101 and bool(seen.frames)
+    if probe.session is not None:
+        return found + [Violation(*concern) for concern in judge_session(probe, connected, seen.session)]
     if probe.expect is Expect.WS_ACCEPTED:
         if not any(_frame_type(frame) == "connected" for frame in seen.frames):
             found.append(

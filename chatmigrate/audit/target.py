@@ -157,7 +157,7 @@ class AuditOutcome:
 def embedded_target(server: EmbeddedServer) -> AuditTarget:
     """Every tier of the reference server, with its seeded principals and its real signing key."""
     from chatmigrate.server.seed import PRINCIPALS
-    from chatmigrate.server.tokens import LEEWAY_SECONDS
+    from chatmigrate.server.tokens import ISSUER, LEEWAY_SECONDS
 
     config = server.config
     password = config.password
@@ -176,6 +176,7 @@ def embedded_target(server: EmbeddedServer) -> AuditTarget:
         ws_auth=WsAuth(config.ws_auth),
         ws_auth_timeout=config.ws_auth_timeout,
         leeway=LEEWAY_SECONDS,
+        issuer=ISSUER,
         allow_writes=True,
         site_login_path="/accounts/login/",
         jwt_contract=SEED_CONTRACT,
@@ -223,6 +224,8 @@ def audit_options_from_config(config: Config, **changes: Any) -> AuditOptions:
             blacklist_after_rotation=audit.blacklist_after_rotation,
             login_throttle=audit.login_throttle,
             token_no_store=audit.token_no_store,
+            max_access_lifetime=audit.max_access_lifetime,
+            ws_session_revocation=audit.ws_session_revocation,
         ),
     )
     return replace(options, **{name: value for name, value in changes.items() if value is not None})

@@ -20,9 +20,18 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from websockets.typing import Origin
 
 from chatmigrate.audit.probe import HttpObservation, HttpProbe, WsObservation, WsProbe
+from chatmigrate.audit.socket_session import follow
 from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyTooLarge, dechunk, iter_bounded
 
 MAX_BODY = 256 * 1024
+KEPT_ANSWER = "chatmigrate.answer"
+"""Where ``keep_answer`` leaves a response on its request's extensions."""
+
+
+async def keep_answer(response: httpx.Response) -> None:
+    """A response hook: httpx builds a redirect's next request even when it follows none, and a ``Location`` that
+    is no URL (``https:evil.example``) then raises InvalidURL with the answer lost. Kept here, it is still seen."""
+    response.request.extensions[KEPT_ANSWER] = response
 
 
 def _elapsed(start: float) -> float:
@@ -37,6 +46,7 @@ async def send_http(
     start = time.perf_counter()
     seen = HttpObservation()
     body = bytearray()
+    request: httpx.Request | None = None
     try:
         async with asyncio.timeout(timeout):
             request = client.build_request(probe.method, probe.url, headers=list(probe.headers), content=probe.body)
@@ -51,6 +61,14 @@ async def send_http(
                 await response.aclose()
     except (httpx.LocalProtocolError, UnicodeEncodeError) as error:
         return HttpObservation(error=f"not sent: {error}", sent=False)
+    except httpx.InvalidURL as error:
+        if request is None:
+            return HttpObservation(error=f"not sent: {error}", sent=False)
+        kept = request.extensions.get(KEPT_ANSWER)
+        if isinstance(kept, httpx.Response):
+            seen.status, seen.headers = kept.status_code, list(kept.headers.multi_items())
+        else:
+            seen.error = f"an answer whose Location is not a URL ({error})"
     except (httpx.TimeoutException, TimeoutError) as error:
         seen.error = f"timeout after {timeout:.0f}s ({type(error).__name__})"
     except httpx.ConnectError as error:
@@ -132,10 +150,13 @@ async def send_ws(probe: WsProbe, timeout: float, max_body_bytes: int = DEFAULT_
         ) as socket:
             seen.handshake_status = 101
             try:
-                if probe.first_message is not None:
-                    await socket.send(probe.first_message)
+                first = probe.session.first() if probe.session and probe.session.first else probe.first_message
+                if first is not None:
+                    await socket.send(first)
                 frame = await asyncio.wait_for(socket.recv(), timeout=probe.wait)
                 seen.frames.append(frame if isinstance(frame, str) else frame.decode("utf-8", "replace"))
+                if probe.session is not None:
+                    seen.session = await follow(socket, probe.session, probe.wait, timeout)
             except TimeoutError:
                 seen.still_open = True
             except ConnectionClosed as closed:
@@ -147,5 +168,8 @@ async def send_ws(probe: WsProbe, timeout: float, max_body_bytes: int = DEFAULT_
     except (OSError, WebSocketException, TimeoutError) as error:
         seen.error = f"{type(error).__name__}: {error}"
         seen.unreachable = isinstance(error, ConnectionRefusedError)
+    if probe.session is not None and seen.session is None and probe.session.change is not None:
+        with contextlib.suppress(Exception):  # the world still ends as the case left it: a user deactivated again
+            await probe.session.change()
     seen.elapsed_ms = _elapsed(start)
     return seen

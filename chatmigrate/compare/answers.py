@@ -148,6 +148,7 @@ REFUSALS = frozenset({Outcome.UNAUTHENTICATED, Outcome.FORBIDDEN})
 
 def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
     """Auth outcomes must match; with JSON on both sides, so must the status code (400 vs 422 breaks clients).
+    For a principal old refused at login, any answer short of data or a crash is a refusal as good as old's.
 
     A 5xx on the candidate fails even when old failed alike; old's 5xx answered by a clean 4xx is info."""
     before, after = classify(old), classify(candidate)
@@ -161,7 +162,8 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
         old=old.status,
         new=candidate.status,
     )
-    statuses = f"old {before.value} ({status_text(old)}), {side} {after.value} ({status_text(candidate)})"
+    legacy = f"refused {old.principal or 'it'} at login" if old.refused_at_login else before.value
+    statuses = f"old {legacy} ({status_text(old)}), {side} {after.value} ({status_text(candidate)})"
     if fixes_legacy_crash(old, [candidate]):
         return finding(
             severity=Severity.INFO,
@@ -169,6 +171,8 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
             variant=f"{old.status}->{candidate.status}",
             title=f"{FIXED_CRASH}: {statuses}",
         )
+    if old.refused_at_login and before in REFUSALS and after not in (Outcome.OK, Outcome.SERVER_ERROR):
+        return None
     if before != after:
         grants = before in REFUSALS and after is Outcome.OK
         return finding(

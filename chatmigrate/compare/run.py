@@ -18,6 +18,7 @@ from chatmigrate.compare.comparison import Comparison
 from chatmigrate.compare.exchanges import JsonlSource
 from chatmigrate.compare.latency import LatencySamples, check_latency
 from chatmigrate.compare.meaning import Normalisers
+from chatmigrate.compare.principals import CONFIGURED, PrincipalMatrix
 from chatmigrate.compare.schema import check_schema, schema_check_for
 from chatmigrate.config import CompareOptions, SchemaCheck
 from chatmigrate.noise import DeclaredRule, NoiseModel, RuleBook, RuleSpec, ignore_block
@@ -115,11 +116,14 @@ def compare_exchanges(
     groups: Iterable[list[Exchange]],
     rules: Iterable[RuleSpec] = (),
     options: CompareOptions | None = None,
+    *,
+    principal: str = CONFIGURED,
 ) -> Comparison:
     """Compare grouped exchanges; ``groups`` is iterated twice (a one-shot iterator is held in memory).
 
     ``rules`` are the ``[[ignore]]`` blocks; ``options.normalise`` holds the ``[[compare.normalise]]`` ones:
-    same-meaning differences accepted at a path, each with its reason."""
+    same-meaning differences accepted at a path, each with its reason. ``principal`` names the targets' own
+    user in the principal matrix."""
     options = options or CompareOptions()
     schema_check = schema_check_for(options)
     if iter(groups) is groups:
@@ -133,11 +137,13 @@ def compare_exchanges(
     found = FindingBook(options.max_paths_per_endpoint)
     parity: dict[str, EndpointParity] = {}
     entries: list[str] = []
+    matrix = PrincipalMatrix(principal)
     seen: set[str] = set()
     for group in groups:
         for exchange in group:
             latency.add(exchange)
         first = _first_attempts(group)
+        matrix.add(first)
         entry_findings = _check_entry(first, noise, book, normalisers, options, schema_check)
         for finding in entry_findings:
             found.add(finding)
@@ -165,6 +171,7 @@ def compare_exchanges(
         latency=stats,
         endpoints=[parity[endpoint] for endpoint in sorted(parity)],
         entries=entries,
+        principals=matrix.table(),
     )
 
 
@@ -172,6 +179,8 @@ def compare_file(
     path: Path | str,
     rules: Iterable[RuleSpec] = (),
     options: CompareOptions | None = None,
+    *,
+    principal: str = CONFIGURED,
 ) -> Comparison:
     """Compare a runner's ``exchanges.jsonl``, streaming it twice with bounded memory."""
-    return compare_exchanges(JsonlSource(Path(path)), rules, options)
+    return compare_exchanges(JsonlSource(Path(path)), rules, options, principal=principal)

@@ -38,9 +38,11 @@ from chatmigrate.config.models import (
     TargetConfig,
     WsOptions,
 )
+from chatmigrate.config.principals import ANONYMOUS, Principal
 from chatmigrate.config.values import parse_duration
 
 __all__ = [
+    "ANONYMOUS",
     "AUTH_KINDS",
     "CHAT_PATH",
     "CONFIG_FILE",
@@ -59,6 +61,7 @@ __all__ = [
     "GateOptions",
     "IgnoreRule",
     "NormaliseRule",
+    "Principal",
     "PrincipalConfig",
     "RunOptions",
     "SchemaCheck",

@@ -131,3 +131,15 @@ class AuditConfig(Section):
     audience: Annotated[str, v.TEXT] | None = key(
         None, "policy: the `aud` your API checks (simplejwt's AUDIENCE); unset, `aud` is not checked", policy=True
     )
+    max_access_lifetime: Annotated[float, v.duration(v.YEAR)] = key(
+        v.DAY,
+        'policy: the longest access-token lifetime (`exp - iat`) the API may issue, e.g. `"1d"` or `"15m"` '
+        "(simplejwt's default is 5 minutes); a longer one is medium",
+        policy=True,
+    )
+    ws_session_revocation: Annotated[bool, v.FLAG] = key(
+        False,
+        "policy: an open chat socket stops serving its user at logout or deactivation (Django Channels checks at "
+        "connect only)",
+        policy=True,
+    )

@@ -25,6 +25,7 @@ from chatmigrate.config.models import (
     AuthConfig,
     Config,
     GateOptions,
+    embedded_principals,
     embedded_targets,
 )
 from chatmigrate.config.source import Source
@@ -127,10 +128,12 @@ def embedded_config(
     source = Source()
     raw: dict[str, Any] = {}
     _overlay(raw, source, env, overrides)
-    if "targets" in raw:
-        raise source.error(
-            "the embedded server's targets are fixed: write a config file to point elsewhere", ("targets",)
-        )
+    for fixed_table in ("targets", "principals"):
+        if fixed_table in raw:
+            raise source.error(
+                f"the embedded server's {fixed_table} are fixed: write a config file to point elsewhere",
+                (fixed_table,),
+            )
     audit = raw.get("audit")
     policies = {name for name, info in AuditConfig.model_fields.items() if _extra(info).get("policy")}
     fixed = sorted(set(audit) & policies) if isinstance(audit, dict) else []
@@ -144,6 +147,7 @@ def embedded_config(
     raw["compare"] = {"latency_floor_ms": EMBEDDED_LATENCY_FLOOR_MS, **_table(raw.get("compare", {}))}
     raw["contracts"] = {**_table(raw.get("contracts", {})), "seed": True}
     raw["targets"] = embedded_targets(server.base_url, server.config.password)
+    raw["principals"] = embedded_principals(server.config.password)
     raw["source"] = "embedded reference server"
     return _validate(raw, source, Path.cwd())
 

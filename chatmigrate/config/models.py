@@ -16,6 +16,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from chatmigrate.config import values as v
 from chatmigrate.config.audit import AuditConfig
+from chatmigrate.config.principals import ANONYMOUS, Principal, check_principals
 from chatmigrate.config.section import Section, internal, invalid, key
 from chatmigrate.config.source import Source
 from chatmigrate.errors import ConfigError
@@ -307,6 +308,7 @@ class Config(Section):
     audit: AuditConfig = key(factory=AuditConfig)
     shadow: ShadowConfig = key(factory=ShadowConfig)
     contracts: Contracts = key(factory=Contracts)
+    principals: dict[str, Principal] = key(factory=dict)
     source: SkipJsonSchema[str | None] = internal(doc="the file read, or what stood in for one")
     located: SkipJsonSchema[Source | None] = internal(doc="where each value came from, for errors found after loading")
 
@@ -331,6 +333,11 @@ class Config(Section):
             raw["compare"] = {**compare, "contracts": documents, "seed_contract": seed}
         return raw
 
+    @model_validator(mode="after")
+    def _principals(self) -> Config:
+        check_principals(self.principals, [target.auth for target in self.targets.values()])
+        return self
+
     @property
     def embedded_only(self) -> bool:
         """Writes are always allowed against the embedded server: its database is throwaway."""
@@ -345,6 +352,7 @@ class Config(Section):
         """The embedded reference server's tiers, logged in as the seeded ``admin``."""
         return cls(
             targets=embedded_targets(server.base_url, server.config.password, proxy=proxy),
+            principals=embedded_principals(server.config.password),
             ws=WsOptions(url=server.ws_url, auth=WsAuth(server.config.ws_auth)),
             compare=CompareOptions(latency_floor_ms=EMBEDDED_LATENCY_FLOOR_MS, seed_contract=True),
             contracts=Contracts(seed=True),
@@ -365,6 +373,15 @@ def _target_defaults(side: Any, table: Any) -> Any:
 
 EMBEDDED_LATENCY_FLOOR_MS = 250.0
 """Old and new share one process and one machine with the runner when embedded: only a gross regression counts."""
+
+
+def embedded_principals(password: str) -> dict[str, Principal]:
+    """The reference server's other seeded users, and nobody: each kind of principal a cutover is signed for."""
+    users = {"support": "support", "viewer": "viewer", "deactivated": "former"}
+    return {
+        **{name: Principal(username=user, password=password) for name, user in users.items()},
+        ANONYMOUS: Principal(anonymous=True),
+    }
 
 
 def embedded_targets(base_url: str, password: str, *, proxy: bool = True) -> dict[Tier, TargetConfig]:

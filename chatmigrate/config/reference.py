@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import re
 import sys
+import typing
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
@@ -19,7 +20,7 @@ from pydantic.fields import FieldInfo
 from chatmigrate.config.load import ENV_PREFIX, table_model, user_fields
 from chatmigrate.config.models import Config
 from chatmigrate.config.values import LISTEN, Check
-from chatmigrate.vocab import AUDIT_TIERS
+from chatmigrate.vocab import AUDIT_TIERS, Tier
 
 BEGIN = "<!-- BEGIN GENERATED KEY TABLE: python -m chatmigrate.config.reference docs/configuration.md -->"
 END = "<!-- END GENERATED KEY TABLE -->"
@@ -43,7 +44,12 @@ def sections(
         extra = info.json_schema_extra
         if isinstance(extra, dict) and extra.get("policy"):
             meaning = f"{meaning} {_sentence(info.description)}."
-        yield from sections(child, (*path, name, "<side>") if kind == "dict" else (*path, name), meaning)
+        yield from sections(child, (*path, name, _placeholder(info)) if kind == "dict" else (*path, name), meaning)
+
+
+def _placeholder(info: FieldInfo) -> str:
+    """The key of a table of tables: a side for targets, a name (a principal's, a user's) for the rest."""
+    return "<side>" if typing.get_args(info.annotation)[0] is Tier else "<name>"
 
 
 def keys() -> Iterator[tuple[tuple[str, ...], FieldInfo]]:
@@ -63,7 +69,7 @@ def _in_list(path: tuple[str, ...]) -> bool:
     """Whether ``path`` lies in an array of tables (``[[ignore]]``, ``[[compare.normalise]]``): file only."""
     model: type[BaseModel] = Config
     for name in path:
-        if name == "<side>":
+        if name.startswith("<"):
             continue
         info = user_fields(model).get(name)
         shape = table_model(info.annotation) if info is not None else None
@@ -78,7 +84,7 @@ def _in_list(path: tuple[str, ...]) -> bool:
 def env_var(path: tuple[str, ...]) -> str:
     if _in_list(path):
         return "file only"
-    return ENV_PREFIX + "__".join("<SIDE>" if part == "<side>" else part.upper() for part in path)
+    return ENV_PREFIX + "__".join(part.upper() for part in path)
 
 
 def key_table() -> str:

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from chatmigrate.records import AuditResult, Finding, LatencyStat, RunResult
 from chatmigrate.report import jsonview
+from chatmigrate.report.matrix import cell_text, matrix_tiers, row_verdict
 from chatmigrate.report.summary import SEVERITIES, Gate, headline, severity_counts, severity_order
 from chatmigrate.report.text import value_labels
 from chatmigrate.rootcause import RootCause, count_line, root_causes
@@ -142,6 +143,9 @@ def render(run: RunResult, fail_on: Severity) -> str:
         checks=sorted({f.check for f in run.findings}),
         finding_endpoints=sorted({f.endpoint for f in run.findings if f.endpoint}),
         endpoints=sorted(run.endpoints, key=lambda e: (-e.failed, e.endpoint)),
+        matrix_tiers=matrix_tiers(run.principals),
+        cell_text=cell_text,
+        row_verdict=row_verdict,
         latency=latency,
         chart=_chart(latency, sides),
         tiers=tiers,

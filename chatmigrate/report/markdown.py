@@ -12,6 +12,7 @@ from pathlib import Path
 
 from chatmigrate.errors import ResultsError
 from chatmigrate.records import Finding, NoisePath, RunResult
+from chatmigrate.report.matrix import cell_text, matrix_tiers, row_verdict
 from chatmigrate.report.summary import (
     SEVERITIES,
     Gate,
@@ -49,6 +50,7 @@ def render(run: RunResult, fail_on: Severity) -> str:
     ]
     lines += _causes(causes, gate)
     lines += _targets(run)
+    lines += _principals(run)
     lines += _by_check(run)
     lines += _audit(run)
     lines += _acceptable(run)
@@ -84,6 +86,23 @@ def _targets(run: RunResult) -> list[str]:
         f"| {_cell('; '.join(t.expectations))} |"
         for t in run.targets
     ]
+    return [*lines, ""]
+
+
+def _principals(run: RunResult) -> list[str]:
+    if not run.principals:
+        return []
+    tiers = matrix_tiers(run.principals)
+    lines = [
+        "## Principal matrix",
+        "",
+        f"| principal | {' | '.join(tier.value for tier in tiers)} | verdict |",
+        "|---" * (len(tiers) + 2) + "|",
+    ]
+    for row in run.principals:
+        cells = {cell.tier: cell_text(cell) for cell in row.cells}
+        texts = " | ".join(_cell(cells.get(tier, "\u2013")) for tier in tiers)
+        lines.append(f"| {_cell(row.principal)} | {texts} | {_cell(row_verdict(row))} |")
     return [*lines, ""]
 
 

@@ -35,6 +35,8 @@ from chatmigrate.server.tokens import (
 from chatmigrate.vocab import Drift, Flaw
 
 SLOW_DRIFT_SECONDS = 0.4
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+"""The public-cache-data flaw: one user's chat answer made storable by shared caches (RFC 9111 §3.5)."""
 _FAKE_TRACEBACK = (
     "Traceback (most recent call last):\n"
     '  File "/srv/chat/api/authentication.py", line 48, in authenticate\n'
@@ -91,7 +93,11 @@ async def chat(request: Request) -> Response:
         return error(400 if drift(Drift.STATUS_CHANGE) else 404, "Not found", str(missing))
     if principal.user.role not in STAFF_ROLES and "chats" in body:  # non-staff-any-room: lists its own room only
         body["chats"] = [chat for chat in body["chats"] if chat.get("chatroom_id") == principal.user.id]
-    return JSONResponse(body)
+    flaw = ctx.config.switches.flaw
+    if flaw(Flaw.USER_SECRETS_EXPOSED):
+        user = principal.user
+        body["user"] = {"id": user.id, "username": user.username, "password": user.password_hash}
+    return JSONResponse(body, headers=PUBLIC_CACHE if flaw(Flaw.PUBLIC_CACHE_DATA) else None)
 
 
 async def send(request: Request) -> Response:

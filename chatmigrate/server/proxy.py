@@ -5,17 +5,20 @@ production proxies do to Django, so proxy-tier audits see the real chain.
 Flaws here model the proxy mistakes seen in the field: a presence-only check,
 Next.js middleware skipped by ``x-middleware-subrequest`` (CVE-2025-29927), a
 loopback ``X-Forwarded-For`` taken as an internal call, exact-path and
-real-verb-only checks. The bypasses forward with the proxy's own service
+real-verb-only checks, and a public page routed by a path-override header
+(``X-Original-URL``). The bypasses forward with the proxy's own service
 credential, as proxies that inject one do.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from chatmigrate.server.address import authority
@@ -61,10 +64,13 @@ def _trusted_internal(request: Request, ctx: ServerContext, exact_route: bool) -
     return flaw(Flaw.PROXY_METHOD_OVERRIDE) and request.method not in ("GET", "HEAD")
 
 
-async def _forward(request: Request, request_type: str, exact_route: bool = True) -> Response:
+async def _forward(
+    request: Request, request_type: str, exact_route: bool = True, query: Mapping[str, str] | None = None
+) -> Response:
+    """Forward to the backend; ``query`` replaces the request's own when a path-override header chose the route."""
     ctx = context_of(request)
     values = [value for name, value in request.headers.raw if name == b"authorization"]
-    if _trusted_internal(request, ctx, exact_route):
+    if query is not None or _trusted_internal(request, ctx, exact_route):
         values = [_service_credential(ctx)]
     elif request.method not in ("GET", "HEAD"):
         return _not_allowed(request)
@@ -75,7 +81,8 @@ async def _forward(request: Request, request_type: str, exact_route: bool = True
     presence_only = ctx.config.switches.flaw(Flaw.PROXY_PRESENCE_ONLY)
     if not presence_only and not _BEARER_SHAPE.fullmatch(values[0].decode("latin-1")):
         return error(401, "Authentication failed", "Authorization is not a bearer JWT")
-    params = {name: request.query_params[name] for name in FORWARDED_PARAMS if name in request.query_params}
+    given = request.query_params if query is None else query
+    params = {name: given[name] for name in FORWARDED_PARAMS if name in given}
     params["request_type"] = request_type
     assert ctx.http is not None
     try:
@@ -111,10 +118,34 @@ def _handler(request_type: str, exact_route: bool) -> Route:
     return Route(path if exact_route else f"{path}/", endpoint, methods=EVERY_METHOD)
 
 
+OVERRIDE_HEADERS = ("x-original-url", "x-rewrite-url")
+HOME_PAGE = "<!doctype html><title>Chat admin</title><div id=root></div>"
+
+
+async def home(request: Request) -> Response:
+    """The app's public page. The proxy-path-override flaw routes it by a path-override header (as IIS and some
+    front ends do) after the auth check passed on the public path: the header's route is served."""
+    if context_of(request).config.switches.flaw(Flaw.PROXY_PATH_OVERRIDE):
+        headers = request.headers
+        named = [headers[name] for name in OVERRIDE_HEADERS if name in headers]
+        if "x-forwarded-prefix" in headers:
+            prefixed = headers["x-forwarded-prefix"].rstrip("/") + request.url.path.rstrip("/")
+            named.append(f"{prefixed}?{request.url.query}")
+        for value in named:
+            parts = urlsplit(value)
+            request_type = next((kind for kind, path in PROXY_ROUTES.items() if path == parts.path), None)
+            if request_type is not None:
+                return await _forward(request, request_type, query=dict(parse_qsl(parts.query)))
+    return HTMLResponse(HOME_PAGE)
+
+
 EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 PROXY_ROUTES = {
     "recent_messages": "/api/chat-messages",
     "purchases_list": "/api/chat-purchases",
     "chat_list": "/api/chat-users",
 }
-routes = [_handler(request_type, exact) for request_type in PROXY_ROUTES for exact in (True, False)]
+routes = [
+    *(_handler(request_type, exact) for request_type in PROXY_ROUTES for exact in (True, False)),
+    Route("/", home, methods=["GET", "HEAD"]),
+]

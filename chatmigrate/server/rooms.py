@@ -1,4 +1,4 @@
-"""WebSocket rooms: who is connected to which chat, and fan-out of events."""
+"""WebSocket rooms: who is connected to which chat, fan-out of events, and which logins have ended."""
 
 from __future__ import annotations
 
@@ -20,6 +20,21 @@ class Rooms:
         self._members: dict[str, set[WebSocket]] = defaultdict(set)
         self._lock = asyncio.Lock()
         self._closing: set[asyncio.Task[None]] = set()
+        self._access_of: dict[str, str] = {}
+        self._ended: set[str] = set()
+
+    def pair(self, refresh_jti: str, access_jti: str) -> None:
+        """An issued pair: the access token a logout of this refresh token ends on the sockets."""
+        self._access_of[refresh_jti] = access_jti
+
+    def end_login(self, refresh_jti: str) -> None:
+        """A logout: the sockets opened with the access token of the same pair must stop."""
+        access = self._access_of.pop(refresh_jti, None)
+        if access is not None:
+            self._ended.add(access)
+
+    def login_ended(self, access_jti: str) -> bool:
+        return access_jti in self._ended
 
     async def join(self, room: str, socket: WebSocket) -> None:
         async with self._lock:

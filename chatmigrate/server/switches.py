@@ -60,6 +60,25 @@ FLAWS: dict[Flaw, str] = {
     Flaw.LOGIN_OPEN_REDIRECT: "the legacy login redirects to any next= URL, foreign hosts included",
     Flaw.ALG_LIST: "a token header's alg given as a list is read as its first item ('none' included)",
     Flaw.ASYMMETRIC_ALG_UNVERIFIED: "RS256 / ES256 tokens are accepted unverified (no public key is configured)",
+    Flaw.DUPLICATE_HEADER_PARAMS: "a token header with two alg members passes the allow-list by its first and is "
+    "verified by its last: a last alg 'none' skips the signature",
+    Flaw.DUPLICATE_CLAIMS_FIRST_WINS: "a payload's duplicate claim names are read first-wins (RFC 7519 §4 wants a "
+    "refusal or the last): an earlier user_id or exp overrides the last",
+    Flaw.CLAIM_SUBSTRING_MATCH: "iss and aud are matched as substrings either way: a lookalike issuer or audience "
+    "is accepted",
+    Flaw.TOKEN_PRIVILEGE_CLAIMS: "staff rights come from the token's is_staff / is_superuser / role / scope / "
+    "groups claims when it has them, not from the user table",
+    Flaw.USER_SECRETS_EXPOSED: "every chat answer carries the requesting user's record with all its fields, "
+    "the password hash included",
+    Flaw.LONG_LIVED_ACCESS: "access tokens are issued for 30 days",
+    Flaw.PROXY_PATH_OVERRIDE: "the proxy's public home page routes by X-Original-URL / X-Rewrite-URL / "
+    "X-Forwarded-Prefix and forwards with its service credential",
+    Flaw.PUBLIC_CACHE_DATA: "the JWT API answers chat data with Cache-Control: public, max-age=300",
+    Flaw.WS_EXPIRED_TOKEN_KEPT: "an open jwt-mode socket keeps serving its user after the token expired",
+    Flaw.WS_LOGOUT_KEPT: "an open jwt-mode socket keeps serving its user after they logged out",
+    Flaw.WS_DEACTIVATED_USER_KEPT: "an open socket keeps serving its user after they were deactivated",
+    Flaw.WS_SENDER_FROM_MESSAGE: "a socket message's user_id names its sender: anyone may post as another user",
+    Flaw.WS_ROOM_FROM_MESSAGE: "a socket message's chatroom_id names its room: a socket may post into any room",
 }
 
 

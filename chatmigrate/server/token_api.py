@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -48,7 +49,15 @@ def _bad_request(ctx: ServerContext, *names: str) -> Response:
 
 def _pair(ctx: ServerContext, user: User) -> Response:
     pair = {"access": issue_access(user, ctx.config), "refresh": issue_refresh(user, ctx.config)}
+    refresh_jti, access_jti = (_jti(pair[kind]) for kind in ("refresh", "access"))
+    ctx.rooms.pair(refresh_jti, access_jti)
     return _token_answer(ctx, JSONResponse(pair))
+
+
+def _jti(token: str) -> str:
+    """The id of a token this server has just signed."""
+    jti: str = jwt.decode(token, options={"verify_signature": False})["jti"]
+    return jti
 
 
 async def obtain_token(request: Request) -> Response:
@@ -80,9 +89,13 @@ async def refresh_token(request: Request) -> Response:
 
 async def blacklist_token(request: Request) -> Response:
     """Logout: the refresh token can no longer be refreshed. Access tokens already issued stay valid until
-    their ``exp``, exactly as with simplejwt: that gap is what the audit's lifecycle cases report."""
+    their ``exp``, exactly as with simplejwt: that gap is what the audit's lifecycle cases report. The chat
+    sockets opened with the pair's access token end, though."""
     ctx, spent = await _spend(request, Flaw.REFRESH_AFTER_LOGOUT)
-    return _token_answer(ctx, JSONResponse({})) if isinstance(spent, Principal) else spent
+    if not isinstance(spent, Principal):
+        return spent
+    ctx.rooms.end_login(spent.claims["jti"])
+    return _token_answer(ctx, JSONResponse({}))
 
 
 async def _spend(request: Request, keep: Flaw) -> tuple[ServerContext, Principal | Response]:

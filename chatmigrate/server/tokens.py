@@ -13,6 +13,7 @@ import math
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,11 @@ from chatmigrate.vocab import Flaw
 ALGORITHM = "HS256"
 ACCESS, REFRESH = "access", "refresh"
 LEEWAY_SECONDS = 10
+ISSUER = "https://chat.example"
+AUDIENCE = "chat-admin-api"
+"""The ``iss`` and ``aud`` this server accepts. Its own tokens carry neither (as simplejwt's by default), so each
+is checked only when a token has it: exactly, or for ``aud`` as one item of a list (RFC 7519 §4.1.3)."""
+LONG_ACCESS_TTL = 30 * 86_400
 MAX_TOKEN_LENGTH = 8192
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _HEADER_SHAPE = re.compile(r"([A-Za-z]+)[ \t]+(\S+)")
@@ -44,7 +50,8 @@ class Principal:
 
 
 def issue_access(user: User, config: ServerConfig) -> str:
-    return jwt.encode(_claims(user, config.access_ttl, ACCESS), config.jwt_secret, algorithm=ALGORITHM)
+    ttl = LONG_ACCESS_TTL if config.switches.flaw(Flaw.LONG_LIVED_ACCESS) else config.access_ttl
+    return jwt.encode(_claims(user, ttl, ACCESS), config.jwt_secret, algorithm=ALGORITHM)
 
 
 def issue_refresh(user: User, config: ServerConfig) -> str:
@@ -135,8 +142,24 @@ def _check_type(claims: dict[str, Any], token: str, config: ServerConfig, refres
 
 
 def require_staff(principal: Principal, config: ServerConfig) -> None:
-    if principal.user.role not in STAFF_ROLES and not config.switches.flaw(Flaw.ROLE_BYPASS):
-        raise AuthFailure(f"Role '{principal.user.role}' may not use the chat admin API", status=403)
+    flaw = config.switches.flaw
+    if principal.user.role in STAFF_ROLES or flaw(Flaw.ROLE_BYPASS):
+        return
+    if flaw(Flaw.TOKEN_PRIVILEGE_CLAIMS) and _claims_grant_staff(principal.claims):
+        return
+    raise AuthFailure(f"Role '{principal.user.role}' may not use the chat admin API", status=403)
+
+
+def _claims_grant_staff(claims: dict[str, Any]) -> bool:
+    """The token-privilege-claims flaw: rights read from claims a token may carry, not from the user table."""
+    scope, groups = claims.get("scope"), claims.get("groups")
+    return (
+        claims.get("is_staff") is True
+        or claims.get("is_superuser") is True
+        or claims.get("role") in STAFF_ROLES
+        or (isinstance(scope, str) and "admin" in scope.split())
+        or (isinstance(groups, list) and "admin" in groups)
+    )
 
 
 def _decode(token: str, config: ServerConfig, skip_signature: bool) -> dict[str, Any]:
@@ -145,7 +168,8 @@ def _decode(token: str, config: ServerConfig, skip_signature: bool) -> dict[str,
     alg = header.get("alg", "")
     listed = flaws.flaw(Flaw.ALG_LIST) and isinstance(alg, list) and bool(alg)
     alg = alg[0] if listed else alg
-    if (str(alg).lower() == "none" and (listed or flaws.flaw(Flaw.ALG_NONE))) or (
+    checked = _header_first_wins(token).get("alg") if flaws.flaw(Flaw.DUPLICATE_HEADER_PARAMS) else alg
+    if (str(alg).lower() == "none" and (listed or checked == ALGORITHM or flaws.flaw(Flaw.ALG_NONE))) or (
         alg in ("RS256", "ES256") and flaws.flaw(Flaw.ASYMMETRIC_ALG_UNVERIFIED)
     ):
         skip_signature = True
@@ -160,20 +184,67 @@ def _decode(token: str, config: ServerConfig, skip_signature: bool) -> dict[str,
         "verify_exp": verify_exp,
         "verify_iat": True,
         "verify_nbf": True,
-        "verify_aud": True,
+        "verify_aud": False,
         "require": ["exp", "iat", "user_id"],
     }
-    claims: dict[str, Any] = jwt.decode(
+    reader = _FIRST_WINS if flaws.flaw(Flaw.DUPLICATE_CLAIMS_FIRST_WINS) else _JWT
+    claims: dict[str, Any] = reader.decode(
         token, config.jwt_secret, algorithms=[ALGORITHM], options=options, leeway=LEEWAY_SECONDS
     )
     _check_numeric_times(claims, token)
+    _check_issuer_audience(claims, token, substring=flaws.flaw(Flaw.CLAIM_SUBSTRING_MATCH))
     return claims
 
 
+def _keep_first(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for name, value in pairs:
+        kept.setdefault(name, value)
+    return kept
+
+
+class _FirstWinsJWT(jwt.PyJWT):
+    """The duplicate-claims-first-wins flaw: a payload read keeping the first of duplicate names."""
+
+    def _decode_payload(self, decoded: dict[str, Any]) -> dict[str, Any]:
+        payload = json.loads(decoded["payload"], object_pairs_hook=_keep_first)
+        if not isinstance(payload, dict):
+            raise jwt.DecodeError("Invalid payload string: must be a json object")
+        return payload
+
+
+_JWT, _FIRST_WINS = jwt.PyJWT(), _FirstWinsJWT()
+
+
+def _check_issuer_audience(claims: dict[str, Any], token: str, *, substring: bool) -> None:
+    """``iss`` exactly ``ISSUER``; ``aud`` exactly ``AUDIENCE`` or a list holding it. The claim-substring-match
+    flaw compares as text either way, as ``expected in claim`` code does."""
+
+    def matches(value: object, expected: str) -> bool:
+        if substring:
+            text = value if isinstance(value, str) else json.dumps(value)
+            return expected in text or (isinstance(value, str) and value in expected)
+        return value == expected or (expected == AUDIENCE and isinstance(value, list) and expected in value)
+
+    if "iss" in claims and not matches(claims["iss"], ISSUER):
+        raise AuthFailure("Invalid issuer", token=token)
+    if claims.get("aud") and not matches(claims["aud"], AUDIENCE):
+        raise AuthFailure("Invalid audience", token=token)
+
+
 def _unverified_header(token: str) -> dict[str, Any]:
+    return _header(token, None)
+
+
+def _header_first_wins(token: str) -> dict[str, Any]:
+    """How the duplicate-header-params flaw's allow-list reads the header: the first of duplicate names."""
+    return _header(token, _keep_first)
+
+
+def _header(token: str, pairs: Callable[[list[tuple[str, Any]]], dict[str, Any]] | None) -> dict[str, Any]:
     segment = token.split(".")[0]
     try:
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)), object_pairs_hook=pairs)
     except Exception:
         raise AuthFailure("Malformed token header", token=token) from None
     if not isinstance(header, dict):

@@ -4,7 +4,10 @@ Two auth modes: ``url`` trusts the ``user_id`` parameter (today's system, so any
 client naming a staff id *is* that user) and ``jwt`` wants ``{"type": "auth",
 "token": …}`` as the first frame (the planned system) from the user the URL names.
 Refusals before accept become an HTTP 403 handshake answer; after accept, a 44xx
-close code.
+close code. Every frame after the handshake is checked again, as every HTTP request
+is: a socket stops serving once its token expires, its login ends (logout) or its
+user is deactivated or loses the staff role. A message carries its text only: the
+sender is the socket's user and the room the one it joined.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.routing import WebSocketRoute
@@ -22,7 +27,7 @@ from chatmigrate.server.db import Chatroom, User
 from chatmigrate.server.jwt_api import store_and_broadcast
 from chatmigrate.server.payloads import json_object, message_text
 from chatmigrate.server.seed import STAFF_ROLES
-from chatmigrate.server.tokens import AuthFailure, authenticate
+from chatmigrate.server.tokens import LEEWAY_SECONDS, AuthFailure, authenticate
 from chatmigrate.vocab import Flaw, WsAuth
 
 CLOSE_MALFORMED, CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_TIMEOUT = (
@@ -33,6 +38,15 @@ CLOSE_MALFORMED, CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_
     4408,
 )
 _ROOM = re.compile(r"P([1-9][0-9]{0,11})Chat")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Who a socket serves, in which room, and the claims of the token it authenticated with (url mode: none)."""
+
+    room: Chatroom
+    user: User
+    claims: dict[str, Any] | None = None
 
 
 class Refused(Exception):
@@ -73,7 +87,7 @@ def _staff(user: User | None) -> User:
     return user
 
 
-async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_id: int) -> User:
+async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, room: Chatroom, user_id: int) -> Member:
     try:
         frame = await asyncio.wait_for(socket.receive(), timeout=ctx.config.ws_auth_timeout)
     except TimeoutError:
@@ -85,7 +99,7 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_
         raise Refused(CLOSE_MALFORMED, "first message must be an auth message")
     token = message.get("token")
     if token is None and ctx.config.switches.flaw(Flaw.WS_MISSING_TOKEN):
-        return _staff(ctx.store.user_by_id(user_id))
+        return Member(room, _staff(ctx.store.user_by_id(user_id)))
     if not isinstance(token, str):
         raise Refused(CLOSE_MALFORMED, "auth message needs a token")
     try:
@@ -94,7 +108,22 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, user_
         raise Refused(CLOSE_UNAUTHENTICATED, failure.detail) from None
     if principal.user.id != user_id:
         raise Refused(CLOSE_FORBIDDEN, "token does not match user_id")
-    return _staff(principal.user)
+    return Member(room, _staff(principal.user), principal.claims)
+
+
+def _revalidate(ctx: ServerContext, member: Member) -> User:
+    """What every HTTP request checks, checked again for each frame of an open socket."""
+    flaws, claims = ctx.config.switches, member.claims
+    if claims is not None:
+        expired = time.time() > float(claims["exp"]) + LEEWAY_SECONDS
+        if expired and not (flaws.flaw(Flaw.WS_EXPIRED_TOKEN_KEPT) or flaws.flaw(Flaw.ACCEPT_EXPIRED)):
+            raise Refused(CLOSE_UNAUTHENTICATED, "token has expired")
+        ended = ctx.rooms.login_ended(str(claims.get("jti")))
+        if ended and not flaws.flaw(Flaw.WS_LOGOUT_KEPT):
+            raise Refused(CLOSE_UNAUTHENTICATED, "logged out")
+    if flaws.flaw(Flaw.WS_DEACTIVATED_USER_KEPT):
+        return member.user
+    return _staff(ctx.store.user_by_id(member.user.id))
 
 
 async def chat_socket(socket: WebSocket) -> None:
@@ -104,20 +133,21 @@ async def chat_socket(socket: WebSocket) -> None:
             raise Refused(CLOSE_FORBIDDEN, "origin not allowed")
         room, user_id = _room_and_user_id(socket, ctx)
         if ctx.config.ws_auth is WsAuth.URL:
-            user = _staff(ctx.store.user_by_id(_required(user_id)))
+            member = Member(room, _staff(ctx.store.user_by_id(_required(user_id))))
             await socket.accept()
         else:
             await socket.accept()
-            user = await _authenticate_first_frame(socket, ctx, _required(user_id))
+            member = await _authenticate_first_frame(socket, ctx, room, _required(user_id))
     except Refused as refused:
         await socket.close(code=refused.code, reason=refused.reason)
         return
     except WebSocketDisconnect:
         return
-    await _serve_member(socket, ctx, room, user)
+    await _serve_member(socket, ctx, member)
 
 
-async def _serve_member(socket: WebSocket, ctx: ServerContext, room: Chatroom, user: User) -> None:
+async def _serve_member(socket: WebSocket, ctx: ServerContext, member: Member) -> None:
+    room, user = member.room, member.user
     await ctx.rooms.join(room.name, socket)
     try:
         await socket.send_json({"type": "connected", "chatroom": room.name, "user_id": user.id})
@@ -133,7 +163,9 @@ async def _serve_member(socket: WebSocket, ctx: ServerContext, room: Chatroom, u
             frame = await socket.receive()
             if frame["type"] == "websocket.disconnect":
                 return
-            await _handle(socket, ctx, room, user, json_object(frame.get("text")))
+            await _handle(socket, ctx, room, _revalidate(ctx, member), json_object(frame.get("text")))
+    except Refused as refused:
+        await socket.close(code=refused.code, reason=refused.reason)
     except (WebSocketDisconnect, WebSocketDisconnected):  # the peer left, or a broadcast dropped it as too slow
         return
     finally:
@@ -154,7 +186,8 @@ async def _handle(
         if text is None:
             await socket.send_json({"type": "error", "detail": "message must be a non-empty string"})
             return
-        stored = await store_and_broadcast(ctx, room.name, room.id, user.id, text)
+        into = _claimed_room(ctx, event, room)
+        stored = await store_and_broadcast(ctx, into.name, into.id, _claimed_sender(ctx, event, user), text)
         await socket.send_json({"type": "ack", "client_id": event.get("client_id"), "message": stored})
     elif kind == "typing":
         await ctx.rooms.broadcast(
@@ -168,6 +201,22 @@ async def _handle(
             await socket.send_json({"type": "error", "detail": "unknown message_id"})
             return
         await ctx.rooms.broadcast(room.name, {"type": "read", "message_id": message_id, "user_id": user.id})
+
+
+def _claimed_sender(ctx: ServerContext, event: dict[str, Any], user: User) -> int:
+    """The socket's own user; only the sender flaw believes a ``user_id`` the message names."""
+    named = event.get("user_id")
+    if ctx.config.switches.flaw(Flaw.WS_SENDER_FROM_MESSAGE) and type(named) is int and 0 < named < 2**62:
+        return named if ctx.store.user_by_id(named) is not None else user.id
+    return user.id
+
+
+def _claimed_room(ctx: ServerContext, event: dict[str, Any], room: Chatroom) -> Chatroom:
+    """The room the socket joined; only the room flaw believes a ``chatroom_id`` the message names."""
+    named = event.get("chatroom_id")
+    if ctx.config.switches.flaw(Flaw.WS_ROOM_FROM_MESSAGE) and type(named) is int and 0 < named < 2**62:
+        return ctx.store.chatroom(named) or room
+    return room
 
 
 routes = [WebSocketRoute("/ws/cschat/{room}/", chat_socket)]

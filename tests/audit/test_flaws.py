@@ -49,6 +49,21 @@ CATCHERS = {
     "login-open-redirect": "legacy-login-open-redirect",
     "alg-list": "sig-alg-header-types",
     "asymmetric-alg-unverified": "sig-alg-asymmetric-forged",
+    # the wave-3 flaws, each shown caught in test_cases_wave3.py
+    "duplicate-header-params": "sig-duplicate-header-keys",
+    "duplicate-claims-first-wins": "claim-duplicate-keys",
+    "claim-substring-match": "claim-iss-aud-lookalike",
+    "token-privilege-claims": "claim-privilege-claims",
+    "user-secrets-exposed": "op-secret-in-response",
+    "long-lived-access": "life-access-lifetime",
+    "proxy-path-override": "proxy-path-override-headers",
+    "public-cache-data": "op-shared-cache-data",
+    # the socket over time and message-level authorisation, each shown caught in test_ws_session.py
+    "ws-expired-token-kept": "ws-session-token-expiry",
+    "ws-logout-kept": "ws-session-after-logout",
+    "ws-deactivated-user-kept": "ws-session-after-deactivation",
+    "ws-sender-from-message": "ws-message-foreign-sender",
+    "ws-room-from-message": "ws-message-foreign-room",
 }
 
 

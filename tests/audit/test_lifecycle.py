@@ -29,6 +29,7 @@ CATCHERS = {
     "no-login-throttle": ("life-login-throttle", "not-throttled", Severity.MEDIUM),
     "cacheable-token": ("life-token-no-store", "missing-header", Severity.MEDIUM),
     "no-www-authenticate": ("life-www-authenticate", "missing-header", Severity.LOW),
+    "long-lived-access": ("life-access-lifetime", "long-lived-token", Severity.MEDIUM),
 }
 
 

@@ -1,5 +1,5 @@
 """The chatmigrate.toml a user would write for the Django pair: stock paths, secrets by file, no policies
-declared beyond the principals the audit needs."""
+declared beyond the principals the audit needs, and the principals the corpus is replayed as."""
 
 from __future__ import annotations
 
@@ -37,6 +37,21 @@ output_dir = "{folder / "results"}"
 inactive_user_id = {INACTIVE_USER_ID}
 forbidden_principal = {{ username = "{NON_STAFF}", password_file = "{password}" }}
 spare_principal = {{ username = "{SPARE}", password_file = "{password}" }}
+
+[principals.support]
+username = "support"
+password_file = "{password}"
+
+[principals.{NON_STAFF}]
+username = "{NON_STAFF}"
+password_file = "{password}"
+
+[principals.deactivated]
+username = "former"
+password_file = "{password}"
+
+[principals.anonymous]
+anonymous = true
 """
     path = folder / "chatmigrate.toml"
     path.write_text(text)

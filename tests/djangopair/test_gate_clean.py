@@ -18,8 +18,24 @@ def clean_gate(django_site: DjangoSite, django_corpus: Path, tmp_path_factory: p
     return run_gate(django_site, django_corpus, tmp_path_factory.mktemp("gate-clean"))
 
 
-def test_every_corpus_entry_is_replayed(clean_gate: GateRun, django_corpus: Path) -> None:
-    assert sorted(clean_gate.result.entries) == sorted(entry.id for entry in load_corpus(django_corpus))
+def test_every_corpus_entry_is_replayed_as_every_principal(clean_gate: GateRun, django_corpus: Path) -> None:
+    ids = [entry.id for entry in load_corpus(django_corpus)]
+    principals = ["", "@anonymous", "@deactivated", "@support", "@viewer"]
+    assert sorted(clean_gate.result.entries) == sorted(f"{id_}{suffix}" for id_ in ids for suffix in principals)
+
+
+def test_users_the_admin_login_refuses_are_refused_at_login_and_new_refuses_them_too(clean_gate: GateRun) -> None:
+    rows = {row.principal: {cell.tier: cell for cell in row.cells} for row in clean_gate.result.principals}
+    assert {name for name, cells in rows.items() if cells[Tier.OLD].refused_at_login} == {"viewer", "deactivated"}
+    assert [(name, cells[Tier.NEW].granted) for name, cells in rows.items() if cells[Tier.NEW].granted == 0] == [
+        ("anonymous", 0),
+        ("deactivated", 0),
+        ("viewer", 0),
+    ]
+
+
+def test_no_principal_is_granted_more_on_new_than_on_old(clean_gate: GateRun) -> None:
+    assert [row.principal for row in clean_gate.result.principals if row.grants_more] == []
 
 
 def test_the_clean_pair_answers_the_same_bodies_on_both_sides(clean_gate: GateRun) -> None:

@@ -22,6 +22,8 @@ PLANTED = {
     ("body", "decimal_string", Severity.HIGH),
     ("audit", "html", Severity.HIGH),
     ("audit", "data-returned", Severity.CRITICAL),
+    ("auth-outcome", "outcome-changed", Severity.CRITICAL),
+    ("json", "html", Severity.HIGH),
 }
 """What the planted differences may raise at medium or above, and nothing else."""
 
@@ -71,9 +73,30 @@ def test_an_html_401_on_the_jwt_api_is_caught_at_high(variant_gate: GateRun) -> 
     assert any("observed status 401, text/html" in (f.evidence or "") for f in html)
 
 
+def test_the_html_401_is_caught_by_the_replay_as_anonymous(variant_gate: GateRun) -> None:
+    html = [f for f in variant_gate.result.findings if f.check == Check.JSON and f.tier == Tier.NEW]
+    assert {(f.kind, f.severity, f.variant) for f in html} == {(FindingKind.HTML, Severity.HIGH, "401")}
+    assert {entry.rsplit("@", 1)[-1] for f in html for entry in f.entries} == {"anonymous", "deactivated"}
+
+
 def test_a_skipped_staff_check_is_critical(variant_gate: GateRun) -> None:
     granted = [f for f in variant_gate.result.findings if f.title.startswith("claim-non-staff-role")]
     assert [(f.kind, f.severity, f.tier) for f in granted] == [("data-returned", Severity.CRITICAL, Tier.NEW)]
+
+
+def test_a_non_staff_user_granted_by_new_what_old_refused_at_login_is_critical(variant_gate: GateRun) -> None:
+    outcomes = [f for f in variant_gate.result.findings if f.check == Check.AUTH_OUTCOME and f.tier == Tier.NEW]
+    granted = [f for f in outcomes if f.severity is Severity.CRITICAL]
+    assert {f.kind for f in granted} == {FindingKind.OUTCOME_CHANGED}
+    assert all("old refused viewer at login" in f.title for f in granted)
+    assert {entry.rsplit("@", 1)[-1] for f in granted for entry in f.entries} == {"viewer"}
+
+
+def test_the_principal_matrix_marks_the_non_staff_row_as_granting_more(variant_gate: GateRun) -> None:
+    rows = {row.principal: row for row in variant_gate.result.principals}
+    assert [row.principal for row in rows.values() if row.grants_more] == ["viewer"]
+    old, new = rows["viewer"].cells[:2]
+    assert (old.refused_at_login, old.granted, new.granted == new.grants_more > 0) == (True, 0, True)
 
 
 def test_nothing_but_the_planted_differences_is_medium_or_above(variant_gate: GateRun) -> None:

@@ -10,7 +10,15 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from report_samples import accepting_run, audit_result, failing_run, large_run, message, same_meaning_finding
+from report_samples import (
+    accepting_run,
+    audit_result,
+    failing_run,
+    large_run,
+    matrix_run,
+    message,
+    same_meaning_finding,
+)
 
 from chatmigrate import report
 from chatmigrate.records import Finding, LatencyStat, NoisePath, RuleLedger, RunResult, TargetInfo, Verdict
@@ -291,3 +299,25 @@ def test_each_noise_path_shows_the_ignore_block_that_declares_it(tmp_path: Path)
     blocks = [unescape(block) for block in re.findall(r'<pre class="wrap">(.*?)</pre>', section, re.S)]
     assert blocks == [noise.ignore_toml for noise in run.noise]
     assert [tomllib.loads(block)["ignore"][0]["path"] for block in blocks] == ["/generated_at", "/request_id"]
+
+
+def principals_section(page: str) -> str:
+    return page[page.index('<section id="principals">') : page.index('<section id="latency">')]
+
+
+def test_the_principal_matrix_shows_one_row_per_principal_and_a_column_per_tier(tmp_path: Path) -> None:
+    section = principals_section(render(matrix_run(), tmp_path))
+    headers = re.findall(r"<th>(.*?)</th>", section)
+    rows = re.findall(r'<td class="mono">(.*?)</td>', section)
+    assert (headers, rows) == (["principal", "old", "new", "verdict"], ["admin", "anonymous", "viewer"])
+
+
+def test_a_tier_granting_more_than_old_is_marked_as_a_breach(tmp_path: Path) -> None:
+    section = principals_section(render(matrix_run(), tmp_path))
+    assert re.findall(r'<td class="breach">(.*?)</td>', section) == ["31 granted, 8 other answers"]
+    assert "grants more than old (new 31 entries): critical" in section
+
+
+def test_a_principal_name_holding_markup_appears_only_escaped(tmp_path: Path) -> None:
+    section = principals_section(render(matrix_run(configured=SCRIPT), tmp_path))
+    assert SCRIPT not in section and "&lt;script&gt;alert(1)&lt;/script&gt;" in section

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from report_samples import accepting_run, failing_run, same_meaning_finding
+from report_samples import accepting_run, failing_run, matrix_run, same_meaning_finding
 
 from chatmigrate import report
 from chatmigrate.records import Finding, RunResult, Verdict
@@ -143,3 +143,17 @@ def test_backticks_in_a_block_cannot_close_its_fence() -> None:
     path = "$.messages[*].```\n# injected"
     (block,) = toml_fences(markdown.render(accepting_run(path), Severity.MEDIUM).split("## Noise learned")[0])
     assert tomllib.loads(block)["compare"]["normalise"][0]["path"] == path
+
+
+def test_the_summary_carries_the_principal_matrix_with_each_rows_verdict() -> None:
+    text = markdown.render(matrix_run(), Severity.MEDIUM)
+    table = text[text.index("## Principal matrix") :].split("\n\n")[1].splitlines()
+    assert table[0] == "| principal | old | new | verdict |"
+    assert table[4] == (
+        "| viewer | refused at login; 39 refused | 31 granted, 8 other answers "
+        "| grants more than old \\(new 31 entries\\): critical |"
+    )
+
+
+def test_a_run_without_principal_rows_has_no_matrix_section() -> None:
+    assert "## Principal matrix" not in markdown.render(failing_run(), Severity.MEDIUM)

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from jwt_flaw_effects import EFFECTS as WAVE3_EFFECTS
 from server_wire import (
     JWT_CHAT,
     LEGACY_CHAT,
@@ -39,6 +40,13 @@ from server_wire import (
     without_noise,
     ws_connect,
     ws_path,
+)
+from socket_session_wire import (
+    check_ws_deactivated_user_kept,
+    check_ws_expired_token_kept,
+    check_ws_logout_kept,
+    check_ws_room_from_message,
+    check_ws_sender_from_message,
 )
 from token_wire import FORMER_ID, former_pair, login, logout, refresh
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -212,6 +220,8 @@ RELATED_REFUSALS = {
 }
 STORED_DATA_FLAWS = {"stored-active-html"}
 """Flaws that change what is stored, not how auth is done: the valid token and the legacy tier see the change too."""
+EXPOSING_FLAWS = {"user-secrets-exposed"}
+"""Flaws whose whole point is what the valid token's own answer carries (a password hash)."""
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +240,7 @@ def status_of(server: EmbeddedServer, header: str) -> int:
     return response.status_code
 
 
-@pytest.mark.parametrize("flaw", [flaw for flaw in FLAWS if flaw not in STORED_DATA_FLAWS])
+@pytest.mark.parametrize("flaw", [flaw for flaw in FLAWS if flaw not in STORED_DATA_FLAWS | EXPOSING_FLAWS])
 def test_flaw_leaves_the_valid_token_alone(
     clean_pair: EmbeddedServer, own_server_with: ServerFactory, flaw: str
 ) -> None:
@@ -552,6 +562,12 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "login-open-redirect": check_login_open_redirect,
     "alg-list": check_alg_list,
     "asymmetric-alg-unverified": check_asymmetric_alg_unverified,
+    **WAVE3_EFFECTS,
+    "ws-expired-token-kept": check_ws_expired_token_kept,
+    "ws-logout-kept": check_ws_logout_kept,
+    "ws-deactivated-user-kept": check_ws_deactivated_user_kept,
+    "ws-sender-from-message": check_ws_sender_from_message,
+    "ws-room-from-message": check_ws_room_from_message,
 }
 
 

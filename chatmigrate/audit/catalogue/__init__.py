@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from chatmigrate.audit.catalogue import (
+    claim_edges,
     claims,
     client,
+    exposure,
     header,
     legacy,
     lifecycle,
@@ -23,6 +25,7 @@ from chatmigrate.audit.catalogue import (
     sessions,
     signature,
     websocket,
+    ws_session,
 )
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Case, Group
 from chatmigrate.audit.catalogue.generated import CONTRACT, GENERATED, MUTATION
@@ -49,13 +52,16 @@ CASES: tuple[Case, ...] = tuple(
         signature,
         parser,
         claims,
+        claim_edges,
         lifecycle,
         operations,
+        exposure,
         routes,
         proxy,
         legacy,
         sessions,
         websocket,
+        ws_session,
         client,
         persistence,
     )

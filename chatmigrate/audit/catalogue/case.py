@@ -73,6 +73,9 @@ class Case:
     ref: str = ""
     last: bool = False
     """Runs after every other case (persistence: the genuine credentials must have survived them)."""
+    alone: bool = False
+    """Runs by itself, after the other cases and before the last ones: it reactivates for a moment an account
+    that other cases rely on staying deactivated."""
 
     def line(self) -> str:
         return f"{self.id:<42} {self.group:<12} {','.join(self.tiers):<14} {self.description}"
@@ -89,6 +92,7 @@ class Case:
             "source": self.ref,
             "tags": list(self.tags),
             "runs_last": self.last,
+            "runs_alone": self.alone,
         }
 
 
@@ -110,6 +114,7 @@ class Cases:
         tags: tuple[str, ...],
         ref: str = "",
         last: bool = False,
+        alone: bool = False,
     ) -> Callable[[Builder], Builder]:
         text = expects.describe() if isinstance(expects, Expect) else expects
 
@@ -126,6 +131,7 @@ class Cases:
                     tags=tags,
                     ref=ref,
                     last=last,
+                    alone=alone,
                 )
             )
             return build

@@ -13,9 +13,9 @@ from typing import Any
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
-from chatmigrate.audit.catalogue.common import NO_SESSION, NO_TOKEN
+from chatmigrate.audit.catalogue.common import genuine_credential
 from chatmigrate.audit.context import AuditContext
-from chatmigrate.audit.probe import Concern, Expect, HttpObservation, HttpProbe
+from chatmigrate.audit.probe import Concern, Expect, HttpObservation, HttpProbe, NotApplicable
 from chatmigrate.audit.rules import parse_json
 from chatmigrate.vocab import FindingKind, Severity, Tier
 
@@ -94,15 +94,10 @@ def _inspect(seen: HttpObservation) -> list[Concern]:
     tags=(std.WSTG_DOM_XSS, std.WSTG_HTML_INJECTION, std.CWE_XSS),
 )
 async def _active_html(ctx: AuditContext, tier: Tier) -> Built:
-    if tier is Tier.OLD:
-        if ctx.session is None:
-            return NO_SESSION
-        credential = ("Cookie", f"sessionid={ctx.session.sessionid}")
-        token = None
-    elif ctx.token is None:
-        return NO_TOKEN
-    else:
-        credential, token = ("Authorization", f"Bearer {ctx.token}"), ctx.token
+    genuine = genuine_credential(ctx, tier)
+    if isinstance(genuine, NotApplicable):
+        return genuine
+    credential, token = genuine
     return [
         HttpProbe(
             label="purchases_list, genuine credential",

@@ -43,6 +43,21 @@ def real_forge(ctx: AuditContext) -> Forge | NotApplicable:
     return ctx.forge
 
 
+Credential = tuple[tuple[str, str], str | None]
+"""The header that carries the principal's genuine credential on a tier, and the token in it (None: a session)."""
+
+
+def genuine_credential(ctx: AuditContext, tier: Tier) -> Credential | NotApplicable:
+    """The principal's own session cookie on the legacy tier, its bearer token on the others."""
+    if tier is Tier.OLD:
+        if ctx.session is None:
+            return NO_SESSION
+        return ("Cookie", f"sessionid={ctx.session.sessionid}"), None
+    if ctx.token is None:
+        return NO_TOKEN
+    return ("Authorization", f"Bearer {ctx.token}"), ctx.token
+
+
 def bearers(
     ctx: AuditContext,
     tier: Tier,
@@ -62,6 +77,6 @@ async def preflight(ctx: AuditContext, url: str, headers: dict[str, str]) -> tup
     """A reference answer a builder needs before it can write its probes: status and parsed JSON (None if not)."""
     try:
         answer = await ctx.client.get(url, headers=headers, timeout=ctx.options.timeout)
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise LookupError(f"GET {urlsplit(url).path}: {type(error).__name__}") from None
     return answer.status_code, parse_json(answer.text)

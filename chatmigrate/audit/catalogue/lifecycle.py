@@ -10,6 +10,7 @@ with its remaining lifetime in words and what the legacy session does in the sam
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import replace
 
 from chatmigrate.audit.catalogue import standards as std
@@ -32,9 +33,11 @@ from chatmigrate.audit.catalogue.token_steps import (
     token_url,
 )
 from chatmigrate.audit.context import AuditContext
-from chatmigrate.audit.probe import Expect, HeaderDemand, NotApplicable, Probe
-from chatmigrate.audit.rules import answer_text
-from chatmigrate.vocab import Severity, Tier
+from chatmigrate.audit.forge import decode_unverified
+from chatmigrate.audit.policy import duration_words
+from chatmigrate.audit.probe import Concern, Expect, HeaderDemand, HttpObservation, Inspector, NotApplicable, Probe
+from chatmigrate.audit.rules import answer_text, parse_json
+from chatmigrate.vocab import FindingKind, Severity, Tier
 
 cases = Cases(Group.LIFECYCLE)
 NEW_ONLY = (Tier.NEW,)
@@ -275,3 +278,57 @@ async def _www_authenticate(ctx: AuditContext, tier: Tier) -> Built:
     demand = HeaderDemand("WWW-Authenticate", "Bearer", 401, Severity.LOW)
     probes = [ctx.request(tier, "no credential"), ctx.bearer(tier, "malformed token", "not-a-jwt")]
     return [replace(probe, demand=demand) for probe in probes]
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def lifetime_inspector(limit: float) -> Inspector:
+    """The issued access token's lifetime (``exp - iat``, or from now without an ``iat``) against ``limit``."""
+
+    def inspect(seen: HttpObservation) -> list[Concern]:
+        body = parse_json(seen.text)
+        access = body.get("access") if isinstance(body, dict) else None
+        if not isinstance(access, str):
+            return []  # no token issued: the TOKEN_ISSUED rule reports it
+        try:
+            claims = decode_unverified(access).claims
+        except ValueError:
+            return [(Severity.LOW, FindingKind.NEEDS_REVIEW, "the issued access token is not a readable JWT")]
+        exp = _number(claims.get("exp"))
+        if exp is None:
+            return [(Severity.HIGH, FindingKind.LONG_LIVED_TOKEN, "the issued access token has no exp: it never ends")]
+        lifetime = exp - (_number(claims.get("iat")) or time.time())
+        if lifetime <= limit:
+            return []
+        message = (
+            f"access tokens live {duration_words(lifetime)}, beyond the declared max_access_lifetime of "
+            f"{duration_words(limit)}: a stolen one stays usable that long"
+        )
+        return [(Severity.MEDIUM, FindingKind.LONG_LIVED_TOKEN, message)]
+
+    return inspect
+
+
+@cases.case(
+    id="life-access-lifetime",
+    tiers=NEW_ONLY,
+    description="an access token that lives longer than the declared maximum",
+    sends="a valid login at the token endpoint; the issued access token's exp - iat",
+    expects="at most max_access_lifetime (default 1 day; simplejwt issues 5 minutes); no exp at all is high",
+    tags=(
+        std.RFC7519_EXP,
+        std.WSTG_SESSION_TIMEOUT,
+        std.WSTG_JWT,
+        std.API_BROKEN_AUTH,
+        std.CWE_SESSION_EXPIRATION,
+    ),
+)
+async def _access_lifetime(ctx: AuditContext, tier: Tier) -> Built:
+    principal = ctx.target.principal
+    if principal is None or ctx.target.token_url is None:
+        return NotApplicable("needs a login at the token endpoint")
+    body = {"username": principal.username, "password": principal.password}
+    inspect = lifetime_inspector(ctx.options.policy.max_access_lifetime)
+    return [token_probe(ctx, "valid login", ctx.target.token_path, body, expect=Expect.TOKEN_ISSUED, inspect=inspect)]

@@ -84,3 +84,41 @@ async def _asymmetric(ctx: AuditContext, tier: Tier) -> Built:
         token = unsigned + b64url(secrets.token_bytes(size))
         forged.append((f"{alg} forged", forge.damaged(token, f"alg {alg}, {size} random signature bytes")))
     return bearers(ctx, tier, forged)
+
+
+def _duplicated(first: str, last: str) -> str:
+    """A header JSON text with ``alg`` twice: what a first-wins and a last-wins parser read differently."""
+    return f'{{"alg":"{first}","typ":"JWT","alg":"{last}"}}'
+
+
+@cases.case(
+    id="sig-duplicate-header-keys",
+    tiers=JWT_TIERS,
+    description="alg twice in the token header (a parser differential)",
+    sends='header {"alg":"HS256",…,"alg":"none"} and {"alg":"none",…,"alg":"HS256"} with an empty signature; '
+    "with the real key: the second signed as HS256",
+    expects="401 for both unsigned; the signed one either answer, clean (RFC 7515 §5.2 allows the last alg to win)",
+    tags=(
+        std.RFC8725_VERIFY_ALGORITHM,
+        std.RFC7515_VALIDATION,
+        std.WSTG_JWT,
+        std.API_BROKEN_AUTH,
+        std.CWE_INTERPRETATION_CONFLICT,
+        std.CWE_SIGNATURE,
+    ),
+)
+async def _duplicate_header(ctx: AuditContext, tier: Tier) -> Built:
+    """A verifier must refuse duplicate header names or read the last (RFC 7515 §5.2). Unsigned, both orders are
+    refused by either reading; accepted, one part of the verifier read an alg the other did not."""
+    if ctx.forge is None:
+        return NO_TOKEN
+    forge = ctx.forge
+    unsigned: list[tuple[str, Forged]] = [
+        (f"alg {first} then {last}", forge.make("empty signature", header=_duplicated(first, last)))
+        for first, last in (("HS256", "none"), ("none", "HS256"))
+    ]
+    probes: list[Probe] = list(bearers(ctx, tier, unsigned))
+    if forge.secret is not None:
+        signed = forge.real(header=_duplicated("none", "HS256"))
+        probes.extend(bearers(ctx, tier, [("alg none then HS256, real key", signed)], expect=Expect.CLEAN_EITHER))
+    return probes

@@ -8,7 +8,7 @@ from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import JWT_TIERS, Built, Cases, Group
 from chatmigrate.audit.catalogue.common import NO_SESSION, NO_TOKEN, altered, preflight
 from chatmigrate.audit.context import AuditContext
-from chatmigrate.audit.probe import Concern, Expect, HttpObservation, Inspector
+from chatmigrate.audit.probe import Concern, Expect, HttpObservation, Inspector, NotApplicable
 from chatmigrate.audit.rules import parse_json
 from chatmigrate.vocab import FindingKind, Severity, Tier
 
@@ -170,3 +170,36 @@ async def _presence_only(ctx: AuditContext, tier: Tier) -> Built:
     downstream = await _refusal(ctx, tier, {"Authorization": f"Bearer {altered(ctx).token}"})
     probe = ctx.request(tier, "garbage bearer", (("Authorization", f"Bearer {GARBAGE}"),))
     return [dataclasses.replace(probe, inspect=_refused_where(own, downstream))]
+
+
+OVERRIDES = ("X-Original-URL", "X-Rewrite-URL")
+
+
+@cases.case(
+    id="proxy-path-override-headers",
+    tiers=(Tier.PROXY,),
+    description="path-override headers that route a public URL to an authenticated one, without a token",
+    sends="GET / of the proxy with X-Original-URL or X-Rewrite-URL naming a chat route (room in its query), and "
+    "GET /?chatroom_id=… with X-Forwarded-Prefix: <the chat route>",
+    expects="any answer but chat data: the public page stays the public page",
+    tags=(
+        std.WSTG_AUTHZ_BYPASS,
+        std.API_BFLA,
+        std.API_MISCONFIGURATION,
+        std.CWE_AUTHORIZATION,
+        std.CWE_INTERPRETATION_CONFLICT,
+    ),
+)
+async def _path_override(ctx: AuditContext, tier: Tier) -> Built:
+    """A front end that checks access by the request's URL while the app routes by ``X-Original-URL`` (IIS, some
+    Symfony and Spring set-ups) serves the protected route to whoever asks for a public one."""
+    routes = ctx.target.proxy_routes
+    route = routes.get("recent_messages") or next(iter(routes.values()), None)
+    if route is None:
+        return NotApplicable("needs a proxy route ([targets.proxy] routes)")
+    front, room = f"{ctx.target.proxy_url}/", f"chatroom_id={ctx.chatroom_id}"
+    probes = [
+        ctx.request(tier, name, ((name, f"{route}?{room}"),), url=front, expect=Expect.NO_DATA) for name in OVERRIDES
+    ]
+    prefixed = (("X-Forwarded-Prefix", route),)
+    return [*probes, ctx.request(tier, "X-Forwarded-Prefix", prefixed, url=f"{front}?{room}", expect=Expect.NO_DATA)]

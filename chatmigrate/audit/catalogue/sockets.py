@@ -26,6 +26,13 @@ def ws_ready(ctx: AuditContext) -> NotApplicable | None:
     return None
 
 
+def jwt_mode(ctx: AuditContext) -> NotApplicable | None:
+    """The cases about the socket's token: a url-mode socket takes none."""
+    if ctx.ws_auth is not WsAuth.JWT:
+        return NotApplicable("url mode: the socket takes no token (see ws-impersonate-url)")
+    return ws_ready(ctx)
+
+
 def valid_first(ctx: AuditContext) -> str | None:
     """What a legitimate client sends first: the token in jwt mode, nothing in url mode."""
     return auth_message(ctx.token) if ctx.ws_auth is WsAuth.JWT and ctx.token else None

@@ -18,6 +18,7 @@ import httpx
 
 from chatmigrate.audit.context import AuditContext, LegacySession
 from chatmigrate.audit.forge import decode_unverified
+from chatmigrate.audit.policy import duration_words
 from chatmigrate.audit.probe import Expect, HttpProbe, NotApplicable
 from chatmigrate.audit.rules import parse_json
 from chatmigrate.audit.target import Principal
@@ -28,7 +29,6 @@ NO_LOGIN = NotApplicable("needs a login at the token endpoint (a principal with 
 NO_DEACTIVATION = NotApplicable(
     "needs a way to deactivate a user: user_admin_path, deactivated_principal and inactive_user_id"
 )
-_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ class LoggedOut:
 async def send(ctx: AuditContext, method: str, url: str, **options: Any) -> httpx.Response:
     try:
         return await ctx.client.request(method, url, timeout=ctx.options.timeout, **options)
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise TransportError(f"{method} {url}: {type(error).__name__}: {error}") from None
 
 
@@ -166,12 +166,7 @@ def lifetime_in_words(token: str) -> str:
         exp = None
     if not isinstance(exp, int | float) or isinstance(exp, bool):
         return "until it expires (its exp is unreadable)"
-    left, parts = max(0, int(exp - time.time())), []
-    for name, size in _UNITS:
-        count, left = divmod(left, size)
-        if count:
-            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
-    return f"for another {' '.join(parts[:2]) or '0 seconds'} (until its exp)"
+    return f"for another {duration_words(exp - time.time())} (until its exp)"
 
 
 def token_probe(

@@ -8,9 +8,9 @@ from urllib.parse import quote
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import Built, Cases, Group
 from chatmigrate.audit.catalogue.common import EVIL_ORIGIN, altered
-from chatmigrate.audit.catalogue.sockets import auth_message, valid_first, ws_probe, ws_ready, ws_timeout
+from chatmigrate.audit.catalogue.sockets import auth_message, jwt_mode, valid_first, ws_probe, ws_ready, ws_timeout
 from chatmigrate.audit.context import AuditContext, user_id_of
-from chatmigrate.audit.probe import Expect, NotApplicable, Probe
+from chatmigrate.audit.probe import Expect, Probe
 from chatmigrate.vocab import Severity, Tier, WsAuth
 
 cases = Cases(Group.WEBSOCKET)
@@ -135,12 +135,6 @@ async def _ws_origin_null(ctx: AuditContext, tier: Tier) -> Built:
     ]
 
 
-def _jwt_mode(ctx: AuditContext) -> NotApplicable | None:
-    if ctx.ws_auth is not WsAuth.JWT:
-        return NotApplicable("url mode: the socket takes no token (see ws-impersonate-url)")
-    return ws_ready(ctx)
-
-
 @cases.case(
     id="ws-jwt-invalid-token",
     tiers=(Tier.WS,),
@@ -151,7 +145,7 @@ def _jwt_mode(ctx: AuditContext) -> NotApplicable | None:
     ref="catalogue #59",
 )
 async def _ws_invalid_token(ctx: AuditContext, tier: Tier) -> Built:
-    missing = _jwt_mode(ctx)
+    missing = jwt_mode(ctx)
     if missing:
         return missing
     forge = ctx.require_forge()
@@ -178,7 +172,7 @@ async def _ws_invalid_token(ctx: AuditContext, tier: Tier) -> Built:
     ref="catalogue #60",
 )
 async def _ws_malformed(ctx: AuditContext, tier: Tier) -> Built:
-    missing = _jwt_mode(ctx)
+    missing = jwt_mode(ctx)
     if missing:
         return missing
     messages = (
