@@ -22,6 +22,7 @@ from chatmigrate.shadow.principals import Principals
 from chatmigrate.shadow.queue import MirrorJob, MirrorQueue
 from chatmigrate.shadow.sink import ExchangeSink
 from chatmigrate.shadow.stats import LiveStats
+from chatmigrate.shadow.upstream import Head, Kept, Upstream, UpstreamError
 from chatmigrate.vocab import Tier
 
 HOP_BY_HOP = frozenset(
@@ -38,6 +39,9 @@ HOP_BY_HOP = frozenset(
         b"content-length",
     }
 )
+FORWARD_DROP = HOP_BY_HOP - {b"host"}
+"""What a request to old loses on the way: hop-by-hop headers only; ``Host`` stays, as a reverse proxy keeps it.
+ASGI servers give header names in lower case, so a set lookup is the whole filter."""
 
 
 class _NoCookies(httpx.Cookies):
@@ -51,6 +55,29 @@ def plain_client(timeout: float, **kwargs: object) -> httpx.AsyncClient:
     client = httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False, **kwargs)  # type: ignore[arg-type]
     client.cookies = _NoCookies()
     return client
+
+
+class _TooLarge(Exception):
+    """Old's second answer passed the body cap: reading stops there (its connection is closed, not reused)."""
+
+
+class _Capped(Kept):
+    """Keeps the head and up to ``cap`` bytes of the body, and stops the read past the cap: unlike the primary
+    path, nobody is waiting for the rest."""
+
+    __slots__ = ("head",)
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap)
+        self.head: Head | None = None
+
+    async def on_head(self, head: Head) -> None:
+        self.head = head
+
+    async def on_body(self, piece: bytes, more: bool) -> None:
+        self.keep(piece)
+        if self.size > self.cap:
+            raise _TooLarge
 
 
 class Mirror:
@@ -70,7 +97,7 @@ class Mirror:
         self.options = options
         self.stats = stats
         self.sink = sink
-        self.old_client = plain_client(options.timeout)
+        self.old = Upstream(self.old_base_url, options.timeout)
         self.new_client = plain_client(options.timeout)
 
     async def work(self, queue: MirrorQueue) -> None:
@@ -104,12 +131,26 @@ class Mirror:
         self.stats.mirrored(endpoint)
 
     async def _old_again(self, job: MirrorJob) -> Exchange:
-        entry = job.entry
-        query = httpx.QueryParams(entry.query)
-        url = f"{self.old_base_url}{entry.path}" + (f"?{query}" if entry.query else "")
-        headers = [(name, value) for name, value in job.headers if name.lower() not in HOP_BY_HOP]
-        request = self.old_client.build_request(entry.method, url, headers=headers, content=job.content or None)
-        return await self._exchange(Tier.OLD, 1, job, url, lambda: request, self.old_client, None)
+        """The user's request once more, exactly as it came (the same target and headers, ``Host`` included), over
+        the same lean connection pool as the primary path: old's second answer differs from its first only by
+        what old itself varies, which is the noise to learn."""
+        headers = [(name, value) for name, value in job.headers if name not in FORWARD_DROP]
+        capped = _Capped(self.options.max_body_bytes)
+        url, cap = job.primary.url, self.options.max_body_bytes
+        started = time.perf_counter()
+        try:
+            await self.old.exchange(
+                job.entry.method.encode(), job.target, headers, job.content, capped.on_head, capped.on_body
+            )
+        except UpstreamError as error:
+            elapsed = round((time.perf_counter() - started) * 1000, 3)
+            return failed_exchange(job.entry, Tier.OLD, 1, url, str(error), elapsed)
+        except _TooLarge:
+            pass
+        elapsed = round((time.perf_counter() - started) * 1000, 3)
+        assert capped.head is not None  # the body only flows after the head
+        answer = httpx.Response(capped.head.status, headers=capped.head.headers)
+        return exchange_of(job.entry, Tier.OLD, 1, url, answer, capped.kept(), cap, elapsed)
 
     async def _new(self, job: MirrorJob, adapter: auth_mod.AuthAdapter, attempt: int) -> Exchange:
         entry = job.entry
@@ -133,17 +174,14 @@ class Mirror:
         url: str,
         build: Callable[[], httpx.Request],
         client: httpx.AsyncClient,
-        adapter: auth_mod.AuthAdapter | None,
+        adapter: auth_mod.AuthAdapter,
     ) -> Exchange:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.options.timeout):
-                if adapter is None:
-                    response = await client.send(build(), stream=True)
-                else:
-                    if adapter.generation == 0:  # first use: log in once (the adapter's lock keeps it once)
-                        await adapter.prepare(client)
-                    response = await auth_mod.send(client, adapter, build, stream=True)
+                if adapter.generation == 0:  # first use: log in once (the adapter's lock keeps it once)
+                    await adapter.prepare(client)
+                response = await auth_mod.send(client, adapter, build, stream=True)
                 try:
                     raw = await read_raw(response, self.options.max_body_bytes)
                 finally:
@@ -155,5 +193,5 @@ class Mirror:
         return exchange_of(job.entry, tier, attempt, url, response, raw, self.options.max_body_bytes, elapsed)
 
     async def aclose(self) -> None:
-        await self.old_client.aclose()
+        await self.old.aclose()
         await self.new_client.aclose()

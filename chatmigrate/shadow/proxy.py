@@ -20,15 +20,13 @@ from chatmigrate.config import ShadowConfig
 from chatmigrate.replay import endpoint_key
 from chatmigrate.shadow.exchange import entry_for
 from chatmigrate.shadow.identity import SessionDirectory
-from chatmigrate.shadow.mirror import HOP_BY_HOP
+from chatmigrate.shadow.mirror import FORWARD_DROP, HOP_BY_HOP
 from chatmigrate.shadow.queue import MirrorJob, MirrorQueue, Primary
 from chatmigrate.shadow.stats import LiveStats
-from chatmigrate.shadow.upstream import Head, Upstream, UpstreamError
+from chatmigrate.shadow.upstream import Head, Kept, Upstream, UpstreamError
 
 RESPONSE_HOP_BY_HOP = HOP_BY_HOP - {b"content-length"}
 """A response keeps old's Content-Length: the bytes are passed through unchanged, so it still holds."""
-_NOT_FORWARDED = HOP_BY_HOP - {b"host"}
-"""ASGI servers give header names in lower case, so a set lookup is the whole filter."""
 
 
 class PrimaryProxy:
@@ -60,11 +58,11 @@ class PrimaryProxy:
         target: bytes = scope.get("raw_path") or path.encode()
         if query_bytes:
             target += b"?" + query_bytes
-        forwarded = [(name, value) for name, value in headers if name not in _NOT_FORWARDED]
+        forwarded = [(name, value) for name, value in headers if name not in FORWARD_DROP]
         tee = _Tee(send, self.options.max_body_bytes)
         started = time.perf_counter()
         try:
-            head = await self.upstream.exchange(method.encode(), target, forwarded, content, tee.start, tee.body)
+            head = await self.upstream.exchange(method.encode(), target, forwarded, content, tee.start, tee.on_body)
         except UpstreamError as error:
             if tee.started:
                 raise  # half an answer has gone out: only closing the user's connection says it was cut
@@ -74,7 +72,7 @@ class PrimaryProxy:
         elapsed = round((time.perf_counter() - started) * 1000, 3)
         query = query_bytes.decode("latin-1")
         url = self.old_base_url + target.decode("latin-1")
-        self._after(method, path, query, headers, content, head, tee.kept(), url, elapsed)
+        self._after(method, path, query, headers, content, head, tee.kept(), url, elapsed, target)
 
     def _after(
         self,
@@ -87,6 +85,7 @@ class PrimaryProxy:
         raw: tuple[bytes, bool],
         url: str,
         elapsed: float,
+        target: bytes,
     ) -> None:
         """Learn who logged in or out, then offer a mirror job if this request is one to mirror."""
         cookie = _header(headers, b"cookie")
@@ -108,7 +107,7 @@ class PrimaryProxy:
             return
         assert user is not None
         primary = Primary(url, httpx.Response(head.status, headers=head.headers), raw, elapsed)
-        if not self.queue.offer(MirrorJob(entry, user, primary, headers, content)):
+        if not self.queue.offer(MirrorJob(entry, user, primary, headers, content, target)):
             self.stats.skipped(endpoint, "dropped: mirror queue full")
 
     def _not_mirrored(self, path: str) -> str | None:
@@ -136,16 +135,14 @@ async def _read_request(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-class _Tee:
+class _Tee(Kept):
     """Passes old's answer to the user as it arrives, keeping up to ``cap`` bytes of the body for the mirror."""
 
-    __slots__ = ("cap", "pieces", "send", "size", "started")
+    __slots__ = ("send", "started")
 
     def __init__(self, send: Send, cap: int) -> None:
+        super().__init__(cap)
         self.send = send
-        self.cap = cap
-        self.pieces: list[bytes] = []
-        self.size = 0
         self.started = False
 
     async def start(self, head: Head) -> None:
@@ -153,15 +150,9 @@ class _Tee:
         headers = [(name, value) for name, value in head.headers if name.lower() not in RESPONSE_HOP_BY_HOP]
         await self.send({"type": "http.response.start", "status": head.status, "headers": headers})
 
-    async def body(self, piece: bytes, more: bool) -> None:
-        self.size += len(piece)
-        if self.size <= self.cap:
-            self.pieces.append(piece)
+    async def on_body(self, piece: bytes, more: bool) -> None:
+        self.keep(piece)
         await self.send({"type": "http.response.body", "body": piece, "more_body": more})
-
-    def kept(self) -> tuple[bytes, bool]:
-        """As ``exchange.read_raw`` gives it: the body and False, or nothing and True when it passed the cap."""
-        return (b"".join(self.pieces), False) if self.size <= self.cap else (b"", True)
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

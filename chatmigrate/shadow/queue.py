@@ -29,6 +29,8 @@ class MirrorJob:
     headers: list[tuple[bytes, bytes]]
     """The original request headers (cookies included), held in memory only to call old a second time."""
     content: bytes
+    target: bytes
+    """The request target (path and query) exactly as the user sent it, for calling old a second time."""
     size: int = field(init=False)
 
     def __post_init__(self) -> None:

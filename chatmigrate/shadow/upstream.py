@@ -38,6 +38,29 @@ class Head:
     """As old sent them: names and values unchanged, in order."""
 
 
+class Kept:
+    """Up to ``cap`` bytes of a body as it passes, for recording: a larger body is passed on whole but not kept."""
+
+    __slots__ = ("cap", "pieces", "size")
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.pieces: list[bytes] = []
+        self.size = 0
+
+    def keep(self, piece: bytes) -> None:
+        self.size += len(piece)
+        if self.size <= self.cap:
+            self.pieces.append(piece)
+
+    async def on_body(self, piece: bytes, more: bool) -> None:
+        self.keep(piece)
+
+    def kept(self) -> tuple[bytes, bool]:
+        """As ``exchange.read_raw`` gives it: the body and False, or nothing and True when it passed the cap."""
+        return (b"".join(self.pieces), False) if self.size <= self.cap else (b"", True)
+
+
 class _Connection:
     __slots__ = ("reader", "reused", "writer")
 
