@@ -1,19 +1,23 @@
 """How fast replay + compare runs against the reference server, against a bare httpx loop in the same run.
 
-    python benchmarks/replay.py [--copies 20] [--concurrency 8] [--exchanges 100000]
+    python benchmarks/replay.py [--copies 20] [--concurrency 8] [--rounds 5] [--exchanges 100000]
 
 The reference server runs in a child process (``chatmigrate serve``) so that the
 client under test does not share its interpreter.
 
+Each round runs, back to back and in alternating order:
+
 1. Replay + compare: the shipped corpus, copied ``--copies`` times under distinct ids,
-   replayed against old and new (two attempts each) and compared: old/new pairs per second.
+   replayed against old and new (two attempts each) and compared, logins included.
 2. Bare loop: the same requests with the same credentials and concurrency through a
-   plain ``httpx.AsyncClient``, nothing recorded: requests per second, and the ratio of
-   the runner's request rate to it (design target: at least 0.8).
-3. Compare stage alone on the recorded exchanges: pairs per second (target: at least
-   10x the replay rate).
-4. Peak RSS of a compare over ``--exchanges`` exchanges made by repeating the recorded
-   ones under new ids, in a fresh process (target: under 200 MB for 100k).
+   plain ``httpx.AsyncClient``, each body read whole, nothing parsed or recorded, logins included.
+
+Printed: the medians over rounds of both request rates and of their ratio (target: at least
+0.95), the ratio of replay alone, the CPU time per request of this process (the client) and of
+the server for each loop (the tool's own overhead is the difference in client CPU: a figure the
+machine's noise moves less than wall time), and the compare stage's rate (target: at least 10x
+the replay rate). Then the peak RSS of a compare over ``--exchanges`` exchanges made by repeating
+the recorded ones under new ids, in a fresh process (target: under 200 MB for 100k).
 
 Figures are printed, never asserted: timings depend on the machine.
 """
