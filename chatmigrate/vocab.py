@@ -280,6 +280,7 @@ class Flaw(StrEnum):
     WS_DEACTIVATED_USER_KEPT = "ws-deactivated-user-kept"
     WS_SENDER_FROM_MESSAGE = "ws-sender-from-message"
     WS_ROOM_FROM_MESSAGE = "ws-room-from-message"
+    WS_NON_STAFF = "ws-non-staff"
 
     @property
     def ws_auth(self) -> WsAuth | None:
