@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from websockets.protocol import State
@@ -12,7 +13,7 @@ from websockets.protocol import State
 from chatmigrate.auth import BearerAuth
 from chatmigrate.config import Config
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.replay import Target, targets_from_config
+from chatmigrate.replay import Target, principal_targets, targets_from_config
 from chatmigrate.server.config import ServerConfig
 from chatmigrate.vocab import Check, FindingKind, Tier
 from chatmigrate.wsparity import WsParity, _Broken, _Socket, run_ws_parity
@@ -105,3 +106,33 @@ def test_a_socket_that_fails_after_connecting_is_closed(server: EmbeddedServer) 
         return socket_.connection.state
 
     assert asyncio.run(enter()) is State.CLOSED
+
+
+def who_gets_in(server: EmbeddedServer) -> dict[str | None, bool]:
+    config = Config.embedded(server)
+    assert config.ws is not None
+    targets = sides(server)
+    principals = principal_targets(config, [Tier.NEW])
+    options = config.ws.model_copy(update=dict(timeout=2.0))
+    return run_ws_parity(options, targets["old"], targets["new"], principals).sockets
+
+
+def test_the_socket_lets_in_staff_principals_only(scratch: EmbeddedServer) -> None:
+    assert who_gets_in(scratch) == {
+        None: True,
+        "support": True,
+        "viewer": False,
+        "deactivated": False,
+        "anonymous": False,
+    }
+
+
+def test_in_jwt_mode_the_socket_lets_in_staff_principals_only(tmp_path: Path) -> None:
+    with EmbeddedServer(ServerConfig(ws_auth="jwt", db_path=str(tmp_path / "chat.sqlite3"))) as server:
+        assert who_gets_in(server) == {
+            None: True,
+            "support": True,
+            "viewer": False,
+            "deactivated": False,
+            "anonymous": False,
+        }

@@ -7,6 +7,8 @@ from chatmigrate.vocab import Tier
 
 
 def cell_text(cell: MatrixCell) -> str:
+    if cell.tier is Tier.WS:
+        return "socket let in" if cell.granted else "socket refused"
     parts = [f"{count} {label}" for count, label in ((cell.granted, "granted"), (cell.refused, "refused")) if count]
     if cell.other:
         parts.append(f"{cell.other} other answers")

@@ -33,3 +33,10 @@ def test_a_row_without_a_legacy_answer_cannot_be_judged() -> None:
 def test_the_columns_are_the_tiers_present_in_report_order() -> None:
     rows = [PrincipalRow("x", [MatrixCell(Tier.PROXY), MatrixCell(Tier.OLD)])]
     assert matrix_tiers(rows) == [Tier.OLD, Tier.PROXY]
+
+
+def test_a_socket_cell_says_whether_the_principal_was_let_in() -> None:
+    assert [cell_text(MatrixCell(Tier.WS, granted=1)), cell_text(MatrixCell(Tier.WS, refused=1))] == [
+        "socket let in",
+        "socket refused",
+    ]
