@@ -40,3 +40,8 @@ def test_a_socket_cell_says_whether_the_principal_was_let_in() -> None:
         "socket let in",
         "socket refused",
     ]
+
+
+def test_a_socket_letting_in_more_than_old_is_named_as_the_socket() -> None:
+    row = PrincipalRow("viewer", [MatrixCell(Tier.OLD, refused=3), MatrixCell(Tier.WS, granted=1, grants_more=1)])
+    assert row_verdict(row) == "grants more than old (ws socket): critical"
