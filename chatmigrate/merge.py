@@ -21,7 +21,7 @@ from chatmigrate.compare import CompareOptions, compare_file
 from chatmigrate.compare.principals import CONFIGURED
 from chatmigrate.errors import ResultsError, UsageError
 from chatmigrate.noise import RuleSpec
-from chatmigrate.records import CorpusEntry, RunResult, TargetInfo, corpus_id
+from chatmigrate.records import CorpusEntry, PrincipalRow, RunResult, TargetInfo, corpus_id
 from chatmigrate.results import EXCHANGES_FILE, RUN_FILE, claim, load_run, staged, timestamp, write_run
 from chatmigrate.verdict import GateLimits, judge_run
 from chatmigrate.vocab import Check, ExitCode, Tier
@@ -102,12 +102,22 @@ def merge_results(
         )
     )
     compared = {row.endpoint for row in comparison.endpoints}
+    _carry_socket_cells(result.principals, [row for folder in folders for row in folder.run.principals])
     for folder in folders:
         result.findings.extend(f for f in folder.run.findings if f.check not in RECOMPUTED_CHECKS)
         result.endpoints.extend(row for row in folder.run.endpoints if row.endpoint not in compared)
     judge_run(result, limits or GateLimits(), baseline_path=baseline_path, transport_error=transport_error)
     write_run(result, out)
     return result
+
+
+def _carry_socket_cells(merged: list[PrincipalRow], shards: list[PrincipalRow]) -> None:
+    """The matrix's ``ws`` column comes from the shard that ran WebSocket parity, not from the exchanges."""
+    rows = {row.principal: row for row in merged}
+    for shard_row in shards:
+        row = rows.get(shard_row.principal)
+        if row is not None and not any(cell.tier is Tier.WS for cell in row.cells):
+            row.cells.extend(cell for cell in shard_row.cells if cell.tier is Tier.WS)
 
 
 def _open(path: Path) -> _Folder:

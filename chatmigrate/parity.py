@@ -12,6 +12,7 @@ from pathlib import Path
 
 from chatmigrate import __version__
 from chatmigrate.compare import compare_file
+from chatmigrate.compare.principals import add_socket_column
 from chatmigrate.config import Config
 from chatmigrate.corpus import load_corpus
 from chatmigrate.errors import TransportError
@@ -31,7 +32,7 @@ from chatmigrate.replay import (
 from chatmigrate.results import EXCHANGES_FILE, timestamp, write_run
 from chatmigrate.verdict import judge_run
 from chatmigrate.vocab import Tier
-from chatmigrate.wsparity import run_ws_parity
+from chatmigrate.wsparity import SOCKET_ENDPOINT, run_ws_parity
 
 
 @dataclass(slots=True)
@@ -111,7 +112,10 @@ def run_parity(
     if recorded is not None and config.ws is not None:
         result.warnings.append("WebSocket parity skipped: a recorded capture holds HTTP traffic only")
     elif transport_error is None:
-        transport_error = _add_ws_parity(result, config, targets, writes=writes, shard=shard)
+        principals = [target for target in replayed if target.principal is not None and target.side == Tier.NEW]
+        transport_error = _add_ws_parity(
+            result, config, targets, principals, configured=configured, writes=writes, shard=shard
+        )
     result.finished_at = timestamp()
     outcome = ParityOutcome(result=result, results_dir=out_dir, replay=summary, transport_error=transport_error)
     judge(outcome, config)
@@ -133,9 +137,17 @@ def _principal_warnings(targets: Sequence[Target]) -> list[str]:
 
 
 def _add_ws_parity(
-    result: RunResult, config: Config, targets: Sequence[Target], *, writes: bool, shard: tuple[int, int] | None
+    result: RunResult,
+    config: Config,
+    targets: Sequence[Target],
+    principals: Sequence[Target],
+    *,
+    configured: str,
+    writes: bool,
+    shard: tuple[int, int] | None,
 ) -> str | None:
-    """With the replay's own targets (their secrets resolved once); returns a transport error, if any."""
+    """With the replay's own targets (their secrets resolved once); returns a transport error, if any. Who the
+    socket let in becomes the principal matrix's ``ws`` column."""
     if config.ws is None:
         return None
     if not writes:
@@ -144,7 +156,9 @@ def _add_ws_parity(
     if shard is not None and shard[0] != 1:
         return None
     sides = {target.side: target for target in targets}
-    ws = run_ws_parity(config.ws, sides[Tier.OLD], sides[Tier.NEW])
+    ws = run_ws_parity(config.ws, sides[Tier.OLD], sides[Tier.NEW], principals)
+    sockets = {configured if name is None else name: let_in for name, let_in in ws.sockets.items()}
+    result.findings.extend(add_socket_column(result.principals, sockets, SOCKET_ENDPOINT))
     result.findings.extend(ws.findings)
     result.endpoints.extend(ws.endpoints)
     result.warnings.extend(ws.warnings)

@@ -174,9 +174,10 @@ class FindingKind(StrEnum):
     ENUMERATION = "enumeration"
     # audit, contract case: variant is the schemathesis check that failed
     CONTRACT_CHECK = "contract-check"
-    # ws-parity: which round trip lost the message
+    # ws-parity: which round trip lost the message, or a principal the socket lets in whom old refused
     SOCKET_TO_HISTORY = "socket-to-history"
     SEND_TO_SOCKET = "send-to-socket"
+    SOCKET_GRANTED = "socket-granted"
     # audit, wave-2 inspections of a served answer
     ACTIVE_CONTENT = "active-content"
     CORS_CREDENTIALS = "cors-credentials"
@@ -280,6 +281,7 @@ class Flaw(StrEnum):
     WS_DEACTIVATED_USER_KEPT = "ws-deactivated-user-kept"
     WS_SENDER_FROM_MESSAGE = "ws-sender-from-message"
     WS_ROOM_FROM_MESSAGE = "ws-room-from-message"
+    WS_NON_STAFF = "ws-non-staff"
 
     @property
     def ws_auth(self) -> WsAuth | None:

@@ -9,9 +9,10 @@ socket and shows up in both histories too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,8 @@ class WsParity:
     warnings: list[str] = field(default_factory=list)
     transport_error: str | None = None
     """A connection lost mid-check: the pair could not be judged, so the run exits 3 like a broken replay."""
+    sockets: dict[str | None, bool] = field(default_factory=dict)
+    """Per principal (None: the targets' own user), whether the chat socket let them in with their own credential."""
 
 
 class _Broken(Exception):
@@ -46,11 +49,13 @@ class _Broken(Exception):
 _TRANSPORT_ERRORS = (httpx.HTTPError, WebSocketException, OSError)
 
 
-def run_ws_parity(options: WsOptions, old: Target, new: Target) -> WsParity:
-    return asyncio.run(ws_parity(options, old, new))
+def run_ws_parity(options: WsOptions, old: Target, new: Target, principals: Sequence[Target] = ()) -> WsParity:
+    return asyncio.run(ws_parity(options, old, new, principals))
 
 
-async def ws_parity(options: WsOptions, old: Target, new: Target) -> WsParity:
+async def ws_parity(options: WsOptions, old: Target, new: Target, principals: Sequence[Target] = ()) -> WsParity:
+    """The two round trips as the targets' own user, then who the socket lets in: that user and each principal
+    (``principals`` are new-side targets, as the replay logged them in)."""
     result = WsParity()
     async with open_client(old, 2) as old_client, open_client(new, 2) as new_client:
         session = _Session(options, {Tier.OLD: (old, old_client), Tier.NEW: (new, new_client)})
@@ -87,7 +92,38 @@ async def ws_parity(options: WsOptions, old: Target, new: Target) -> WsParity:
             result.findings.extend(findings)
             row.failed, row.passed = (1, 0) if findings else (0, 1)
             result.endpoints.append(row)
+        for target in (new, *principals):
+            own_id = user_id if target is new else None
+            result.sockets[target.principal] = await _lets_in(options, player, target, new_client, own_id)
     return result
+
+
+NO_TOKEN_WAIT = 1.0
+"""How long a socket given no credential may take to say ``connected``: one that needs none says it at once."""
+
+
+async def _lets_in(
+    options: WsOptions, player: int, target: Target, client: httpx.AsyncClient, user_id: int | None
+) -> bool:
+    """Whether the chat socket says ``connected`` to this principal's own credential: its user id in the URL,
+    and in jwt mode its token first. A principal without one (anonymous, refused at login) sends none."""
+    token = None
+    if not (target.refused_at_login or isinstance(target.auth, auth_mod.AnonymousAuth)):
+        with contextlib.suppress(auth_mod.AuthFailed):
+            await target.auth.prepare(client)
+            token = target.auth.bearer_token()
+    if user_id is None:
+        user_id = auth_mod.token_claims(token or "").get("user_id")
+    query = f"?user_id={user_id}" if isinstance(user_id, int) else ""
+    url = f"{options.url.rstrip('/')}/ws/cschat/P{player}Chat/{query}"
+    wait = options.timeout if token or options.auth == WsAuth.URL else min(options.timeout, NO_TOKEN_WAIT)
+    try:
+        async with connect(url, open_timeout=options.timeout) as connection:
+            if options.auth == WsAuth.JWT and token:
+                await connection.send(json.dumps({"type": "auth", "token": token}))
+            return await _wait_for(connection, lambda event: event.get("type") == "connected", wait) is not None
+    except (InvalidHandshake, OSError, TimeoutError):
+        return False
 
 
 class _Session:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from websockets.protocol import State
 
 from chatmigrate.auth import BearerAuth
 from chatmigrate.config import Config
+from chatmigrate.corpus import load_corpus
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.replay import Target, targets_from_config
+from chatmigrate.parity import run_parity
+from chatmigrate.replay import Target, principal_targets, targets_from_config
 from chatmigrate.server.config import ServerConfig
-from chatmigrate.vocab import Check, FindingKind, Tier
+from chatmigrate.server.switches import Switches
+from chatmigrate.vocab import Check, FindingKind, Severity, Tier
 from chatmigrate.wsparity import WsParity, _Broken, _Socket, run_ws_parity
 
 
@@ -105,3 +109,43 @@ def test_a_socket_that_fails_after_connecting_is_closed(server: EmbeddedServer) 
         return socket_.connection.state
 
     assert asyncio.run(enter()) is State.CLOSED
+
+
+def who_gets_in(server: EmbeddedServer) -> dict[str | None, bool]:
+    config = Config.embedded(server)
+    assert config.ws is not None
+    targets = sides(server)
+    principals = principal_targets(config, [Tier.NEW])
+    options = config.ws.model_copy(update=dict(timeout=2.0))
+    return run_ws_parity(options, targets["old"], targets["new"], principals).sockets
+
+
+def test_the_socket_lets_in_staff_principals_only(scratch: EmbeddedServer) -> None:
+    assert who_gets_in(scratch) == {
+        None: True,
+        "support": True,
+        "viewer": False,
+        "deactivated": False,
+        "anonymous": False,
+    }
+
+
+def test_in_jwt_mode_the_socket_lets_in_staff_principals_only(tmp_path: Path) -> None:
+    with EmbeddedServer(ServerConfig(ws_auth="jwt", db_path=str(tmp_path / "chat.sqlite3"))) as server:
+        assert who_gets_in(server) == {
+            None: True,
+            "support": True,
+            "viewer": False,
+            "deactivated": False,
+            "anonymous": False,
+        }
+
+
+def test_a_socket_that_lets_in_a_user_old_refuses_is_a_critical_finding_of_the_run(tmp_path: Path) -> None:
+    flawed = ServerConfig(db_path=str(tmp_path / "chat.sqlite3"), switches=Switches.parse([], ["ws-non-staff"]))
+    with EmbeddedServer(flawed) as server:
+        entries = [entry for entry in load_corpus() if entry.id == "chat-list"]
+        result = run_parity(Config.embedded(server), entries=entries, out_dir=tmp_path / "results").result
+    granted = [f for f in result.findings if f.kind is FindingKind.SOCKET_GRANTED]
+    assert [(f.severity, f.subject) for f in granted] == [(Severity.CRITICAL, "viewer")]
+    assert [row.principal for row in result.principals if row.grants_more] == ["viewer"]

@@ -6,10 +6,12 @@ entry is also a critical auth-outcome finding); equal or stricter passes. The ta
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chatmigrate.compare.answers import REFUSALS
 from chatmigrate.compare.outcome import classify
-from chatmigrate.records import Exchange, MatrixCell, PrincipalRow
-from chatmigrate.vocab import SIDES, Outcome, Tier
+from chatmigrate.records import Exchange, Finding, MatrixCell, PrincipalRow
+from chatmigrate.vocab import SIDES, Check, FindingKind, Outcome, Severity, Tier
 
 CONFIGURED = "configured user"
 """The row of the targets' own `[auth]` user when nobody says who that is."""
@@ -50,3 +52,31 @@ class PrincipalMatrix:
             PrincipalRow(principal=name, cells=[self.rows[name][tier] for tier in SIDES if tier in self.rows[name]])
             for name in names
         ]
+
+
+def add_socket_column(rows: list[PrincipalRow], sockets: Mapping[str, bool], endpoint: str) -> list[Finding]:
+    """Each row's ``ws`` cell: whether the chat socket let that principal in. A socket that lets in a principal
+    whom old refused every request is critical, as an HTTP tier granting what old refused is."""
+    findings = []
+    for row in rows:
+        if row.principal not in sockets:
+            continue
+        let_in = sockets[row.principal]
+        old = next((cell for cell in row.cells if cell.tier is Tier.OLD), None)
+        refused_by_old = old is not None and old.granted == 0 and old.refused > 0
+        cell = MatrixCell(Tier.WS, granted=int(let_in), refused=int(not let_in))
+        cell.grants_more = int(let_in and refused_by_old)
+        row.cells.append(cell)
+        if cell.grants_more:
+            findings.append(
+                Finding(
+                    check=Check.WS_PARITY,
+                    severity=Severity.CRITICAL,
+                    kind=FindingKind.SOCKET_GRANTED,
+                    subject=row.principal,
+                    endpoint=endpoint,
+                    tier=Tier.WS,
+                    title=f"the chat socket lets {row.principal} in, whom old refused every request",
+                )
+            )
+    return findings

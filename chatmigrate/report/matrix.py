@@ -7,6 +7,8 @@ from chatmigrate.vocab import Tier
 
 
 def cell_text(cell: MatrixCell) -> str:
+    if cell.tier is Tier.WS:
+        return "socket let in" if cell.granted else "socket refused"
     parts = [f"{count} {label}" for count, label in ((cell.granted, "granted"), (cell.refused, "refused")) if count]
     if cell.other:
         parts.append(f"{cell.other} other answers")
@@ -16,9 +18,13 @@ def cell_text(cell: MatrixCell) -> str:
 
 def row_verdict(row: PrincipalRow) -> str:
     """Any tier granting what old refused fails the row; equal or stricter passes."""
-    wider = [f"{cell.tier.value} {cell.grants_more}" for cell in row.cells if cell.grants_more]
+    wider = [
+        "ws socket" if cell.tier is Tier.WS else f"{cell.tier.value} {cell.grants_more} entries"
+        for cell in row.cells
+        if cell.grants_more
+    ]
     if wider:
-        return f"grants more than old ({', '.join(wider)} entries): critical"
+        return f"grants more than old ({', '.join(wider)}): critical"
     return "equal or stricter than old" if any(cell.tier is Tier.OLD for cell in row.cells) else "no legacy answer"
 
 

@@ -79,6 +79,7 @@ FLAWS: dict[Flaw, str] = {
     Flaw.WS_DEACTIVATED_USER_KEPT: "an open socket keeps serving its user after they were deactivated",
     Flaw.WS_SENDER_FROM_MESSAGE: "a socket message's user_id names its sender: anyone may post as another user",
     Flaw.WS_ROOM_FROM_MESSAGE: "a socket message's chatroom_id names its room: a socket may post into any room",
+    Flaw.WS_NON_STAFF: "the chat socket lets any active user in, staff or not",
 }
 
 

@@ -81,8 +81,10 @@ def _required(user_id: int | None) -> int:
     return user_id
 
 
-def _staff(user: User | None) -> User:
-    if user is None or not user.is_active or user.role not in STAFF_ROLES:
+def _staff(ctx: ServerContext, user: User | None) -> User:
+    """Active staff only; the non-staff flaw drops the role check alone, never the user's existence or activity."""
+    any_role = ctx.config.switches.flaw(Flaw.WS_NON_STAFF)
+    if user is None or not user.is_active or not (any_role or user.role in STAFF_ROLES):
         raise Refused(CLOSE_FORBIDDEN, "not allowed")
     return user
 
@@ -99,7 +101,7 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, room:
         raise Refused(CLOSE_MALFORMED, "first message must be an auth message")
     token = message.get("token")
     if token is None and ctx.config.switches.flaw(Flaw.WS_MISSING_TOKEN):
-        return Member(room, _staff(ctx.store.user_by_id(user_id)))
+        return Member(room, _staff(ctx, ctx.store.user_by_id(user_id)))
     if not isinstance(token, str):
         raise Refused(CLOSE_MALFORMED, "auth message needs a token")
     try:
@@ -108,7 +110,7 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, room:
         raise Refused(CLOSE_UNAUTHENTICATED, failure.detail) from None
     if principal.user.id != user_id:
         raise Refused(CLOSE_FORBIDDEN, "token does not match user_id")
-    return Member(room, _staff(principal.user), principal.claims)
+    return Member(room, _staff(ctx, principal.user), principal.claims)
 
 
 def _revalidate(ctx: ServerContext, member: Member) -> User:
@@ -123,7 +125,7 @@ def _revalidate(ctx: ServerContext, member: Member) -> User:
             raise Refused(CLOSE_UNAUTHENTICATED, "logged out")
     if flaws.flaw(Flaw.WS_DEACTIVATED_USER_KEPT):
         return member.user
-    return _staff(ctx.store.user_by_id(member.user.id))
+    return _staff(ctx, ctx.store.user_by_id(member.user.id))
 
 
 async def chat_socket(socket: WebSocket) -> None:
@@ -133,7 +135,7 @@ async def chat_socket(socket: WebSocket) -> None:
             raise Refused(CLOSE_FORBIDDEN, "origin not allowed")
         room, user_id = _room_and_user_id(socket, ctx)
         if ctx.config.ws_auth is WsAuth.URL:
-            member = Member(room, _staff(ctx.store.user_by_id(_required(user_id))))
+            member = Member(room, _staff(ctx, ctx.store.user_by_id(_required(user_id))))
             await socket.accept()
         else:
             await socket.accept()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from chatmigrate.audit.findings import SHAPE_SUBJECT
 from chatmigrate.errors import UsageError
 from chatmigrate.server.switches import FLAWS
 from chatmigrate.targets import embedded_server_config
-from chatmigrate.vocab import ExitCode, Flaw, Severity, WsAuth
+from chatmigrate.vocab import AuditState, ExitCode, Flaw, Severity, WsAuth
 
 CATCHERS = {
     "accept-expired": "claim-exp-past",
@@ -64,6 +65,7 @@ CATCHERS = {
     "ws-deactivated-user-kept": "ws-session-after-deactivation",
     "ws-sender-from-message": "ws-message-foreign-sender",
     "ws-room-from-message": "ws-message-foreign-room",
+    "ws-non-staff": "ws-non-staff-principal",
 }
 
 
@@ -135,6 +137,36 @@ def test_a_websocket_auth_message_without_token_is_critical(server_with: ServerF
 def test_a_websocket_without_origin_check_is_high(server_with: ServerFactory) -> None:
     found = caught(audit(server_with, "ws-no-origin-check"), "ws-no-origin-check")
     assert found == {("ws", "data-returned"): Severity.HIGH}
+
+
+def non_staff_socket(server_with: ServerFactory, mode: WsAuth, *flaws: Flaw) -> AuditOutcome:
+    target = embedded_target(server_with(flaws=flaws, ws_auth=mode, ws_auth_timeout=1.0))
+    options = AuditOptions(cases=frozenset({CATCHERS[Flaw.WS_NON_STAFF]}), budget=0, contract=False)
+    return run_audit(target, options)
+
+
+@pytest.mark.parametrize("mode", list(WsAuth))
+def test_a_socket_that_lets_a_non_staff_user_in_is_critical_in_either_mode(
+    server_with: ServerFactory, mode: WsAuth
+) -> None:
+    found = caught(non_staff_socket(server_with, mode, Flaw.WS_NON_STAFF), Flaw.WS_NON_STAFF)
+    assert found == {("ws", "data-returned"): Severity.CRITICAL}
+
+
+@pytest.mark.parametrize("mode", list(WsAuth))
+def test_the_clean_socket_refuses_the_non_staff_principal_in_either_mode(
+    server_with: ServerFactory, mode: WsAuth
+) -> None:
+    outcome = non_staff_socket(server_with, mode)
+    assert outcome.findings == []
+    assert [(r.tier, r.state) for r in outcome.results] == [("ws", AuditState.PASS)]
+
+
+def test_without_a_non_staff_principal_the_socket_case_is_not_applicable(server_with: ServerFactory) -> None:
+    target = dataclasses.replace(embedded_target(server_with()), forbidden_principal=None)
+    options = AuditOptions(cases=frozenset({CATCHERS[Flaw.WS_NON_STAFF]}), budget=0, contract=False)
+    (result,) = run_audit(target, options).results
+    assert result.state is AuditState.NOT_APPLICABLE and "forbidden_principal" in result.detail
 
 
 def test_a_finding_names_its_case_tier_and_endpoint(server_with: ServerFactory) -> None:

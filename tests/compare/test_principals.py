@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from exchange_samples import exchange, messages_body, of, run
 
-from chatmigrate.records import Exchange
-from chatmigrate.vocab import Severity, Tier
+from chatmigrate.compare.principals import add_socket_column
+from chatmigrate.records import Exchange, MatrixCell, PrincipalRow
+from chatmigrate.vocab import FindingKind, Severity, Tier
 
 LOGIN = {"location": "/admin/login/?next=/admin/chat/"}
 
@@ -87,3 +88,30 @@ def test_the_configured_user_comes_first_then_the_principals_by_name() -> None:
     ]
     admin = [exchange(Tier.OLD, 0, messages_body())]
     assert list(matrix_of(*groups, admin)) == ["configured user", "anonymous", "viewer"]
+
+
+def rows_with_old(refused_by_old: bool) -> list[PrincipalRow]:
+    old = MatrixCell(Tier.OLD, refused=3) if refused_by_old else MatrixCell(Tier.OLD, granted=3)
+    return [PrincipalRow("viewer", [old, MatrixCell(Tier.NEW, refused=3)])]
+
+
+def test_the_socket_column_records_whether_each_principal_was_let_in() -> None:
+    rows = rows_with_old(refused_by_old=True)
+    assert add_socket_column(rows, {"viewer": False}, "WS /ws/cschat/") == []
+    assert rows[0].cells[-1] == MatrixCell(Tier.WS, refused=1)
+
+
+def test_a_socket_letting_in_a_principal_old_refused_is_critical() -> None:
+    rows = rows_with_old(refused_by_old=True)
+    (finding,) = add_socket_column(rows, {"viewer": True}, "WS /ws/cschat/")
+    assert (finding.severity, finding.kind, finding.tier, finding.title) == (
+        Severity.CRITICAL,
+        FindingKind.SOCKET_GRANTED,
+        Tier.WS,
+        "the chat socket lets viewer in, whom old refused every request",
+    )
+    assert rows[0].grants_more == 1
+
+
+def test_a_socket_letting_in_a_principal_old_serves_is_no_finding() -> None:
+    assert add_socket_column(rows_with_old(refused_by_old=False), {"viewer": True}, "WS /ws/cschat/") == []

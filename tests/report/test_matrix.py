@@ -33,3 +33,15 @@ def test_a_row_without_a_legacy_answer_cannot_be_judged() -> None:
 def test_the_columns_are_the_tiers_present_in_report_order() -> None:
     rows = [PrincipalRow("x", [MatrixCell(Tier.PROXY), MatrixCell(Tier.OLD)])]
     assert matrix_tiers(rows) == [Tier.OLD, Tier.PROXY]
+
+
+def test_a_socket_cell_says_whether_the_principal_was_let_in() -> None:
+    assert [cell_text(MatrixCell(Tier.WS, granted=1)), cell_text(MatrixCell(Tier.WS, refused=1))] == [
+        "socket let in",
+        "socket refused",
+    ]
+
+
+def test_a_socket_letting_in_more_than_old_is_named_as_the_socket() -> None:
+    row = PrincipalRow("viewer", [MatrixCell(Tier.OLD, refused=3), MatrixCell(Tier.WS, granted=1, grants_more=1)])
+    assert row_verdict(row) == "grants more than old (ws socket): critical"

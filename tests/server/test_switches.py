@@ -314,10 +314,10 @@ def check_lowercase_bearer(clean: EmbeddedServer, switched: EmbeddedServer) -> N
     assert status_of(switched, f"Bearer {forged}") == 401
 
 
-async def ws_first_event(server: EmbeddedServer, first_frame: str, origin: str | None = None) -> str:
+async def ws_first_event(server: EmbeddedServer, first_frame: str, origin: str | None = None, user_id: int = 1) -> str:
     """'connected', 'close <code>' or 'handshake <status>'."""
     try:
-        async with ws_connect(server, ws_path(1001, 1), origin) as socket:
+        async with ws_connect(server, ws_path(1001, user_id), origin) as socket:
             await socket.send(first_frame)
             try:
                 return str(json.loads(await socket.recv())["type"])
@@ -411,6 +411,38 @@ def check_no_www_authenticate(clean: EmbeddedServer, switched: EmbeddedServer) -
     assert failure(clean).headers["www-authenticate"] == 'Bearer realm="api"'
     response = failure(switched)
     assert response.status_code == 401 and "www-authenticate" not in response.headers
+
+
+def ws_auth_event(server: EmbeddedServer, token: str, user_id: int = 1) -> str:
+    return asyncio.run(ws_first_event(server, json.dumps({"type": "auth", "token": token}), user_id=user_id))
+
+
+def check_ws_non_staff(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert ws_auth_event(clean, access_token(clean, "viewer"), 3) == "close 4403"
+    assert ws_auth_event(switched, access_token(switched, "viewer"), 3) == "connected"
+    assert ws_auth_event(switched, access_token(switched)) == "connected"
+
+    def refused(server: EmbeddedServer) -> dict[str, str]:
+        """Every bad token (the viewer's naming the admin), and a deactivated staff user's naming themselves."""
+        inactive = forge(fresh_claims(server, user_id=FORMER_ID), server.config.jwt_secret)
+        return {**bad_tokens(server), "inactive": inactive}
+
+    owners = {"unknown-user": 424242, "inactive": FORMER_ID}
+    clean_tokens, switched_tokens = refused(clean), refused(switched)
+    for case, token in clean_tokens.items():
+        expected = ws_auth_event(clean, token, owners.get(case, 1))
+        assert expected.startswith("close 44"), case
+        assert ws_auth_event(switched, switched_tokens[case], owners.get(case, 1)) == expected, case
+
+
+@pytest.mark.parametrize(
+    ("user_id", "answer"), [(3, "connected"), (FORMER_ID, "handshake 403"), (424242, "handshake 403")]
+)
+def test_in_url_mode_the_non_staff_socket_lets_in_active_users_only(
+    own_server_with: ServerFactory, user_id: int, answer: str
+) -> None:
+    switched = own_server_with(flaws=(Flaw.WS_NON_STAFF,))
+    assert asyncio.run(ws_first_event(switched, "{}", user_id=user_id)) == answer
 
 
 # object, route, proxy, session and client flaws ---------------------------------------
@@ -568,6 +600,7 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "ws-deactivated-user-kept": check_ws_deactivated_user_kept,
     "ws-sender-from-message": check_ws_sender_from_message,
     "ws-room-from-message": check_ws_room_from_message,
+    "ws-non-staff": check_ws_non_staff,
 }
 
 

@@ -7,10 +7,10 @@ from urllib.parse import quote
 
 from chatmigrate.audit.catalogue import standards as std
 from chatmigrate.audit.catalogue.case import Built, Cases, Group
-from chatmigrate.audit.catalogue.common import EVIL_ORIGIN, altered
+from chatmigrate.audit.catalogue.common import EVIL_ORIGIN, NO_FORBIDDEN, altered
 from chatmigrate.audit.catalogue.sockets import auth_message, jwt_mode, valid_first, ws_probe, ws_ready, ws_timeout
 from chatmigrate.audit.context import AuditContext, user_id_of
-from chatmigrate.audit.probe import Expect, Probe
+from chatmigrate.audit.probe import Expect, NotApplicable, Probe
 from chatmigrate.vocab import Severity, Tier, WsAuth
 
 cases = Cases(Group.WEBSOCKET)
@@ -46,27 +46,15 @@ async def _ws_impersonate(ctx: AuditContext, tier: Tier) -> Built:
     missing = ws_ready(ctx)
     if missing:
         return missing
-    probes: list[Probe] = []
     if ctx.ws_auth is WsAuth.URL:
-        probes.append(ws_probe("admin user_id, no credential", ctx.ws_url(), Expect.WS_URL_TRUSTED))
-        if ctx.forbidden_user_id is not None:
-            probes.append(ws_probe("non-staff user_id", ctx.ws_url(f"user_id={ctx.forbidden_user_id}")))
-        return probes
+        return [ws_probe("admin user_id, no credential", ctx.ws_url(), Expect.WS_URL_TRUSTED)]
     assert ctx.token is not None
-    probes.append(ws_probe("admin user_id, no credential", ctx.ws_url(), wait=ws_timeout(ctx)))
+    probes: list[Probe] = [ws_probe("admin user_id, no credential", ctx.ws_url(), wait=ws_timeout(ctx))]
     if ctx.forbidden_token is not None:
         probes.append(
             ws_probe(
                 "non-staff token, admin user_id",
                 ctx.ws_url(),
-                first=auth_message(ctx.forbidden_token),
-                token=ctx.forbidden_token,
-            )
-        )
-        probes.append(
-            ws_probe(
-                "non-staff token, own user_id",
-                ctx.ws_url(f"user_id={ctx.forbidden_user_id}"),
                 first=auth_message(ctx.forbidden_token),
                 token=ctx.forbidden_token,
             )
@@ -92,6 +80,34 @@ async def _other_staff_id(ctx: AuditContext) -> int | None:
     token = await ctx.once("spare-token", lambda: ctx.obtain_token(spare, "SPARE_TOKEN"))
     value = user_id_of(token)
     return value if value != ctx.user_id else None
+
+
+@cases.case(
+    id="ws-non-staff-principal",
+    tiers=(Tier.WS,),
+    description="a valid user who is not staff opening the chat socket as themselves",
+    sends="the non-staff principal's own credential: url mode, its user_id; jwt mode, its user_id and its own "
+    "genuine token as the auth message",
+    expects=Expect.WS_REFUSED,
+    tags=(std.RFC6455_CLIENT_AUTH, std.WSTG_WEBSOCKETS, std.WSTG_AUTHZ_BYPASS, std.API_BFLA, std.CWE_AUTHORIZATION),
+)
+async def _ws_non_staff(ctx: AuditContext, tier: Tier) -> Built:
+    """The socket's counterpart of claim-non-staff-role: a genuine login is not a right to the staff chat."""
+    missing = ws_ready(ctx)
+    if missing:
+        return missing
+    if ctx.target.forbidden_principal is None:
+        return NO_FORBIDDEN
+    if ctx.forbidden_token is None or ctx.forbidden_user_id is None:
+        return NotApplicable("the non-staff principal's token and user id are unknown (needs the token endpoint)")
+    url = ctx.ws_url(f"user_id={ctx.forbidden_user_id}")
+    if ctx.ws_auth is WsAuth.URL:
+        return [ws_probe("non-staff user_id", url)]
+    return [
+        ws_probe(
+            "non-staff token, own user_id", url, first=auth_message(ctx.forbidden_token), token=ctx.forbidden_token
+        )
+    ]
 
 
 @cases.case(
