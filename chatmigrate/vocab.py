@@ -234,7 +234,7 @@ class Drift(StrEnum):
 
 
 class Flaw(StrEnum):
-    """Switches that make the reference server's JWT tier insecure in one known way."""
+    """Switches that make one tier of the reference server insecure in one known way."""
 
     ACCEPT_EXPIRED = "accept-expired"
     ALG_NONE = "alg-none"
@@ -282,6 +282,10 @@ class Flaw(StrEnum):
     WS_SENDER_FROM_MESSAGE = "ws-sender-from-message"
     WS_ROOM_FROM_MESSAGE = "ws-room-from-message"
     WS_NON_STAFF = "ws-non-staff"
+    LEGACY_SESSION_UNCHECKED = "legacy-session-unchecked"
+    LEGACY_NON_STAFF = "legacy-non-staff"
+    LEGACY_SESSION_SURVIVES_PASSWORD_CHANGE = "legacy-session-survives-password-change"
+    LEGACY_CSRF_EXEMPT = "legacy-csrf-exempt"
 
     @property
     def ws_auth(self) -> WsAuth | None:

@@ -73,6 +73,8 @@ def _own_origin(request: Request) -> str:
 
 
 async def check_csrf(request: Request, ctx: ServerContext) -> None:
+    if ctx.config.switches.flaw(Flaw.LEGACY_CSRF_EXEMPT):
+        return
     origin = request.headers.get("origin")
     if origin is not None:
         if origin != _own_origin(request) and origin not in ctx.config.allowed_origins:
@@ -118,7 +120,8 @@ def _csrf_forbidden(reason: str) -> Response:
 
 # sessions --------------------------------------------------------------------
 def session_user(request: Request, ctx: ServerContext) -> User | None:
-    """The staff user behind the session cookie, flushing sessions that no longer hold."""
+    """The active user behind the session cookie (Django's ``request.user``), flushing sessions that no longer
+    hold; the password-change flaw skips the session auth hash, so a session outlives its password."""
     key = request.cookies.get(SESSION_COOKIE)
     if not key or len(key) > 64:
         return None
@@ -126,16 +129,32 @@ def session_user(request: Request, ctx: ServerContext) -> User | None:
     if row is None:
         return None
     user = ctx.store.user_by_id(row["user_id"])
+    hash_checked = not ctx.config.switches.flaw(Flaw.LEGACY_SESSION_SURVIVES_PASSWORD_CHANGE)
     stale = (
         user is None
         or row["expires_at"] < time.time()
-        or not secrets.compare_digest(row["auth_hash"], ctx.session_auth_hash(user.password_hash))
+        or (hash_checked and not secrets.compare_digest(row["auth_hash"], ctx.session_auth_hash(user.password_hash)))
     )
     if stale:
         ctx.store.delete_session(key)
         return None
     assert user is not None
-    return user if user.is_active and user.is_staff else None
+    return user if user.is_active else None
+
+
+def staff_user(request: Request, ctx: ServerContext) -> User | None:
+    """``staff_member_required``: the session's user, if staff."""
+    user = session_user(request, ctx)
+    return user if user is not None and user.is_staff else None
+
+
+def _chat_allowed(request: Request, ctx: ServerContext) -> bool:
+    """The chat view's guard. Its flaws: an anonymous request passes as a default staff user (a development
+    auto-login left on), or any logged-in user passes (``login_required`` where ``staff_member_required`` belongs)."""
+    user = session_user(request, ctx)
+    if user is None:
+        return ctx.config.switches.flaw(Flaw.LEGACY_SESSION_UNCHECKED)
+    return user.is_staff or ctx.config.switches.flaw(Flaw.LEGACY_NON_STAFF)
 
 
 def _redirect_to_login(request: Request) -> Response:
@@ -229,7 +248,7 @@ async def logout(request: Request) -> Response:
 
 async def password_change(request: Request) -> Response:
     ctx = context_of(request)
-    user = session_user(request, ctx)
+    user = staff_user(request, ctx)
     if user is None:
         return _redirect_to_login(request)
     try:
@@ -253,7 +272,7 @@ async def password_change(request: Request) -> Response:
 
 async def chat(request: Request) -> Response:
     ctx = context_of(request)
-    if session_user(request, ctx) is None:
+    if not _chat_allowed(request, ctx):
         return _redirect_to_login(request)
     try:
         body = build_response(ctx.store, parse_query(request.query_params))

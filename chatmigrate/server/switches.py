@@ -1,4 +1,4 @@
-"""Drifts and flaws: each makes the JWT tier wrong in exactly one known way.
+"""Drifts and flaws: each makes one tier wrong in exactly one known way.
 
 They exist so that every chatmigrate check can be shown to catch what it claims,
 and so that a user can see a failing report with one command.
@@ -80,6 +80,14 @@ FLAWS: dict[Flaw, str] = {
     Flaw.WS_SENDER_FROM_MESSAGE: "a socket message's user_id names its sender: anyone may post as another user",
     Flaw.WS_ROOM_FROM_MESSAGE: "a socket message's chatroom_id names its room: a socket may post into any room",
     Flaw.WS_NON_STAFF: "the chat socket lets any active user in, staff or not",
+    Flaw.LEGACY_SESSION_UNCHECKED: "the legacy chat view serves a request without a valid session (none, unknown, "
+    "tampered, logged out) as a default staff user, as a development auto-login left on does",
+    Flaw.LEGACY_NON_STAFF: "the legacy chat view serves any logged-in active user, staff or not (login_required "
+    "where staff_member_required belongs)",
+    Flaw.LEGACY_SESSION_SURVIVES_PASSWORD_CHANGE: "legacy sessions survive a password change: the session auth "
+    "hash is not checked",
+    Flaw.LEGACY_CSRF_EXEMPT: "the legacy login, logout and password change skip the CSRF check (CsrfViewMiddleware "
+    "left out)",
 }
 
 

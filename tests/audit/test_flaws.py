@@ -66,6 +66,11 @@ CATCHERS = {
     "ws-sender-from-message": "ws-message-foreign-sender",
     "ws-room-from-message": "ws-message-foreign-room",
     "ws-non-staff": "ws-non-staff-principal",
+    # the legacy session and CSRF flaws, each shown failing every case it breaks in test_legacy_flaws.py
+    "legacy-session-unchecked": "legacy-no-cookie",
+    "legacy-non-staff": "legacy-non-staff-session",
+    "legacy-session-survives-password-change": "legacy-session-before-password-change",
+    "legacy-csrf-exempt": "legacy-csrf-token-missing",
 }
 
 

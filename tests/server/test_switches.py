@@ -23,6 +23,7 @@ import httpx
 import jwt
 import pytest
 from jwt_flaw_effects import EFFECTS as WAVE3_EFFECTS
+from legacy_flaw_effects import EFFECTS as LEGACY_EFFECTS
 from server_wire import (
     JWT_CHAT,
     LEGACY_CHAT,
@@ -601,6 +602,7 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "ws-sender-from-message": check_ws_sender_from_message,
     "ws-room-from-message": check_ws_room_from_message,
     "ws-non-staff": check_ws_non_staff,
+    **LEGACY_EFFECTS,
 }
 
 
