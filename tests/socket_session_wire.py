@@ -20,8 +20,9 @@ from websockets.exceptions import ConnectionClosed
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.server.tokens import LEEWAY_SECONDS
 
-LIFETIME = 1
-"""Seconds a short-lived token stays valid, leeway included."""
+LIFETIME = 3
+"""Whole seconds a short-lived token stays valid at least, leeway included: time enough to open and authenticate
+its socket on a loaded machine before it expires."""
 
 
 def auth(token: str) -> str:
@@ -62,15 +63,17 @@ def message_after(
     return asyncio.run(_outcome(server, ws_path(1001, as_user), first, change, named or {}))
 
 
-def short_lived_token(server: EmbeddedServer) -> str:
-    """The admin's genuine token, signed with the server's key, that expires (leeway included) within a second."""
-    exp = int(time.time()) + LIFETIME - LEEWAY_SECONDS
-    return sign(fresh_claims(server, exp=exp, iat=exp - 300), server.config.jwt_secret)
+def short_lived_token(server: EmbeddedServer) -> tuple[str, float]:
+    """The admin's genuine token, signed with the server's key, and the moment it expires (leeway included):
+    ``LIFETIME`` to ``LIFETIME + 1`` seconds from now."""
+    exp = int(time.time()) + 1 + LIFETIME - LEEWAY_SECONDS
+    return sign(fresh_claims(server, exp=exp, iat=exp - 300), server.config.jwt_secret), exp + LEEWAY_SECONDS
 
 
 def after_expiry(server: EmbeddedServer) -> str:
-    token = short_lived_token(server)
-    return message_after(server, lambda: time.sleep(LIFETIME + 0.5), token=token)
+    """The message goes half a second after the token expired, however long the socket took to open."""
+    token, expires = short_lived_token(server)
+    return message_after(server, lambda: time.sleep(max(0.0, expires - time.time()) + 0.5), token=token)
 
 
 def after_logout(server: EmbeddedServer) -> str:

@@ -131,8 +131,9 @@ async def _token_expiry(ctx: AuditContext, tier: Tier) -> Built:
     leeway, expiries = ctx.target.leeway, [0]
 
     def mint() -> str:
-        """A genuine token that stays valid ``LIFETIME`` seconds more, leeway included, from now."""
-        exp = int(time.time()) + LIFETIME - leeway
+        """A genuine token that stays valid ``LIFETIME`` seconds more at least (``exp`` is whole seconds), leeway
+        included, from now."""
+        exp = int(time.time()) + 1 + LIFETIME - leeway
         token = forge.real(claims=forge.with_claims(exp=exp, iat=exp - 300)).token
         ctx.remember(token, "SHORT_LIVED_TOKEN")
         expiries.append(exp)
