@@ -16,6 +16,7 @@ import orjson
 
 from chatmigrate.bounded import BodyTooLarge, decode_bounded
 from chatmigrate.compare import is_json_type
+from chatmigrate.exactjson import may_lose_digits
 from chatmigrate.records import Exchange
 from chatmigrate.redact import redact, redact_headers, redact_parsed
 
@@ -23,9 +24,6 @@ TEXT_CAP = 16 * 1024
 _EXCHANGE_FIELDS = tuple(f.name for f in dataclasses.fields(Exchange))
 _ORJSON_LINE = orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_SUBCLASS
 _UTF8 = frozenset({"utf-8", "utf8", "ascii", "us-ascii"})
-_DIGITS = bytes(ord("0") if chr(byte).isdigit() and byte < 128 else ord(".") for byte in range(256))
-_LONG_DIGITS = b"0" * 19
-"""10**18 and up: where orjson's integers end (2**63 for negatives)."""
 
 
 class _LaxDict(dict[str, Any]):
@@ -68,9 +66,8 @@ def _lax(value: Any) -> Any:
 def _parse_json(data: bytes | bytearray, encoding: str) -> tuple[Any, bool]:
     """The body's JSON and whether orjson read it (else Python's parser did, and the value may hold NaN).
 
-    orjson reads an integer past 64 bits as a float, silently, so a body with a run of 19 digits anywhere (in a
-    number or not) goes to Python's parser: one translate and one substring test, not a regex scan."""
-    if encoding.lower() in _UTF8 and _LONG_DIGITS not in data.translate(_DIGITS):
+    A body orjson would read inexactly (see ``exactjson``) goes to Python's parser."""
+    if encoding.lower() in _UTF8 and not may_lose_digits(data):
         try:
             return orjson.loads(data), True
         except orjson.JSONDecodeError:

@@ -133,7 +133,7 @@ class ShadowService:
 
     def _judge(self) -> RunResult:
         path = self.results_dir / EXCHANGES_FILE
-        comparison = compare_file(path, self.config.ignore, self.config.compare)
+        comparison = compare_file(path, self.config.ignore, self.config.compare, principal="each live user")
         result = comparison.into(
             RunResult(
                 tool_version=__version__,

@@ -167,3 +167,15 @@ def test_recorded_lines_orjson_refuses_are_still_read(tmp_path: Path) -> None:
     path.write_text(json.dumps(record) + "\n")
     (exchange,) = read_exchanges(path)
     assert exchange.body["big"] == 2**70
+
+
+def test_recorded_big_integers_that_differ_in_their_last_digit_are_a_difference(tmp_path: Path) -> None:
+    path = tmp_path / "exchanges.jsonl"
+    lines = [
+        to_dict(Exchange("e1", side, attempt, "GET", URLS[side], ENDPOINT, 200, "application/json", body=body))
+        for side, body in ((Tier.OLD, {"id": 10**19 + 1}), (Tier.NEW, {"id": 10**19 + 2}))
+        for attempt in (0, 1)
+    ]
+    path.write_text("".join(json.dumps({**line, "is_json": True}) + "\n" for line in lines))
+    findings = [f for f in compare_file(path).findings if f.check == "body"]
+    assert [(f.kind, f.path) for f in findings] == [("value_changed", "$.id")]
