@@ -286,15 +286,34 @@ class Flaw(StrEnum):
     LEGACY_NON_STAFF = "legacy-non-staff"
     LEGACY_SESSION_SURVIVES_PASSWORD_CHANGE = "legacy-session-survives-password-change"
     LEGACY_CSRF_EXEMPT = "legacy-csrf-exempt"
+    WS_TOKEN_UNVERIFIED = "ws-token-unverified"
+    WS_TOKEN_USER_MISMATCH = "ws-token-user-mismatch"
+    WS_DEFAULT_USER = "ws-default-user"
+    WS_ROOM_ID_OVERFLOW = "ws-room-id-overflow"
+    CLAIM_TYPE_CRASH = "claim-type-crash"
+    BAD_TOKEN_LOCKOUT = "bad-token-lockout"
 
     @property
     def ws_auth(self) -> WsAuth | None:
         """The one WebSocket auth mode the flaw acts in (None: any): in another mode no check can observe it."""
-        return WsAuth.JWT if self in _JWT_SOCKET_FLAWS else None
+        if self in _JWT_SOCKET_FLAWS:
+            return WsAuth.JWT
+        return WsAuth.URL if self in _URL_SOCKET_FLAWS else None
 
 
-_JWT_SOCKET_FLAWS = frozenset({Flaw.WS_MISSING_TOKEN, Flaw.WS_EXPIRED_TOKEN_KEPT, Flaw.WS_LOGOUT_KEPT})
+_JWT_SOCKET_FLAWS = frozenset(
+    {
+        Flaw.WS_MISSING_TOKEN,
+        Flaw.WS_EXPIRED_TOKEN_KEPT,
+        Flaw.WS_LOGOUT_KEPT,
+        Flaw.WS_TOKEN_UNVERIFIED,
+        Flaw.WS_TOKEN_USER_MISMATCH,
+    }
+)
 """Flaws of the socket's token: a url-mode socket takes none, so there they cannot act."""
+_URL_SOCKET_FLAWS = frozenset({Flaw.WS_DEFAULT_USER})
+"""Flaws of the URL's user_id as the identity: a jwt-mode socket checks it against its token, so there they open
+no hole."""
 
 
 class ExitCode(IntEnum):

@@ -21,6 +21,8 @@ class ServerContext:
     store: Store
     rooms: Rooms = field(default_factory=Rooms)
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    lockout: LoginThrottle = field(default_factory=LoginThrottle)
+    """The bad-token-lockout flaw's count of refused tokens per client address."""
     http: httpx.AsyncClient | None = None
 
     @property

@@ -7,10 +7,11 @@ token); flaws in verification itself live in ``tokens``.
 from __future__ import annotations
 
 import asyncio
+import traceback
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from chatmigrate.server import pages
@@ -45,11 +46,17 @@ _FAKE_TRACEBACK = (
 )
 
 
+PROFILE_CLAIMS = ("username", "email", "role")
+_MESSAGES = {401: "Authentication failed", 429: "Too many requests"}
+
+
 def auth_error(ctx: ServerContext, failure: AuthFailure) -> Response:
     flaws = ctx.config.switches
+    if failure.status == 500:  # claim-type-crash: what Django's DEBUG answers an API client that crashed it
+        return PlainTextResponse(failure.detail, status_code=500)
     if flaws.flaw(Flaw.HTML_401):
         return HTMLResponse(pages.unauthorized_page(), status_code=failure.status)
-    message = "Authentication failed" if failure.status == 401 else "Permission denied"
+    message = _MESSAGES.get(failure.status, "Permission denied")
     body = error_body(message, failure.detail)
     if flaws.flaw(Flaw.ECHO_TOKEN) and failure.token:
         body["detail"] = f"{failure.detail}: {failure.token}"
@@ -61,12 +68,39 @@ def auth_error(ctx: ServerContext, failure: AuthFailure) -> Response:
 
 
 def bearer_principal(request: Request, ctx: ServerContext) -> Principal:
+    flaw = ctx.config.switches.flaw
+    if not flaw(Flaw.BAD_TOKEN_LOCKOUT):
+        return _principal(request, ctx)
+    caller = request.client.host if request.client else ""
+    if ctx.lockout.retry_after(caller) is not None:
+        raise AuthFailure("Too many refused tokens from this address; try again later", status=429)
+    try:
+        return _principal(request, ctx)
+    except AuthFailure as failure:
+        if failure.status == 401:
+            ctx.lockout.failed(caller)
+        raise
+
+
+def _principal(request: Request, ctx: ServerContext) -> Principal:
     values = [value.decode("latin-1") for name, value in request.headers.raw if name == b"authorization"]
     token, skip_signature = token_from_headers(values, ctx.config)
     principal = authenticate(token, ctx.store, ctx.config, skip_signature=skip_signature)
+    if ctx.config.switches.flaw(Flaw.CLAIM_TYPE_CRASH):
+        _read_profile(principal.claims)
     if not ctx.config.switches.flaw(Flaw.NON_STAFF_ANY_ROOM):
         require_staff(principal, ctx.config)
     return principal
+
+
+def _read_profile(claims: dict[str, Any]) -> None:
+    """The claim-type-crash flaw: the profile claims are read as text without a type check, so a signed token
+    whose ``username``, ``email`` or ``role`` is not a string crashes the request, traceback and all."""
+    try:
+        for name in PROFILE_CLAIMS:
+            claims.get(name, "").lower()
+    except AttributeError:
+        raise AuthFailure(traceback.format_exc(), status=500) from None
 
 
 async def _json_body(request: Request) -> dict[str, Any] | None:

@@ -88,6 +88,16 @@ FLAWS: dict[Flaw, str] = {
     "hash is not checked",
     Flaw.LEGACY_CSRF_EXEMPT: "the legacy login, logout and password change skip the CSRF check (CsrfViewMiddleware "
     "left out)",
+    Flaw.WS_TOKEN_UNVERIFIED: "a jwt-mode socket reads its token's claims without checking signature, algorithm "
+    "or expiry",
+    Flaw.WS_TOKEN_USER_MISMATCH: "a jwt-mode socket admits any valid token as the user its URL names",
+    Flaw.WS_DEFAULT_USER: "a url-mode socket without a numeric user_id joins as user 1 (a development default)",
+    Flaw.WS_ROOM_ID_OVERFLOW: "the socket takes a player id of any length: past 2**63 SQLite cannot bind it and "
+    "the handshake crashes",
+    Flaw.CLAIM_TYPE_CRASH: "a signed token whose username / email / role is not a string crashes the JWT tier: "
+    "a 500 with the traceback",
+    Flaw.BAD_TOKEN_LOCKOUT: "10 refused tokens from one address in 60 s lock that address out of the JWT tier, "
+    "the genuine token included",
 }
 
 

@@ -3,6 +3,7 @@
 Failures are counted per username, known or not, so that the throttle says nothing about which users
 exist. A success below the limit clears the count; at the limit every attempt is refused, the right
 password too (else the throttle itself would confirm a guess), until the oldest failure leaves the window.
+The bad-token-lockout flaw counts refused bearer tokens per client address with the same class.
 """
 
 from __future__ import annotations

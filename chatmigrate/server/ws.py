@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.responses import PlainTextResponse
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected, WebSocketState
 
@@ -38,6 +39,11 @@ CLOSE_MALFORMED, CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_
     4408,
 )
 _ROOM = re.compile(r"P([1-9][0-9]{0,11})Chat")
+_UNCAPPED_ROOM = re.compile(r"P([1-9][0-9]*)Chat")
+"""The ws-room-id-overflow flaw: a player id of any length, as Django's ``<int:…>`` converter takes it; past
+2**63 SQLite cannot bind it and the socket crashes."""
+DEFAULT_USER_ID = 1
+"""The ws-default-user flaw: the user a socket URL without a usable user_id joins as (a development default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,19 +70,26 @@ def _origin_allowed(socket: WebSocket, ctx: ServerContext) -> bool:
 
 
 def _room_and_user_id(socket: WebSocket, ctx: ServerContext) -> tuple[Chatroom, int | None]:
-    match = _ROOM.fullmatch(socket.path_params["room"])
+    flaw = ctx.config.switches.flaw
+    match = (_UNCAPPED_ROOM if flaw(Flaw.WS_ROOM_ID_OVERFLOW) else _ROOM).fullmatch(socket.path_params["room"])
     room = ctx.store.chatroom_by_player(int(match.group(1))) if match else None
     if room is None:
         raise Refused(CLOSE_NOT_FOUND, "unknown chatroom")
     values = socket.query_params.getlist("user_id")
-    if len(values) > 1 or (values and not (values[0].isascii() and values[0].isdigit() and len(values[0]) < 13)):
+    if len(values) > 1:
+        raise Refused(CLOSE_MALFORMED, "malformed user_id")
+    if values and not (values[0].isascii() and values[0].isdigit() and len(values[0]) < 13):
+        if flaw(Flaw.WS_DEFAULT_USER):
+            return room, DEFAULT_USER_ID
         raise Refused(CLOSE_MALFORMED, "malformed user_id")
     return room, int(values[0]) if values else None
 
 
-def _required(user_id: int | None) -> int:
+def _required(ctx: ServerContext, user_id: int | None) -> int:
     """Both modes want the URL to name the user: url mode trusts it, jwt mode checks the token against it."""
     if user_id is None:
+        if ctx.config.switches.flaw(Flaw.WS_DEFAULT_USER):
+            return DEFAULT_USER_ID
         raise Refused(CLOSE_MALFORMED, "user_id is required")
     return user_id
 
@@ -104,13 +117,16 @@ async def _authenticate_first_frame(socket: WebSocket, ctx: ServerContext, room:
         return Member(room, _staff(ctx, ctx.store.user_by_id(user_id)))
     if not isinstance(token, str):
         raise Refused(CLOSE_MALFORMED, "auth message needs a token")
+    flaw = ctx.config.switches.flaw
     try:
-        principal = authenticate(token, ctx.store, ctx.config)
+        principal = authenticate(token, ctx.store, ctx.config, unverified=flaw(Flaw.WS_TOKEN_UNVERIFIED))
     except AuthFailure as failure:
         raise Refused(CLOSE_UNAUTHENTICATED, failure.detail) from None
-    if principal.user.id != user_id:
-        raise Refused(CLOSE_FORBIDDEN, "token does not match user_id")
-    return Member(room, _staff(ctx, principal.user), principal.claims)
+    if principal.user.id == user_id:
+        return Member(room, _staff(ctx, principal.user), principal.claims)
+    if flaw(Flaw.WS_TOKEN_USER_MISMATCH):  # any valid token admits the socket as the user its URL names
+        return Member(room, _staff(ctx, ctx.store.user_by_id(user_id)), principal.claims)
+    raise Refused(CLOSE_FORBIDDEN, "token does not match user_id")
 
 
 def _revalidate(ctx: ServerContext, member: Member) -> User:
@@ -135,15 +151,18 @@ async def chat_socket(socket: WebSocket) -> None:
             raise Refused(CLOSE_FORBIDDEN, "origin not allowed")
         room, user_id = _room_and_user_id(socket, ctx)
         if ctx.config.ws_auth is WsAuth.URL:
-            member = Member(room, _staff(ctx, ctx.store.user_by_id(_required(user_id))))
+            member = Member(room, _staff(ctx, ctx.store.user_by_id(_required(ctx, user_id))))
             await socket.accept()
         else:
             await socket.accept()
-            member = await _authenticate_first_frame(socket, ctx, room, _required(user_id))
+            member = await _authenticate_first_frame(socket, ctx, room, _required(ctx, user_id))
     except Refused as refused:
         await socket.close(code=refused.code, reason=refused.reason)
         return
     except WebSocketDisconnect:
+        return
+    except OverflowError:  # ws-room-id-overflow: the id SQLite cannot bind fails the handshake as a crash does
+        await socket.send_denial_response(PlainTextResponse("Internal Server Error", status_code=500))
         return
     await _serve_member(socket, ctx, member)
 

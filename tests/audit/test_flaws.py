@@ -71,6 +71,13 @@ CATCHERS = {
     "legacy-non-staff": "legacy-non-staff-session",
     "legacy-session-survives-password-change": "legacy-session-before-password-change",
     "legacy-csrf-exempt": "legacy-csrf-token-missing",
+    # the socket's identity and the JWT tier's robustness, each shown caught below
+    "ws-token-unverified": "ws-jwt-invalid-token",
+    "ws-token-user-mismatch": "ws-impersonate-url",
+    "ws-default-user": "ws-no-user-id",
+    "ws-room-id-overflow": "ws-chatroom-path-malformed",
+    "claim-type-crash": "claim-odd-types",
+    "bad-token-lockout": "persist-valid-credentials",
 }
 
 
@@ -200,3 +207,70 @@ def test_the_missing_token_flaw_fails_the_audit_without_naming_a_mode(
     args = ["audit", "--flaw", Flaw.WS_MISSING_TOKEN, "--case", CATCHERS[Flaw.WS_MISSING_TOKEN], "--budget", "0"]
     code, _out, _err = cli([*args, "--no-contract", "--results", "results", "-o", "reports"], capsys)
     assert code == ExitCode.GATE_FAILED
+
+
+def audit_in(server_with: ServerFactory, flaw: Flaw, mode: WsAuth, *cases: str) -> AuditOutcome:
+    """The cases (the flaw's catcher by default) on a server with the flaw and the socket in ``mode``."""
+    server = server_with(flaws=(flaw,), ws_auth=mode, ws_auth_timeout=1.0)
+    options = AuditOptions(cases=frozenset(cases or {CATCHERS[flaw]}), budget=0, contract=False)
+    return run_audit(embedded_target(server), options)
+
+
+def found_by(outcome: AuditOutcome, case: str) -> dict[tuple[str | None, str | None], Severity]:
+    return {(f.tier, f.kind): f.severity for f in outcome.findings if f.subject == case}
+
+
+def test_a_socket_that_does_not_verify_its_token_is_critical(server_with: ServerFactory) -> None:
+    outcome = audit_in(server_with, Flaw.WS_TOKEN_UNVERIFIED, WsAuth.JWT)
+    assert caught(outcome, Flaw.WS_TOKEN_UNVERIFIED) == {("ws", "data-returned"): Severity.CRITICAL}
+
+
+def test_a_socket_that_takes_any_valid_token_as_the_urls_user_is_critical(server_with: ServerFactory) -> None:
+    outcome = audit_in(server_with, Flaw.WS_TOKEN_USER_MISMATCH, WsAuth.JWT)
+    assert caught(outcome, Flaw.WS_TOKEN_USER_MISMATCH) == {("ws", "data-returned"): Severity.CRITICAL}
+
+
+def test_a_socket_without_user_id_joining_as_a_default_user_is_critical(server_with: ServerFactory) -> None:
+    outcome = audit_in(server_with, Flaw.WS_DEFAULT_USER, WsAuth.URL)
+    assert caught(outcome, Flaw.WS_DEFAULT_USER) == {("ws", "data-returned"): Severity.CRITICAL}
+
+
+def test_a_socket_with_a_non_numeric_user_id_joining_as_a_default_user_is_critical(
+    server_with: ServerFactory,
+) -> None:
+    outcome = audit_in(server_with, Flaw.WS_DEFAULT_USER, WsAuth.URL, "ws-user-id-malformed")
+    assert found_by(outcome, "ws-user-id-malformed") == {("ws", "data-returned"): Severity.CRITICAL}
+
+
+@pytest.mark.parametrize("mode", list(WsAuth))
+def test_a_room_id_that_crashes_the_socket_is_high_in_either_mode(server_with: ServerFactory, mode: WsAuth) -> None:
+    outcome = audit_in(server_with, Flaw.WS_ROOM_ID_OVERFLOW, mode)
+    assert caught(outcome, Flaw.WS_ROOM_ID_OVERFLOW) == {("ws", "server-error"): Severity.HIGH}
+
+
+def test_a_claim_type_that_crashes_the_api_with_its_traceback_is_high(server_with: ServerFactory) -> None:
+    outcome = audit_in(server_with, Flaw.CLAIM_TYPE_CRASH, WsAuth.URL)
+    assert caught(outcome, Flaw.CLAIM_TYPE_CRASH)[("new", "stack-trace")] is Severity.HIGH
+
+
+ATTACKS = ("sig-alg-none-variants", "hdr-scheme-case-forged", "sig-altered-signature")
+"""Cases enough to send more refused tokens than the lockout tolerates, before the persistence case runs."""
+
+
+def test_a_lockout_that_refuses_the_genuine_token_after_attacks_is_medium(server_with: ServerFactory) -> None:
+    outcome = audit_in(server_with, Flaw.BAD_TOKEN_LOCKOUT, WsAuth.URL, *ATTACKS, CATCHERS[Flaw.BAD_TOKEN_LOCKOUT])
+    assert caught(outcome, Flaw.BAD_TOKEN_LOCKOUT) == {
+        ("new", "documented-behaviour"): Severity.MEDIUM,
+        ("proxy", "documented-behaviour"): Severity.MEDIUM,
+    }
+
+
+def test_the_clean_server_keeps_the_genuine_token_after_the_same_attacks(server_with: ServerFactory) -> None:
+    target = embedded_target(server_with(ws_auth=WsAuth.URL))
+    options = AuditOptions(cases=frozenset({*ATTACKS, CATCHERS[Flaw.BAD_TOKEN_LOCKOUT]}), budget=0, contract=False)
+    assert run_audit(target, options).findings == []
+
+
+def test_a_flaw_of_the_urls_user_id_in_jwt_mode_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="ws-default-user acts only in --ws-auth url"):
+        embedded_server_config((), (Flaw.WS_DEFAULT_USER,), WsAuth.JWT)

@@ -55,6 +55,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.server.jwt_api import SLOW_DRIFT_SECONDS
 from chatmigrate.server.switches import DRIFTS, FLAWS, Switches
+from chatmigrate.server.throttle import LoginThrottle
 from chatmigrate.vocab import Drift, Flaw
 
 Observed = tuple[int, str, Any]
@@ -315,12 +316,14 @@ def check_lowercase_bearer(clean: EmbeddedServer, switched: EmbeddedServer) -> N
     assert status_of(switched, f"Bearer {forged}") == 401
 
 
-async def ws_first_event(server: EmbeddedServer, first_frame: str, origin: str | None = None, user_id: int = 1) -> str:
-    """'connected', 'close <code>' or 'handshake <status>'."""
+async def ws_first_event(
+    server: EmbeddedServer, first_frame: str, origin: str | None = None, user_id: int = 1, path: str | None = None
+) -> str:
+    """'connected', 'close <code>' or 'handshake <status>'; ``path`` replaces the usual room and ``user_id``."""
     try:
-        async with ws_connect(server, ws_path(1001, user_id), origin) as socket:
-            await socket.send(first_frame)
+        async with ws_connect(server, ws_path(1001, user_id) if path is None else path, origin) as socket:
             try:
+                await socket.send(first_frame)
                 return str(json.loads(await socket.recv())["type"])
             except ConnectionClosed as closed:
                 return f"close {closed.rcvd.code if closed.rcvd else None}"
@@ -562,6 +565,80 @@ def check_asymmetric_alg_unverified(clean: EmbeddedServer, switched: EmbeddedSer
     assert status_of(switched, f"Bearer {unsigned(switched, header, bytes(256))}") == 200
 
 
+# the socket's identity and the JWT tier's robustness ------------------------------------
+def socket_event(server: EmbeddedServer, token: str | None, path: str) -> str:
+    frame = json.dumps({"type": "auth", "token": token}) if token is not None else "{}"
+    return asyncio.run(ws_first_event(server, frame, path=path))
+
+
+def check_ws_token_unverified(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    for case in ("bad-signature", "expired", "alg-none"):
+        assert socket_event(clean, bad_tokens(clean)[case], ws_path()) == "close 4401", case
+        assert socket_event(switched, bad_tokens(switched)[case], ws_path()) == "connected", case
+    assert status_of(switched, f"Bearer {bad_tokens(switched)['bad-signature']}") == 401
+    unknown = forge(fresh_claims(switched, user_id=424242), "not-the-server-key-but-long-enough-for-hs256")
+    assert socket_event(switched, unknown, ws_path(user_id=424242)) == "close 4401"
+    assert socket_event(switched, bad_tokens(switched)["viewer"], ws_path(user_id=3)) == "close 4403"
+
+
+def check_ws_token_user_mismatch(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    assert socket_event(clean, access_token(clean, "viewer"), ws_path()) == "close 4403"
+    assert socket_event(switched, access_token(switched, "viewer"), ws_path()) == "connected"
+    assert socket_event(switched, access_token(switched, "viewer"), ws_path(user_id=3)) == "close 4403"
+    assert socket_event(switched, bad_tokens(switched)["bad-signature"], ws_path()) == "close 4401"
+
+
+def check_ws_default_user(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    """In jwt mode the default only names whom the token must be; url mode's hole is shown below."""
+    assert socket_event(clean, access_token(clean), ws_path(user_id=None)) == "close 4400"
+    assert socket_event(switched, access_token(switched), ws_path(user_id=None)) == "connected"
+    assert socket_event(switched, access_token(switched, "viewer"), ws_path(user_id=None)) == "close 4403"
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"),
+    [
+        ("", "connected"),
+        ("?user_id=1%20OR%201%3D1", "connected"),
+        ("?user_id=-1", "connected"),
+        ("?user_id=3&user_id=1", "handshake 403"),
+        ("?user_id=3", "handshake 403"),
+    ],
+)
+def test_in_url_mode_the_default_user_flaw_admits_a_missing_or_non_numeric_user_id_only(
+    own_server_with: ServerFactory, query: str, answer: str
+) -> None:
+    switched = own_server_with(flaws=(Flaw.WS_DEFAULT_USER,))
+    assert socket_event(switched, None, f"/ws/cschat/P1001Chat/{query}") == answer
+
+
+def check_ws_room_id_overflow(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    token, huge = access_token(switched), f"/ws/cschat/P{'9' * 20}Chat/?user_id=1"
+    assert socket_event(clean, access_token(clean), huge) == "handshake 403"
+    assert socket_event(switched, token, huge) == "handshake 500"
+    assert socket_event(switched, token, f"/ws/cschat/P{'9' * 15}Chat/?user_id=1") == "handshake 403"
+    assert socket_event(switched, token, ws_path()) == "connected"
+
+
+def check_claim_type_crash(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    def odd(server: EmbeddedServer) -> httpx.Response:
+        return failure(server, forge(fresh_claims(server, username=None), server.config.jwt_secret))
+
+    assert odd(clean).status_code == 200
+    crashed = odd(switched)
+    assert (crashed.status_code, crashed.headers["content-type"].split(";")[0]) == (500, "text/plain")
+    assert "Traceback (most recent call last)" in crashed.text
+    renamed = forge(fresh_claims(switched, username="someone-else"), switched.config.jwt_secret)
+    assert status_of(switched, f"Bearer {renamed}") == 200
+
+
+def check_bad_token_lockout(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
+    for server, answer in ((clean, 200), (switched, 429)):
+        refused = [status_of(server, "Bearer not-a-jwt") for _ in range(LoginThrottle().limit)]
+        assert refused[0] == 401
+        assert status_of(server, f"Bearer {access_token(server)}") == answer
+
+
 FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "accept-expired": check_accepts_expired,
     "alg-none": check_alg_none,
@@ -603,6 +680,12 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "ws-room-from-message": check_ws_room_from_message,
     "ws-non-staff": check_ws_non_staff,
     **LEGACY_EFFECTS,
+    "ws-token-unverified": check_ws_token_unverified,
+    "ws-token-user-mismatch": check_ws_token_user_mismatch,
+    "ws-default-user": check_ws_default_user,
+    "ws-room-id-overflow": check_ws_room_id_overflow,
+    "claim-type-crash": check_claim_type_crash,
+    "bad-token-lockout": check_bad_token_lockout,
 }
 
 
