@@ -1,26 +1,19 @@
-"""Each drift and flaw makes the JWT tier wrong in exactly its one documented way, and in no other.
+"""Each flaw makes the reference server wrong in exactly its one documented way, and in no other.
 
-Every switched server is compared with a clean server of the same seed: a drifted answer must equal
-the clean answer with exactly that drift's transformation applied; a flawed server must show its flaw
-while the valid token still gets the clean answer and unrelated bad tokens are still refused. The
-servers are this module's own, so that no other test's writes can make two of them differ.
+Every flawed server is compared with a clean server of the same seed: it must show its flaw while the valid
+token still gets the clean answer and unrelated bad tokens are still refused. The servers are this module's
+own, so that no other test's writes can make two of them differ. Drifts are tests/server/test_drifts.py's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import re
-import time
-from calendar import timegm
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 import pytest
 from jwt_flaw_effects import EFFECTS as WAVE3_EFFECTS
 from legacy_flaw_effects import EFFECTS as LEGACY_EFFECTS
@@ -35,180 +28,19 @@ from server_wire import (
     fresh_claims,
     logged_in,
     login_form,
-    seeded_before,
     stateless,
     token_pair,
-    without_noise,
-    ws_connect,
-    ws_path,
 )
-from socket_session_wire import (
-    check_ws_deactivated_user_kept,
-    check_ws_expired_token_kept,
-    check_ws_logout_kept,
-    check_ws_room_from_message,
-    check_ws_sender_from_message,
-)
+from switch_wire import ROOM, ask, bad_tokens, failure, observe, requests, status_of
 from token_wire import FORMER_ID, former_pair, login, logout, refresh
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from ws_flaw_effects import EFFECTS as WS_EFFECTS
 
 from chatmigrate.embedded import EmbeddedServer
-from chatmigrate.server.jwt_api import SLOW_DRIFT_SECONDS
 from chatmigrate.server.switches import DRIFTS, FLAWS, Switches
 from chatmigrate.server.throttle import LoginThrottle
 from chatmigrate.vocab import Drift, Flaw
 
-Observed = tuple[int, str, Any]
-LIMIT = 5
-ROOM = 5
-
-
-def requests(server: EmbeddedServer) -> dict[str, dict[str, Any]]:
-    """The requests every switch is judged on: each request type, and an unknown chatroom."""
-    before = seeded_before(server)
-    return {
-        "recent_messages": {"chatroom_id": ROOM, "limit": LIMIT, "before": before},
-        "purchases_list": {"chatroom_id": ROOM, "request_type": "purchases_list", "limit": LIMIT},
-        "chat_list": {"request_type": "chat_list"},
-        "unknown_chatroom": {"chatroom_id": 9999},
-    }
-
-
-def observe(response: httpx.Response) -> Observed:
-    """Status, kind and content: JSON without noise, or the title of an HTML page."""
-    if response.headers.get("content-type", "").startswith("application/json"):
-        return response.status_code, "json", without_noise(response.json())
-    title = re.search(r"<title>(.*?)</title>", response.text)
-    return response.status_code, "html", title.group(1) if title else response.text
-
-
-def ask(server: EmbeddedServer, token: str, params: dict[str, Any]) -> Observed:
-    return observe(
-        stateless.get(f"{server.base_url}{JWT_CHAT}", params=params, headers={"Authorization": f"Bearer {token}"})
-    )
-
-
-# drifts ------------------------------------------------------------------------
-Transform = Callable[[str, Observed], Observed]
-
-
-def on_items(
-    request_types: tuple[str, ...], change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
-) -> Transform:
-    def transform(name: str, clean: Observed) -> Observed:
-        status, kind, body = clean
-        if name not in request_types:
-            return clean
-        return status, kind, {**body, "messages": change(body["messages"])}
-
-    return transform
-
-
-def epoch(iso: str) -> int:
-    return timegm(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").timetuple())
-
-
-def rename_message_key(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{("text" if key == "message" else key): value for key, value in item.items()} for item in items]
-
-
-def purchases_key(name: str, clean: Observed) -> Observed:
-    status, kind, body = clean
-    if name != "purchases_list":
-        return clean
-    moved = {key: value for key, value in body.items() if key != "messages"}
-    return status, kind, {**moved, "purchases": body["messages"]}
-
-
-def one_fewer(name: str, clean: Observed) -> Observed:
-    status, kind, body = clean
-    if name not in ("recent_messages", "purchases_list"):
-        return clean
-    kept = body["messages"][: LIMIT - 1]
-    has_more = body["has_more"] or len(body["messages"]) > len(kept)
-    return status, kind, {**body, "messages": kept, "count": len(kept), "has_more": has_more}
-
-
-def html_404(name: str, clean: Observed) -> Observed:
-    return (404, "html", "Page not found | Django site admin") if name == "unknown_chatroom" else clean
-
-
-def status_400(name: str, clean: Observed) -> Observed:
-    return (400, *clean[1:]) if name == "unknown_chatroom" else clean
-
-
-ROOM_QUERIES = ("recent_messages", "purchases_list")
-DRIFT_TRANSFORMS: dict[str, Transform] = {
-    "rename-field": on_items(("recent_messages",), rename_message_key),
-    "timestamp-format": on_items(
-        ROOM_QUERIES, lambda items: [{**i, "timestamp": epoch(i["timestamp"])} for i in items]
-    ),
-    "reverse-order": on_items(ROOM_QUERIES, lambda items: items[::-1]),
-    "purchases-key": purchases_key,
-    "string-ids": on_items(ROOM_QUERIES, lambda items: [{**i, "id": str(i["id"])} for i in items]),
-    "limit-off-by-one": one_fewer,
-    "html-404": html_404,
-    "status-change": status_400,
-    "slow-messages": lambda name, clean: clean,
-}
-TIMING_DRIFTS = frozenset({"slow-messages"})
-
-
-def test_every_drift_has_a_specified_transformation() -> None:
-    assert set(DRIFT_TRANSFORMS) == set(DRIFTS)
-
-
-@pytest.mark.parametrize("drift", list(DRIFTS))
-def test_drift_changes_exactly_its_one_thing(own_server_with: ServerFactory, drift: str) -> None:
-    server = own_server_with()
-    drifted = own_server_with(drifts=(drift,))
-    clean_token, drifted_token = access_token(server), access_token(drifted)
-    changed = []
-    for name, params in requests(server).items():
-        clean = ask(server, clean_token, params)
-        expected = DRIFT_TRANSFORMS[drift](name, clean)
-        assert ask(drifted, drifted_token, params) == expected, name
-        changed.append(expected != clean)
-    assert any(changed) or drift in TIMING_DRIFTS, "the drift shows no effect on any request"
-
-
-def test_slow_messages_drift_delays_recent_messages_by_its_stated_time(own_server_with: ServerFactory) -> None:
-    drifted = own_server_with(drifts=("slow-messages",))
-    token = access_token(drifted)
-    response = stateless.get(
-        f"{drifted.base_url}{JWT_CHAT}",
-        params=requests(drifted)["recent_messages"],
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200
-    assert response.elapsed.total_seconds() >= SLOW_DRIFT_SECONDS
-
-
-@pytest.mark.parametrize("drift", list(DRIFTS))
-def test_drift_leaves_the_legacy_tier_alone(own_server_with: ServerFactory, drift: str) -> None:
-    server = own_server_with()
-    drifted = own_server_with(drifts=(drift,))
-    clean_session, drifted_session = logged_in(server), logged_in(drifted)
-    for params in requests(server).values():
-        assert observe(drifted_session.get(LEGACY_CHAT, params=params)) == observe(
-            clean_session.get(LEGACY_CHAT, params=params)
-        )
-
-
 # flaws --------------------------------------------------------------------------
-def bad_tokens(server: EmbeddedServer) -> dict[str, str]:
-    """One token per way of being refused, each valid for ``server`` in every other respect."""
-    secret = server.config.jwt_secret
-    past = int(time.time()) - 3600
-    return {
-        "expired": forge(fresh_claims(server, iat=past - 900, exp=past), secret),
-        "bad-signature": forge(fresh_claims(server), "not-the-server-key-but-long-enough-for-hs256"),
-        "alg-none": jwt.encode(fresh_claims(server), "", algorithm="none"),
-        "malformed": "not-a-jwt",
-        "refresh-as-access": token_pair(server)["refresh"],
-        "unknown-user": forge(fresh_claims(server, user_id=424242), secret),
-        "viewer": access_token(server, "viewer"),
-    }
 
 
 # The refusals a flaw is about; every other refusal must be unchanged.
@@ -233,13 +65,6 @@ def clean_pair(own_server_with: ServerFactory) -> EmbeddedServer:
 
 def flawed(pool: ServerFactory, flaw: str) -> EmbeddedServer:
     return pool(flaws=(flaw,), ws_auth="jwt")
-
-
-def status_of(server: EmbeddedServer, header: str) -> int:
-    response = stateless.get(
-        f"{server.base_url}{JWT_CHAT}", params={"chatroom_id": ROOM}, headers={"Authorization": header}
-    )
-    return response.status_code
 
 
 @pytest.mark.parametrize("flaw", [flaw for flaw in FLAWS if flaw not in STORED_DATA_FLAWS | EXPOSING_FLAWS])
@@ -284,12 +109,6 @@ def check_role_bypass(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
     assert status_of(switched, f"Bearer {access_token(switched, 'viewer')}") == 200
 
 
-def failure(server: EmbeddedServer, token: str = "not-a-jwt") -> httpx.Response:
-    return stateless.get(
-        f"{server.base_url}{JWT_CHAT}", params={"chatroom_id": ROOM}, headers={"Authorization": f"Bearer {token}"}
-    )
-
-
 def check_html_401(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
     assert failure(clean).headers["content-type"] == "application/json"
     response = failure(switched)
@@ -314,42 +133,6 @@ def check_lowercase_bearer(clean: EmbeddedServer, switched: EmbeddedServer) -> N
     forged = bad_tokens(switched)["bad-signature"]
     assert status_of(switched, f"bearer {forged}") == 200
     assert status_of(switched, f"Bearer {forged}") == 401
-
-
-async def ws_first_event(
-    server: EmbeddedServer, first_frame: str, origin: str | None = None, user_id: int = 1, path: str | None = None
-) -> str:
-    """'connected', 'close <code>' or 'handshake <status>'; ``path`` replaces the usual room and ``user_id``."""
-    try:
-        async with ws_connect(server, ws_path(1001, user_id) if path is None else path, origin) as socket:
-            try:
-                await socket.send(first_frame)
-                return str(json.loads(await socket.recv())["type"])
-            except ConnectionClosed as closed:
-                return f"close {closed.rcvd.code if closed.rcvd else None}"
-    except InvalidStatus as refused:
-        return f"handshake {refused.response.status_code}"
-
-
-def check_ws_missing_token(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
-    frame = json.dumps({"type": "auth"})
-    assert asyncio.run(ws_first_event(clean, frame)) == "close 4400"
-    assert asyncio.run(ws_first_event(switched, frame)) == "connected"
-    assert asyncio.run(ws_first_event(switched, json.dumps({"type": "auth", "token": "x.y.z"}))) == "close 4401"
-    assert (
-        asyncio.run(ws_first_event(switched, json.dumps({"type": "auth", "token": access_token(switched)})))
-        == "connected"
-    )
-
-
-def check_ws_no_origin_check(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
-    frame = json.dumps({"type": "auth", "token": access_token(switched)})
-    assert asyncio.run(ws_first_event(clean, frame, origin="http://evil.example")) == "handshake 403"
-    assert asyncio.run(ws_first_event(switched, frame, origin="http://evil.example")) == "connected"
-    assert (
-        asyncio.run(ws_first_event(switched, json.dumps({"type": "auth", "token": "x.y.z"}), origin="null"))
-        == "close 4401"
-    )
 
 
 def check_refresh_as_access(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
@@ -415,38 +198,6 @@ def check_no_www_authenticate(clean: EmbeddedServer, switched: EmbeddedServer) -
     assert failure(clean).headers["www-authenticate"] == 'Bearer realm="api"'
     response = failure(switched)
     assert response.status_code == 401 and "www-authenticate" not in response.headers
-
-
-def ws_auth_event(server: EmbeddedServer, token: str, user_id: int = 1) -> str:
-    return asyncio.run(ws_first_event(server, json.dumps({"type": "auth", "token": token}), user_id=user_id))
-
-
-def check_ws_non_staff(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
-    assert ws_auth_event(clean, access_token(clean, "viewer"), 3) == "close 4403"
-    assert ws_auth_event(switched, access_token(switched, "viewer"), 3) == "connected"
-    assert ws_auth_event(switched, access_token(switched)) == "connected"
-
-    def refused(server: EmbeddedServer) -> dict[str, str]:
-        """Every bad token (the viewer's naming the admin), and a deactivated staff user's naming themselves."""
-        inactive = forge(fresh_claims(server, user_id=FORMER_ID), server.config.jwt_secret)
-        return {**bad_tokens(server), "inactive": inactive}
-
-    owners = {"unknown-user": 424242, "inactive": FORMER_ID}
-    clean_tokens, switched_tokens = refused(clean), refused(switched)
-    for case, token in clean_tokens.items():
-        expected = ws_auth_event(clean, token, owners.get(case, 1))
-        assert expected.startswith("close 44"), case
-        assert ws_auth_event(switched, switched_tokens[case], owners.get(case, 1)) == expected, case
-
-
-@pytest.mark.parametrize(
-    ("user_id", "answer"), [(3, "connected"), (FORMER_ID, "handshake 403"), (424242, "handshake 403")]
-)
-def test_in_url_mode_the_non_staff_socket_lets_in_active_users_only(
-    own_server_with: ServerFactory, user_id: int, answer: str
-) -> None:
-    switched = own_server_with(flaws=(Flaw.WS_NON_STAFF,))
-    assert asyncio.run(ws_first_event(switched, "{}", user_id=user_id)) == answer
 
 
 # object, route, proxy, session and client flaws ---------------------------------------
@@ -566,58 +317,6 @@ def check_asymmetric_alg_unverified(clean: EmbeddedServer, switched: EmbeddedSer
 
 
 # the socket's identity and the JWT tier's robustness ------------------------------------
-def socket_event(server: EmbeddedServer, token: str | None, path: str) -> str:
-    frame = json.dumps({"type": "auth", "token": token}) if token is not None else "{}"
-    return asyncio.run(ws_first_event(server, frame, path=path))
-
-
-def check_ws_token_unverified(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
-    for case in ("bad-signature", "expired", "alg-none"):
-        assert socket_event(clean, bad_tokens(clean)[case], ws_path()) == "close 4401", case
-        assert socket_event(switched, bad_tokens(switched)[case], ws_path()) == "connected", case
-    assert status_of(switched, f"Bearer {bad_tokens(switched)['bad-signature']}") == 401
-    unknown = forge(fresh_claims(switched, user_id=424242), "not-the-server-key-but-long-enough-for-hs256")
-    assert socket_event(switched, unknown, ws_path(user_id=424242)) == "close 4401"
-    assert socket_event(switched, bad_tokens(switched)["viewer"], ws_path(user_id=3)) == "close 4403"
-
-
-def check_ws_token_user_mismatch(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
-    assert socket_event(clean, access_token(clean, "viewer"), ws_path()) == "close 4403"
-    assert socket_event(switched, access_token(switched, "viewer"), ws_path()) == "connected"
-    assert socket_event(switched, access_token(switched, "viewer"), ws_path(user_id=3)) == "close 4403"
-    assert socket_event(switched, bad_tokens(switched)["bad-signature"], ws_path()) == "close 4401"
-
-
-def check_ws_default_user(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
-    """In jwt mode the default only names whom the token must be; url mode's hole is shown below."""
-    assert socket_event(clean, access_token(clean), ws_path(user_id=None)) == "close 4400"
-    assert socket_event(switched, access_token(switched), ws_path(user_id=None)) == "connected"
-    assert socket_event(switched, access_token(switched, "viewer"), ws_path(user_id=None)) == "close 4403"
-
-
-@pytest.mark.parametrize(
-    ("query", "answer"),
-    [
-        ("", "connected"),
-        ("?user_id=1%20OR%201%3D1", "connected"),
-        ("?user_id=-1", "connected"),
-        ("?user_id=3&user_id=1", "handshake 403"),
-        ("?user_id=3", "handshake 403"),
-    ],
-)
-def test_in_url_mode_the_default_user_flaw_admits_a_missing_or_non_numeric_user_id_only(
-    own_server_with: ServerFactory, query: str, answer: str
-) -> None:
-    switched = own_server_with(flaws=(Flaw.WS_DEFAULT_USER,))
-    assert socket_event(switched, None, f"/ws/cschat/P1001Chat/{query}") == answer
-
-
-def check_ws_room_id_overflow(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
-    token, huge = access_token(switched), f"/ws/cschat/P{'9' * 20}Chat/?user_id=1"
-    assert socket_event(clean, access_token(clean), huge) == "handshake 403"
-    assert socket_event(switched, token, huge) == "handshake 500"
-    assert socket_event(switched, token, f"/ws/cschat/P{'9' * 15}Chat/?user_id=1") == "handshake 403"
-    assert socket_event(switched, token, ws_path()) == "connected"
 
 
 def check_claim_type_crash(clean: EmbeddedServer, switched: EmbeddedServer) -> None:
@@ -648,8 +347,6 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "stack-trace": check_stack_trace,
     "echo-token": check_echo_token,
     "lowercase-bearer": check_lowercase_bearer,
-    "ws-missing-token": check_ws_missing_token,
-    "ws-no-origin-check": check_ws_no_origin_check,
     "refresh-as-access": check_refresh_as_access,
     "no-rotation-blacklist": check_no_rotation_blacklist,
     "refresh-after-logout": check_refresh_after_logout,
@@ -673,17 +370,8 @@ FLAW_EFFECTS: dict[str, Callable[[EmbeddedServer, EmbeddedServer], None]] = {
     "alg-list": check_alg_list,
     "asymmetric-alg-unverified": check_asymmetric_alg_unverified,
     **WAVE3_EFFECTS,
-    "ws-expired-token-kept": check_ws_expired_token_kept,
-    "ws-logout-kept": check_ws_logout_kept,
-    "ws-deactivated-user-kept": check_ws_deactivated_user_kept,
-    "ws-sender-from-message": check_ws_sender_from_message,
-    "ws-room-from-message": check_ws_room_from_message,
-    "ws-non-staff": check_ws_non_staff,
     **LEGACY_EFFECTS,
-    "ws-token-unverified": check_ws_token_unverified,
-    "ws-token-user-mismatch": check_ws_token_user_mismatch,
-    "ws-default-user": check_ws_default_user,
-    "ws-room-id-overflow": check_ws_room_id_overflow,
+    **WS_EFFECTS,
     "claim-type-crash": check_claim_type_crash,
     "bad-token-lockout": check_bad_token_lockout,
 }
