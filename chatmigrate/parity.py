@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatmigrate import __version__
+from chatmigrate.auth import AnonymousAuth
 from chatmigrate.compare import compare_file
 from chatmigrate.compare.principals import add_socket_column
 from chatmigrate.config import Config
@@ -96,6 +97,7 @@ def run_parity(
         summary = run_replay(entries, replayed, out_dir, options)
     except TransportError as error:
         transport_error = str(error)
+    warnings += _refused_everywhere(replayed)
     configured = next((t.auth.principal for t in targets if t.side == Tier.OLD), targets[0].auth.principal)
     comparison = compare_file(out_dir / EXCHANGES_FILE, config.ignore, config.compare, principal=configured)
     result = comparison.into(
@@ -121,6 +123,21 @@ def run_parity(
     judge(outcome, config)
     write_run(result, out_dir)
     return outcome
+
+
+def _refused_everywhere(targets: Sequence[Target]) -> list[str]:
+    """A wrong password looks like a refused user at every login: a principal no side let in is worth a look."""
+    sides: dict[str, list[bool]] = {}
+    for target in targets:
+        anonymous = isinstance(target.auth, AnonymousAuth) and not target.refused_at_login
+        if target.principal is not None and not anonymous:
+            sides.setdefault(target.principal, []).append(target.refused_at_login)
+    return [
+        f"principal {name!r} was refused at login on every side: right for a deactivated user, but check its "
+        "password if it should get in somewhere"
+        for name, refused in sides.items()
+        if refused and all(refused)
+    ]
 
 
 def _principal_warnings(targets: Sequence[Target]) -> list[str]:

@@ -124,7 +124,7 @@ def test_the_result_names_each_side_and_its_principal(scratch_server: EmbeddedSe
         ("new", "token-endpoint", "admin"),
         ("proxy", "token-endpoint", "admin"),
     ]
-    assert result.warnings == []
+    assert [w for w in result.warnings if "different principals" in w] == []
     assert [row.principal for row in result.principals] == ["admin", "anonymous", "deactivated", "support", "viewer"]
 
 
@@ -133,7 +133,7 @@ def test_different_principals_on_old_and_new_are_a_warning(scratch_server: Embed
     new = config.targets["new"]
     support = new.model_copy(update=dict(auth=new.auth.model_copy(update=dict(username="support"))))
     result = parity(config.model_copy(update=dict(targets={**config.targets, "new": support})), tmp_path).result
-    assert result.warnings == [
+    assert [w for w in result.warnings if "different principals" in w] == [
         "targets run as different principals: old as 'admin', new as 'support'; "
         "differences may come from permissions rather than the migration"
     ]

@@ -12,6 +12,7 @@ from chatmigrate.compare.outcome import is_login_redirect
 from chatmigrate.config import Config
 from chatmigrate.embedded import EmbeddedServer
 from chatmigrate.errors import CorpusError
+from chatmigrate.parity import run_parity
 from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.replay import as_principals, principal_targets, targets_from_config
 from chatmigrate.vocab import Tier
@@ -107,3 +108,12 @@ def test_the_anonymous_principal_is_sent_without_a_credential_and_not_marked_ref
         Tier.NEW: (401, False),
         Tier.PROXY: (401, False),
     }
+
+
+def test_a_principal_refused_at_every_login_is_a_warning_of_the_run(server: EmbeddedServer, tmp_path: Path) -> None:
+    entries = [entry for entry in subset() if entry.id == "chat-list"]
+    result = run_parity(Config.embedded(server), entries=entries, out_dir=tmp_path).result
+    assert [w for w in result.warnings if "refused at login on every side" in w] == [
+        "principal 'deactivated' was refused at login on every side: right for a deactivated user, but check its "
+        "password if it should get in somewhere"
+    ]
