@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatmigrate import __version__
-from chatmigrate.auth import AnonymousAuth
 from chatmigrate.compare import compare_file
 from chatmigrate.compare.principals import add_socket_column
 from chatmigrate.config import Config
@@ -32,7 +31,7 @@ from chatmigrate.replay import (
 )
 from chatmigrate.results import EXCHANGES_FILE, timestamp, write_run
 from chatmigrate.verdict import judge_run
-from chatmigrate.vocab import Tier
+from chatmigrate.vocab import Credential, Tier
 from chatmigrate.wsparity import SOCKET_ENDPOINT, run_ws_parity
 
 
@@ -129,9 +128,8 @@ def _refused_everywhere(targets: Sequence[Target]) -> list[str]:
     """A wrong password looks like a refused user at every login: a principal no side let in is worth a look."""
     sides: dict[str, list[bool]] = {}
     for target in targets:
-        anonymous = isinstance(target.auth, AnonymousAuth) and not target.refused_at_login
-        if target.principal is not None and not anonymous:
-            sides.setdefault(target.principal, []).append(target.refused_at_login)
+        if target.principal is not None and target.credential is not Credential.NONE:
+            sides.setdefault(target.principal, []).append(target.credential is Credential.REFUSED_AT_LOGIN)
     return [
         f"principal {name!r} was refused at login on every side: right for a deactivated user, but check its "
         "password if it should get in somewhere"

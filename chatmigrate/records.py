@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from chatmigrate.vocab import AuditState, Check, FindingKind, Severity, Tier
+from chatmigrate.vocab import AuditState, Check, Credential, FindingKind, Severity, Tier
 
 RESULTS_SCHEMA_VERSION = 2
 """2: a finding's ``side`` is ``tier``; kinds with variants carry them in ``variant``; ``entries`` and ``probes``
@@ -59,8 +59,7 @@ class Exchange:
     elapsed_ms: float = 0.0
     error: str | None = None
     principal: str | None = None
-    refused_at_login: bool = False
-    """This side's login refused the principal, so the request went without a credential."""
+    credential: Credential = Credential.OWN
 
 
 def corpus_id(entry_id: str, principal: str | None) -> str:

@@ -31,7 +31,7 @@ from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.redact import redact
 from chatmigrate.responses import exchange_lines, record_response
 from chatmigrate.results import EXCHANGES_FILE, ExchangeLog, Plan
-from chatmigrate.vocab import Tier
+from chatmigrate.vocab import Credential, Tier
 
 ProgressCallback = Callable[[int, int], None]
 """``(done, total)`` entries: called once before the first request (``done`` counts resumed entries), then
@@ -51,7 +51,7 @@ class Target:
     embedded: bool = False
     principal: str | None = None
     """A `[principals.<name>]` entry this side runs as; None for the target's own `[auth]` user."""
-    refused_at_login: bool = False
+    credential: Credential = Credential.OWN
 
     @classmethod
     def from_config(
@@ -71,12 +71,13 @@ class Target:
             routes=dict(config.routes),
             embedded=config.embedded,
             principal=None if principal is None else principal[0],
+            credential=Credential.NONE if auth_config is None else Credential.OWN,
         )
 
     def refuse_login(self) -> None:
         """The side's login refused this principal: what it answers the anonymous is its answer to them."""
         self.auth = auth_mod.AnonymousAuth(self.auth.principal)
-        self.refused_at_login = True
+        self.credential = Credential.REFUSED_AT_LOGIN
 
     def request_for(self, entry: CorpusEntry) -> tuple[str, dict[str, str]] | None:
         """URL and query on this side, or None when this side has no such route (a proxy without it)."""
@@ -363,7 +364,7 @@ class _Run:
             url=redact(str(url)),
             endpoint=endpoint_key(entry),
             principal=entry.principal,
-            refused_at_login=target.refused_at_login,
+            credential=target.credential,
         )
 
         def build() -> httpx.Request:

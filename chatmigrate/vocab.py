@@ -78,6 +78,15 @@ class Outcome(StrEnum):
     TRANSPORT_ERROR = "transport-error"
 
 
+class Credential(StrEnum):
+    """What a request carried: the principal's own credential; none at all (the anonymous principal); or none
+    because that side's login refused the principal, so the side's answer to the anonymous is its answer to them."""
+
+    OWN = "own"
+    NONE = "none"
+    REFUSED_AT_LOGIN = "refused-at-login"
+
+
 class AuditState(StrEnum):
     """How one audit case ended on one tier; only ``pass`` is a pass, so a case that could not run is never one."""
 

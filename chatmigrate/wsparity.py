@@ -25,7 +25,7 @@ from chatmigrate.config import WsOptions
 from chatmigrate.records import CorpusEntry, EndpointParity, Finding
 from chatmigrate.redact import redact
 from chatmigrate.replay import Target, open_client
-from chatmigrate.vocab import Check, FindingKind, Severity, Tier, WsAuth
+from chatmigrate.vocab import Check, Credential, FindingKind, Severity, Tier, WsAuth
 
 SOCKET_ENDPOINT = "WS /ws/cschat/"
 HISTORY_LIMIT = "50"
@@ -108,7 +108,7 @@ async def _lets_in(
     """Whether the chat socket says ``connected`` to this principal's own credential: its user id in the URL,
     and in jwt mode its token first. A principal without one (anonymous, refused at login) sends none."""
     token = None
-    if not (target.refused_at_login or isinstance(target.auth, auth_mod.AnonymousAuth)):
+    if target.credential is Credential.OWN:
         with contextlib.suppress(auth_mod.AuthFailed):
             await target.auth.prepare(client)
             token = target.auth.bearer_token()

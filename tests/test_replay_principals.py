@@ -15,7 +15,7 @@ from chatmigrate.errors import CorpusError
 from chatmigrate.parity import run_parity
 from chatmigrate.records import CorpusEntry, Exchange
 from chatmigrate.replay import as_principals, principal_targets, targets_from_config
-from chatmigrate.vocab import Tier
+from chatmigrate.vocab import Credential, Tier
 
 
 def entry(id_: str, principal: str | None = None) -> CorpusEntry:
@@ -82,31 +82,28 @@ def test_a_user_the_admin_login_refuses_is_refused_at_login_and_sent_without_a_c
     exchanges: dict[str, dict[str, list[Exchange]]],
 ) -> None:
     [old] = exchanges["chat-list@viewer"][Tier.OLD]
-    assert (old.refused_at_login, is_login_redirect(old)) == (True, True)
+    assert (old.credential, is_login_redirect(old)) == (Credential.REFUSED_AT_LOGIN, True)
 
 
 def test_a_side_that_accepts_the_login_is_not_marked_refused(exchanges: dict[str, dict[str, list[Exchange]]]) -> None:
     [new] = exchanges["chat-list@viewer"][Tier.NEW]
-    assert (new.refused_at_login, new.status) == (False, 403)
+    assert (new.credential, new.status) == (Credential.OWN, 403)
 
 
 def test_a_deactivated_user_is_refused_at_login_on_every_side(exchanges: dict[str, dict[str, list[Exchange]]]) -> None:
     sides = exchanges["chat-list@deactivated"]
-    assert {side: sent[0].refused_at_login for side, sent in sides.items()} == {
-        Tier.OLD: True,
-        Tier.NEW: True,
-        Tier.PROXY: True,
-    }
+    assert {sent[0].credential for sent in sides.values()} == {Credential.REFUSED_AT_LOGIN}
+    assert len(sides) == 3
 
 
-def test_the_anonymous_principal_is_sent_without_a_credential_and_not_marked_refused(
+def test_the_anonymous_principal_is_sent_without_a_credential_and_not_as_refused(
     exchanges: dict[str, dict[str, list[Exchange]]],
 ) -> None:
     sides = exchanges["chat-list@anonymous"]
-    assert {side: (sent[0].status, sent[0].refused_at_login) for side, sent in sides.items()} == {
-        Tier.OLD: (302, False),
-        Tier.NEW: (401, False),
-        Tier.PROXY: (401, False),
+    assert {side: (sent[0].status, sent[0].credential) for side, sent in sides.items()} == {
+        Tier.OLD: (302, Credential.NONE),
+        Tier.NEW: (401, Credential.NONE),
+        Tier.PROXY: (401, Credential.NONE),
     }
 
 

@@ -23,7 +23,7 @@ from chatmigrate.compare.outcome import (
 )
 from chatmigrate.records import Exchange, Finding
 from chatmigrate.redact import redact
-from chatmigrate.vocab import Check, FindingKind, Outcome, Severity, Tier
+from chatmigrate.vocab import Check, Credential, FindingKind, Outcome, Severity, Tier
 
 LEGACY = "expected legacy behaviour"
 FIXED_CRASH = "new fixes a legacy crash"
@@ -144,11 +144,15 @@ def _labelled(outcome: Outcome, exchange: Exchange) -> str:
 
 REFUSALS = frozenset({Outcome.UNAUTHENTICATED, Outcome.FORBIDDEN})
 """Old's answers that deny the principal: the candidate answering the same request with data is a breach."""
+NOT_SERVED = REFUSALS | {Outcome.NOT_FOUND}
+"""A request sent without a credential, refused by old in any form (Django's CSRF 403 for an anonymous POST,
+its login redirect), is refused as well by any of these: a 404 hides what the principal may not see."""
 
 
 def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
     """Auth outcomes must match; with JSON on both sides, so must the status code (400 vs 422 breaks clients).
-    For a principal old refused at login, any answer short of data or a crash is a refusal as good as old's.
+    For a request old refused that went without a credential (the anonymous principal, or one old refused at
+    login), any refusal on the candidate is as good as old's.
 
     A 5xx on the candidate fails even when old failed alike; old's 5xx answered by a clean 4xx is info."""
     before, after = classify(old), classify(candidate)
@@ -162,7 +166,8 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
         old=old.status,
         new=candidate.status,
     )
-    legacy = f"refused {old.principal or 'it'} at login" if old.refused_at_login else before.value
+    refused_at_login = old.credential is Credential.REFUSED_AT_LOGIN
+    legacy = f"refused {old.principal or 'it'} at login" if refused_at_login else before.value
     statuses = f"old {legacy} ({status_text(old)}), {side} {after.value} ({status_text(candidate)})"
     if fixes_legacy_crash(old, [candidate]):
         return finding(
@@ -171,7 +176,7 @@ def check_outcome(old: Exchange, candidate: Exchange) -> Finding | None:
             variant=f"{old.status}->{candidate.status}",
             title=f"{FIXED_CRASH}: {statuses}",
         )
-    if old.refused_at_login and before in REFUSALS and after not in (Outcome.OK, Outcome.SERVER_ERROR):
+    if old.credential is not Credential.OWN and before in REFUSALS and after in NOT_SERVED:
         return None
     if before != after:
         grants = before in REFUSALS and after is Outcome.OK

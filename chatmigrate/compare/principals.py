@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from chatmigrate.compare.answers import REFUSALS
 from chatmigrate.compare.outcome import classify
 from chatmigrate.records import Exchange, Finding, MatrixCell, PrincipalRow
-from chatmigrate.vocab import SIDES, Check, FindingKind, Outcome, Severity, Tier
+from chatmigrate.vocab import SIDES, Check, Credential, FindingKind, Outcome, Severity, Tier
 
 CONFIGURED = "configured user"
 """The row of the targets' own `[auth]` user when nobody says who that is."""
@@ -35,7 +35,7 @@ class PrincipalMatrix:
             tier = Tier(side)
             cell = cells.setdefault(tier, MatrixCell(tier=tier))
             outcome = classify(exchange)
-            cell.refused_at_login = cell.refused_at_login or exchange.refused_at_login
+            cell.refused_at_login = cell.refused_at_login or exchange.credential is Credential.REFUSED_AT_LOGIN
             if outcome is Outcome.OK:
                 cell.granted += 1
                 if old_refused and tier is not Tier.OLD:

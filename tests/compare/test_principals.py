@@ -10,14 +10,15 @@ from exchange_samples import exchange, messages_body, of, run
 
 from chatmigrate.compare.principals import add_socket_column
 from chatmigrate.records import Exchange, MatrixCell, PrincipalRow
-from chatmigrate.vocab import FindingKind, Severity, Tier
+from chatmigrate.vocab import Credential, FindingKind, Severity, Tier
 
 LOGIN = {"location": "/admin/login/?next=/admin/chat/"}
 
 
 def as_viewer(side: str, body: Any = None, *, status: int = 200, refused: bool = False, **kwargs: Any) -> Exchange:
     sent = exchange(side, 0, body, entry="e1@viewer", status=status, **kwargs)
-    return dataclasses.replace(sent, principal="viewer", refused_at_login=refused)
+    credential = Credential.REFUSED_AT_LOGIN if refused else Credential.OWN
+    return dataclasses.replace(sent, principal="viewer", credential=credential)
 
 
 def refused_at_old_login() -> Exchange:
@@ -39,6 +40,18 @@ def test_new_granting_a_principal_old_refused_at_login_is_critical_and_says_so()
     )
 
 
+def test_new_answering_a_principal_old_refused_at_login_with_a_400_is_an_outcome_difference() -> None:
+    group = [refused_at_old_login(), as_viewer(Tier.NEW, {"detail": "bad"}, status=400)]
+    (finding,) = of(run(group), "auth-outcome")
+    assert (finding.severity, finding.variant) == (Severity.MEDIUM, "unauthenticated 302->client-error 400")
+
+
+def test_the_anonymous_principal_refused_by_djangos_csrf_403_and_by_a_401_on_new_is_no_finding() -> None:
+    old = dataclasses.replace(as_viewer(Tier.OLD, {"detail": "CSRF"}, status=403), credential=Credential.NONE)
+    new = dataclasses.replace(as_viewer(Tier.NEW, {"detail": "no"}, status=401), credential=Credential.NONE)
+    assert of(run([old, new]), "auth-outcome") == []
+
+
 def test_new_crashing_for_a_principal_old_refused_at_login_still_fails() -> None:
     group = [refused_at_old_login(), as_viewer(Tier.NEW, {"detail": "boom"}, status=500)]
     (finding,) = of(run(group), "auth-outcome")
@@ -46,7 +59,7 @@ def test_new_crashing_for_a_principal_old_refused_at_login_still_fails() -> None
 
 
 def test_a_plain_refusal_on_old_still_needs_the_same_refusal_on_new() -> None:
-    old = dataclasses.replace(refused_at_old_login(), refused_at_login=False)
+    old = dataclasses.replace(refused_at_old_login(), credential=Credential.OWN)
     group = [old, as_viewer(Tier.NEW, {"detail": "no"}, status=403)]
     (finding,) = of(run(group), "auth-outcome")
     assert (finding.severity, finding.variant) == (Severity.MEDIUM, "unauthenticated 302->forbidden 403")
