@@ -161,8 +161,8 @@ def _create(path: Path) -> TextIO:
 
 
 def _concatenate(shards: Sequence[_Folder], sink: TextIO) -> list[str]:
-    """Copy every shard's exchanges line by line; entries must be disjoint and repeats the same. Returns the
-    corpus entries replayed."""
+    """Copy every shard's exchanges line by line; entries must be disjoint and repeats the same (counted on the
+    targets' own user's entries: a further principal's are sent once). Returns the corpus entries replayed."""
     owner: dict[str, int] = {}
     replayed: dict[str, None] = {}
     repeats: dict[Path, int] = {}
@@ -180,7 +180,8 @@ def _concatenate(shards: Sequence[_Folder], sink: TextIO) -> list[str]:
                     file=str(shard.exchanges),
                     line=number,
                 )
-            attempts = max(attempts, attempt + 1)
+            if corpus_id == entry_id:
+                attempts = max(attempts, attempt + 1)
             sink.write(line if line.endswith("\n") else line + "\n")
         if attempts:
             repeats[shard.path] = attempts

@@ -165,7 +165,19 @@ def as_principals(entries: Sequence[CorpusEntry], names: Collection[str]) -> lis
                 "table configures that principal"
             )
     shared = [entry for entry in entries if entry.principal is None]
-    return [*entries, *(replace(entry, id=f"{entry.id}@{name}", principal=name) for name in names for entry in shared)]
+    expanded = [
+        *entries,
+        *(replace(entry, id=f"{entry.id}@{name}", principal=name) for name in names for entry in shared),
+    ]
+    seen: set[str] = set()
+    for entry in expanded:
+        if entry.id in seen:
+            raise CorpusError(
+                f"entry id {entry.id!r} is also the id of an entry sent as a principal: rename it (ids ending in "
+                "@<principal> are taken)"
+            )
+        seen.add(entry.id)
+    return expanded
 
 
 def run_replay(

@@ -209,3 +209,14 @@ def test_a_shard_cut_off_mid_line_exits_2_naming_the_file_and_line(
         err
         == f"chatmigrate: error: {exchanges}:{len(lines) + 1}: not an exchange record (a replay cut off mid-line?)\n"
     )
+
+
+def test_a_shard_holding_only_principal_entries_merges_with_the_others(runs: Path, tmp_path: Path) -> None:
+    """A further principal's entries are sent once: a shard of only those is not a shard of other repeats."""
+    lines = (runs / "whole" / "exchanges.jsonl").read_text().splitlines(keepends=True)
+    principal = [line for line in lines if json.loads(line)["principal"] is not None]
+    for name, kept in (("own", [line for line in lines if line not in principal]), ("principals", principal)):
+        shutil.copytree(runs / "whole", tmp_path / name)
+        (tmp_path / name / "exchanges.jsonl").write_text("".join(kept))
+    merged = merge_results([str(tmp_path / "own"), str(tmp_path / "principals")], tmp_path / "merged")
+    assert sorted(merged.entries) == sorted(load_run(runs / "whole").entries)

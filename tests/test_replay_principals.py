@@ -114,3 +114,8 @@ def test_a_principal_refused_at_every_login_is_a_warning_of_the_run(server: Embe
         "principal 'deactivated' was refused at login on every side: right for a deactivated user, but check its "
         "password if it should get in somewhere"
     ]
+
+
+def test_a_corpus_id_that_an_entry_sent_as_a_principal_would_take_is_a_corpus_error() -> None:
+    with pytest.raises(CorpusError, match=r"'a@viewer' is also the id of an entry sent as a principal"):
+        as_principals([entry("a"), entry("a@viewer")], ["viewer"])

@@ -38,7 +38,7 @@ class Principal(Section):
     password_env: Annotated[str, v.ENV_NAME] | None = key(None, "its password, by reference (a variable's name)")
     password_file: Annotated[Path, v.FILE, v.RELATIVE] | None = key(None, "its password, by reference (a file)")
     user_id: Annotated[int, v.between(1, v.MAX_ID)] | None = key(None, "mint: its `user_id` claim")
-    role: Annotated[str, v.TEXT] | None = key(None, "mint: its `role` claim [default: the target's]")
+    role: Annotated[str, v.TEXT] | None = key(None, "mint: its `role` claim (required where a target mints)")
     password: SkipJsonSchema[str | None] = internal(doc="the embedded server's own password, never read from a file")
 
     @model_validator(mode="after")
@@ -62,7 +62,9 @@ class Principal(Section):
             "password": self.password,
         }
         if auth.kind == "mint":
-            swapped.update(user_id=self.user_id, role=self.role or auth.role)
+            if self.role is None:
+                raise invalid("a target that mints tokens needs the principal's own role claim", "role")
+            swapped.update(user_id=self.user_id, role=self.role, email=None)
         try:
             return auth.model_validate({**dict(auth), **swapped})
         except ValidationError as error:

@@ -57,14 +57,23 @@ def test_an_anonymous_principal_has_no_credential(tmp_path: Path) -> None:
     assert config.principals["nobody"].auth_for(config.targets["old"].auth) is None
 
 
-def test_a_minted_principal_takes_its_own_user_id_and_the_targets_role_by_default(tmp_path: Path) -> None:
-    config = load(tmp_path, '[principals.viewer]\nusername = "viewer"\nuser_id = 9\npassword_env = "P"\n', MINTED_NEW)
-    minted = config.principals["viewer"].auth_for(config.targets["new"].auth)
-    assert minted is not None and (minted.user_id, minted.username, minted.role) == (9, "viewer", "support")
+def test_a_minted_principal_takes_its_own_user_id_and_role_and_no_borrowed_email(tmp_path: Path) -> None:
+    principal = '[principals.viewer]\nusername = "viewer"\nuser_id = 9\nrole = "viewer"\npassword_env = "P"\n'
+    minted = (
+        load(tmp_path, principal, MINTED_NEW)
+        .principals["viewer"]
+        .auth_for(load(tmp_path, "", MINTED_NEW).targets["new"].auth)
+    )
+    assert minted is not None and (minted.user_id, minted.username, minted.role, minted.email) == (
+        9,
+        "viewer",
+        "viewer",
+        None,
+    )
 
 
 def test_a_minted_target_needs_the_principals_user_id_at_its_key(tmp_path: Path) -> None:
-    message = error_of(tmp_path, '[principals.viewer]\nusername = "viewer"\npassword_env = "P"\n', MINTED_NEW)
+    message = error_of(tmp_path, '[principals.viewer]\nusername = "v"\nrole = "v"\npassword_env = "P"\n', MINTED_NEW)
     assert "principals.viewer.user_id" in message and "needs user_id" in message
 
 
@@ -107,3 +116,10 @@ def test_the_embedded_server_replays_as_each_seeded_kind_of_principal(server: Em
 def test_the_embedded_servers_principals_are_fixed(server: EmbeddedServer) -> None:
     with pytest.raises(ConfigError, match="principals are fixed"):
         embedded_config(server, env={"CHATMIGRATE_PRINCIPALS__NOBODY__ANONYMOUS": "true"})
+
+
+def test_a_minted_target_needs_the_principals_own_role_claim(tmp_path: Path) -> None:
+    message = error_of(
+        tmp_path, '[principals.viewer]\nusername = "viewer"\nuser_id = 9\npassword_env = "P"\n', MINTED_NEW
+    )
+    assert "principals.viewer.role" in message and "own role claim" in message
