@@ -29,7 +29,9 @@ class PrincipalConfig(Section):
 class AuditConfig(Section):
     """`[audit]` (optional): settings of `chatmigrate audit` and of the audit part of `chatmigrate gate`
     (see audit.md). Keys marked *policy* say what the audit may assume about a config file's targets;
-    without them the cases that need them are *not applicable*. The embedded server's are fixed."""
+    without them the cases that need them are *not applicable*. The embedded server's are fixed: stock Django's,
+    but for `login_throttle`, `token_no_store`, `blacklist_after_rotation` and `ws_session_revocation`, which it
+    does, so that a flaw switching one off fails the audit."""
 
     tiers: Annotated[frozenset[Tier], v.TIERS] = key(
         frozenset(AUDIT_TIERS), "tiers to audit: `new`, `proxy`, `old`, `ws` or `all`", cli="--target"

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from chatmigrate.config.audit import AuditConfig
 from chatmigrate.config.models import (
     EMBEDDED_LATENCY_FLOOR_MS,
+    EMBEDDED_POLICIES,
     AuthConfig,
     Config,
     GateOptions,
@@ -148,6 +149,7 @@ def embedded_config(
     raw["contracts"] = {**_table(raw.get("contracts", {})), "seed": True}
     raw["targets"] = embedded_targets(server.base_url, server.config.password)
     raw["principals"] = embedded_principals(server.config.password)
+    raw["audit"] = {**_table(raw.get("audit", {})), **EMBEDDED_POLICIES}
     raw["source"] = "embedded reference server"
     return _validate(raw, source, Path.cwd())
 

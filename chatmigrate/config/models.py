@@ -353,6 +353,7 @@ class Config(Section):
         return cls(
             targets=embedded_targets(server.base_url, server.config.password, proxy=proxy),
             principals=embedded_principals(server.config.password),
+            audit=AuditConfig.model_validate(EMBEDDED_POLICIES),
             ws=WsOptions(url=server.ws_url, auth=WsAuth(server.config.ws_auth)),
             compare=CompareOptions(latency_floor_ms=EMBEDDED_LATENCY_FLOOR_MS, seed_contract=True),
             contracts=Contracts(seed=True),
@@ -373,6 +374,15 @@ def _target_defaults(side: Any, table: Any) -> Any:
 
 EMBEDDED_LATENCY_FLOOR_MS = 250.0
 """Old and new share one process and one machine with the runner when embedded: only a gross regression counts."""
+
+
+EMBEDDED_POLICIES: dict[str, object] = {
+    "login_throttle": True,
+    "token_no_store": True,
+    "blacklist_after_rotation": True,
+    "ws_session_revocation": True,
+}
+"""What the reference server does beyond stock Django, declared, so that a flaw switching it off fails the audit."""
 
 
 def embedded_principals(password: str) -> dict[str, Principal]:

@@ -3,8 +3,8 @@
 An open socket is checked again only if the server does so: its token may expire, its user log out or be
 deactivated while it stays open, and a message may name a sender or a room of its own. Each case opens a
 socket with genuine credentials, changes the world (or not), then sends one chat message and looks where it went.
-Django Channels checks a user at connect only, so a socket that outlives a logout or a deactivation is an info
-gap unless the target declares ``ws_session_revocation``; an expired token is refused by any correct server.
+Django Channels checks a user at connect only, so a socket that outlives its token's expiry, a logout or a
+deactivation is an info gap unless the target declares ``ws_session_revocation``.
 """
 
 from __future__ import annotations
@@ -145,7 +145,8 @@ async def _token_expiry(ctx: AuditContext, tier: Tier) -> Built:
     def first() -> str:
         return auth_message(mint())
 
-    session = _session(expire, "its token expired", first=first)
+    gap = _gap(ctx, "an open socket outlives its token's expiry: its messages still go out")
+    session = _session(expire, "its token expired", gap=gap, first=first)
     token = mint()
     return [_probe(ctx, "message after exp", session, first=auth_message(token), token=token)]
 
@@ -224,7 +225,11 @@ async def _after_deactivation(ctx: AuditContext, tier: Tier) -> Built:
 
     token = None
     if ctx.ws_auth is WsAuth.JWT:
-        pair = await obtain_pair(ctx, principal, "WS_DEACTIVATED_TOKEN")
+        try:
+            pair = await obtain_pair(ctx, principal, "WS_DEACTIVATED_TOKEN")
+        except BaseException:
+            await deactivate()
+            raise
         if isinstance(pair, NotApplicable):
             await deactivate()
             return pair
