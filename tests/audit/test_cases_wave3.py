@@ -5,12 +5,15 @@ server passes all of them."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from server_wire import ServerFactory
 
 from chatmigrate.audit import AuditOptions, AuditOutcome, embedded_target, run_audit
+from chatmigrate.audit.catalogue.claim_edges import _authenticated, _reason
 from chatmigrate.audit.policy import AuditPolicy
+from chatmigrate.audit.probe import HttpObservation
 from chatmigrate.records import Finding
 from chatmigrate.server.tokens import AUDIENCE
 from chatmigrate.vocab import AuditState, Severity
@@ -159,3 +162,19 @@ def test_a_proxy_routing_by_path_override_headers_is_critical(server_with: Serve
         Severity.CRITICAL,
         3,
     )
+
+
+PERMISSION = {"detail": "You do not have permission to perform this action."}
+
+
+def test_a_bad_token_refused_403_for_its_own_reason_is_not_taken_for_an_unchecked_signature() -> None:
+    """DRF with SessionAuthentication listed first answers a bad token 403: the reason tells it apart."""
+    invalid = HttpObservation(status=403, text=json.dumps({"detail": "Token is invalid", "code": "token_not_valid"}))
+    assert _authenticated(403, _reason(PERMISSION), invalid) == []
+
+
+def test_a_bad_token_refused_with_the_genuine_tokens_own_reason_is_an_unchecked_signature() -> None:
+    same = HttpObservation(status=403, text=json.dumps(PERMISSION))
+    assert [severity for severity, _kind, _text in _authenticated(403, _reason(PERMISSION), same)] == [
+        Severity.CRITICAL
+    ]

@@ -170,7 +170,7 @@ async def _privilege_claims(ctx: AuditContext, tier: Tier) -> Built:
     genuine = ctx.forbidden_token
     if genuine is None:
         return NO_FORBIDDEN
-    status, _body = await preflight(ctx, ctx.chat_url(tier), {"Authorization": f"Bearer {genuine}"})
+    status, body = await preflight(ctx, ctx.chat_url(tier), {"Authorization": f"Bearer {genuine}"})
     if status not in (401, 403):
         return NotApplicable(
             f"the API serves the non-staff principal already (status {status}): raised claims "
@@ -185,12 +185,29 @@ async def _privilege_claims(ctx: AuditContext, tier: Tier) -> Built:
     )
     unchecked = ctx.bearer(tier, "all raised, signature kept", kept.token, note=kept.note)
     raised_probes = bearers(ctx, tier, raised, expect=expect, breach=Severity.HIGH)
-    return [*raised_probes, dataclasses.replace(unchecked, inspect=functools.partial(_authenticated, status))]
+    inspect = functools.partial(_authenticated, status, _reason(body))
+    return [*raised_probes, dataclasses.replace(unchecked, inspect=inspect)]
 
 
-def _authenticated(genuine_status: int, seen: HttpObservation) -> list[Concern]:
-    """A broken signature answered like the genuine token (its 403): the token was authenticated unchecked."""
-    if genuine_status == 401 or seen.status != genuine_status:
+_REASON_KEYS = ("detail", "code", "message", "error")
+
+
+def _reason(body: Any) -> tuple[Any, ...] | None:
+    """Why a JSON refusal refused, in its own words (DRF's detail and code, an envelope's message)."""
+    return tuple(body.get(key) for key in _REASON_KEYS) if isinstance(body, dict) else None
+
+
+def _authenticated(genuine_status: int, genuine_reason: tuple[Any, ...] | None, seen: HttpObservation) -> list[Concern]:
+    """A broken signature refused with the genuine token's own refusal (its 403, for its reason): the token was
+    authenticated unchecked. The status alone tells nothing: DRF with SessionAuthentication listed first answers a
+    bad token 403 too, but for another reason (``token_not_valid``)."""
+    if genuine_status == 401 or seen.status != genuine_status or genuine_reason is None:
+        return []
+    try:
+        seen_reason = _reason(json.loads(seen.text))
+    except ValueError:
+        return []
+    if seen_reason != genuine_reason:
         return []
     message = (
         f"a token whose signature does not match was authenticated (answered {seen.status}, as the genuine "
