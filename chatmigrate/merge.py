@@ -18,13 +18,14 @@ from typing import TextIO
 
 from chatmigrate import __version__
 from chatmigrate.compare import CompareOptions, compare_file
-from chatmigrate.compare.principals import CONFIGURED
+from chatmigrate.compare.principals import CONFIGURED, add_socket_column
 from chatmigrate.errors import ResultsError, UsageError
 from chatmigrate.noise import RuleSpec
-from chatmigrate.records import CorpusEntry, PrincipalRow, RunResult, TargetInfo, corpus_id
+from chatmigrate.records import CorpusEntry, Finding, PrincipalRow, RunResult, TargetInfo, corpus_id
 from chatmigrate.results import EXCHANGES_FILE, RUN_FILE, claim, load_run, staged, timestamp, write_run
 from chatmigrate.verdict import GateLimits, judge_run
-from chatmigrate.vocab import Check, ExitCode, Tier
+from chatmigrate.vocab import Check, ExitCode, FindingKind, Tier
+from chatmigrate.wsparity import SOCKET_ENDPOINT
 
 RECOMPUTED_CHECKS = frozenset(
     {
@@ -102,22 +103,29 @@ def merge_results(
         )
     )
     compared = {row.endpoint for row in comparison.endpoints}
-    _carry_socket_cells(result.principals, [row for folder in folders for row in folder.run.principals])
+    result.findings.extend(_socket_column(result.principals, folders))
     for folder in folders:
-        result.findings.extend(f for f in folder.run.findings if f.check not in RECOMPUTED_CHECKS)
+        result.findings.extend(
+            f
+            for f in folder.run.findings
+            if f.check not in RECOMPUTED_CHECKS and f.kind is not FindingKind.SOCKET_GRANTED
+        )
         result.endpoints.extend(row for row in folder.run.endpoints if row.endpoint not in compared)
     judge_run(result, limits or GateLimits(), baseline_path=baseline_path, transport_error=transport_error)
     write_run(result, out)
     return result
 
 
-def _carry_socket_cells(merged: list[PrincipalRow], shards: list[PrincipalRow]) -> None:
-    """The matrix's ``ws`` column comes from the shard that ran WebSocket parity, not from the exchanges."""
-    rows = {row.principal: row for row in merged}
-    for shard_row in shards:
-        row = rows.get(shard_row.principal)
-        if row is not None and not any(cell.tier is Tier.WS for cell in row.cells):
-            row.cells.extend(cell for cell in shard_row.cells if cell.tier is Tier.WS)
+def _socket_column(merged: list[PrincipalRow], folders: Sequence[_Folder]) -> list[Finding]:
+    """The matrix's ``ws`` column comes from the shard that ran WebSocket parity, and is judged again against the
+    merged rows: a shard's own rows hold only its share of old's answers."""
+    sockets = {
+        row.principal: any(cell.granted for cell in cells)
+        for folder in folders
+        for row in folder.run.principals
+        if (cells := [cell for cell in row.cells if cell.tier is Tier.WS])
+    }
+    return add_socket_column(merged, sockets, SOCKET_ENDPOINT)
 
 
 def _open(path: Path) -> _Folder:

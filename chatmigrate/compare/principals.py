@@ -55,9 +55,12 @@ class PrincipalMatrix:
 
 
 def add_socket_column(rows: list[PrincipalRow], sockets: Mapping[str, bool], endpoint: str) -> list[Finding]:
-    """Each row's ``ws`` cell: whether the chat socket let that principal in. A socket that lets in a principal
-    whom old refused every request is critical, as an HTTP tier granting what old refused is."""
+    """Each row's ``ws`` cell: whether the chat socket let that principal in (a principal without a row, as in a
+    shard that replayed none of its entries, gets one). A socket that lets in a principal whom old refused every
+    request is critical, as an HTTP tier granting what old refused is."""
     findings = []
+    named = {row.principal for row in rows}
+    rows.extend(PrincipalRow(name) for name in sockets if name not in named)
     for row in rows:
         if row.principal not in sockets:
             continue

@@ -128,3 +128,9 @@ def test_a_socket_letting_in_a_principal_old_refused_is_critical() -> None:
 
 def test_a_socket_letting_in_a_principal_old_serves_is_no_finding() -> None:
     assert add_socket_column(rows_with_old(refused_by_old=False), {"viewer": True}, "WS /ws/cschat/") == []
+
+
+def test_a_principal_without_a_row_gets_one_for_its_socket_cell() -> None:
+    rows: list[PrincipalRow] = []
+    assert add_socket_column(rows, {"viewer": False}, "WS /ws/cschat/") == []
+    assert rows == [PrincipalRow("viewer", [MatrixCell(Tier.WS, refused=1)])]
