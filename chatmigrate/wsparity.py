@@ -97,7 +97,9 @@ async def ws_parity(options: WsOptions, old: Target, new: Target, principals: Se
             let_in = await _lets_in(options, player, target, new_client, own_id)
             if let_in is None:
                 who = repr(target.principal) if target.principal else "the configured user"
-                result.warnings.append(f"principal matrix: no socket check for {who}: its login on new failed")
+                result.warnings.append(
+                    f"principal matrix: no socket check for {who}: its login on new could not be done"
+                )
             else:
                 result.sockets[target.principal] = let_in
     return result
@@ -112,14 +114,16 @@ async def _lets_in(
 ) -> bool | None:
     """Whether the chat socket says ``connected`` to this principal's own credential: its user id in the URL,
     and in jwt mode its token first. A principal without one (anonymous, refused at login) sends none. None when
-    the principal's credential cannot be had now (its login fails)."""
+    the principal's login cannot be done now (a transport fault, not a refusal)."""
     token = None
     if target.credential is Credential.OWN:
         try:
             await target.auth.prepare(client)
-        except (auth_mod.AuthFailed, TransportError, httpx.HTTPError):
+            token = target.auth.bearer_token()
+        except auth_mod.AuthFailed:
+            token = None
+        except (TransportError, httpx.HTTPError):
             return None
-        token = target.auth.bearer_token()
     if user_id is None:
         user_id = auth_mod.token_claims(token or "").get("user_id")
     query = f"?user_id={user_id}" if isinstance(user_id, int) else ""
