@@ -132,7 +132,10 @@ async def home(request: Request) -> Response:
             prefixed = headers["x-forwarded-prefix"].rstrip("/") + request.url.path.rstrip("/")
             named.append(f"{prefixed}?{request.url.query}")
         for value in named:
-            parts = urlsplit(value)
+            try:
+                parts = urlsplit(value)
+            except ValueError:
+                continue
             request_type = next((kind for kind, path in PROXY_ROUTES.items() if path == parts.path), None)
             if request_type is not None:
                 return await _forward(request, request_type, query=dict(parse_qsl(parts.query)))

@@ -168,7 +168,7 @@ def _claims_grant_staff(claims: dict[str, Any]) -> bool:
     return (
         claims.get("is_staff") is True
         or claims.get("is_superuser") is True
-        or claims.get("role") in STAFF_ROLES
+        or (isinstance(claims.get("role"), str) and claims.get("role") in STAFF_ROLES)
         or (isinstance(scope, str) and "admin" in scope.split())
         or (isinstance(groups, list) and "admin" in groups)
     )

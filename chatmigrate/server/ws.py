@@ -133,7 +133,10 @@ def _revalidate(ctx: ServerContext, member: Member) -> User:
     """What every HTTP request checks, checked again for each frame of an open socket."""
     flaws, claims = ctx.config.switches, member.claims
     if claims is not None:
-        expired = time.time() > float(claims["exp"]) + LEEWAY_SECONDS
+        exp = claims.get("exp")
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            exp = 0.0
+        expired = time.time() > float(exp) + LEEWAY_SECONDS
         if expired and not (flaws.flaw(Flaw.WS_EXPIRED_TOKEN_KEPT) or flaws.flaw(Flaw.ACCEPT_EXPIRED)):
             raise Refused(CLOSE_UNAUTHENTICATED, "token has expired")
         ended = ctx.rooms.login_ended(str(claims.get("jti")))
