@@ -23,6 +23,8 @@ PLANTED = {
     ("audit", "html", Severity.HIGH),
     ("audit", "data-returned", Severity.CRITICAL),
     ("auth-outcome", "outcome-changed", Severity.CRITICAL),
+    # the dropped staff check lets the non-staff user's bad requests through to validation: 400 where old refused
+    ("auth-outcome", "outcome-changed", Severity.MEDIUM),
     ("json", "html", Severity.HIGH),
 }
 """What the planted differences may raise at medium or above, and nothing else."""
@@ -82,6 +84,15 @@ def test_the_html_401_is_caught_by_the_replay_as_anonymous(variant_gate: GateRun
 def test_a_skipped_staff_check_is_critical(variant_gate: GateRun) -> None:
     granted = [f for f in variant_gate.result.findings if f.title.startswith("claim-non-staff-role")]
     assert [(f.kind, f.severity, f.tier) for f in granted] == [("data-returned", Severity.CRITICAL, Tier.NEW)]
+
+
+def test_a_non_staff_users_bad_request_validated_by_new_where_old_refused_at_login_is_medium(
+    variant_gate: GateRun,
+) -> None:
+    outcomes = [f for f in variant_gate.result.findings if f.check == Check.AUTH_OUTCOME and f.tier == Tier.NEW]
+    validated = [f for f in outcomes if f.severity is Severity.MEDIUM]
+    assert {f.variant for f in validated} == {"unauthenticated 302->client-error 400"}
+    assert {entry.rsplit("@", 1)[-1] for f in validated for entry in f.entries} == {"viewer"}
 
 
 def test_a_non_staff_user_granted_by_new_what_old_refused_at_login_is_critical(variant_gate: GateRun) -> None:
