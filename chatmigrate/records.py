@@ -62,9 +62,14 @@ class Exchange:
     credential: Credential = Credential.OWN
 
 
+def principal_id(entry_id: str, principal: str) -> str:
+    """The id of a corpus entry sent again as a further principal: ``entry@viewer``."""
+    return f"{entry_id}@{principal}"
+
+
 def corpus_id(entry_id: str, principal: str | None) -> str:
-    """The corpus entry an exchange replays: ``entry@viewer`` is ``entry`` sent as the principal ``viewer``."""
-    return entry_id.removesuffix(f"@{principal}") if principal else entry_id
+    """The corpus entry an exchange replays: the inverse of ``principal_id``."""
+    return entry_id.removesuffix(principal_id("", principal)) if principal else entry_id
 
 
 @dataclass(slots=True)

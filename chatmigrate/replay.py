@@ -27,7 +27,7 @@ from chatmigrate.bounded import ACCEPT_ENCODING, DEFAULT_MAX_BODY_BYTES, BodyToo
 from chatmigrate.config import ANONYMOUS, CHAT_PATH, Config, Principal, RunOptions, TargetConfig
 from chatmigrate.corpus import shard as shard_entries
 from chatmigrate.errors import CorpusError, TransportError, UsageError
-from chatmigrate.records import CorpusEntry, Exchange
+from chatmigrate.records import CorpusEntry, Exchange, principal_id
 from chatmigrate.redact import redact
 from chatmigrate.responses import exchange_lines, record_response
 from chatmigrate.results import EXCHANGES_FILE, ExchangeLog, Plan
@@ -167,7 +167,7 @@ def as_principals(entries: Sequence[CorpusEntry], names: Collection[str]) -> lis
     shared = [entry for entry in entries if entry.principal is None]
     expanded = [
         *entries,
-        *(replace(entry, id=f"{entry.id}@{name}", principal=name) for name in names for entry in shared),
+        *(replace(entry, id=principal_id(entry.id, name), principal=name) for name in names for entry in shared),
     ]
     seen: set[str] = set()
     for entry in expanded:
